@@ -1,0 +1,1 @@
+//! keyring (to be filled in).

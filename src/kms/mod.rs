@@ -1,0 +1,1 @@
+//! kms (to be filled in).

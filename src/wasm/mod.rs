@@ -1,0 +1,32 @@
+//! wasm-bindgen glue: the only module that knows about JavaScript.
+//!
+//! One file per JS concept. Every exported function returns
+//! `Result<_, JsValue>` whose error is made by [`js_error`]: a JS `Error`
+//! with a stable `code` property, which the shim turns into `EdgeKmsError`.
+//! Nothing here panics on input; the core returns errors instead.
+
+use wasm_bindgen::prelude::*;
+
+use crate::Error;
+
+/// Converts a core error into a JS `Error` carrying `code`.
+pub(crate) fn js_error(e: Error) -> JsValue {
+    let err = js_sys::Error::new(e.message());
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code()));
+    err.into()
+}
+
+/// The crate version, so the shim can check that JS and wasm match.
+#[wasm_bindgen(js_name = coreVersion)]
+#[must_use]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").into()
+}
+
+/// Every error code with its message, for the test that walks the mapping.
+#[wasm_bindgen(js_name = allErrorsForTests)]
+#[must_use]
+pub fn all_errors_for_tests() -> Vec<JsValue> {
+    Error::all_for_tests().into_iter().map(js_error).collect()
+}

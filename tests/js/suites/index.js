@@ -1,0 +1,4 @@
+// Every portable suite, in the order they run. Each runtime runner imports this.
+import basics from './basics.suite.js';
+
+export default [basics];
