@@ -30,3 +30,6 @@ pub fn core_version() -> String {
 pub fn all_errors_for_tests() -> Vec<JsValue> {
     Error::all_for_tests().into_iter().map(js_error).collect()
 }
+
+#[cfg(test)]
+mod tests;
