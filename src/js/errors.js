@@ -1,11 +1,27 @@
 // The one error class of edge-kms. `code` is stable API; `message` is for people.
 // Messages never contain key material or plaintext.
 
-/** @typedef {import('./types.js').EdgeKmsErrorCode} EdgeKmsErrorCode */
+/**
+ * Every code an EdgeKmsError can carry. The first group comes from the Rust
+ * core (src/error.rs), the second from the JS shim and the broker client.
+ * tests/js/errors.test.js checks this list against the core, errors.d.ts and
+ * the README.
+ */
+export const ERROR_CODES = Object.freeze([
+  // core
+  'INVALID_ARGUMENT', 'UNSUPPORTED_ALGORITHM', 'MALFORMED_PUBLIC_KEY', 'KEY_ALGORITHM_MISMATCH',
+  'INVALID_DIGEST_LENGTH', 'MESSAGE_TOO_LONG', 'MALFORMED_SIGNATURE', 'INVALID_KEY_IDENTIFIER',
+  'MALFORMED_JWT', 'MALFORMED_MESSAGE', 'TAMPERED', 'ENCRYPTION_CONTEXT_MISMATCH',
+  'INVALID_ENCRYPTION_CONTEXT', 'TOO_MANY_ENCRYPTED_DATA_KEYS', 'NO_DECRYPTABLE_DATA_KEY',
+  'COMMITMENT_POLICY_VIOLATION', 'KEYRING_CANNOT_DECRYPT', 'INVALID_DATA_KEY', 'LIMIT_EXCEEDED',
+  'INVALID_STATE',
+  // shim
+  'NOT_INITIALISED', 'WASM_LOAD_FAILED', 'INTERNAL',
+]);
 
 export class EdgeKmsError extends Error {
   /**
-   * @param {EdgeKmsErrorCode} code
+   * @param {import('./errors.d.ts').EdgeKmsErrorCode} code
    * @param {string} message
    * @param {{ cause?: unknown, status?: number, retryable?: boolean }} [options]
    */
@@ -20,8 +36,8 @@ export class EdgeKmsError extends Error {
 
 /**
  * Turns anything the wasm core threw into an EdgeKmsError. The core throws
- * plain Errors with a `code`; a wasm trap (a bug: the core never panics on
- * input) becomes INTERNAL and poisons the instance so that it is rebuilt.
+ * plain Errors with a `code`; anything else (a wasm trap is a bug: the core
+ * never panics on input) becomes INTERNAL.
  * @param {unknown} e
  * @returns {EdgeKmsError}
  */

@@ -1,4 +1,4 @@
 // The runtime-independent public API. Entry files (entry-*.js) install the
 // wasm loader for their runtime and re-export everything from here.
-export { EdgeKmsError } from './errors.js';
+export { EdgeKmsError, ERROR_CODES } from './errors.js';
 export { init } from './core.js';

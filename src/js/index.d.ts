@@ -1,0 +1,3 @@
+export { EdgeKmsError, ERROR_CODES } from './errors.js';
+export type { EdgeKmsErrorCode } from './errors.js';
+export { init } from './core.js';
