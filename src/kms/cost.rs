@@ -80,7 +80,7 @@ pub struct CostLine {
     pub item: &'static str,
     /// How many units.
     pub quantity: f64,
-    /// The unit, for people.
+    /// The unit, singular (`key-month`, `request`, `HSM-hour`).
     pub unit: &'static str,
     /// $ for this line.
     pub usd: f64,
@@ -169,19 +169,19 @@ pub fn estimate_cost(input: &CostInput) -> Result<CostEstimate> {
 
     let mut lines = Vec::new();
     if key_months > 0.0 {
-        lines.push(CostLine { item: "KMS keys (each Region's copy billed)", quantity: key_months, unit: "key-months", usd: money(key_months * KEY_MONTH_USD) });
+        lines.push(CostLine { item: "KMS keys (each Region's copy billed)", quantity: key_months, unit: "key-month", usd: money(key_months * KEY_MONTH_USD) });
     }
     if key_months > 0.0 && billed_rotations > 0.0 {
-        lines.push(CostLine { item: "Rotated key material (first two rotations)", quantity: key_months * billed_rotations, unit: "key-material-months", usd: money(key_months * billed_rotations * ROTATION_MONTH_USD) });
+        lines.push(CostLine { item: "Rotated key material (first two rotations)", quantity: key_months * billed_rotations, unit: "key-material-month", usd: money(key_months * billed_rotations * ROTATION_MONTH_USD) });
     }
     if requests > 0.0 {
-        lines.push(CostLine { item: "Symmetric requests reaching KMS", quantity: kms_requests, unit: "requests", usd: money(sym_usd) });
+        lines.push(CostLine { item: "Symmetric requests reaching KMS", quantity: kms_requests, unit: "request", usd: money(sym_usd) });
     }
     if asym > 0.0 {
-        lines.push(CostLine { item: "Asymmetric requests", quantity: asym, unit: "requests", usd: money(asym_usd) });
+        lines.push(CostLine { item: "Asymmetric requests", quantity: asym, unit: "request", usd: money(asym_usd) });
     }
     if hsms > 0.0 {
-        lines.push(CostLine { item: "CloudHSM", quantity: hsms * hsm_hours, unit: "HSM-hours", usd: money(hsm_usd) });
+        lines.push(CostLine { item: "CloudHSM", quantity: hsms * hsm_hours, unit: "HSM-hour", usd: money(hsm_usd) });
     }
 
     let mut notes = vec!["The first 20,000 requests each month are free, across all Regions."];
