@@ -296,7 +296,7 @@ pub fn recommend_key_type(a: &Answers) -> Result<Recommendation> {
     }
 
     if !control {
-        return Ok(no_control(a, &n, w));
+        return no_control(a, &n, w);
     }
 
     // 2. Customer managed from here on.
@@ -445,7 +445,7 @@ fn cost_of(a: &Answers, keys: f64, regions: usize, hsms: f64, purpose: Purpose) 
     Ok((e.total_usd, e.lines))
 }
 
-fn no_control(a: &Answers, n: &Names, mut w: Walk) -> Recommendation {
+fn no_control(a: &Answers, n: &Names, mut w: Walk) -> Result<Recommendation> {
     w.reason("You do not need to control the key: an AWS service encrypts your data at rest with a key AWS manages, at no monthly charge. Only that service can use the key; your own code (and the edge-kms broker) cannot call KMS with it.");
     let managed = a.audit_key_use == Some(true);
     let key_type = if managed {
@@ -469,7 +469,8 @@ fn no_control(a: &Answers, n: &Names, mut w: Walk) -> Recommendation {
             Alternative { key_type: KeyType::CustomerManaged, why: "If you need a key policy you write, cross-account use, your own rotation schedule, or to call the key from your code ($1/month)." },
         ]
     };
-    let (monthly, breakdown) = cost_of(a, 0.0, 1, 0.0, Purpose::Encrypt).unwrap_or((0.0, Vec::new()));
+    // Requests to AWS managed keys are billed to you; AWS owned keys cost you nothing.
+    let (monthly, breakdown) = if managed { cost_of(a, 0.0, 1, 0.0, Purpose::Encrypt)? } else { (0.0, Vec::new()) };
     let cli = if managed {
         vec![
             "# Nothing to create: AWS creates alias/aws/<service> in your account the first time the service encrypts with it.".to_owned(),
@@ -480,7 +481,7 @@ fn no_control(a: &Answers, n: &Names, mut w: Walk) -> Recommendation {
     } else {
         vec!["# Nothing to create or manage: choose the service's default encryption (an AWS owned key). No aws kms command applies.".to_owned()]
     };
-    Recommendation {
+    Ok(Recommendation {
         key_type,
         reasons: w.reasons,
         conflicts: w.conflicts,
@@ -495,7 +496,7 @@ fn no_control(a: &Answers, n: &Names, mut w: Walk) -> Recommendation {
         purpose: Purpose::Encrypt,
         cli,
         key_policy: None,
-    }
+    })
 }
 
 fn description(purpose: Purpose) -> &'static str {

@@ -323,6 +323,13 @@ fn requests_add_to_the_monthly_cost() {
 }
 
 #[test]
+fn requests_to_aws_managed_keys_are_billed_to_you_aws_owned_are_not() {
+    let base = Answers { need_key_control: Some(false), requests_per_month: Some(1_020_000.0), ..Answers::default() };
+    assert_eq!(rec(Answers { audit_key_use: Some(true), ..base.clone() }).monthly_cost_usd, 3.0);
+    assert_eq!(rec(Answers { audit_key_use: Some(false), ..base }).monthly_cost_usd, 0.0);
+}
+
+#[test]
 fn key_type_strings_match_serde() {
     for k in KeyType::ALL {
         assert_eq!(serde_json::to_string(&k).unwrap_or_default(), format!("\"{}\"", k.as_str()));
