@@ -227,6 +227,8 @@ export function mountAdvisor(root, status) {
       })),
       el('h4', { id: 'cli-h' }, rec.keyPolicy ? 'Create it with the AWS CLI' : 'AWS CLI'),
       codeBlock(rec.cli.join('\n'), { id: 'cli', label: 'Copy commands', labelledby: 'cli-h' }),
+      el('h4', { id: 'api-h' }, 'The same answer from your code'),
+      codeBlock(`import { recommendKeyType } from 'edge-kms';\n\nconst r = await recommendKeyType(${JSON.stringify(toApiAnswers(state.answers), null, 2)});\nr.keyType; // '${rec.keyType}'`, { id: 'api', label: 'Copy code', labelledby: 'api-h' }),
       policy ? el('h4', { id: 'policy-h' }, 'Key policy ', el('span', { class: 'hint' }, '(save as key-policy.json)')) : null,
       policy ? codeBlock(policy, { id: 'policy', label: 'Copy key policy', labelledby: 'policy-h' }) : el('p', {}, 'No key policy to write: AWS owns the policy of this key.'),
       el('div', { class: 'buttons' },

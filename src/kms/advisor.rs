@@ -377,7 +377,7 @@ pub fn recommend_key_type(a: &Answers) -> Result<Recommendation> {
     match purpose {
         Purpose::Sign => w.reason("Signing: an asymmetric ECC_NIST_P256 key (SIGN_VERIFY, ECDSA_SHA_256); the private key never leaves KMS and anyone can verify offline with the public key (verifyKmsSignature)."),
         Purpose::Hmac => w.reason("HMAC: an HMAC_256 key (GENERATE_VERIFY_MAC); the key never leaves KMS, so every tag is computed and verified by KMS."),
-        Purpose::Encrypt => w.reason("Encryption: a symmetric SYMMETRIC_DEFAULT key (AES-256-GCM inside KMS) used to wrap data keys, so large data is encrypted locally (envelope encryption) and KMS only sees 32-byte data keys."),
+        Purpose::Encrypt => w.reason("Encryption: a symmetric SYMMETRIC_DEFAULT key (AES-256-GCM, never leaving its HSMs) used to wrap data keys, so large data is encrypted locally (envelope encryption) and KMS only sees 32-byte data keys."),
     }
 
     let mut alternatives = Vec::new();

@@ -191,6 +191,7 @@ test('advisor: the URL holds the state; back and forward restore it', async () =
   const shared = await open('?needKeyControl=yes&crossAccount=no&purpose=sign&hsmRequired=no&importKeyMaterial=no&multiRegion=yes&automaticRotation=no&step=result');
   await shared.waitForSelector('.result[data-key-type=multi-region]');
   assert.match(await shared.locator('#cli').textContent(), /--key-spec ECC_NIST_P256 --key-usage SIGN_VERIFY --multi-region/);
+  assert.match(await shared.locator('#api').textContent(), /recommendKeyType\(\{\n  "needKeyControl": true,[^]*"purpose": "sign"[^]*r\.keyType; \/\/ 'multi-region'/);
   await shot(shared, 'shared-link');
   // "Change" jumps to that question with the answer preselected.
   await shared.getByRole('button', { name: 'Change answer to: What will the key do?' }).click();
