@@ -2,3 +2,4 @@
 // wasm loader for their runtime and re-export everything from here.
 export { EdgeKmsError, ERROR_CODES } from './errors.js';
 export { init } from './core.js';
+export { parseKeyIdentifier, recommendKeyType, estimateCost } from './kms.js';
