@@ -21,3 +21,17 @@ try {
 const bad: EdgeKmsErrorCode = 'SOMETHING_ELSE';
 void bad;
 void code;
+
+// KMS concepts: identifiers and the key-type advisor.
+import { parseKeyIdentifier, recommendKeyType, estimateCost, type KeyType } from 'edge-kms';
+const id = await parseKeyIdentifier('arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab');
+const region: string | null = id.region;
+void region;
+const rec = await recommendKeyType({ needKeyControl: true, multiRegion: true });
+const kt: KeyType = rec.keyType;
+void kt;
+// @ts-expect-error: purpose is 'encrypt' | 'sign' | 'hmac'
+await recommendKeyType({ purpose: 'decrypt' });
+const cost = await estimateCost({ keys: 2, requestsPerMonth: 1_000_000, cacheHitRatio: 0.9 });
+const total: number = cost.totalUsd;
+void total;
