@@ -1,4 +1,4 @@
 export { EdgeKmsError, ERROR_CODES } from './errors.js';
 export type { EdgeKmsErrorCode } from './errors.js';
 export { init } from './core.js';
-export { parseKeyIdentifier, recommendKeyType, estimateCost } from './kms.js';
+export * from './kms.js';
