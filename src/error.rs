@@ -106,7 +106,9 @@ impl Error {
             Self::InvalidDigestLength => {
                 "a DIGEST message must be exactly as long as the signing algorithm's hash"
             }
-            Self::MessageTooLong => "a RAW message may be at most 4096 bytes (use messageType DIGEST)",
+            Self::MessageTooLong => {
+                "a RAW message may be at most 4096 bytes (use messageType DIGEST)"
+            }
             Self::Tampered => "the message failed authentication",
             Self::EncryptionContextMismatch => {
                 "the message's encryption context does not contain the required pairs"
@@ -118,7 +120,9 @@ impl Error {
             Self::CommitmentPolicyViolation => {
                 "the commitment policy forbids this algorithm suite or message version"
             }
-            Self::KeyringCannotDecrypt => "this keyring holds no private or secret key to decrypt with",
+            Self::KeyringCannotDecrypt => {
+                "this keyring holds no private or secret key to decrypt with"
+            }
         }
     }
 
@@ -176,7 +180,13 @@ mod tests {
     fn codes_are_unique_upper_snake_case() {
         let all = Error::all_for_tests();
         for (i, a) in all.iter().enumerate() {
-            assert!(a.code().bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{}", a.code());
+            assert!(
+                a.code()
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{}",
+                a.code()
+            );
             for b in all.iter().skip(i + 1) {
                 assert_ne!(a.code(), b.code());
             }

@@ -195,42 +195,92 @@ fn names(a: &Answers) -> Result<Names> {
     let alias = a.alias.clone().unwrap_or_else(|| DEFAULT_ALIAS.to_owned());
     match alias_name(&alias) {
         Ok(false) => {}
-        Ok(true) => return Err(Error::InvalidArgument("alias: the alias/aws/ prefix is reserved for AWS managed keys")),
-        Err(_) => return Err(Error::InvalidArgument("alias must be alias/ followed by letters, digits, / _ or - (256 characters at most)")),
+        Ok(true) => {
+            return Err(Error::InvalidArgument(
+                "alias: the alias/aws/ prefix is reserved for AWS managed keys",
+            ));
+        }
+        Err(_) => {
+            return Err(Error::InvalidArgument(
+                "alias must be alias/ followed by letters, digits, / _ or - (256 characters at most)",
+            ));
+        }
     }
-    let region = a.region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let region = a
+        .region
+        .clone()
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
     if !is_region(&region) {
-        return Err(Error::InvalidArgument("region must be a Region name like us-east-1"));
+        return Err(Error::InvalidArgument(
+            "region must be a Region name like us-east-1",
+        ));
     }
     let partition = partition_of_region(&region);
     let replicas = a.replica_regions.clone().unwrap_or_else(|| {
-        let r = if region == DEFAULT_REPLICA { "us-west-2" } else { DEFAULT_REPLICA };
+        let r = if region == DEFAULT_REPLICA {
+            "us-west-2"
+        } else {
+            DEFAULT_REPLICA
+        };
         vec![r.to_owned()]
     });
     if replicas.is_empty() || replicas.len() > 20 {
-        return Err(Error::InvalidArgument("replicaRegions must list 1 to 20 Regions"));
+        return Err(Error::InvalidArgument(
+            "replicaRegions must list 1 to 20 Regions",
+        ));
     }
     for r in &replicas {
         if !is_region(r) {
-            return Err(Error::InvalidArgument("replicaRegions must be Region names like eu-west-1"));
+            return Err(Error::InvalidArgument(
+                "replicaRegions must be Region names like eu-west-1",
+            ));
         }
         if *r == region {
-            return Err(Error::InvalidArgument("a replica Region must differ from the primary Region"));
+            return Err(Error::InvalidArgument(
+                "a replica Region must differ from the primary Region",
+            ));
         }
         if partition_of_region(r) != partition {
-            return Err(Error::InvalidArgument("replica Regions must be in the primary Region's partition"));
+            return Err(Error::InvalidArgument(
+                "replica Regions must be in the primary Region's partition",
+            ));
         }
     }
-    let account = a.account.clone().unwrap_or_else(|| DEFAULT_ACCOUNT.to_owned());
-    let trusted_account = a.trusted_account.clone().unwrap_or_else(|| DEFAULT_TRUSTED_ACCOUNT.to_owned());
+    let account = a
+        .account
+        .clone()
+        .unwrap_or_else(|| DEFAULT_ACCOUNT.to_owned());
+    let trusted_account = a
+        .trusted_account
+        .clone()
+        .unwrap_or_else(|| DEFAULT_TRUSTED_ACCOUNT.to_owned());
     if !is_account(&account) || !is_account(&trusted_account) {
-        return Err(Error::InvalidArgument("account and trustedAccount must be 12-digit AWS account ids"));
+        return Err(Error::InvalidArgument(
+            "account and trustedAccount must be 12-digit AWS account ids",
+        ));
     }
-    let context = a.encryption_context.clone().unwrap_or_else(|| BTreeMap::from([("app".to_owned(), "my-app".to_owned())]));
-    if context.len() > 8 || context.iter().any(|(k, v)| k.is_empty() || k.len() > 128 || v.len() > 256) {
-        return Err(Error::InvalidArgument("encryptionContext must have at most 8 pairs with non-empty keys"));
+    let context = a
+        .encryption_context
+        .clone()
+        .unwrap_or_else(|| BTreeMap::from([("app".to_owned(), "my-app".to_owned())]));
+    if context.len() > 8
+        || context
+            .iter()
+            .any(|(k, v)| k.is_empty() || k.len() > 128 || v.len() > 256)
+    {
+        return Err(Error::InvalidArgument(
+            "encryptionContext must have at most 8 pairs with non-empty keys",
+        ));
     }
-    Ok(Names { alias, region, replicas, partition, account, trusted_account, context })
+    Ok(Names {
+        alias,
+        region,
+        replicas,
+        partition,
+        account,
+        trusted_account,
+        context,
+    })
 }
 
 /// Collects reasons and conflicts while walking the tree.
@@ -282,15 +332,25 @@ pub fn recommend_key_type(a: &Answers) -> Result<Recommendation> {
         }
         if yes(a.import_key_material) {
             implied = true;
-            w.conflict("CONTROL_REQUIRED_FOR_IMPORT", "Only customer managed keys can hold imported key material.");
+            w.conflict(
+                "CONTROL_REQUIRED_FOR_IMPORT",
+                "Only customer managed keys can hold imported key material.",
+            );
         }
         if yes(a.multi_region) {
             implied = true;
-            w.conflict("CONTROL_REQUIRED_FOR_MULTI_REGION", "Only customer managed keys can be multi-Region keys.");
+            w.conflict(
+                "CONTROL_REQUIRED_FOR_MULTI_REGION",
+                "Only customer managed keys can be multi-Region keys.",
+            );
         }
         control = implied;
     } else if a.need_key_control.is_none()
-        && (yes(a.cross_account) || yes(a.hsm_required) || yes(a.import_key_material) || yes(a.multi_region) || !purpose.is_symmetric_encryption())
+        && (yes(a.cross_account)
+            || yes(a.hsm_required)
+            || yes(a.import_key_material)
+            || yes(a.multi_region)
+            || !purpose.is_symmetric_encryption())
     {
         control = true;
     }
@@ -395,7 +455,10 @@ pub fn recommend_key_type(a: &Answers) -> Result<Recommendation> {
         }
         _ => {
             alternatives.push(Alternative { key_type: KeyType::MultiRegion, why: "If you need disaster recovery or active-active across Regions without re-encrypting data." });
-            alternatives.push(Alternative { key_type: KeyType::ImportedKeyMaterial, why: "If policy requires key material generated outside AWS (bring your own key)." });
+            alternatives.push(Alternative {
+                key_type: KeyType::ImportedKeyMaterial,
+                why: "If policy requires key material generated outside AWS (bring your own key).",
+            });
         }
     }
     if !purpose.is_symmetric_encryption() && a.hsm_required == Some(true) {
@@ -403,13 +466,29 @@ pub fn recommend_key_type(a: &Answers) -> Result<Recommendation> {
     }
 
     let regions = if multi { n.replicas.len() + 1 } else { 1 };
-    let (monthly, breakdown) = cost_of(a, 1.0, regions, if key_type == KeyType::CloudhsmKeyStore { 2.0 } else { 0.0 }, purpose)?;
+    let (monthly, breakdown) = cost_of(
+        a,
+        1.0,
+        regions,
+        if key_type == KeyType::CloudhsmKeyStore {
+            2.0
+        } else {
+            0.0
+        },
+        purpose,
+    )?;
     if key_type == KeyType::CloudhsmKeyStore {
         w.reason("Cost: the CloudHSM cluster dominates (two HSMs at about $1.45 an hour each, about $2,117 a month in us-east-1), on top of $1 a month per key.");
     }
 
     let cli = cli_for(key_type, purpose, origin, multi, rotation, &n);
-    let key_policy = Some(key_policy(purpose, key_type, multi, yes(a.cross_account), &n));
+    let key_policy = Some(key_policy(
+        purpose,
+        key_type,
+        multi,
+        yes(a.cross_account),
+        &n,
+    ));
 
     Ok(Recommendation {
         key_type,
@@ -429,9 +508,19 @@ pub fn recommend_key_type(a: &Answers) -> Result<Recommendation> {
     })
 }
 
-fn cost_of(a: &Answers, keys: f64, regions: usize, hsms: f64, purpose: Purpose) -> Result<(f64, Vec<CostLine>)> {
+fn cost_of(
+    a: &Answers,
+    keys: f64,
+    regions: usize,
+    hsms: f64,
+    purpose: Purpose,
+) -> Result<(f64, Vec<CostLine>)> {
     let requests = a.requests_per_month.unwrap_or(0.0);
-    let (sym, asym) = if purpose == Purpose::Sign { (0.0, requests) } else { (requests, 0.0) };
+    let (sym, asym) = if purpose == Purpose::Sign {
+        (0.0, requests)
+    } else {
+        (requests, 0.0)
+    };
     let regions = f64::from(u32::try_from(regions).unwrap_or(u32::MAX));
     let e = cost::estimate_cost(&CostInput {
         keys,
@@ -460,17 +549,33 @@ fn no_control(a: &Answers, n: &Names, mut w: Walk) -> Result<Recommendation> {
     }
     let alternatives = if managed {
         vec![
-            Alternative { key_type: KeyType::AwsOwned, why: "If you do not need key usage in your own CloudTrail: no request charges on your bill and nothing to look after." },
-            Alternative { key_type: KeyType::CustomerManaged, why: "If you need a key policy you write, cross-account use, your own rotation schedule, or to call the key from your code ($1/month)." },
+            Alternative {
+                key_type: KeyType::AwsOwned,
+                why: "If you do not need key usage in your own CloudTrail: no request charges on your bill and nothing to look after.",
+            },
+            Alternative {
+                key_type: KeyType::CustomerManaged,
+                why: "If you need a key policy you write, cross-account use, your own rotation schedule, or to call the key from your code ($1/month).",
+            },
         ]
     } else {
         vec![
-            Alternative { key_type: KeyType::AwsManaged, why: "If auditors want every use of the key logged in your account's CloudTrail (only for services that still offer AWS managed keys)." },
-            Alternative { key_type: KeyType::CustomerManaged, why: "If you need a key policy you write, cross-account use, your own rotation schedule, or to call the key from your code ($1/month)." },
+            Alternative {
+                key_type: KeyType::AwsManaged,
+                why: "If auditors want every use of the key logged in your account's CloudTrail (only for services that still offer AWS managed keys).",
+            },
+            Alternative {
+                key_type: KeyType::CustomerManaged,
+                why: "If you need a key policy you write, cross-account use, your own rotation schedule, or to call the key from your code ($1/month).",
+            },
         ]
     };
     // Requests to AWS managed keys are billed to you; AWS owned keys cost you nothing.
-    let (monthly, breakdown) = if managed { cost_of(a, 0.0, 1, 0.0, Purpose::Encrypt)? } else { (0.0, Vec::new()) };
+    let (monthly, breakdown) = if managed {
+        cost_of(a, 0.0, 1, 0.0, Purpose::Encrypt)?
+    } else {
+        (0.0, Vec::new())
+    };
     let cli = if managed {
         vec![
             "# Nothing to create: AWS creates alias/aws/<service> in your account the first time the service encrypts with it.".to_owned(),
@@ -507,20 +612,37 @@ fn description(purpose: Purpose) -> &'static str {
     }
 }
 
-fn cli_for(key_type: KeyType, purpose: Purpose, origin: Origin, multi: bool, rotation: &str, n: &Names) -> Vec<String> {
+fn cli_for(
+    key_type: KeyType,
+    purpose: Purpose,
+    origin: Origin,
+    multi: bool,
+    rotation: &str,
+    n: &Names,
+) -> Vec<String> {
     let r = &n.region;
     let mut cli = Vec::new();
     let mut create = format!("KEY_ID=$(aws kms create-key --region {r}");
     if key_type == KeyType::CloudhsmKeyStore {
         cli.push("# Prerequisite: an initialized, active CloudHSM cluster with at least two HSMs in different Availability Zones, its trust anchor certificate, and a kmsuser crypto user whose password is in $KMSUSER_PASSWORD.".to_owned());
         cli.push(format!("KEY_STORE_ID=$(aws kms create-custom-key-store --region {r} --custom-key-store-name my-app-key-store --cloud-hsm-cluster-id \"$CLUSTER_ID\" --trust-anchor-certificate file://customerCA.crt --key-store-password \"$KMSUSER_PASSWORD\" --query CustomKeyStoreId --output text)"));
-        cli.push(format!("aws kms connect-custom-key-store --region {r} --custom-key-store-id \"$KEY_STORE_ID\""));
-        cli.push("# Wait until describe-custom-key-stores shows ConnectionState CONNECTED.".to_owned());
+        cli.push(format!(
+            "aws kms connect-custom-key-store --region {r} --custom-key-store-id \"$KEY_STORE_ID\""
+        ));
+        cli.push(
+            "# Wait until describe-custom-key-stores shows ConnectionState CONNECTED.".to_owned(),
+        );
     }
-    create.push_str(&format!(" --key-spec {} --key-usage {}", purpose.key_spec(), purpose.key_usage()));
+    create.push_str(&format!(
+        " --key-spec {} --key-usage {}",
+        purpose.key_spec(),
+        purpose.key_usage()
+    ));
     match origin {
         Origin::External => create.push_str(" --origin EXTERNAL"),
-        Origin::AwsCloudHsm => create.push_str(" --origin AWS_CLOUDHSM --custom-key-store-id \"$KEY_STORE_ID\""),
+        Origin::AwsCloudHsm => {
+            create.push_str(" --origin AWS_CLOUDHSM --custom-key-store-id \"$KEY_STORE_ID\"")
+        }
         Origin::AwsKms => {}
     }
     if multi {
@@ -538,7 +660,10 @@ fn cli_for(key_type: KeyType, purpose: Purpose, origin: Origin, multi: bool, rot
         let mut regions = vec![r.clone()];
         if multi {
             regions.extend(n.replicas.iter().cloned());
-            cli.push("# Import the same key material into the primary and into every replica.".to_owned());
+            cli.push(
+                "# Import the same key material into the primary and into every replica."
+                    .to_owned(),
+            );
         }
         for reg in regions {
             cli.push(format!("aws kms get-parameters-for-import --region {reg} --key-id \"$KEY_ID\" --wrapping-algorithm RSAES_OAEP_SHA_256 --wrapping-key-spec RSA_4096 > import-parameters-{reg}.json"));
@@ -546,10 +671,16 @@ fn cli_for(key_type: KeyType, purpose: Purpose, origin: Origin, multi: bool, rot
             cli.push(format!("aws kms import-key-material --region {reg} --key-id \"$KEY_ID\" --encrypted-key-material fileb://EncryptedKeyMaterial.bin --import-token fileb://ImportToken-{reg}.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE"));
         }
     }
-    cli.push(format!("aws kms create-alias --region {r} --alias-name {} --target-key-id \"$KEY_ID\"", n.alias));
+    cli.push(format!(
+        "aws kms create-alias --region {r} --alias-name {} --target-key-id \"$KEY_ID\"",
+        n.alias
+    ));
     if multi {
         for rep in &n.replicas {
-            cli.push(format!("aws kms create-alias --region {rep} --alias-name {} --target-key-id \"$KEY_ID\"", n.alias));
+            cli.push(format!(
+                "aws kms create-alias --region {rep} --alias-name {} --target-key-id \"$KEY_ID\"",
+                n.alias
+            ));
         }
     }
     match rotation {
@@ -563,14 +694,31 @@ fn cli_for(key_type: KeyType, purpose: Purpose, origin: Origin, multi: bool, rot
     cli
 }
 
-fn key_policy(purpose: Purpose, key_type: KeyType, multi: bool, cross_account: bool, n: &Names) -> Json {
+fn key_policy(
+    purpose: Purpose,
+    key_type: KeyType,
+    multi: bool,
+    cross_account: bool,
+    n: &Names,
+) -> Json {
     let p = n.partition;
     let admin = format!("arn:{p}:iam::{}:role/KeyAdmin", n.account);
     let app = format!("arn:{p}:iam::{}:role/my-app", n.account);
     let mut admin_actions = vec![
-        "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-        "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
-        "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+        "kms:Create*",
+        "kms:Describe*",
+        "kms:Enable*",
+        "kms:List*",
+        "kms:Put*",
+        "kms:Update*",
+        "kms:Revoke*",
+        "kms:Disable*",
+        "kms:Get*",
+        "kms:Delete*",
+        "kms:TagResource",
+        "kms:UntagResource",
+        "kms:ScheduleKeyDeletion",
+        "kms:CancelKeyDeletion",
     ];
     if purpose.is_symmetric_encryption() && key_type != KeyType::CloudhsmKeyStore {
         admin_actions.push("kms:RotateKeyOnDemand");
@@ -583,18 +731,38 @@ fn key_policy(purpose: Purpose, key_type: KeyType, multi: bool, cross_account: b
     }
     let mut users = vec![Json::Str(app)];
     if cross_account {
-        users.push(Json::Str(format!("arn:{p}:iam::{}:root", n.trusted_account)));
+        users.push(Json::Str(format!(
+            "arn:{p}:iam::{}:root",
+            n.trusted_account
+        )));
     }
-    let principal = || Json::obj([("AWS", if users.len() == 1 { users.first().cloned().unwrap_or(Json::Arr(Vec::new())) } else { Json::Arr(users.clone()) })]);
+    let principal = || {
+        Json::obj([(
+            "AWS",
+            if users.len() == 1 {
+                users.first().cloned().unwrap_or(Json::Arr(Vec::new()))
+            } else {
+                Json::Arr(users.clone())
+            },
+        )])
+    };
 
     let use_statement = match purpose {
         Purpose::Encrypt => {
-            let ctx = Json::Obj(n.context.iter().map(|(k, v)| (format!("kms:EncryptionContext:{k}"), Json::s(v))).collect());
+            let ctx = Json::Obj(
+                n.context
+                    .iter()
+                    .map(|(k, v)| (format!("kms:EncryptionContext:{k}"), Json::s(v)))
+                    .collect(),
+            );
             Json::obj([
                 ("Sid", Json::s("AllowUseOnlyWithThisEncryptionContext")),
                 ("Effect", Json::s("Allow")),
                 ("Principal", principal()),
-                ("Action", Json::strs(&["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"])),
+                (
+                    "Action",
+                    Json::strs(&["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"]),
+                ),
                 ("Resource", Json::s("*")),
                 ("Condition", Json::obj([("StringEquals", ctx)])),
             ])
@@ -605,7 +773,13 @@ fn key_policy(purpose: Purpose, key_type: KeyType, multi: bool, cross_account: b
             ("Principal", principal()),
             ("Action", Json::strs(&["kms:Sign", "kms:Verify"])),
             ("Resource", Json::s("*")),
-            ("Condition", Json::obj([("StringEquals", Json::obj([("kms:SigningAlgorithm", Json::s("ECDSA_SHA_256"))]))])),
+            (
+                "Condition",
+                Json::obj([(
+                    "StringEquals",
+                    Json::obj([("kms:SigningAlgorithm", Json::s("ECDSA_SHA_256"))]),
+                )]),
+            ),
         ]),
         Purpose::Hmac => Json::obj([
             ("Sid", Json::s("AllowMacWithOneAlgorithm")),
@@ -613,10 +787,20 @@ fn key_policy(purpose: Purpose, key_type: KeyType, multi: bool, cross_account: b
             ("Principal", principal()),
             ("Action", Json::strs(&["kms:GenerateMac", "kms:VerifyMac"])),
             ("Resource", Json::s("*")),
-            ("Condition", Json::obj([("StringEquals", Json::obj([("kms:MacAlgorithm", Json::s("HMAC_SHA_256"))]))])),
+            (
+                "Condition",
+                Json::obj([(
+                    "StringEquals",
+                    Json::obj([("kms:MacAlgorithm", Json::s("HMAC_SHA_256"))]),
+                )]),
+            ),
         ]),
     };
-    let describe_actions: &[&str] = if purpose == Purpose::Sign { &["kms:DescribeKey", "kms:GetPublicKey"] } else { &["kms:DescribeKey"] };
+    let describe_actions: &[&str] = if purpose == Purpose::Sign {
+        &["kms:DescribeKey", "kms:GetPublicKey"]
+    } else {
+        &["kms:DescribeKey"]
+    };
     Json::obj([
         ("Version", Json::s("2012-10-17")),
         ("Id", Json::s("edge-kms-least-privilege")),

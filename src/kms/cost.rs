@@ -24,7 +24,8 @@ use crate::{Error, Result};
 /// The date the prices below were checked against the AWS pricing pages.
 pub const PRICES_AS_OF: &str = "2026-11-23";
 /// Where the prices come from.
-pub const PRICES_SOURCE: &str = "aws.amazon.com/kms/pricing and aws.amazon.com/cloudhsm/pricing, us-east-1 list prices";
+pub const PRICES_SOURCE: &str =
+    "aws.amazon.com/kms/pricing and aws.amazon.com/cloudhsm/pricing, us-east-1 list prices";
 
 /// $ per key (and per multi-Region replica) per month.
 pub const KEY_MONTH_USD: f64 = 1.0;
@@ -117,7 +118,11 @@ pub struct CostEstimate {
 }
 
 fn count(v: f64, what: &'static str) -> Result<f64> {
-    if v.is_finite() && v >= 0.0 { Ok(v) } else { Err(Error::InvalidArgument(what)) }
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(Error::InvalidArgument(what))
+    }
 }
 
 /// Rounds to a tenth of a cent, so sums print cleanly.
@@ -136,18 +141,37 @@ fn money(v: f64) -> f64 {
 /// `cache_hit_ratio` outside 0..=1, or `regions` below 1.
 pub fn estimate_cost(input: &CostInput) -> Result<CostEstimate> {
     let keys = count(input.keys, "keys must be a non-negative number")?;
-    let regions = count(input.regions.unwrap_or(1.0), "regions must be a number of at least 1")?;
+    let regions = count(
+        input.regions.unwrap_or(1.0),
+        "regions must be a number of at least 1",
+    )?;
     if regions < 1.0 {
-        return Err(Error::InvalidArgument("regions must be a number of at least 1"));
+        return Err(Error::InvalidArgument(
+            "regions must be a number of at least 1",
+        ));
     }
-    let requests = count(input.requests_per_month, "requestsPerMonth must be a non-negative number")?;
-    let asym = count(input.asymmetric_requests, "asymmetricRequests must be a non-negative number")?;
+    let requests = count(
+        input.requests_per_month,
+        "requestsPerMonth must be a non-negative number",
+    )?;
+    let asym = count(
+        input.asymmetric_requests,
+        "asymmetricRequests must be a non-negative number",
+    )?;
     let hsms = count(input.hsm_count, "hsmCount must be a non-negative number")?;
-    let hsm_hours = count(input.hsm_hours.unwrap_or(HOURS_PER_MONTH), "hsmHours must be a non-negative number")?;
-    let rotations = count(input.rotations_per_key, "rotationsPerKey must be a non-negative number")?;
+    let hsm_hours = count(
+        input.hsm_hours.unwrap_or(HOURS_PER_MONTH),
+        "hsmHours must be a non-negative number",
+    )?;
+    let rotations = count(
+        input.rotations_per_key,
+        "rotationsPerKey must be a non-negative number",
+    )?;
     let ratio = input.cache_hit_ratio;
     if !(0.0..=1.0).contains(&ratio) {
-        return Err(Error::InvalidArgument("cacheHitRatio must be between 0 and 1"));
+        return Err(Error::InvalidArgument(
+            "cacheHitRatio must be between 0 and 1",
+        ));
     }
 
     let key_months = keys * regions;
@@ -157,7 +181,10 @@ pub fn estimate_cost(input: &CostInput) -> Result<CostEstimate> {
     let requests_for = |symmetric: f64| {
         let free_sym = symmetric.min(FREE_REQUESTS);
         let free_asym = asym.min(FREE_REQUESTS - free_sym);
-        ((symmetric - free_sym) / 10_000.0 * SYMMETRIC_PER_10K_USD, (asym - free_asym) / 10_000.0 * ASYMMETRIC_PER_10K_USD)
+        (
+            (symmetric - free_sym) / 10_000.0 * SYMMETRIC_PER_10K_USD,
+            (asym - free_asym) / 10_000.0 * ASYMMETRIC_PER_10K_USD,
+        )
     };
     let kms_requests = (requests * (1.0 - ratio)).round();
     let (sym_usd, asym_usd) = requests_for(kms_requests);
@@ -169,19 +196,44 @@ pub fn estimate_cost(input: &CostInput) -> Result<CostEstimate> {
 
     let mut lines = Vec::new();
     if key_months > 0.0 {
-        lines.push(CostLine { item: "KMS keys (each Region's copy billed)", quantity: key_months, unit: "key-month", usd: money(key_months * KEY_MONTH_USD) });
+        lines.push(CostLine {
+            item: "KMS keys (each Region's copy billed)",
+            quantity: key_months,
+            unit: "key-month",
+            usd: money(key_months * KEY_MONTH_USD),
+        });
     }
     if key_months > 0.0 && billed_rotations > 0.0 {
-        lines.push(CostLine { item: "Rotated key material (first two rotations)", quantity: key_months * billed_rotations, unit: "key-material-month", usd: money(key_months * billed_rotations * ROTATION_MONTH_USD) });
+        lines.push(CostLine {
+            item: "Rotated key material (first two rotations)",
+            quantity: key_months * billed_rotations,
+            unit: "key-material-month",
+            usd: money(key_months * billed_rotations * ROTATION_MONTH_USD),
+        });
     }
     if requests > 0.0 {
-        lines.push(CostLine { item: "Symmetric requests reaching KMS", quantity: kms_requests, unit: "request", usd: money(sym_usd) });
+        lines.push(CostLine {
+            item: "Symmetric requests reaching KMS",
+            quantity: kms_requests,
+            unit: "request",
+            usd: money(sym_usd),
+        });
     }
     if asym > 0.0 {
-        lines.push(CostLine { item: "Asymmetric requests", quantity: asym, unit: "request", usd: money(asym_usd) });
+        lines.push(CostLine {
+            item: "Asymmetric requests",
+            quantity: asym,
+            unit: "request",
+            usd: money(asym_usd),
+        });
     }
     if hsms > 0.0 {
-        lines.push(CostLine { item: "CloudHSM", quantity: hsms * hsm_hours, unit: "HSM-hour", usd: money(hsm_usd) });
+        lines.push(CostLine {
+            item: "CloudHSM",
+            quantity: hsms * hsm_hours,
+            unit: "HSM-hour",
+            usd: money(hsm_usd),
+        });
     }
 
     let mut notes = vec!["The first 20,000 requests each month are free, across all Regions."];
@@ -232,7 +284,11 @@ mod tests {
 
     #[test]
     fn one_key_within_free_tier() {
-        let e = est(CostInput { keys: 1.0, requests_per_month: 20_000.0, ..CostInput::default() });
+        let e = est(CostInput {
+            keys: 1.0,
+            requests_per_month: 20_000.0,
+            ..CostInput::default()
+        });
         assert_eq!(e.keys_usd, 1.0);
         assert_eq!(e.requests_usd, 0.0);
         assert_eq!(e.total_usd, 1.0);
@@ -241,49 +297,88 @@ mod tests {
     #[test]
     fn symmetric_requests_after_free_tier() {
         // 1,020,000 requests: 1,000,000 billable = 100 x $0.03 = $3.
-        let e = est(CostInput { keys: 1.0, requests_per_month: 1_020_000.0, ..CostInput::default() });
+        let e = est(CostInput {
+            keys: 1.0,
+            requests_per_month: 1_020_000.0,
+            ..CostInput::default()
+        });
         assert_eq!(e.requests_usd, 3.0);
         assert_eq!(e.total_usd, 4.0);
     }
 
     #[test]
     fn cache_cuts_request_cost() {
-        let e = est(CostInput { keys: 1.0, requests_per_month: 10_020_000.0, cache_hit_ratio: 0.9, ..CostInput::default() });
+        let e = est(CostInput {
+            keys: 1.0,
+            requests_per_month: 10_020_000.0,
+            cache_hit_ratio: 0.9,
+            ..CostInput::default()
+        });
         assert_eq!(e.total_without_cache_usd, 31.0); // $1 + 1,000 x $0.03
         assert_eq!(e.kms_requests, 1_002_000.0);
         assert_eq!(e.requests_saved_by_cache, 9_018_000.0);
-        assert_eq!(e.requests_usd, money((1_002_000.0 - 20_000.0) / 10_000.0 * 0.03));
+        assert_eq!(
+            e.requests_usd,
+            money((1_002_000.0 - 20_000.0) / 10_000.0 * 0.03)
+        );
         assert!(e.cache_savings_usd > 27.0 && e.cache_savings_usd < 28.0);
         assert!((e.total_usd + e.cache_savings_usd - e.total_without_cache_usd).abs() < 0.002);
     }
 
     #[test]
     fn multi_region_replicas_are_billed() {
-        let e = est(CostInput { keys: 2.0, regions: Some(3.0), ..CostInput::default() });
+        let e = est(CostInput {
+            keys: 2.0,
+            regions: Some(3.0),
+            ..CostInput::default()
+        });
         assert_eq!(e.keys_usd, 6.0);
     }
 
     #[test]
     fn rotation_is_capped_at_two() {
-        let one = est(CostInput { keys: 1.0, rotations_per_key: 1.0, ..CostInput::default() });
-        let five = est(CostInput { keys: 1.0, rotations_per_key: 5.0, ..CostInput::default() });
+        let one = est(CostInput {
+            keys: 1.0,
+            rotations_per_key: 1.0,
+            ..CostInput::default()
+        });
+        let five = est(CostInput {
+            keys: 1.0,
+            rotations_per_key: 5.0,
+            ..CostInput::default()
+        });
         assert_eq!(one.keys_usd, 2.0);
         assert_eq!(five.keys_usd, 3.0);
     }
 
     #[test]
     fn asymmetric_requests_and_shared_free_tier() {
-        let e = est(CostInput { asymmetric_requests: 120_000.0, ..CostInput::default() });
+        let e = est(CostInput {
+            asymmetric_requests: 120_000.0,
+            ..CostInput::default()
+        });
         assert_eq!(e.requests_usd, money(100_000.0 / 10_000.0 * 0.15));
-        let both = est(CostInput { requests_per_month: 10_000.0, asymmetric_requests: 20_000.0, ..CostInput::default() });
+        let both = est(CostInput {
+            requests_per_month: 10_000.0,
+            asymmetric_requests: 20_000.0,
+            ..CostInput::default()
+        });
         assert_eq!(both.requests_usd, money(10_000.0 / 10_000.0 * 0.15));
     }
 
     #[test]
     fn cloudhsm_hours() {
-        let e = est(CostInput { keys: 1.0, hsm_count: 2.0, ..CostInput::default() });
+        let e = est(CostInput {
+            keys: 1.0,
+            hsm_count: 2.0,
+            ..CostInput::default()
+        });
         assert_eq!(e.hsm_usd, 2117.0); // 2 x 730 h x $1.45
-        let one = est(CostInput { hsm_count: 1.0, hsm_hours: Some(10.0), ..CostInput::default() });
+        let one = est(CostInput {
+            hsm_count: 1.0,
+            hsm_hours: Some(10.0),
+            ..CostInput::default()
+        });
         assert_eq!(one.hsm_usd, 14.5);
         assert!(one.notes.iter().any(|n| n.contains("at least two HSMs")));
     }
@@ -291,15 +386,39 @@ mod tests {
     #[test]
     fn refuses_nonsense() {
         for bad in [
-            CostInput { keys: -1.0, ..CostInput::default() },
-            CostInput { keys: f64::NAN, ..CostInput::default() },
-            CostInput { requests_per_month: f64::INFINITY, ..CostInput::default() },
-            CostInput { cache_hit_ratio: 1.5, ..CostInput::default() },
-            CostInput { cache_hit_ratio: -0.1, ..CostInput::default() },
-            CostInput { regions: Some(0.0), ..CostInput::default() },
-            CostInput { hsm_hours: Some(-1.0), ..CostInput::default() },
+            CostInput {
+                keys: -1.0,
+                ..CostInput::default()
+            },
+            CostInput {
+                keys: f64::NAN,
+                ..CostInput::default()
+            },
+            CostInput {
+                requests_per_month: f64::INFINITY,
+                ..CostInput::default()
+            },
+            CostInput {
+                cache_hit_ratio: 1.5,
+                ..CostInput::default()
+            },
+            CostInput {
+                cache_hit_ratio: -0.1,
+                ..CostInput::default()
+            },
+            CostInput {
+                regions: Some(0.0),
+                ..CostInput::default()
+            },
+            CostInput {
+                hsm_hours: Some(-1.0),
+                ..CostInput::default()
+            },
         ] {
-            assert_eq!(estimate_cost(&bad).map_err(|e| e.code()), Err("INVALID_ARGUMENT"));
+            assert_eq!(
+                estimate_cost(&bad).map_err(|e| e.code()),
+                Err("INVALID_ARGUMENT")
+            );
         }
     }
 }

@@ -110,7 +110,9 @@ fn is_known_partition(p: &str) -> bool {
 }
 
 fn is_lower_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase hex.
@@ -127,7 +129,8 @@ fn is_uuid(s: &str) -> bool {
 
 /// `mrk-` + 32 lowercase hex digits.
 fn is_mrk_id(s: &str) -> bool {
-    s.strip_prefix("mrk-").is_some_and(|h| h.len() == 32 && is_lower_hex(h))
+    s.strip_prefix("mrk-")
+        .is_some_and(|h| h.len() == 32 && is_lower_hex(h))
 }
 
 /// Validates a bare key id and says whether it is multi-Region.
@@ -137,9 +140,13 @@ fn key_id(s: &str) -> Result<bool> {
     } else if is_uuid(s) {
         Ok(false)
     } else if s.starts_with("mrk-") {
-        Err(Error::InvalidKeyIdentifier("a multi-Region key id is mrk- followed by 32 lowercase hex digits"))
+        Err(Error::InvalidKeyIdentifier(
+            "a multi-Region key id is mrk- followed by 32 lowercase hex digits",
+        ))
     } else if s.bytes().any(|b| b.is_ascii_uppercase()) && is_uuid(&s.to_ascii_lowercase()) {
-        Err(Error::InvalidKeyIdentifier("key ids are lowercase; KMS would not find an uppercase key id"))
+        Err(Error::InvalidKeyIdentifier(
+            "key ids are lowercase; KMS would not find an uppercase key id",
+        ))
     } else {
         Err(Error::InvalidKeyIdentifier(
             "not a key id, key ARN, alias name or alias ARN (a key id is a UUID like 1234abcd-12ab-34cd-56ef-1234567890ab)",
@@ -150,15 +157,24 @@ fn key_id(s: &str) -> Result<bool> {
 /// Validates an alias name (with its `alias/` prefix) and says whether it is AWS managed.
 pub(crate) fn alias_name(s: &str) -> Result<bool> {
     let Some(rest) = s.strip_prefix("alias/") else {
-        return Err(Error::InvalidKeyIdentifier("an alias name starts with alias/"));
+        return Err(Error::InvalidKeyIdentifier(
+            "an alias name starts with alias/",
+        ));
     };
     if rest.is_empty() {
-        return Err(Error::InvalidKeyIdentifier("an alias name needs a name after alias/"));
+        return Err(Error::InvalidKeyIdentifier(
+            "an alias name needs a name after alias/",
+        ));
     }
     if s.len() > MAX_ALIAS_NAME {
-        return Err(Error::InvalidKeyIdentifier("an alias name is at most 256 characters, alias/ included"));
+        return Err(Error::InvalidKeyIdentifier(
+            "an alias name is at most 256 characters, alias/ included",
+        ));
     }
-    if !rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-')) {
+    if !rest
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-'))
+    {
         return Err(Error::InvalidKeyIdentifier(
             "an alias name may contain only letters, digits, / _ and - after alias/",
         ));
@@ -171,21 +187,32 @@ pub(crate) fn alias_name(s: &str) -> Result<bool> {
 /// `-`, at least two of them, then a number of at most two digits.
 pub(crate) fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
-    let Some((last, words)) = parts.split_last() else { return false };
+    let Some((last, words)) = parts.split_last() else {
+        return false;
+    };
     words.len() >= 2
         && (1..=2).contains(&last.len())
         && last.bytes().all(|b| b.is_ascii_digit())
-        && words.iter().all(|w| !w.is_empty() && w.len() <= 12 && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.len() <= 12 && w.bytes().all(|b| b.is_ascii_lowercase()))
         && words.first().is_some_and(|w| (2..=4).contains(&w.len()))
 }
 
 fn parse_arn(s: &str) -> Result<KeyIdentifier> {
     // arn:partition:service:region:account:resource; the resource has no colon for KMS.
     let mut it = s.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) =
-        (it.next(), it.next(), it.next(), it.next(), it.next(), it.next())
-    else {
-        return Err(Error::InvalidKeyIdentifier("an ARN has six colon-separated fields: arn:partition:kms:region:account:resource"));
+    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+    ) else {
+        return Err(Error::InvalidKeyIdentifier(
+            "an ARN has six colon-separated fields: arn:partition:kms:region:account:resource",
+        ));
     };
     if !is_known_partition(partition) {
         return Err(Error::InvalidKeyIdentifier(
@@ -193,16 +220,24 @@ fn parse_arn(s: &str) -> Result<KeyIdentifier> {
         ));
     }
     if service != "kms" {
-        return Err(Error::InvalidKeyIdentifier("not a KMS ARN (the service field must be kms)"));
+        return Err(Error::InvalidKeyIdentifier(
+            "not a KMS ARN (the service field must be kms)",
+        ));
     }
     if !is_region(region) {
-        return Err(Error::InvalidKeyIdentifier("the ARN's region is not a region name like us-east-1"));
+        return Err(Error::InvalidKeyIdentifier(
+            "the ARN's region is not a region name like us-east-1",
+        ));
     }
     if partition_of_region(region) != partition {
-        return Err(Error::InvalidKeyIdentifier("the ARN's region does not belong to its partition"));
+        return Err(Error::InvalidKeyIdentifier(
+            "the ARN's region does not belong to its partition",
+        ));
     }
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::InvalidKeyIdentifier("the ARN's account must be exactly 12 digits"));
+        return Err(Error::InvalidKeyIdentifier(
+            "the ARN's account must be exactly 12 digits",
+        ));
     }
     let base = |kind| KeyIdentifier {
         kind,
@@ -216,12 +251,22 @@ fn parse_arn(s: &str) -> Result<KeyIdentifier> {
     };
     if let Some(id) = resource.strip_prefix("key/") {
         let multi_region = key_id(id)?;
-        Ok(KeyIdentifier { key_id: Some(id.to_owned()), multi_region, ..base(IdentifierKind::KeyArn) })
+        Ok(KeyIdentifier {
+            key_id: Some(id.to_owned()),
+            multi_region,
+            ..base(IdentifierKind::KeyArn)
+        })
     } else if resource.starts_with("alias/") {
         let aws_managed = alias_name(resource)?;
-        Ok(KeyIdentifier { alias: Some(resource.to_owned()), aws_managed, ..base(IdentifierKind::AliasArn) })
+        Ok(KeyIdentifier {
+            alias: Some(resource.to_owned()),
+            aws_managed,
+            ..base(IdentifierKind::AliasArn)
+        })
     } else {
-        Err(Error::InvalidKeyIdentifier("a KMS ARN's resource is key/KEY-ID or alias/NAME"))
+        Err(Error::InvalidKeyIdentifier(
+            "a KMS ARN's resource is key/KEY-ID or alias/NAME",
+        ))
     }
 }
 
@@ -238,10 +283,14 @@ pub fn parse_key_identifier(s: &str) -> Result<KeyIdentifier> {
         return Err(Error::InvalidKeyIdentifier("the key identifier is empty"));
     }
     if s.len() > MAX_KEY_ID_INPUT {
-        return Err(Error::InvalidKeyIdentifier("a key identifier is at most 2048 characters"));
+        return Err(Error::InvalidKeyIdentifier(
+            "a key identifier is at most 2048 characters",
+        ));
     }
     if s.trim() != s {
-        return Err(Error::InvalidKeyIdentifier("the key identifier has leading or trailing whitespace"));
+        return Err(Error::InvalidKeyIdentifier(
+            "the key identifier has leading or trailing whitespace",
+        ));
     }
     if s.starts_with("arn:") {
         return parse_arn(s);
@@ -300,7 +349,10 @@ mod tests {
         assert_eq!(k.kind, IdentifierKind::KeyId);
         assert_eq!(k.key_id.as_deref(), Some(UUID));
         assert!(!k.multi_region && !k.aws_managed);
-        assert_eq!((k.partition, k.region, k.account, k.alias), (None, None, None, None));
+        assert_eq!(
+            (k.partition, k.region, k.account, k.alias),
+            (None, None, None, None)
+        );
     }
 
     #[test]
@@ -351,7 +403,10 @@ mod tests {
         assert_eq!(k.kind, IdentifierKind::AliasName);
         assert_eq!(k.alias.as_deref(), Some("alias/my-app_key/prod-2"));
         assert!(!k.aws_managed);
-        assert_eq!((k.partition, k.region, k.account, k.key_id), (None, None, None, None));
+        assert_eq!(
+            (k.partition, k.region, k.account, k.key_id),
+            (None, None, None, None)
+        );
         assert!(ok("alias/aws/s3").aws_managed);
         assert!(ok("alias/aws/ebs").aws_managed);
         // Only the `alias/aws/` prefix is reserved.
@@ -442,15 +497,28 @@ mod tests {
     fn region_must_match_partition() {
         bad(&format!("arn:aws:kms:cn-north-1:111122223333:key/{UUID}"));
         bad(&format!("arn:aws-cn:kms:us-east-1:111122223333:key/{UUID}"));
-        bad(&format!("arn:aws:kms:us-gov-west-1:111122223333:key/{UUID}"));
-        bad(&format!("arn:aws-us-gov:kms:us-west-1:111122223333:key/{UUID}"));
-        bad(&format!("arn:aws-iso:kms:us-isob-east-1:111122223333:key/{UUID}"));
-        bad(&format!("arn:aws:kms:eusc-de-east-1:111122223333:key/{UUID}"));
+        bad(&format!(
+            "arn:aws:kms:us-gov-west-1:111122223333:key/{UUID}"
+        ));
+        bad(&format!(
+            "arn:aws-us-gov:kms:us-west-1:111122223333:key/{UUID}"
+        ));
+        bad(&format!(
+            "arn:aws-iso:kms:us-isob-east-1:111122223333:key/{UUID}"
+        ));
+        bad(&format!(
+            "arn:aws:kms:eusc-de-east-1:111122223333:key/{UUID}"
+        ));
     }
 
     #[test]
     fn kind_strings_match_serde() {
-        for k in [IdentifierKind::KeyId, IdentifierKind::KeyArn, IdentifierKind::AliasName, IdentifierKind::AliasArn] {
+        for k in [
+            IdentifierKind::KeyId,
+            IdentifierKind::KeyArn,
+            IdentifierKind::AliasName,
+            IdentifierKind::AliasArn,
+        ] {
             let json = serde_json::to_string(&k).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", k.as_str()));
         }
@@ -458,7 +526,17 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_input() {
-        for s in ["arn::::::", "arn:aws:kms:-:-:-", "::::", "alias//", "mrk-", "-", "arn:aws:kms:us-east-1:111122223333:key/", "\u{0}", "arn:aws:kms:a-b-1:111122223333:key/x"] {
+        for s in [
+            "arn::::::",
+            "arn:aws:kms:-:-:-",
+            "::::",
+            "alias//",
+            "mrk-",
+            "-",
+            "arn:aws:kms:us-east-1:111122223333:key/",
+            "\u{0}",
+            "arn:aws:kms:a-b-1:111122223333:key/x",
+        ] {
             let _ = parse_key_identifier(s);
         }
     }

@@ -132,6 +132,9 @@ mod tests {
         let ours: serde_json::Value = serde_json::from_str(&v.pretty()).unwrap_or_default();
         let theirs = serde_json::to_value(&v).unwrap_or_default();
         assert_eq!(ours, theirs);
-        assert!(v.pretty().starts_with("{\n  \"Version\": \"2012-10-17\",\n"));
+        assert!(
+            v.pretty()
+                .starts_with("{\n  \"Version\": \"2012-10-17\",\n")
+        );
     }
 }

@@ -10,12 +10,22 @@ use crate::Error;
 use crate::kms::{self, Answers, CostInput};
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true).serialize_maps_as_objects(true);
-    v.serialize(&ser).map_err(|_| js_error(Error::InvalidState("could not convert the result to a JS value")))
+    let ser = serde_wasm_bindgen::Serializer::new()
+        .serialize_missing_as_null(true)
+        .serialize_maps_as_objects(true);
+    v.serialize(&ser).map_err(|_| {
+        js_error(Error::InvalidState(
+            "could not convert the result to a JS value",
+        ))
+    })
 }
 
 fn object_or_empty(v: JsValue) -> Option<JsValue> {
-    if v.is_undefined() || v.is_null() { None } else { Some(v) }
+    if v.is_undefined() || v.is_null() {
+        None
+    } else {
+        Some(v)
+    }
 }
 
 /// serde-wasm-bindgen reads struct fields by name and so never sees unknown
@@ -30,19 +40,40 @@ fn only_known_fields(v: &JsValue, known: &[&str]) -> bool {
 }
 
 const ANSWER_FIELDS: &[&str] = &[
-    "needKeyControl", "crossAccount", "hsmRequired", "importKeyMaterial", "multiRegion", "purpose",
-    "automaticRotation", "auditKeyUse", "alias", "region", "replicaRegions", "account", "trustedAccount",
-    "encryptionContext", "requestsPerMonth",
+    "needKeyControl",
+    "crossAccount",
+    "hsmRequired",
+    "importKeyMaterial",
+    "multiRegion",
+    "purpose",
+    "automaticRotation",
+    "auditKeyUse",
+    "alias",
+    "region",
+    "replicaRegions",
+    "account",
+    "trustedAccount",
+    "encryptionContext",
+    "requestsPerMonth",
 ];
 const COST_FIELDS: &[&str] = &[
-    "keys", "regions", "requestsPerMonth", "asymmetricRequests", "hsmCount", "hsmHours", "cacheHitRatio", "rotationsPerKey",
+    "keys",
+    "regions",
+    "requestsPerMonth",
+    "asymmetricRequests",
+    "hsmCount",
+    "hsmHours",
+    "cacheHitRatio",
+    "rotationsPerKey",
 ];
 
 /// Parses a KMS key id, multi-Region key id, key ARN, alias name or alias ARN.
 #[wasm_bindgen(js_name = parseKeyIdentifier)]
 pub fn parse_key_identifier(s: JsValue) -> Result<JsValue, JsValue> {
     let Some(s) = s.as_string() else {
-        return Err(js_error(Error::InvalidKeyIdentifier("a key identifier must be a string")));
+        return Err(js_error(Error::InvalidKeyIdentifier(
+            "a key identifier must be a string",
+        )));
     };
     to_js(&kms::parse_key_identifier(&s).map_err(js_error)?)
 }

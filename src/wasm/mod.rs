@@ -15,7 +15,11 @@ use crate::Error;
 pub(crate) fn js_error(e: Error) -> JsValue {
     let err = js_sys::Error::new(e.message());
     // Setting a property on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code()));
+    let _ = js_sys::Reflect::set(
+        &err,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(e.code()),
+    );
     err.into()
 }
 

@@ -8,7 +8,9 @@ use super::{all_errors_for_tests, js_error};
 use crate::Error;
 
 fn code_of(v: &JsValue) -> Option<String> {
-    js_sys::Reflect::get(v, &JsValue::from_str("code")).ok()?.as_string()
+    js_sys::Reflect::get(v, &JsValue::from_str("code"))
+        .ok()?
+        .as_string()
 }
 
 #[wasm_bindgen_test]
