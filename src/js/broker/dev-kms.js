@@ -56,6 +56,7 @@ export async function createDevKms(options = {}) {
   const store = file ? await openStore(file) : null;
 
   /** @type {Map<string, KeyRecord>} */ const keys = new Map();
+  let writing = Promise.resolve();
   /** @type {Map<string, string>} */ const aliasMap = new Map();
   const arnOf = (/** @type {string} */ id) => `arn:aws:kms:${region}:${account}:key/${id}`;
 
@@ -136,8 +137,7 @@ export async function createDevKms(options = {}) {
     return rec.pending;
   }
 
-  // Writes are serialised; each writes the whole (small) state atomically.
-  let writing = Promise.resolve();
+  // Writes are serialised (see `writing` above); each writes the whole (small) state atomically.
   function persist() {
     if (!store) return Promise.resolve();
     const snapshot = () => ({
