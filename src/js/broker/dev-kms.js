@@ -403,7 +403,7 @@ async function generateSigner(spec, nodeCrypto) {
   } else {
     if (spec === 'ECC_SECG_P256K1') throw new KmsException('UnsupportedOperationException', 'secp256k1 signing needs node:crypto');
     const alg = spec === 'RSA_2048'
-      ? { name: 'RSA-PSS', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
+      ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } // plain rsaEncryption PKCS#8, importable for PSS too
       : { name: 'ECDSA', namedCurve: CURVES[/** @type {'ECC_NIST_P256'} */ (spec)][0] };
     const pair = /** @type {CryptoKeyPair} */ (await subtle.generateKey(alg, true, ['sign', 'verify']));
     pkcs8 = new Uint8Array(await subtle.exportKey('pkcs8', pair.privateKey));
@@ -432,20 +432,16 @@ async function signerFromPkcs8(spec, pkcs8, nodeCrypto) {
     };
   }
   if (spec === 'ECC_SECG_P256K1') throw new KmsException('UnsupportedOperationException', 'secp256k1 signing needs node:crypto');
+  // Import once per algorithm now: the caller zeroes `pkcs8` afterwards.
   /** @type {Map<string, CryptoKey>} */
   const imported = new Map();
-  /** @param {string} alg */
-  const keyFor = async (alg) => {
-    let k = imported.get(alg);
-    if (!k) {
-      const params = spec === 'RSA_2048'
-        ? { name: alg.startsWith('RSASSA_PSS') ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: HASH(alg) }
-        : { name: 'ECDSA', namedCurve: CURVES[/** @type {'ECC_NIST_P256'} */ (spec)][0] };
-      k = await subtle.importKey('pkcs8', pkcs8, params, true, ['sign']);
-      imported.set(alg, k);
-    }
-    return k;
-  };
+  for (const alg of SIGNING_SPECS[/** @type {keyof typeof SIGNING_SPECS} */ (spec)]) {
+    const params = spec === 'RSA_2048'
+      ? { name: alg.startsWith('RSASSA_PSS') ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: HASH(alg) }
+      : { name: 'ECDSA', namedCurve: CURVES[/** @type {'ECC_NIST_P256'} */ (spec)][0] };
+    imported.set(alg, await subtle.importKey('pkcs8', pkcs8, params, true, ['sign']));
+  }
+  const keyFor = async (/** @type {string} */ alg) => /** @type {CryptoKey} */ (imported.get(alg));
   const first = await keyFor(SIGNING_SPECS[/** @type {keyof typeof SIGNING_SPECS} */ (spec)][0]);
   const jwk = await subtle.exportKey('jwk', first);
   delete jwk.d; delete jwk.p; delete jwk.q; delete jwk.dp; delete jwk.dq; delete jwk.qi;
