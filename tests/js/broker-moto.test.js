@@ -162,6 +162,50 @@ test('interop: a message whose data key came from the broker is opened by KmsKey
   assert.equal(opened.messageHeader.encryptionContext.tenant, 'acme');
 });
 
+test('the broker as a Worker in workerd over a KMSClient (bundled like wrangler) talks to the same KMS', async () => {
+  const { fileURLToPath } = await import('node:url');
+  const esbuild = await import('esbuild');
+  const { Miniflare } = await import('miniflare');
+  const WORKER = `
+    import { KMSClient } from '@aws-sdk/client-kms';
+    import { createBroker } from 'edge-kms/broker';
+    let broker;
+    export default {
+      fetch(request, env) {
+        broker ??= createBroker({
+          kms: new KMSClient({ region: 'us-east-1', endpoint: env.KMS_ENDPOINT, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
+          keyIds: [env.KEY_ID],
+          authorize: (req) => req.headers.get('authorization') === 'Bearer worker',
+        });
+        return broker.fetch(request);
+      },
+    };`;
+  const built = await esbuild.build({
+    stdin: { contents: WORKER, resolveDir: fileURLToPath(new URL('./', import.meta.url)), sourcefile: 'kms-worker.js', loader: 'js' },
+    bundle: true, format: 'esm', platform: 'browser', conditions: ['workerd', 'worker', 'browser'], write: false, outfile: 'kms-worker.js', logLevel: 'error',
+  });
+  const mf = new Miniflare({
+    modules: [{ type: 'ESModule', path: fileURLToPath(new URL('../artifacts/kms-worker.js', import.meta.url)), contents: built.outputFiles[0].text }],
+    compatibilityDate: '2025-09-01',
+    bindings: { KMS_ENDPOINT: endpoint, KEY_ID: 'alias/edge-kms-test' },
+    host: '127.0.0.1',
+    port: 0,
+  });
+  try {
+    const url = (await mf.ready).toString().replace(/\/$/, '');
+    const kr = new BrokerKeyring({ endpoint: url, keyId: 'alias/edge-kms-test', headers: { authorization: 'Bearer worker' } });
+    const dk = await kr.generateDataKey({ encryptionContext: ec });
+    assert.equal(dk.keyId, keyArn);
+    // opened by the Node broker and by the SDK: one KMS, three clients
+    assert.deepEqual((await keyring.decryptDataKey({ keyId: dk.keyId, ciphertextBlob: dk.ciphertextBlob, encryptionContext: ec })).plaintext, dk.plaintext);
+    assert.deepEqual(new Uint8Array((await client.send(new DecryptCommand({ CiphertextBlob: dk.ciphertextBlob, EncryptionContext: ec }))).Plaintext), dk.plaintext);
+    await rejectsCode(kr.decryptDataKey({ keyId: dk.keyId, ciphertextBlob: dk.ciphertextBlob, encryptionContext: {} }), 'INVALID_CIPHERTEXT');
+    await rejectsCode(new BrokerKeyring({ endpoint: url, keyId: 'alias/edge-kms-test' }).generateDataKey(), 'ACCESS_DENIED');
+  } finally {
+    await mf.dispose();
+  }
+});
+
 test('audit records name the caller and the key, never the key material', () => {
   assert.ok(records.length >= 10);
   for (const r of records) {

@@ -375,9 +375,24 @@ function compareBytes(a, b) {
   return a.length - b.length;
 }
 
+/**
+ * A Node built-in without an import statement, so bundlers for Workers and
+ * browsers see no `node:` import (Node >= 20.16 and Deno have
+ * process.getBuiltinModule; elsewhere this is undefined).
+ * @param {string} name
+ */
+function builtin(name) {
+  try {
+    return /** @type {any} */ (globalThis).process?.getBuiltinModule?.(name);
+  } catch {
+    return undefined;
+  }
+}
+
 async function optionalNodeCrypto() {
   try {
-    const c = await import('node:crypto');
+    const c = builtin('node:crypto');
+    if (!c) return null;
     // workerd's nodejs_compat has node:crypto without key generation
     const { privateKey } = c.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     c.sign('sha256', new Uint8Array(1), privateKey);
@@ -484,7 +499,8 @@ function p1363ToDer(sig) {
  * @param {string} file
  */
 async function openStore(file) {
-  const fs = await import('node:fs/promises');
+  const fs = builtin('node:fs/promises');
+  if (!fs) throw new TypeError('createDevKms: the file option needs Node >= 20.16 (process.getBuiltinModule); omit it for an in-memory dev KMS');
   return {
     async load() {
       let st;
