@@ -162,10 +162,16 @@ export class BrokerKeyring {
     headers.set('accept', 'application/json');
     let res;
     try {
-      res = await this.#fetch(url, { method: 'POST', headers, body: json, signal, redirect: 'error' });
+      // 'manual': never re-send a body (it can hold a data key) to wherever a
+      // redirect points. ('error' would do, but workerd does not implement it.)
+      res = await this.#fetch(url, { method: 'POST', headers, body: json, signal, redirect: 'manual' });
     } catch (e) {
       if (signal.aborted) throw e;
       throw new EdgeKmsError('BROKER_UNAVAILABLE', 'the broker could not be reached', { cause: e, retryable: true });
+    }
+    if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
+      res.body?.cancel().catch(() => {});
+      throw malformed('the broker answered with a redirect (point endpoint at the broker itself)');
     }
     let text;
     try {

@@ -16,6 +16,8 @@ import { rejectsCode } from './broker-helpers.js';
 const outdir = fileURLToPath(new URL('../artifacts/broker-workerd/', import.meta.url));
 const WORKER = `
 import { createBroker, createDevKms } from 'edge-kms/broker';
+// BrokerKeyring as a Worker uses it (the module itself: the package entry would also bring the wasm core)
+import { BrokerKeyring } from '../../pkg/broker-keyring.js';
 
 let ready;
 const audit = [];
@@ -44,6 +46,26 @@ export default {
       return Response.json({ ok: true });
     }
     if (url.pathname === '/admin/audit') return Response.json(audit);
+    if (url.pathname === '/client') {
+      // The Worker as a client: BrokerKeyring on workerd's fetch against a broker elsewhere.
+      const { endpoint, authorization } = await request.json();
+      const kr = new BrokerKeyring({ endpoint, keyId: 'alias/demo', headers: async () => ({ authorization }), timeoutMs: 5000 });
+      const out = {};
+      const ec = { from: 'workerd' };
+      const dk = await kr.generateDataKey({ encryptionContext: ec, numberOfBytes: 32 });
+      const back = await kr.decryptDataKey({ keyId: dk.keyId, ciphertextBlob: dk.ciphertextBlob, encryptionContext: ec });
+      out.roundTrip = dk.plaintext.length === 32 && back.plaintext.every((b, i) => b === dk.plaintext[i]);
+      out.keyId = dk.keyId;
+      for (const [name, fn] of [
+        ['contextMismatch', () => kr.decryptDataKey({ keyId: dk.keyId, ciphertextBlob: dk.ciphertextBlob, encryptionContext: {} })],
+        ['unauthenticated', () => new BrokerKeyring({ endpoint, keyId: 'alias/demo' }).generateDataKey()],
+        ['unknownKey', () => new BrokerKeyring({ endpoint, keyId: 'alias/nope', headers: { authorization } }).generateDataKey()],
+        ['refused', () => new BrokerKeyring({ endpoint: 'http://127.0.0.1:9/kms', keyId: 'alias/demo', retries: 1 }).generateDataKey()],
+      ]) {
+        try { await fn(); out[name] = 'resolved'; } catch (e) { out[name] = e.code ?? e.name; }
+      }
+      return Response.json(out);
+    }
     return broker.fetch(request);
   },
 };
@@ -133,6 +155,21 @@ test('workerd: WebCrypto signing keys (ECDSA P-256/384/521 in DER, RSA PSS and P
     const s = await call('sign', { keyId: alias, message: Buffer.from(message).toString('base64'), signingAlgorithm: alg });
     assert.ok(s.signature, JSON.stringify(s));
     assert.ok(verify(`sha${alg.slice(-3)}`, message, opts ? { key, ...opts } : key, Buffer.from(s.signature, 'base64')), `${alias} ${alg}`);
+  }
+});
+
+test('workerd as the client: BrokerKeyring on workerd\'s fetch against a Node broker', async () => {
+  const { createBroker, createDevKms } = await import('edge-kms/broker');
+  const { serve } = await import('edge-kms/broker/node');
+  const kms = await createDevKms({ signingKeys: [] });
+  const broker = createBroker({ kms, keyIds: ['alias/demo'], authorize: (q) => (q.headers.get('authorization') === 'Bearer w' ? { allow: true, principal: 'w' } : { allow: false, status: 401 }) });
+  const node = await serve(broker, { port: 0 });
+  try {
+    const r = await fetch(`${url}/client`, { method: 'POST', body: JSON.stringify({ endpoint: `${node.url}/kms`, authorization: 'Bearer w' }) });
+    const out = await r.json();
+    assert.deepEqual(out, { roundTrip: true, keyId: kms.keyArn('alias/demo'), contextMismatch: 'INVALID_CIPHERTEXT', unauthenticated: 'ACCESS_DENIED', unknownKey: 'NOT_FOUND', refused: 'BROKER_UNAVAILABLE' });
+  } finally {
+    await node.close();
   }
 });
 

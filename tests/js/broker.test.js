@@ -149,6 +149,14 @@ describe('BrokerKeyring against faulty brokers', () => {
     });
   }
 
+  test('a redirect is refused, not followed with the body', async () => {
+    const target = await fake(() => ({ json: okKey() }));
+    const f = await fake(() => ({ status: 307, headers: { location: `${target.url}/generate-data-key` }, text: '' }));
+    const kr = new BrokerKeyring({ endpoint: f.url, keyId: 'alias/demo' });
+    await rejectsCode(kr.encryptDataKey({ plaintext: new Uint8Array(32) }), 'MALFORMED_RESPONSE');
+    assert.equal(target.seen.length, 0);
+  });
+
   test('decryptDataKey refuses an answer naming another key', async () => {
     const other = ARN.replace('0d9e7e55', '1d9e7e55');
     const f = await fake(() => ({ json: { keyId: other, plaintext: b64(new Uint8Array(32)) } }));
