@@ -398,6 +398,7 @@ function allowList(entries, port) {
     /** @type {Map<string, string>} */
     const ids = new Map(); // identifier → what to send to KMS
     const arns = [];
+    let transient = false;
     for (const e of entries) {
       ids.set(e, e);
       try {
@@ -408,12 +409,16 @@ function allowList(entries, port) {
           ids.set(m.KeyId, m.Arn);
           arns.push(m.Arn);
         }
-      } catch {
-        // unknown or unreachable: the literal entry still matches
+      } catch (err) {
+        // Unknown key or no kms:DescribeKey permission: the literal entry
+        // still matches. KMS unreachable: the same, but try again soon.
+        const name = /** @type {any} */ (err)?.name;
+        if (name !== 'NotFoundException' && name !== 'AccessDeniedException') transient = true;
       }
     }
     for (const e of entries) if (parseArn(e)?.type === 'key') arns.push(e);
-    resolved = { at: Date.now(), ids, arns };
+    // after a transient failure, expire after 10 s instead of 5 minutes
+    resolved = { at: transient ? Date.now() - RESOLVE_TTL_MS + 10_000 : Date.now(), ids, arns };
   }
 
   return {
