@@ -42,7 +42,7 @@ export class BrokerKeyring {
   }
 
   /** @type {import('./broker-keyring.js').BrokerKeyringOptions['headers']} */ #headers;
-  /** @type {typeof fetch} */ #fetch;
+  /** @type {(input: string, init: RequestInit) => Promise<Response>} */ #fetch;
   /** @type {number} */ #timeoutMs;
   /** @type {number} */ #retries;
   /** @type {string[] | undefined} */ #grantTokens;
@@ -153,7 +153,7 @@ export class BrokerKeyring {
   }
 
   /**
-   * @param {string} operation @param {string} url @param {string} json @param {AbortSignal} signal
+   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt'} operation @param {string} url @param {string} json @param {AbortSignal} signal
    * @returns {Promise<Record<string, unknown>>}
    */
   async #attempt(operation, url, json, signal) {
@@ -187,7 +187,7 @@ export class BrokerKeyring {
     return parsed;
   }
 
-  /** @param {string} operation */
+  /** @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt'} operation */
   async #extraHeaders(operation) {
     const h = this.#headers;
     if (h === undefined) return {};

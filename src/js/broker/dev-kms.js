@@ -114,7 +114,7 @@ export async function createDevKms(options = {}) {
     const rec = { ...base, secret: null };
     if (base.spec === 'SYMMETRIC_DEFAULT') {
       if (!material || material.length !== 32) throw new TypeError('createDevKms: symmetric key material must be 32 bytes');
-      rec.aes = await subtle.importKey('raw', material, 'AES-GCM', false, ['encrypt', 'decrypt']);
+      rec.aes = await subtle.importKey('raw', /** @type {Uint8Array<ArrayBuffer>} */ (material), 'AES-GCM', false, ['encrypt', 'decrypt']);
       if (store) rec.secret = material; else material.fill(0);
     } else if (base.spec in SIGNING_SPECS) {
       // Signing material is generated on first use (RSA generation is slow).
@@ -211,7 +211,7 @@ export async function createDevKms(options = {}) {
     header.set(MAGIC, 0);
     header.set(utf8.encode(rec.id), MAGIC.length);
     const iv = globalThis.crypto.getRandomValues(new Uint8Array(IV_LEN));
-    const ct = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: concat(header, serializeContext(ec)) }, /** @type {CryptoKey} */ (rec.aes), plaintext));
+    const ct = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: concat(header, serializeContext(ec)) }, /** @type {CryptoKey} */ (rec.aes), /** @type {Uint8Array<ArrayBuffer>} */ (plaintext)));
     return concat(header, iv, ct);
   }
 
@@ -454,7 +454,7 @@ async function signerFromPkcs8(spec, pkcs8, nodeCrypto) {
     const params = spec === 'RSA_2048'
       ? { name: alg.startsWith('RSASSA_PSS') ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: HASH(alg) }
       : { name: 'ECDSA', namedCurve: CURVES[/** @type {'ECC_NIST_P256'} */ (spec)][0] };
-    imported.set(alg, await subtle.importKey('pkcs8', pkcs8, params, true, ['sign']));
+    imported.set(alg, await subtle.importKey('pkcs8', /** @type {Uint8Array<ArrayBuffer>} */ (pkcs8), params, true, ['sign']));
   }
   const keyFor = async (/** @type {string} */ alg) => /** @type {CryptoKey} */ (imported.get(alg));
   const first = await keyFor(SIGNING_SPECS[/** @type {keyof typeof SIGNING_SPECS} */ (spec)][0]);
@@ -470,9 +470,9 @@ async function signerFromPkcs8(spec, pkcs8, nodeCrypto) {
       const key = await keyFor(alg);
       if (spec === 'RSA_2048') {
         const params = alg.startsWith('RSASSA_PSS') ? { name: 'RSA-PSS', saltLength: Number(alg.slice(-3)) / 8 } : { name: 'RSASSA-PKCS1-v1_5' };
-        return new Uint8Array(await subtle.sign(params, key, message));
+        return new Uint8Array(await subtle.sign(params, key, /** @type {Uint8Array<ArrayBuffer>} */ (message)));
       }
-      const raw = new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: HASH(alg) }, key, message));
+      const raw = new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: HASH(alg) }, key, /** @type {Uint8Array<ArrayBuffer>} */ (message)));
       return p1363ToDer(raw);
     },
   };

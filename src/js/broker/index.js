@@ -112,7 +112,7 @@ export function createBroker(options) {
   }
 
   /**
-   * @param {Request} request @param {string} operation @param {import('./index.js').AuditRecord} record @param {Uint8Array[]} secrets
+   * @param {Request} request @param {import('./protocol.js').BrokerOperation} operation @param {import('./index.js').AuditRecord} record @param {Uint8Array[]} secrets
    */
   async function run(request, operation, record, secrets) {
     if (request.method !== 'POST') throw new ProtocolError('MethodNotAllowed', 'use POST');
@@ -124,7 +124,7 @@ export function createBroker(options) {
     const input = parseRequest(operation, json);
     if (input.Plaintext) secrets.push(input.Plaintext);
     record.keyId = input.KeyId;
-    if (input.EncryptionContext) record.encryptionContext = input.EncryptionContext;
+    if (operation !== 'GetPublicKey' && operation !== 'Sign') record.encryptionContext = input.EncryptionContext ?? {};
 
     const kmsKeyId = allow ? await allow.check(input.KeyId) : input.KeyId;
     if (kmsKeyId === null) throw new ProtocolError('NotFoundException', 'this broker does not serve that key');
@@ -262,6 +262,7 @@ function classify(e) {
   return { code: 'InternalError', message: 'internal broker error' };
 }
 
+/** @type {Record<string, string>} */
 const KMS_MESSAGES = {
   AccessDeniedException: 'KMS denied the broker access to the key',
   NotFoundException: 'the key does not exist',

@@ -25,7 +25,7 @@ export async function serve(broker, options = {}) {
     throw new TypeError(`serve: a broker over the development KMS binds loopback only (got host ${host})`);
   }
   const statics = Object.entries(staticDirs)
-    .map(([prefix, dir]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, resolve(dir)])
+    .map(([prefix, dir]) => /** @type {[string, string]} */ ([prefix.endsWith('/') ? prefix : `${prefix}/`, resolve(dir)]))
     .sort((a, b) => b[0].length - a[0].length);
 
   const server = createServer(async (req, res) => {

@@ -239,7 +239,8 @@ export function parseRequest(operation, body) {
     const ec = b.encryptionContext === undefined ? {} : b.encryptionContext;
     const ep = encryptionContextProblem(ec);
     if (ep) throw bad(ep);
-    input.EncryptionContext = { ...ec };
+    // An empty context is sent as none: KMS treats the two alike.
+    if (Object.keys(/** @type {object} */ (ec)).length) input.EncryptionContext = { .../** @type {object} */ (ec) };
   }
   if (b.grantTokens !== undefined) {
     const g = b.grantTokens;
