@@ -19,6 +19,12 @@ export class BrokerKeyring {
   constructor(options) {
     const { endpoint, keyId, headers, fetch: fetchImpl, timeoutMs = 10_000, retries = 2, grantTokens } = options ?? /** @type {any} */ ({});
     if (typeof endpoint !== 'string' || endpoint.length === 0) throw invalid('endpoint must be the broker URL (absolute, or a path such as /kms in a browser)');
+    try {
+      // relative endpoints resolve against the page (browsers); elsewhere they must be absolute
+      new URL(endpoint, /** @type {any} */ (globalThis).location?.href);
+    } catch {
+      throw invalid('endpoint must be an absolute URL outside a browser page');
+    }
     const kp = keyIdProblem(keyId);
     if (kp) throw invalid(kp);
     if (headers !== undefined && typeof headers !== 'function' && (headers === null || typeof headers !== 'object')) throw invalid('headers must be an object or a function returning one');
@@ -123,7 +129,7 @@ export class BrokerKeyring {
     const deadline = Date.now() + this.#timeoutMs;
     const controller = new AbortController();
     const onAbort = () => controller.abort();
-    if (signal?.aborted) throw aborted();
+    if (signal?.aborted) throw aborted(signal);
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
     /** @type {EdgeKmsError | undefined} */
@@ -133,7 +139,7 @@ export class BrokerKeyring {
         try {
           return await this.#attempt(operation, url, json, controller.signal);
         } catch (e) {
-          if (signal?.aborted) throw aborted();
+          if (signal?.aborted) throw aborted(signal);
           if (controller.signal.aborted) throw timeout(this.#timeoutMs, last);
           if (!(e instanceof EdgeKmsError)) throw new EdgeKmsError('INVALID_ARGUMENT', 'the request could not be sent (check headers and endpoint)', { cause: e });
           const err = e;
@@ -142,7 +148,7 @@ export class BrokerKeyring {
           const delay = backoff(attempt, /** @type {any} */ (err).retryAfterMs);
           if (Date.now() + delay >= deadline) throw err;
           await sleep(delay, controller.signal);
-          if (signal?.aborted) throw aborted();
+          if (signal?.aborted) throw aborted(signal);
           if (controller.signal.aborted) throw timeout(this.#timeoutMs, last);
         }
       }
@@ -206,7 +212,8 @@ export class BrokerKeyring {
 const invalid = (message) => new EdgeKmsError('INVALID_ARGUMENT', message);
 /** @param {string} message */
 const malformed = (message) => new EdgeKmsError('MALFORMED_RESPONSE', message);
-const aborted = () => new EdgeKmsError('ABORTED', 'the operation was aborted');
+/** @param {AbortSignal} [signal] */
+const aborted = (signal) => new EdgeKmsError('ABORTED', 'the operation was aborted', signal?.reason === undefined ? {} : { cause: signal.reason });
 /** @param {number} ms @param {EdgeKmsError | undefined} last */
 const timeout = (ms, last) => new EdgeKmsError('TIMEOUT', `the broker did not answer within ${ms} ms`, last ? { cause: last } : {});
 

@@ -116,7 +116,8 @@ describe('BrokerKeyring against faulty brokers', () => {
   test('an aborted signal sends nothing', async () => {
     const f = await fake(() => ({ json: okKey() }));
     const kr = new BrokerKeyring({ endpoint: f.url, keyId: 'alias/demo' });
-    await rejectsCode(kr.generateDataKey({ signal: AbortSignal.abort() }), 'ABORTED');
+    const e = await rejectsCode(kr.generateDataKey({ signal: AbortSignal.abort('user left') }), 'ABORTED');
+    assert.equal(e.cause, 'user left', 'the abort reason is the cause');
     assert.equal(f.seen.length, 0);
   });
 
@@ -199,6 +200,7 @@ describe('BrokerKeyring against faulty brokers', () => {
     await rejectsCode(kr.decryptDataKey({ ciphertextBlob: new Uint8Array(0) }), 'INVALID_ARGUMENT');
     assert.throws(() => new BrokerKeyring({ endpoint: f.url }), (e) => e instanceof EdgeKmsError && e.code === 'INVALID_ARGUMENT');
     assert.throws(() => new BrokerKeyring({ endpoint: f.url, keyId: 'k', retries: -1 }), (e) => e.code === 'INVALID_ARGUMENT');
+    assert.throws(() => new BrokerKeyring({ endpoint: '/kms', keyId: 'k' }), (e) => e.code === 'INVALID_ARGUMENT', 'no page to resolve against in Node');
     assert.equal(f.seen.length, 0);
     assert.equal(kr.isKmsKeyring, true);
     assert.equal(kr.keyId, 'alias/demo');
@@ -265,6 +267,9 @@ describe('broker over the dev KMS, through node:http', async () => {
     const anon = new BrokerKeyring({ endpoint: `${server.url}/kms`, keyId: 'alias/demo' });
     const e = await rejectsCode(anon.generateDataKey(), 'ACCESS_DENIED');
     assert.equal(e.status, 401);
+    // and learns nothing about which keys are served: 401 for an unknown key too
+    const probe = await rejectsCode(new BrokerKeyring({ endpoint: `${server.url}/kms`, keyId: 'alias/nope' }).generateDataKey(), 'ACCESS_DENIED');
+    assert.equal(probe.status, 401);
   });
 
   test('a key outside the allow-list: 404 NotFoundException → NOT_FOUND', async () => {

@@ -18,7 +18,8 @@ export type AuthorizeResult = boolean | undefined | null | { allow: boolean; pri
 /**
  * Decides whether the caller of `request` may run `operation` with `keyId`
  * (as the caller wrote it) and `encryptionContext` (`{}` for GetPublicKey and
- * Sign). Called after validation and the allow-list, before KMS.
+ * Sign). Called after the request is validated and before the key
+ * allow-list (so a refused caller cannot probe which keys are served), then KMS.
  */
 export type Authorize = (request: Request, operation: BrokerOperation, keyId: string, encryptionContext: Record<string, string>) => AuthorizeResult | Promise<AuthorizeResult>;
 

@@ -126,9 +126,8 @@ export function createBroker(options) {
     record.keyId = input.KeyId;
     if (operation !== 'GetPublicKey' && operation !== 'Sign') record.encryptionContext = input.EncryptionContext ?? {};
 
-    const kmsKeyId = allow ? await allow.check(input.KeyId) : input.KeyId;
-    if (kmsKeyId === null) throw new ProtocolError('NotFoundException', 'this broker does not serve that key');
-
+    // authorize before the allow-list: a caller who may not use the broker
+    // learns nothing about which keys it serves (401/403 for every key).
     const verdict = await authorize(request, operation, input.KeyId, input.EncryptionContext ?? {});
     if (verdict === true || (verdict && typeof verdict === 'object' && verdict.allow === true)) {
       if (typeof verdict === 'object' && typeof verdict.principal === 'string') record.principal = verdict.principal;
@@ -138,6 +137,9 @@ export function createBroker(options) {
       if (verdict && typeof verdict === 'object' && typeof verdict.principal === 'string') record.principal = verdict.principal;
       throw new ProtocolError('AccessDeniedException', 'the caller may not use this key with this encryption context');
     }
+
+    const kmsKeyId = allow ? await allow.check(input.KeyId) : input.KeyId;
+    if (kmsKeyId === null) throw new ProtocolError('NotFoundException', 'this broker does not serve that key');
 
     input.KeyId = kmsKeyId;
     const out = await port.call(operation, input, request.signal);
