@@ -29,6 +29,8 @@ export type BrokerKeyringErrorCode =
   | 'BROKER_UNAVAILABLE' | 'BAD_REQUEST' | 'MALFORMED_RESPONSE' | 'TIMEOUT' | 'ABORTED';
 
 export type EncryptionContext = Record<string, string>;
+/** KMS EncryptionAlgorithm: `SYMMETRIC_DEFAULT` (the default), or RSAES_OAEP for asymmetric KMS RSA keys. */
+export type EncryptionAlgorithm = 'SYMMETRIC_DEFAULT' | 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256';
 
 export type HeadersSource =
   | HeadersInit
@@ -68,7 +70,11 @@ export declare class BrokerKeyring {
   /** A new data key: its plaintext (exactly `numberOfBytes`, default 32) and its KMS ciphertext under `keyId`. */
   generateDataKey(args?: { encryptionContext?: EncryptionContext; numberOfBytes?: number; signal?: AbortSignal }): Promise<{ keyId: string; plaintext: Uint8Array; ciphertextBlob: Uint8Array }>;
   /** Encrypts an existing data key (1..4096 bytes) under `keyId`. */
-  encryptDataKey(args: { plaintext: Uint8Array; encryptionContext?: EncryptionContext; signal?: AbortSignal }): Promise<{ keyId: string; ciphertextBlob: Uint8Array }>;
-  /** Decrypts a KMS ciphertext blob with the encryption context it was made with. `keyId` defaults to the keyring's. */
-  decryptDataKey(args: { keyId?: string; ciphertextBlob: Uint8Array; encryptionContext?: EncryptionContext; signal?: AbortSignal }): Promise<{ keyId: string; plaintext: Uint8Array }>;
+  encryptDataKey(args: { plaintext: Uint8Array; encryptionContext?: EncryptionContext; encryptionAlgorithm?: EncryptionAlgorithm; signal?: AbortSignal }): Promise<{ keyId: string; ciphertextBlob: Uint8Array }>;
+  /**
+   * Decrypts a KMS ciphertext blob with the encryption context it was made with. `keyId` defaults to the keyring's.
+   * With `encryptionAlgorithm: 'RSAES_OAEP_SHA_256'` (or `'RSAES_OAEP_SHA_1'`) it decrypts with an asymmetric
+   * KMS RSA key (KmsRsaPublicKeyring's data keys); there is no encryption context then.
+   */
+  decryptDataKey(args: { keyId?: string; ciphertextBlob: Uint8Array; encryptionContext?: EncryptionContext; encryptionAlgorithm?: EncryptionAlgorithm; signal?: AbortSignal }): Promise<{ keyId: string; plaintext: Uint8Array }>;
 }

@@ -8,7 +8,7 @@
 // requires: request bodies are encoded from, and responses decoded straight
 // into, Uint8Arrays; errors and their causes never carry response bodies.
 import { EdgeKmsError } from './errors.js';
-import { ERROR_CODE, LIMITS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './broker/protocol.js';
+import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './broker/protocol.js';
 
 const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt' };
 const BACKOFF_BASE_MS = 100;
@@ -77,15 +77,16 @@ export class BrokerKeyring {
   /**
    * Encrypts an existing data key under this keyring's KMS key (for messages
    * with more than one KMS key).
-   * @param {{ plaintext: Uint8Array, encryptionContext?: Record<string, string>, signal?: AbortSignal }} args
+   * @param {{ plaintext: Uint8Array, encryptionContext?: Record<string, string>, encryptionAlgorithm?: string, signal?: AbortSignal }} args
    * @returns {Promise<{ keyId: string, ciphertextBlob: Uint8Array }>}
    */
-  async encryptDataKey({ plaintext, encryptionContext = {}, signal } = /** @type {any} */ ({})) {
+  async encryptDataKey({ plaintext, encryptionContext = {}, encryptionAlgorithm, signal } = /** @type {any} */ ({})) {
     checkContext(encryptionContext);
+    checkAlgorithm(encryptionAlgorithm);
     if (!(plaintext instanceof Uint8Array) || plaintext.length < 1 || plaintext.length > LIMITS.maxPlaintextBytes) {
       throw invalid(`plaintext must be a Uint8Array of 1 to ${LIMITS.maxPlaintextBytes} bytes`);
     }
-    const res = await this.#call('Encrypt', { keyId: this.keyId, plaintext: encodeBase64(plaintext), encryptionContext }, signal);
+    const res = await this.#call('Encrypt', { keyId: this.keyId, plaintext: encodeBase64(plaintext), encryptionContext, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}) }, signal);
     return { keyId: arnField(res), ciphertextBlob: bytesField(res, 'ciphertextBlob') };
   }
 
@@ -94,18 +95,21 @@ export class BrokerKeyring {
    * key ARN recorded with it (the EDK's provider info); the broker decides
    * whether it serves that key and, for a multi-Region key, which replica
    * it calls. The answer must name the same key (or, for an `mrk-` key, a
-   * replica of it).
-   * @param {{ keyId?: string, ciphertextBlob: Uint8Array, encryptionContext?: Record<string, string>, signal?: AbortSignal }} args
+   * replica of it). `encryptionAlgorithm: 'RSAES_OAEP_SHA_256'` (or `_SHA_1`)
+   * decrypts with an asymmetric KMS RSA key, as KmsRsaPublicKeyring needs
+   * (no encryption context then).
+   * @param {{ keyId?: string, ciphertextBlob: Uint8Array, encryptionContext?: Record<string, string>, encryptionAlgorithm?: string, signal?: AbortSignal }} args
    * @returns {Promise<{ keyId: string, plaintext: Uint8Array }>}
    */
-  async decryptDataKey({ keyId = this.keyId, ciphertextBlob, encryptionContext = {}, signal } = /** @type {any} */ ({})) {
+  async decryptDataKey({ keyId = this.keyId, ciphertextBlob, encryptionContext = {}, encryptionAlgorithm, signal } = /** @type {any} */ ({})) {
     const kp = keyIdProblem(keyId);
     if (kp) throw invalid(kp);
     checkContext(encryptionContext);
+    checkAlgorithm(encryptionAlgorithm);
     if (!(ciphertextBlob instanceof Uint8Array) || ciphertextBlob.length < 1 || ciphertextBlob.length > LIMITS.maxCiphertextBytes) {
       throw invalid(`ciphertextBlob must be a Uint8Array of 1 to ${LIMITS.maxCiphertextBytes} bytes`);
     }
-    const res = await this.#call('Decrypt', { keyId, ciphertextBlob: encodeBase64(ciphertextBlob), encryptionContext }, signal);
+    const res = await this.#call('Decrypt', { keyId, ciphertextBlob: encodeBase64(ciphertextBlob), encryptionContext, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}) }, signal);
     const answered = arnField(res);
     // A key ARN in the request must come back (AWS Encryption SDK spec, KMS
     // keyring OnDecrypt: the response KeyId equals the EDK's key ARN).
@@ -221,6 +225,11 @@ const timeout = (ms, last) => new EdgeKmsError('TIMEOUT', `the broker did not an
 function checkContext(ec) {
   const p = encryptionContextProblem(ec);
   if (p) throw invalid(p);
+}
+
+/** @param {unknown} alg */
+function checkAlgorithm(alg) {
+  if (alg !== undefined && !/** @type {readonly string[]} */ (ENCRYPTION_ALGORITHMS).includes(/** @type {string} */ (alg))) throw invalid(`encryptionAlgorithm must be one of ${ENCRYPTION_ALGORITHMS.join(', ')}`);
 }
 
 /** @param {Record<string, unknown>} res */

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, stat, chmod, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPublicKey, verify, constants } from 'node:crypto';
+import { createPublicKey, verify, constants, publicEncrypt, randomBytes } from 'node:crypto';
 import { BrokerKeyring, EdgeKmsError } from 'edge-kms';
-import { createBroker, createDevKms, signingAlias } from 'edge-kms/broker';
+import { createBroker, createDevKms, signingAlias, encryptionAlias } from 'edge-kms/broker';
 import { serve } from 'edge-kms/broker/node';
 import { fakeBroker, rejectsCode, captureOutput, post, b64 } from './broker-helpers.js';
 
@@ -520,18 +520,55 @@ describe('dev KMS', () => {
     assert.equal(sym.status, 404);
   });
 
+  test('RSA encryption keys: data keys sealed to the public key open through the broker (KMS RSA public-key sealing)', async () => {
+    const kms = await createDevKms({ aliases: ['alias/demo'], signingKeys: [] });
+    const broker = createBroker({ kms, devMode: true });
+    const fetch = (u, i) => broker.fetch(new Request(u, i));
+    const alias = encryptionAlias('RSA_2048');
+    const pk = await post(broker, '/public-key', { keyId: alias });
+    assert.equal(pk.status, 200, pk.text);
+    assert.equal(pk.json.keyUsage, 'ENCRYPT_DECRYPT');
+    assert.deepEqual(pk.json.encryptionAlgorithms, ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']);
+    assert.deepEqual(pk.json.signingAlgorithms, []);
+    const key = createPublicKey({ key: Buffer.from(pk.json.publicKey, 'base64'), format: 'der', type: 'spki' });
+    const arn = pk.json.keyId;
+    const kr = new BrokerKeyring({ endpoint: 'http://broker.test', keyId: arn, fetch });
+    const dataKey = new Uint8Array(randomBytes(32));
+    for (const [alg, oaepHash] of [['RSAES_OAEP_SHA_256', 'sha256'], ['RSAES_OAEP_SHA_1', 'sha1']]) {
+      const sealed = new Uint8Array(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, dataKey));
+      const opened = await kr.decryptDataKey({ ciphertextBlob: sealed, encryptionAlgorithm: alg });
+      assert.deepEqual(opened.plaintext, dataKey, alg);
+      assert.equal(opened.keyId, arn);
+    }
+    const sealed = new Uint8Array(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey));
+    await rejectsCode(kr.decryptDataKey({ ciphertextBlob: sealed }), 'INVALID_KEY_USAGE');
+    await rejectsCode(kr.decryptDataKey({ ciphertextBlob: sealed, encryptionAlgorithm: 'RSAES_OAEP_SHA_1' }), 'INVALID_CIPHERTEXT');
+    await rejectsCode(kr.decryptDataKey({ ciphertextBlob: sealed, encryptionAlgorithm: 'RSAES_OAEP_SHA_256', encryptionContext: { a: 'b' } }), 'BAD_REQUEST');
+    await rejectsCode(kr.decryptDataKey({ ciphertextBlob: sealed, encryptionAlgorithm: 'RSAES_OAEP_SHA_512' }), 'INVALID_ARGUMENT');
+    await rejectsCode(kr.generateDataKey(), 'INVALID_KEY_USAGE');
+    const viaKms = await kr.encryptDataKey({ plaintext: dataKey, encryptionAlgorithm: 'RSAES_OAEP_SHA_256' });
+    assert.deepEqual((await kr.decryptDataKey({ ciphertextBlob: viaKms.ciphertextBlob, encryptionAlgorithm: 'RSAES_OAEP_SHA_256' })).plaintext, dataKey);
+    await rejectsCode(kr.encryptDataKey({ plaintext: new Uint8Array(191), encryptionAlgorithm: 'RSAES_OAEP_SHA_256' }), 'BAD_REQUEST');
+    // a symmetric key refuses RSAES
+    const sym = new BrokerKeyring({ endpoint: 'http://broker.test', keyId: 'alias/demo', fetch });
+    await rejectsCode(sym.encryptDataKey({ plaintext: dataKey, encryptionAlgorithm: 'RSAES_OAEP_SHA_256' }), 'INVALID_KEY_USAGE');
+  });
+
   test('key file: mode 0600, reloaded with the same keys and states, loose permissions refused', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'edge-kms-devkms-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'dev-kms.json');
-    const kms1 = await createDevKms({ file, signingKeys: ['ECC_NIST_P256'] });
+    const kms1 = await createDevKms({ file, signingKeys: ['ECC_NIST_P256'], encryptionKeys: ['RSA_2048'] });
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     const dk = await kms1.call('GenerateDataKey', { KeyId: 'alias/demo', NumberOfBytes: 32, EncryptionContext: { a: 'b' } });
     const pub1 = (await kms1.call('GetPublicKey', { KeyId: signingAlias('ECC_NIST_P256') })).PublicKey;
     await kms1.call('CreateKey', {}).then(({ KeyMetadata }) => kms1.call('DisableKey', { KeyId: KeyMetadata.KeyId }));
     await kms1.flush();
     assert.equal((await stat(file)).mode & 0o777, 0o600, 'rewrites keep 0600');
-    const kms2 = await createDevKms({ file, signingKeys: ['ECC_NIST_P256'] });
+    const rsaBlob = (await kms1.call('Encrypt', { KeyId: encryptionAlias('RSA_2048'), Plaintext: new Uint8Array(16).fill(3), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })).CiphertextBlob;
+    await kms1.flush();
+    const kms2 = await createDevKms({ file, signingKeys: ['ECC_NIST_P256'], encryptionKeys: ['RSA_2048'] });
+    assert.deepEqual((await kms2.call('Decrypt', { KeyId: encryptionAlias('RSA_2048'), CiphertextBlob: rsaBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })).Plaintext, new Uint8Array(16).fill(3));
     assert.equal(kms2.keyArn('alias/demo'), kms1.keyArn('alias/demo'));
     const back = await kms2.call('Decrypt', { CiphertextBlob: dk.CiphertextBlob, EncryptionContext: { a: 'b' } });
     assert.deepEqual(back.Plaintext, dk.Plaintext);

@@ -6,8 +6,9 @@
 // It speaks KMS's API shapes (PascalCase inputs and outputs, Uint8Array
 // blobs, errors whose `name` is the KMS exception name) through
 // `call(operation, input)`, which is all the broker needs. AES-GCM runs on
-// WebCrypto, so an in-memory dev KMS also runs inside workerd; signing keys
-// use node:crypto where it exists and WebCrypto otherwise.
+// WebCrypto, so an in-memory dev KMS also runs inside workerd; asymmetric
+// keys (signing, and RSA encryption for KMS RSA public-key sealing) use
+// node:crypto where it exists and WebCrypto otherwise.
 import { decodeBase64, encodeBase64, parseArn } from './protocol.js';
 
 const subtle = globalThis.crypto.subtle;
@@ -18,15 +19,31 @@ const UUID_LEN = 36;
 const IV_LEN = 12;
 const HEADER_LEN = MAGIC.length + UUID_LEN;
 
+const RSA_SIGNING = ['RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512', 'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512'];
 /** Signing key specs the dev KMS offers, with KMS's algorithm lists. */
 const SIGNING_SPECS = {
-  RSA_2048: ['RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512', 'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512'],
+  RSA_2048: RSA_SIGNING,
+  RSA_3072: RSA_SIGNING,
+  RSA_4096: RSA_SIGNING,
   ECC_NIST_P256: ['ECDSA_SHA_256'],
   ECC_NIST_P384: ['ECDSA_SHA_384'],
   ECC_NIST_P521: ['ECDSA_SHA_512'],
   ECC_SECG_P256K1: ['ECDSA_SHA_256'],
 };
+const DEFAULT_SIGNING = ['RSA_2048', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1'];
+/** RSA encryption key specs (KeyUsage ENCRYPT_DECRYPT), with KMS's algorithm lists. */
+const ENCRYPTION_SPECS = { RSA_2048: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'], RSA_3072: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'], RSA_4096: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] };
+const RSA_BITS = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
+const isRsa = (/** @type {string} */ spec) => spec in RSA_BITS;
 const CURVES = { ECC_NIST_P256: ['P-256', 'prime256v1', 32], ECC_NIST_P384: ['P-384', 'secp384r1', 48], ECC_NIST_P521: ['P-521', 'secp521r1', 66], ECC_SECG_P256K1: [null, 'secp256k1', 32] };
+
+/**
+ * The operations of one asymmetric key.
+ * @typedef {{ publicKey: Uint8Array,
+ *   sign?: (alg: string, message: Uint8Array) => Promise<Uint8Array>,
+ *   encrypt?: (alg: string, plaintext: Uint8Array) => Promise<Uint8Array>,
+ *   decrypt?: (alg: string, ciphertext: Uint8Array) => Promise<Uint8Array> }} Asym
+ */
 
 /** An error shaped like an @aws-sdk/client-kms service exception. */
 export class KmsException extends Error {
@@ -41,6 +58,8 @@ const fail = (/** @type {string} */ name, /** @type {string} */ message) => { th
 
 /** The alias under which the dev KMS offers its signing key of `spec`. @param {string} spec */
 export const signingAlias = (spec) => `alias/sign-${spec.toLowerCase().replaceAll('_', '-')}`;
+/** The alias under which the dev KMS offers its RSA encryption key of `spec`. @param {string} spec */
+export const encryptionAlias = (spec) => `alias/encrypt-${spec.toLowerCase().replaceAll('_', '-')}`;
 
 /**
  * Creates (or loads from `file`) a development KMS.
@@ -48,9 +67,11 @@ export const signingAlias = (spec) => `alias/sign-${spec.toLowerCase().replaceAl
  */
 export async function createDevKms(options = {}) {
   const { file, aliases = ['alias/demo'], region = 'us-east-1', account = '111122223333' } = options;
-  const signingSpecs = options.signingKeys ?? Object.keys(SIGNING_SPECS);
+  const signingSpecs = options.signingKeys ?? DEFAULT_SIGNING;
+  const encryptionSpecs = options.encryptionKeys ?? ['RSA_2048'];
   for (const a of aliases) if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(a) || a.startsWith('alias/aws/')) throw new TypeError(`createDevKms: invalid alias name ${JSON.stringify(a)}`);
   for (const s of signingSpecs) if (!(s in SIGNING_SPECS)) throw new TypeError(`createDevKms: unsupported signing key spec ${JSON.stringify(s)}`);
+  for (const s of encryptionSpecs) if (!(s in ENCRYPTION_SPECS)) throw new TypeError(`createDevKms: unsupported encryption key spec ${JSON.stringify(s)}`);
 
   const nodeCrypto = await optionalNodeCrypto();
   const store = file ? await openStore(file) : null;
@@ -67,7 +88,8 @@ export async function createDevKms(options = {}) {
       for (const k of saved.keys) {
         const material = k.material ? decodeBase64(k.material) : null;
         if (k.material && !material) throw new TypeError(`createDevKms: ${file} is corrupt`);
-        keys.set(k.keyId, await activate({ id: k.keyId, spec: k.keySpec, state: k.keyState, created: k.creationDate, description: k.description ?? '' }, material));
+        const usage = k.keyUsage ?? (k.keySpec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY');
+        keys.set(k.keyId, await activate({ id: k.keyId, spec: k.keySpec, usage, state: k.keyState, created: k.creationDate, description: k.description ?? '' }, material));
       }
       for (const [a, id] of Object.entries(saved.aliases)) aliasMap.set(a, id);
     }
@@ -75,29 +97,32 @@ export async function createDevKms(options = {}) {
 
   let dirty = false;
   for (const a of aliases) {
-    if (!aliasMap.has(a)) { const r = await newKey('SYMMETRIC_DEFAULT', `dev key for ${a}`); aliasMap.set(a, r.id); dirty = true; }
+    if (!aliasMap.has(a)) { const r = await newKey('SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT', `dev key for ${a}`); aliasMap.set(a, r.id); dirty = true; }
   }
   for (const s of signingSpecs) {
     const a = signingAlias(s);
-    if (!aliasMap.has(a)) { const r = await newKey(s, `dev ${s} signing key`); aliasMap.set(a, r.id); dirty = true; }
+    if (!aliasMap.has(a)) { const r = await newKey(s, 'SIGN_VERIFY', `dev ${s} signing key`); aliasMap.set(a, r.id); dirty = true; }
+  }
+  for (const s of encryptionSpecs) {
+    const a = encryptionAlias(s);
+    if (!aliasMap.has(a)) { const r = await newKey(s, 'ENCRYPT_DECRYPT', `dev ${s} encryption key`); aliasMap.set(a, r.id); dirty = true; }
   }
   if (dirty) await persist();
 
   // ------------------------------------------------------------ key records
 
   /**
-   * @typedef {{ id: string, spec: string, state: 'Enabled' | 'Disabled' | 'PendingDeletion', created: string, description: string,
-   *   aes?: CryptoKey, signer?: Signer, pending?: Promise<Signer>, secret?: Uint8Array | null }} KeyRecord
-   * @typedef {{ publicKey: Uint8Array, sign: (alg: string, message: Uint8Array) => Promise<Uint8Array>, pkcs8?: Uint8Array }} Signer
+   * @typedef {{ id: string, spec: string, usage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY', state: 'Enabled' | 'Disabled' | 'PendingDeletion', created: string, description: string,
+   *   aes?: CryptoKey, asym?: Asym, pending?: Promise<Asym>, secret?: Uint8Array | null }} KeyRecord
    */
 
-  /** @param {string} spec @param {string} description */
-  async function newKey(spec, description) {
+  /** @param {string} spec @param {'ENCRYPT_DECRYPT' | 'SIGN_VERIFY'} usage @param {string} description */
+  async function newKey(spec, usage, description) {
     const id = globalThis.crypto.randomUUID();
     /** @type {Uint8Array | null} */
     let material = null;
     if (spec === 'SYMMETRIC_DEFAULT') material = globalThis.crypto.getRandomValues(new Uint8Array(32));
-    const rec = await activate({ id, spec, state: 'Enabled', created: new Date().toISOString(), description }, material);
+    const rec = await activate({ id, spec, usage, state: 'Enabled', created: new Date().toISOString(), description }, material);
     keys.set(id, rec);
     return rec;
   }
@@ -106,7 +131,7 @@ export async function createDevKms(options = {}) {
    * Turns stored material into usable keys. Symmetric material becomes a
    * non-extractable CryptoKey; the raw bytes are kept only when they must be
    * written back to the key file, and zeroed otherwise.
-   * @param {Omit<KeyRecord, 'aes' | 'signer' | 'secret'>} base @param {Uint8Array | null} material
+   * @param {Omit<KeyRecord, 'aes' | 'asym' | 'secret'>} base @param {Uint8Array | null} material
    * @returns {Promise<KeyRecord>}
    */
   async function activate(base, material) {
@@ -116,23 +141,24 @@ export async function createDevKms(options = {}) {
       if (!material || material.length !== 32) throw new TypeError('createDevKms: symmetric key material must be 32 bytes');
       rec.aes = await subtle.importKey('raw', /** @type {Uint8Array<ArrayBuffer>} */ (material), 'AES-GCM', false, ['encrypt', 'decrypt']);
       if (store) rec.secret = material; else material.fill(0);
-    } else if (base.spec in SIGNING_SPECS) {
-      // Signing material is generated on first use (RSA generation is slow).
-      if (material) { rec.signer = await signerFromPkcs8(base.spec, material, nodeCrypto); if (store) rec.secret = material; else material.fill(0); }
+    } else if ((base.usage === 'SIGN_VERIFY' && base.spec in SIGNING_SPECS) || (base.usage === 'ENCRYPT_DECRYPT' && base.spec in ENCRYPTION_SPECS)) {
+      // Asymmetric material is generated on first use (RSA generation is slow).
+      if (material) { rec.asym = await asymFromPkcs8(base.spec, base.usage, material, nodeCrypto); if (store) rec.secret = material; else material.fill(0); }
     } else {
       throw new TypeError(`createDevKms: unknown key spec ${base.spec}`);
     }
     return rec;
   }
 
-  /** @param {KeyRecord} rec @returns {Promise<Signer>} */
-  function signerOf(rec) {
-    if (rec.signer) return Promise.resolve(rec.signer);
+  /** @param {KeyRecord} rec @returns {Promise<Asym>} */
+  function asymOf(rec) {
+    if (rec.asym) return Promise.resolve(rec.asym);
     rec.pending ??= (async () => {
-      const { signer, pkcs8 } = await generateSigner(rec.spec, nodeCrypto);
-      rec.signer = signer;
+      const pkcs8 = await generatePkcs8(rec.spec, nodeCrypto);
+      const asym = await asymFromPkcs8(rec.spec, rec.usage, pkcs8, nodeCrypto);
+      rec.asym = asym;
       if (store) { rec.secret = pkcs8; await persist(); } else pkcs8.fill(0);
-      return signer;
+      return asym;
     })().finally(() => { rec.pending = undefined; });
     return rec.pending;
   }
@@ -145,7 +171,7 @@ export async function createDevKms(options = {}) {
       warning: 'edge-kms development KMS key file: NOT FOR PRODUCTION; holds raw key material',
       region,
       account,
-      keys: [...keys.values()].map((k) => ({ keyId: k.id, keySpec: k.spec, keyState: k.state, creationDate: k.created, description: k.description, material: k.secret ? encodeBase64(k.secret) : null })),
+      keys: [...keys.values()].map((k) => ({ keyId: k.id, keySpec: k.spec, keyUsage: k.usage, keyState: k.state, creationDate: k.created, description: k.description, material: k.secret ? encodeBase64(k.secret) : null })),
       aliases: Object.fromEntries(aliasMap),
     });
     writing = writing.then(() => store.save(snapshot()));
@@ -184,7 +210,11 @@ export async function createDevKms(options = {}) {
     if (usageOf(rec) !== usage) fail('InvalidKeyUsageException', `${arnOf(rec.id)} has key usage ${usageOf(rec)}`);
   }
 
-  const usageOf = (/** @type {KeyRecord} */ r) => (r.spec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY');
+  const usageOf = (/** @type {KeyRecord} */ r) => r.usage;
+  /** @param {KeyRecord} r */
+  const encryptionAlgorithms = (r) => (r.spec === 'SYMMETRIC_DEFAULT' ? ['SYMMETRIC_DEFAULT'] : r.usage === 'ENCRYPT_DECRYPT' ? [...ENCRYPTION_SPECS[/** @type {'RSA_2048'} */ (r.spec)]] : undefined);
+  /** @param {KeyRecord} r */
+  const signingAlgorithms = (r) => (r.usage === 'SIGN_VERIFY' ? [...SIGNING_SPECS[/** @type {keyof typeof SIGNING_SPECS} */ (r.spec)]] : undefined);
   const metadata = (/** @type {KeyRecord} */ r) => ({
     AWSAccountId: account,
     KeyId: r.id,
@@ -198,8 +228,8 @@ export async function createDevKms(options = {}) {
     KeyManager: 'CUSTOMER',
     KeySpec: r.spec,
     CustomerMasterKeySpec: r.spec,
-    EncryptionAlgorithms: r.spec === 'SYMMETRIC_DEFAULT' ? ['SYMMETRIC_DEFAULT'] : undefined,
-    SigningAlgorithms: r.spec === 'SYMMETRIC_DEFAULT' ? undefined : SIGNING_SPECS[/** @type {keyof typeof SIGNING_SPECS} */ (r.spec)],
+    EncryptionAlgorithms: encryptionAlgorithms(r),
+    SigningAlgorithms: signingAlgorithms(r),
     MultiRegion: false,
   });
 
@@ -229,6 +259,7 @@ export async function createDevKms(options = {}) {
     async GenerateDataKey(input) {
       const rec = usable(resolve(input.KeyId));
       needUsage(rec, 'ENCRYPT_DECRYPT');
+      if (rec.spec !== 'SYMMETRIC_DEFAULT') fail('InvalidKeyUsageException', 'GenerateDataKey needs a symmetric encryption KMS key');
       const n = input.NumberOfBytes ?? ({ AES_256: 32, AES_128: 16 })[/** @type {'AES_256'} */ (input.KeySpec)];
       if (!Number.isInteger(n) || n < 1 || n > 1024) fail('ValidationException', 'NumberOfBytes must be 1..1024 (or KeySpec AES_128/AES_256)');
       const plaintext = globalThis.crypto.getRandomValues(new Uint8Array(n));
@@ -238,15 +269,36 @@ export async function createDevKms(options = {}) {
       const rec = usable(resolve(input.KeyId));
       needUsage(rec, 'ENCRYPT_DECRYPT');
       if (!(input.Plaintext instanceof Uint8Array) || input.Plaintext.length < 1 || input.Plaintext.length > 4096) fail('ValidationException', 'Plaintext must be 1..4096 bytes');
+      if (rec.spec !== 'SYMMETRIC_DEFAULT') {
+        const alg = rsaAlgorithm(rec, input);
+        const max = RSA_BITS[/** @type {'RSA_2048'} */ (rec.spec)] / 8 - 2 * (alg === 'RSAES_OAEP_SHA_1' ? 20 : 32) - 2;
+        if (input.Plaintext.length > max) fail('ValidationException', `${alg} with ${rec.spec} encrypts at most ${max} bytes`);
+        const asym = await asymOf(rec);
+        return { KeyId: arnOf(rec.id), CiphertextBlob: await /** @type {NonNullable<Asym['encrypt']>} */ (asym.encrypt)(alg, input.Plaintext), EncryptionAlgorithm: alg };
+      }
+      symmetricAlgorithm(input);
       return { KeyId: arnOf(rec.id), CiphertextBlob: await seal(rec, input.Plaintext, input.EncryptionContext), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
     },
     async Decrypt(input) {
       const blob = input.CiphertextBlob;
+      if (!(blob instanceof Uint8Array) || blob.length < 1 || blob.length > 6144) fail('ValidationException', 'CiphertextBlob must be 1..6144 bytes');
       const id = blobKeyId(blob);
       if (input.KeyId !== undefined) {
         const wanted = resolve(input.KeyId);
+        if (wanted.spec !== 'SYMMETRIC_DEFAULT' && wanted.usage === 'ENCRYPT_DECRYPT') {
+          // asymmetric: KMS needs the key and the algorithm; there is no context
+          const r = usable(wanted);
+          const alg = rsaAlgorithm(r, input);
+          const asym = await asymOf(r);
+          try {
+            return { KeyId: arnOf(r.id), Plaintext: await /** @type {NonNullable<Asym['decrypt']>} */ (asym.decrypt)(alg, blob), EncryptionAlgorithm: alg };
+          } catch {
+            return fail('InvalidCiphertextException', 'the ciphertext is invalid for this key and algorithm');
+          }
+        }
         if (id !== null && wanted.id !== id) fail('IncorrectKeyException', 'the ciphertext was encrypted under another KMS key');
       }
+      symmetricAlgorithm(input);
       const rec = id === null ? undefined : keys.get(id);
       if (!rec) fail('InvalidCiphertextException', 'the ciphertext is invalid');
       const r = usable(/** @type {KeyRecord} */ (rec));
@@ -260,9 +312,9 @@ export async function createDevKms(options = {}) {
     },
     async GetPublicKey(input) {
       const rec = usable(resolve(input.KeyId));
-      if (usageOf(rec) !== 'SIGN_VERIFY') fail('UnsupportedOperationException', 'GetPublicKey needs an asymmetric KMS key');
-      const signer = await signerOf(rec);
-      return { KeyId: arnOf(rec.id), PublicKey: signer.publicKey.slice(), KeySpec: rec.spec, CustomerMasterKeySpec: rec.spec, KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: [...SIGNING_SPECS[/** @type {keyof typeof SIGNING_SPECS} */ (rec.spec)]] };
+      if (rec.spec === 'SYMMETRIC_DEFAULT') fail('UnsupportedOperationException', 'GetPublicKey needs an asymmetric KMS key');
+      const asym = await asymOf(rec);
+      return { KeyId: arnOf(rec.id), PublicKey: asym.publicKey.slice(), KeySpec: rec.spec, CustomerMasterKeySpec: rec.spec, KeyUsage: rec.usage, SigningAlgorithms: signingAlgorithms(rec), EncryptionAlgorithms: encryptionAlgorithms(rec) };
     },
     async Sign(input) {
       const rec = usable(resolve(input.KeyId));
@@ -271,16 +323,18 @@ export async function createDevKms(options = {}) {
       if (!algs.includes(input.SigningAlgorithm)) fail('InvalidKeyUsageException', `${rec.spec} keys do not support ${String(input.SigningAlgorithm).slice(0, 64)}`);
       if ((input.MessageType ?? 'RAW') !== 'RAW') fail('UnsupportedOperationException', 'the dev KMS signs RAW messages only');
       if (!(input.Message instanceof Uint8Array) || input.Message.length < 1 || input.Message.length > 4096) fail('ValidationException', 'Message must be 1..4096 bytes');
-      const signer = await signerOf(rec);
-      return { KeyId: arnOf(rec.id), Signature: await signer.sign(input.SigningAlgorithm, input.Message), SigningAlgorithm: input.SigningAlgorithm };
+      const asym = await asymOf(rec);
+      return { KeyId: arnOf(rec.id), Signature: await /** @type {NonNullable<Asym['sign']>} */ (asym.sign)(input.SigningAlgorithm, input.Message), SigningAlgorithm: input.SigningAlgorithm };
     },
     async DescribeKey(input) {
       return { KeyMetadata: metadata(resolve(input.KeyId)) };
     },
     async CreateKey(input = {}) {
       const spec = input.KeySpec ?? 'SYMMETRIC_DEFAULT';
-      if (spec !== 'SYMMETRIC_DEFAULT' && !(spec in SIGNING_SPECS)) fail('UnsupportedOperationException', 'the dev KMS creates SYMMETRIC_DEFAULT and signing keys only');
-      const rec = await newKey(spec, typeof input.Description === 'string' ? input.Description.slice(0, 8192) : '');
+      const usage = input.KeyUsage ?? (spec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY');
+      const ok = spec === 'SYMMETRIC_DEFAULT' ? usage === 'ENCRYPT_DECRYPT' : usage === 'SIGN_VERIFY' ? spec in SIGNING_SPECS : usage === 'ENCRYPT_DECRYPT' && spec in ENCRYPTION_SPECS;
+      if (!ok) fail('UnsupportedOperationException', 'the dev KMS creates SYMMETRIC_DEFAULT keys, RSA/ECC signing keys and RSA encryption keys');
+      const rec = await newKey(spec, usage, typeof input.Description === 'string' ? input.Description.slice(0, 8192) : '');
       await persist();
       return { KeyMetadata: metadata(rec) };
     },
@@ -311,6 +365,19 @@ export async function createDevKms(options = {}) {
       return { KeyId: arnOf(rec.id) };
     },
   };
+
+  /** The RSAES algorithm of an asymmetric Encrypt/Decrypt (required, as KMS). @param {KeyRecord} rec @param {any} input */
+  function rsaAlgorithm(rec, input) {
+    const alg = input.EncryptionAlgorithm;
+    if (!ENCRYPTION_SPECS[/** @type {'RSA_2048'} */ (rec.spec)].includes(alg)) fail('InvalidKeyUsageException', `${rec.spec} encryption keys need EncryptionAlgorithm RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256`);
+    if (input.EncryptionContext && Object.keys(input.EncryptionContext).length) fail('ValidationException', 'asymmetric KMS keys take no encryption context');
+    return /** @type {string} */ (alg);
+  }
+
+  /** @param {any} input */
+  function symmetricAlgorithm(input) {
+    if (input.EncryptionAlgorithm !== undefined && input.EncryptionAlgorithm !== 'SYMMETRIC_DEFAULT') fail('InvalidKeyUsageException', 'symmetric KMS keys use SYMMETRIC_DEFAULT');
+  }
 
   /** @param {unknown} keyId @param {'Enabled' | 'Disabled'} state */
   async function setState(keyId, state) {
@@ -405,37 +472,48 @@ async function optionalNodeCrypto() {
 const HASH = (/** @type {string} */ alg) => `SHA-${alg.slice(-3)}`;
 
 /**
+ * New private key material of `spec`, as PKCS#8 DER.
  * @param {string} spec @param {any} nodeCrypto
- * @returns {Promise<{ signer: any, pkcs8: Uint8Array }>}
+ * @returns {Promise<Uint8Array>}
  */
-async function generateSigner(spec, nodeCrypto) {
-  let pkcs8;
+async function generatePkcs8(spec, nodeCrypto) {
   if (nodeCrypto) {
-    const { privateKey } = spec === 'RSA_2048'
-      ? nodeCrypto.generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 })
+    const { privateKey } = isRsa(spec)
+      ? nodeCrypto.generateKeyPairSync('rsa', { modulusLength: RSA_BITS[/** @type {'RSA_2048'} */ (spec)], publicExponent: 0x10001 })
       : nodeCrypto.generateKeyPairSync('ec', { namedCurve: CURVES[/** @type {'ECC_NIST_P256'} */ (spec)][1] });
-    pkcs8 = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }));
-  } else {
-    if (spec === 'ECC_SECG_P256K1') throw new KmsException('UnsupportedOperationException', 'secp256k1 signing needs node:crypto');
-    const alg = spec === 'RSA_2048'
-      ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } // plain rsaEncryption PKCS#8, importable for PSS too
-      : { name: 'ECDSA', namedCurve: CURVES[/** @type {'ECC_NIST_P256'} */ (spec)][0] };
-    const pair = /** @type {CryptoKeyPair} */ (await subtle.generateKey(alg, true, ['sign', 'verify']));
-    pkcs8 = new Uint8Array(await subtle.exportKey('pkcs8', pair.privateKey));
+    return new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }));
   }
-  return { signer: await signerFromPkcs8(spec, pkcs8, nodeCrypto), pkcs8 };
+  if (spec === 'ECC_SECG_P256K1') throw new KmsException('UnsupportedOperationException', 'secp256k1 keys need node:crypto');
+  const alg = isRsa(spec)
+    // generated as PKCS#1 v1.5 so the PKCS#8 says plain rsaEncryption, importable for PSS and OAEP too
+    ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: RSA_BITS[/** @type {'RSA_2048'} */ (spec)], publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
+    : { name: 'ECDSA', namedCurve: CURVES[/** @type {'ECC_NIST_P256'} */ (spec)][0] };
+  const pair = /** @type {CryptoKeyPair} */ (await subtle.generateKey(alg, true, ['sign', 'verify']));
+  return new Uint8Array(await subtle.exportKey('pkcs8', pair.privateKey));
 }
 
 /**
- * @param {string} spec @param {Uint8Array} pkcs8 @param {any} nodeCrypto
+ * The operations of one asymmetric key: its public key, and sign (SIGN_VERIFY)
+ * or encrypt/decrypt (ENCRYPT_DECRYPT, RSAES_OAEP_SHA_1/256).
+ * @param {string} spec @param {'ENCRYPT_DECRYPT' | 'SIGN_VERIFY'} usage @param {Uint8Array} pkcs8 @param {any} nodeCrypto
+ * @returns {Promise<Asym>}
  */
-async function signerFromPkcs8(spec, pkcs8, nodeCrypto) {
+async function asymFromPkcs8(spec, usage, pkcs8, nodeCrypto) {
+  const oaepHash = (/** @type {string} */ alg) => (alg === 'RSAES_OAEP_SHA_1' ? 'SHA-1' : 'SHA-256');
   if (nodeCrypto) {
     const key = nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
-    const publicKey = new Uint8Array(nodeCrypto.createPublicKey(key).export({ type: 'spki', format: 'der' }));
+    const pub = nodeCrypto.createPublicKey(key);
+    const publicKey = new Uint8Array(pub.export({ type: 'spki', format: 'der' }));
+    const oaep = (/** @type {string} */ alg) => ({ padding: nodeCrypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: oaepHash(alg).replace('-', '').toLowerCase() });
+    if (usage === 'ENCRYPT_DECRYPT') {
+      return {
+        publicKey,
+        async encrypt(alg, plaintext) { return new Uint8Array(nodeCrypto.publicEncrypt({ key: pub, ...oaep(alg) }, plaintext)); },
+        async decrypt(alg, ciphertext) { return new Uint8Array(nodeCrypto.privateDecrypt({ key, ...oaep(alg) }, ciphertext)); },
+      };
+    }
     return {
       publicKey,
-      /** @param {string} alg @param {Uint8Array} message */
       async sign(alg, message) {
         const hash = `sha${alg.slice(-3)}`;
         if (alg.startsWith('RSASSA_PSS')) {
@@ -446,34 +524,46 @@ async function signerFromPkcs8(spec, pkcs8, nodeCrypto) {
       },
     };
   }
-  if (spec === 'ECC_SECG_P256K1') throw new KmsException('UnsupportedOperationException', 'secp256k1 signing needs node:crypto');
+  if (spec === 'ECC_SECG_P256K1') throw new KmsException('UnsupportedOperationException', 'secp256k1 keys need node:crypto');
   // Import once per algorithm now: the caller zeroes `pkcs8` afterwards.
+  const algs = usage === 'ENCRYPT_DECRYPT' ? ENCRYPTION_SPECS[/** @type {'RSA_2048'} */ (spec)] : SIGNING_SPECS[/** @type {keyof typeof SIGNING_SPECS} */ (spec)];
+  /** @param {string} alg */
+  const params = (alg) => (alg.startsWith('RSAES') ? { name: 'RSA-OAEP', hash: oaepHash(alg) }
+    : alg.startsWith('RSASSA') ? { name: alg.startsWith('RSASSA_PSS') ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: HASH(alg) }
+      : { name: 'ECDSA', namedCurve: CURVES[/** @type {'ECC_NIST_P256'} */ (spec)][0] });
   /** @type {Map<string, CryptoKey>} */
   const imported = new Map();
-  for (const alg of SIGNING_SPECS[/** @type {keyof typeof SIGNING_SPECS} */ (spec)]) {
-    const params = spec === 'RSA_2048'
-      ? { name: alg.startsWith('RSASSA_PSS') ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: HASH(alg) }
-      : { name: 'ECDSA', namedCurve: CURVES[/** @type {'ECC_NIST_P256'} */ (spec)][0] };
-    imported.set(alg, await subtle.importKey('pkcs8', /** @type {Uint8Array<ArrayBuffer>} */ (pkcs8), params, true, ['sign']));
+  for (const alg of algs) {
+    imported.set(alg, await subtle.importKey('pkcs8', /** @type {Uint8Array<ArrayBuffer>} */ (pkcs8), params(alg), true, [usage === 'ENCRYPT_DECRYPT' ? 'decrypt' : 'sign']));
   }
-  const keyFor = async (/** @type {string} */ alg) => /** @type {CryptoKey} */ (imported.get(alg));
-  const first = await keyFor(SIGNING_SPECS[/** @type {keyof typeof SIGNING_SPECS} */ (spec)][0]);
-  const jwk = await subtle.exportKey('jwk', first);
-  delete jwk.d; delete jwk.p; delete jwk.q; delete jwk.dp; delete jwk.dq; delete jwk.qi;
-  jwk.key_ops = ['verify'];
-  const pub = await subtle.importKey('jwk', jwk, first.algorithm, true, ['verify']);
-  const publicKey = new Uint8Array(await subtle.exportKey('spki', pub));
+  const keyFor = (/** @type {string} */ alg) => /** @type {CryptoKey} */ (imported.get(alg));
+  // the public half, through JWK (WebCrypto cannot export SPKI from a private key)
+  const publicUse = usage === 'ENCRYPT_DECRYPT' ? 'encrypt' : 'verify';
+  /** @type {Map<string, CryptoKey>} */
+  const publics = new Map();
+  for (const alg of algs) {
+    const jwk = await subtle.exportKey('jwk', keyFor(alg));
+    delete jwk.d; delete jwk.p; delete jwk.q; delete jwk.dp; delete jwk.dq; delete jwk.qi;
+    jwk.key_ops = [publicUse];
+    publics.set(alg, await subtle.importKey('jwk', jwk, params(alg), true, [publicUse]));
+  }
+  const publicKey = new Uint8Array(await subtle.exportKey('spki', /** @type {CryptoKey} */ (publics.get(algs[0]))));
+  const bytes = (/** @type {Uint8Array} */ b) => /** @type {Uint8Array<ArrayBuffer>} */ (b);
+  if (usage === 'ENCRYPT_DECRYPT') {
+    return {
+      publicKey,
+      async encrypt(alg, plaintext) { return new Uint8Array(await subtle.encrypt({ name: 'RSA-OAEP' }, /** @type {CryptoKey} */ (publics.get(alg)), bytes(plaintext))); },
+      async decrypt(alg, ciphertext) { return new Uint8Array(await subtle.decrypt({ name: 'RSA-OAEP' }, keyFor(alg), bytes(ciphertext))); },
+    };
+  }
   return {
     publicKey,
-    /** @param {string} alg @param {Uint8Array} message */
     async sign(alg, message) {
-      const key = await keyFor(alg);
-      if (spec === 'RSA_2048') {
-        const params = alg.startsWith('RSASSA_PSS') ? { name: 'RSA-PSS', saltLength: Number(alg.slice(-3)) / 8 } : { name: 'RSASSA-PKCS1-v1_5' };
-        return new Uint8Array(await subtle.sign(params, key, /** @type {Uint8Array<ArrayBuffer>} */ (message)));
+      if (isRsa(spec)) {
+        const p = alg.startsWith('RSASSA_PSS') ? { name: 'RSA-PSS', saltLength: Number(alg.slice(-3)) / 8 } : { name: 'RSASSA-PKCS1-v1_5' };
+        return new Uint8Array(await subtle.sign(p, keyFor(alg), bytes(message)));
       }
-      const raw = new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: HASH(alg) }, key, /** @type {Uint8Array<ArrayBuffer>} */ (message)));
-      return p1363ToDer(raw);
+      return p1363ToDer(new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: HASH(alg) }, keyFor(alg), bytes(message))));
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { DevKms } from './dev-kms.js';
 import type { BrokerOperation } from './protocol.js';
 
-export { createDevKms, signingAlias, KmsException } from './dev-kms.js';
-export type { DevKms, DevKmsOptions, SigningKeySpec } from './dev-kms.js';
+export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
+export type { DevKms, DevKmsOptions, SigningKeySpec, EncryptionKeySpec } from './dev-kms.js';
 export { OPERATIONS, ERROR_STATUS } from './protocol.js';
 export type { BrokerOperation } from './protocol.js';
 

@@ -6,7 +6,7 @@
 // record per operation. It never logs, audits or echoes key material.
 import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMultiRegionKey, mrkMatch, encodeBase64 } from './protocol.js';
 
-export { createDevKms, signingAlias, KmsException } from './dev-kms.js';
+export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
 export { OPERATIONS, ERROR_STATUS } from './protocol.js';
 
 const DEFAULT_MAX_BODY = 32 * 1024;

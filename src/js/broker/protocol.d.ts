@@ -28,6 +28,10 @@ export declare const ERROR_STATUS: Readonly<Record<string, number>>;
 /** Broker error name → EdgeKmsError code. */
 export declare const ERROR_CODE: Readonly<Record<string, string>>;
 
+/** KMS EncryptionAlgorithm values the protocol accepts. */
+export declare const ENCRYPTION_ALGORITHMS: readonly ['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'];
+export type EncryptionAlgorithm = (typeof ENCRYPTION_ALGORITHMS)[number];
+
 /** Strict standard base64 → bytes, or null. Never builds a string of the bytes. */
 export declare function decodeBase64(text: unknown): Uint8Array | null;
 export declare function encodeBase64(bytes: Uint8Array): string;

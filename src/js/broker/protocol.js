@@ -90,6 +90,9 @@ export const ERROR_CODE = Object.freeze({
   PayloadTooLarge: 'BAD_REQUEST',
 });
 
+/** KMS EncryptionAlgorithm values: symmetric keys, and RSA keys (KMS RSA public-key sealing). */
+export const ENCRYPTION_ALGORITHMS = Object.freeze(['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']);
+
 // ---------------------------------------------------------------- base64
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -222,8 +225,8 @@ export function parseRequest(operation, body) {
   const b = /** @type {Record<string, unknown>} */ (body);
   const allowed = {
     GenerateDataKey: ['keyId', 'encryptionContext', 'numberOfBytes', 'grantTokens'],
-    Decrypt: ['keyId', 'ciphertextBlob', 'encryptionContext', 'grantTokens'],
-    Encrypt: ['keyId', 'plaintext', 'encryptionContext', 'grantTokens'],
+    Decrypt: ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'grantTokens'],
+    Encrypt: ['keyId', 'plaintext', 'encryptionContext', 'encryptionAlgorithm', 'grantTokens'],
     GetPublicKey: ['keyId', 'grantTokens'],
     Sign: ['keyId', 'message', 'messageType', 'signingAlgorithm', 'grantTokens'],
   }[operation];
@@ -241,6 +244,10 @@ export function parseRequest(operation, body) {
     if (ep) throw bad(ep);
     // An empty context is sent as none: KMS treats the two alike.
     if (Object.keys(/** @type {object} */ (ec)).length) input.EncryptionContext = { .../** @type {object} */ (ec) };
+  }
+  if (b.encryptionAlgorithm !== undefined) {
+    if (!/** @type {readonly string[]} */ (ENCRYPTION_ALGORITHMS).includes(/** @type {string} */ (b.encryptionAlgorithm))) throw bad(`encryptionAlgorithm must be one of ${ENCRYPTION_ALGORITHMS.join(', ')}`);
+    input.EncryptionAlgorithm = b.encryptionAlgorithm;
   }
   if (b.grantTokens !== undefined) {
     const g = b.grantTokens;
