@@ -126,7 +126,8 @@ export class BrokerKeyring {
    * @returns {Promise<Record<string, unknown>>}
    */
   async #call(operation, body, signal) {
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal');
+    // duck-typed, so signals from another realm (an iframe, a test DOM) work too
+    if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) throw invalid('signal must be an AbortSignal');
     if (this.#grantTokens) body.grantTokens = this.#grantTokens;
     const json = JSON.stringify(body);
     const url = this.endpoint + PATHS[operation];
@@ -141,7 +142,8 @@ export class BrokerKeyring {
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.#attempt(operation, url, json, controller.signal);
+          // raced with the signal: a `headers` function that never settles cannot outlive the deadline
+          return await untilAborted(this.#attempt(operation, url, json, controller.signal), controller.signal);
         } catch (e) {
           if (signal?.aborted) throw aborted(signal);
           if (controller.signal.aborted) throw timeout(this.#timeoutMs, last);
@@ -278,6 +280,18 @@ function errorFromResponse(res, text) {
 function backoff(attempt, retryAfterMs) {
   const jittered = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
   return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts.
+ * @template T @param {Promise<T>} promise @param {AbortSignal} signal @returns {Promise<T>}
+ */
+function untilAborted(promise, signal) {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** @param {number} ms @param {AbortSignal} signal */

@@ -88,6 +88,13 @@ describe('BrokerKeyring against faulty brokers', () => {
     assert.ok(took >= 290 && took < 1500, `took ${took} ms`);
   });
 
+  test('a headers function that never settles hits the deadline too', async () => {
+    const f = await fake(() => ({ json: okKey() }));
+    const kr = new BrokerKeyring({ endpoint: f.url, keyId: 'alias/demo', timeoutMs: 200, headers: () => new Promise(() => {}) });
+    await rejectsCode(kr.generateDataKey(), 'TIMEOUT');
+    assert.equal(f.seen.length, 0);
+  });
+
   test('a broker that stalls mid-body hits the deadline', async () => {
     const f = await fake((_q, _b, _n, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.write('{"keyId":"'); });
     const kr = new BrokerKeyring({ endpoint: f.url, keyId: 'alias/demo', timeoutMs: 300 });

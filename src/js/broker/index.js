@@ -128,7 +128,8 @@ export function createBroker(options) {
 
     // authorize before the allow-list: a caller who may not use the broker
     // learns nothing about which keys it serves (401/403 for every key).
-    const verdict = await authorize(request, operation, input.KeyId, input.EncryptionContext ?? {});
+    // a frozen copy: what authorize approves is exactly what KMS and the audit get
+    const verdict = await authorize(request, operation, input.KeyId, Object.freeze({ ...(input.EncryptionContext ?? {}) }));
     if (verdict === true || (verdict && typeof verdict === 'object' && verdict.allow === true)) {
       if (typeof verdict === 'object' && typeof verdict.principal === 'string') record.principal = verdict.principal;
     } else if (verdict && typeof verdict === 'object' && verdict.status === 401) {
