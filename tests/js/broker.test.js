@@ -587,3 +587,108 @@ describe('dev KMS', () => {
     await assert.rejects(createDevKms({ file }), /readable by others/);
   });
 });
+
+describe('protocol helpers', async () => {
+  const { decodeBase64, encodeBase64, parseRequest, ProtocolError, mrkMatch, parseArn } = await import('../../pkg/broker/protocol.js');
+
+  test('base64: matches Buffer on every length 0..300, refuses non-canonical text', () => {
+    for (let n = 0; n <= 300; n++) {
+      const bytes = new Uint8Array(randomBytes(n));
+      const text = encodeBase64(bytes);
+      assert.equal(text, Buffer.from(bytes).toString('base64'));
+      assert.deepEqual(decodeBase64(text), bytes);
+    }
+    for (const bad of ['QR==', 'QUI=x', 'QUJ', ' QUJD', 'QUJD\n', 'QU-D', 'QU_D', 'Q===', '====', 'QUJDé', 12, null]) {
+      assert.equal(decodeBase64(bad), null, JSON.stringify(bad));
+    }
+    assert.deepEqual(decodeBase64(''), new Uint8Array(0));
+  });
+
+  test('parseRequest: random JSON never throws anything but ProtocolError', () => {
+    const values = [null, true, 0, -1, 1.5, 1024, 1025, '', 'x', 'QUJD', [], [1], {}, { a: 'b' }, { a: 1 }, { __proto__: null }, 'alias/demo', 'a'.repeat(3000)];
+    const fields = ['keyId', 'encryptionContext', 'numberOfBytes', 'ciphertextBlob', 'plaintext', 'encryptionAlgorithm', 'grantTokens', 'message', 'messageType', 'signingAlgorithm', '__proto__', 'constructor'];
+    const valid = {
+      GenerateDataKey: { keyId: 'alias/demo', numberOfBytes: 32, encryptionContext: { a: 'b' } },
+      Decrypt: { keyId: 'alias/demo', ciphertextBlob: 'QUJD', encryptionContext: {} },
+      Encrypt: { keyId: 'alias/demo', plaintext: 'QUJD', encryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+      GetPublicKey: { keyId: 'alias/demo' },
+      Sign: { keyId: 'alias/demo', message: 'QUJD', messageType: 'RAW', signingAlgorithm: 'ECDSA_SHA_256' },
+    };
+    let ok = 0;
+    for (let i = 0; i < 3000; i++) {
+      const op = Object.keys(valid)[i % 5];
+      const body = { ...valid[op] };
+      // zero to three mutations of a valid body: set any field to any value, or drop one
+      for (let m = Math.floor(Math.random() * 4); m > 0; m--) {
+        const f = fields[Math.floor(Math.random() * fields.length)];
+        if (Math.random() < 0.2) delete body[f]; else body[f] = values[Math.floor(Math.random() * values.length)];
+      }
+      try {
+        const input = parseRequest(op, JSON.parse(JSON.stringify(body)));
+        assert.equal(typeof input.KeyId, 'string');
+        ok++;
+      } catch (e) {
+        assert.ok(e instanceof ProtocolError, `${op} ${JSON.stringify(body).slice(0, 200)}: ${e}`);
+      }
+    }
+    assert.ok(ok > 0, 'some random bodies are valid');
+    // a JSON "__proto__" key is an own property: refused, no prototype change
+    assert.throws(() => parseRequest('GenerateDataKey', JSON.parse('{"keyId":"k","numberOfBytes":32,"__proto__":{"x":1}}')), ProtocolError);
+    const input = parseRequest('GenerateDataKey', JSON.parse('{"keyId":"k","numberOfBytes":32,"encryptionContext":{"__proto__":"v"}}'));
+    assert.equal(Object.getPrototypeOf(input.EncryptionContext), Object.prototype);
+    assert.equal(Object.getOwnPropertyDescriptor(input.EncryptionContext, '__proto__').value, 'v');
+  });
+
+  test('multi-Region match: same key in another Region only', () => {
+    const a = 'arn:aws:kms:us-east-1:111122223333:key/mrk-0123456789abcdef0123456789abcdef';
+    assert.ok(mrkMatch(a, a.replace('us-east-1', 'eu-west-1')));
+    assert.ok(!mrkMatch(a, a.replace('111122223333', '444455556666')));
+    assert.ok(!mrkMatch(a, a.replace('mrk-0', 'mrk-1')));
+    const single = 'arn:aws:kms:us-east-1:111122223333:key/0d9e7e55-5d1f-4ac8-9c1c-2f1f2b0e3c11';
+    assert.ok(!mrkMatch(single, single.replace('us-east-1', 'eu-west-1')), 'single-Region keys never match across Regions');
+    assert.equal(parseArn('alias/demo'), null);
+    assert.deepEqual(parseArn('arn:aws-cn:kms:cn-north-1:111122223333:alias/x'), { partition: 'aws-cn', region: 'cn-north-1', account: '111122223333', type: 'alias', resource: 'x' });
+  });
+
+  test('dev KMS: the encryption context binds as a set of pairs, not an order', async () => {
+    const kms = await createDevKms({ signingKeys: [], encryptionKeys: [] });
+    const { CiphertextBlob } = await kms.call('GenerateDataKey', { KeyId: 'alias/demo', NumberOfBytes: 32, EncryptionContext: { a: '1', b: '2', 'ü': '3' } });
+    await kms.call('Decrypt', { CiphertextBlob, EncryptionContext: { 'ü': '3', b: '2', a: '1' } });
+    await assert.rejects(kms.call('Decrypt', { CiphertextBlob, EncryptionContext: { a: '1', b: '2' } }), { name: 'InvalidCiphertextException' });
+    await assert.rejects(kms.call('Decrypt', { CiphertextBlob, EncryptionContext: { a: '1', b: '2', 'ü': '3', c: '' } }), { name: 'InvalidCiphertextException' });
+  });
+});
+
+describe('node adapter', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'edge-kms-static-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const { writeFile, mkdir } = await import('node:fs/promises');
+  await mkdir(join(dir, 'www', 'sub'), { recursive: true });
+  await writeFile(join(dir, 'www', 'index.html'), '<h1>edge-kms</h1>');
+  await writeFile(join(dir, 'www', 'sub', 'app.js'), 'export {}');
+  await writeFile(join(dir, 'secret.txt'), 'do not serve');
+  const kms = await createDevKms({ signingKeys: [], encryptionKeys: [] });
+  const logs = [];
+  const server = await serve(createBroker({ kms, devMode: true, basePath: '/kms' }), { port: 0, staticDirs: { '/': join(dir, 'www') }, log: (m) => logs.push(m) });
+  cleanups.push(server.close);
+
+  test('static files, with types; traversal never escapes the directory', async () => {
+    const index = await fetch(`${server.url}/`);
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-type'), /text\/html/);
+    assert.equal(await index.text(), '<h1>edge-kms</h1>');
+    const js = await fetch(`${server.url}/sub/app.js`);
+    assert.match(js.headers.get('content-type'), /javascript/);
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/sub/..%2f..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/sub/%00']) {
+      const r = await fetch(`${server.url}${path}`);
+      assert.notEqual(await r.text(), 'do not serve', path);
+    }
+  });
+
+  test('the broker answers beside the static files, and says it is a development KMS', async () => {
+    const r = await fetch(`${server.url}/kms/generate-data-key`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keyId: 'alias/demo', numberOfBytes: 16 }) });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    assert.ok(logs.some((l) => /DEVELOPMENT KMS, NOT FOR PRODUCTION/.test(l)));
+  });
+});
