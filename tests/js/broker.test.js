@@ -460,6 +460,22 @@ describe('broker configuration', async () => {
     assert.equal(r.json.error.code, 'UnknownOperation');
   });
 
+  test('a KMS call that hangs is abandoned after kmsTimeoutMs: 503 KMSUnavailable, its signal aborted', async () => {
+    let sawAbort = false;
+    const hang = { call: (op, _input, signal) => new Promise((ok) => { if (op === 'DescribeKey') ok({ KeyMetadata: { KeyId: 'k', Arn: ARN } }); signal?.addEventListener('abort', () => { sawAbort = true; }); }) };
+    const b = createBroker({ kms: hang, keyIds: [ARN], authorize: () => true, kmsTimeoutMs: 150 });
+    const t0 = Date.now();
+    const r = await post(b, '/generate-data-key', { keyId: ARN, numberOfBytes: 32 });
+    assert.equal(r.status, 503);
+    assert.equal(r.json.error.code, 'KMSUnavailable');
+    assert.ok(Date.now() - t0 < 2000);
+    assert.ok(sawAbort, 'the KMS call was told to stop');
+    // a DescribeKey that hangs while the allow-list resolves is bounded the same way
+    const hangAll = { call: (_op, _input, signal) => new Promise((_, ko) => signal?.addEventListener('abort', () => ko(new Error('stop')))) };
+    const r2 = await post(createBroker({ kms: hangAll, keyIds: [ARN], authorize: () => true, kmsTimeoutMs: 100 }), '/generate-data-key', { keyId: ARN, numberOfBytes: 32 });
+    assert.equal(r2.status, 503);
+  });
+
   test('serve() refuses to expose the dev KMS beyond loopback', async () => {
     await assert.rejects(serve(createBroker({ kms, devMode: true }), { port: 0, host: '0.0.0.0' }), TypeError);
   });

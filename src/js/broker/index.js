@@ -17,7 +17,7 @@ const RESOLVE_TTL_MS = 5 * 60_000;
  * @returns {import('./index.js').Broker}
  */
 export function createBroker(options) {
-  const { kms, keyIds, audit, maxBodyBytes = DEFAULT_MAX_BODY, devMode = false, basePath } = options ?? /** @type {any} */ ({});
+  const { kms, keyIds, audit, maxBodyBytes = DEFAULT_MAX_BODY, devMode = false, basePath, kmsTimeoutMs = 10_000 } = options ?? /** @type {any} */ ({});
   const port = kmsPort(kms);
   if (devMode && !port.isDev) {
     // devMode lets every caller in; with real KMS that would hand out data keys to anyone
@@ -27,6 +27,7 @@ export function createBroker(options) {
     throw new TypeError('createBroker: keyIds must be an array of key ids, key ARNs, alias names or alias ARNs');
   }
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new TypeError('createBroker: maxBodyBytes must be an integer >= 1024');
+  if (!Number.isFinite(kmsTimeoutMs) || kmsTimeoutMs <= 0) throw new TypeError('createBroker: kmsTimeoutMs must be a positive number');
   if (basePath !== undefined && (typeof basePath !== 'string' || !/^(\/[^/]+)*$/.test(basePath))) throw new TypeError("createBroker: basePath must look like '/kms' (or '')");
   if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new TypeError('createBroker: authorize must be a function');
   if (audit !== undefined && typeof audit !== 'function') throw new TypeError('createBroker: audit must be a function');
@@ -35,7 +36,7 @@ export function createBroker(options) {
   /** @type {import('./index.js').Authorize} */
   const authorize = options.authorize ?? (devMode ? () => true : () => false);
   const cors = normaliseCors(options.cors);
-  const allow = keyIds ? allowList(keyIds, port) : null;
+  const allow = keyIds ? allowList(keyIds, (/** @type {string} */ op, /** @type {any} */ input) => callKms(port, op, input, undefined, kmsTimeoutMs)) : null;
   const signEnabled = port.isDev;
 
   /** @param {Request} request */
@@ -143,7 +144,7 @@ export function createBroker(options) {
     if (kmsKeyId === null) throw new ProtocolError('NotFoundException', 'this broker does not serve that key');
 
     input.KeyId = kmsKeyId;
-    const out = await port.call(operation, input, request.signal);
+    const out = await callKms(port, operation, input, request.signal, kmsTimeoutMs);
     record.kmsKeyId = typeof out?.KeyId === 'string' ? out.KeyId : null;
     return answer(operation, out, secrets);
   }
@@ -152,6 +153,31 @@ export function createBroker(options) {
     fetch: (request) => handle(request),
     get isDev() { return port.isDev; },
   };
+}
+
+/**
+ * One KMS call, bounded by `timeoutMs` and by the caller going away (the
+ * request's signal). A call that outlives either is abandoned (and told so
+ * through its signal) and answered as KMSUnavailable: safe to retry.
+ * @param {{ call: Function }} port @param {string} operation @param {any} input @param {AbortSignal | undefined} requestSignal @param {number} timeoutMs
+ */
+function callKms(port, operation, input, requestSignal, timeoutMs) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const onGone = () => controller.abort();
+  requestSignal?.addEventListener('abort', onGone, { once: true });
+  return new Promise((resolve, reject) => {
+    const gone = () => reject(Object.assign(new Error('KMS call abandoned'), { name: 'TimeoutError' }));
+    controller.signal.addEventListener('abort', gone, { once: true });
+    Promise.resolve()
+      .then(() => port.call(operation, input, controller.signal))
+      .then(resolve, reject)
+      .finally(() => {
+        clearTimeout(timer);
+        requestSignal?.removeEventListener('abort', onGone);
+        controller.signal.removeEventListener('abort', gone);
+      });
+  });
 }
 
 /**
@@ -389,9 +415,9 @@ function kmsPort(kms) {
  * and key id); the broker then calls KMS with its own entry, i.e. the
  * replica in the broker's Region. The request's Region never chooses where
  * the broker sends the call.
- * @param {string[]} entries @param {{ call: Function }} port
+ * @param {string[]} entries @param {(operation: string, input: any) => Promise<any>} call
  */
-function allowList(entries, port) {
+function allowList(entries, call) {
   const literal = new Set(entries);
   /** @type {{ at: number, ids: Map<string, string>, arns: string[] } | null} */
   let resolved = null;
@@ -406,7 +432,7 @@ function allowList(entries, port) {
     for (const e of entries) {
       ids.set(e, e);
       try {
-        const { KeyMetadata: m } = await port.call('DescribeKey', { KeyId: e });
+        const { KeyMetadata: m } = await call('DescribeKey', { KeyId: e });
         if (m?.Arn && m?.KeyId) {
           // a request may name the key by ARN or bare id; KMS gets the ARN
           ids.set(m.Arn, m.Arn);
