@@ -34,7 +34,7 @@ export type EncryptionAlgorithm = 'SYMMETRIC_DEFAULT' | 'RSAES_OAEP_SHA_1' | 'RS
 
 export type HeadersSource =
   | HeadersInit
-  | ((call: { operation: 'GenerateDataKey' | 'Decrypt' | 'Encrypt'; keyId: string }) => HeadersInit | Promise<HeadersInit>);
+  | ((call: { operation: 'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'; keyId: string }) => HeadersInit | Promise<HeadersInit>);
 
 export interface BrokerKeyringOptions {
   /** Base URL of the broker, e.g. `'https://api.example/kms'` or, in a browser, `'/kms'`. */
@@ -77,4 +77,9 @@ export declare class BrokerKeyring {
    * KMS RSA key (KmsRsaPublicKeyring's data keys); there is no encryption context then.
    */
   decryptDataKey(args: { keyId?: string; ciphertextBlob: Uint8Array; encryptionContext?: EncryptionContext; encryptionAlgorithm?: EncryptionAlgorithm; signal?: AbortSignal }): Promise<{ keyId: string; plaintext: Uint8Array }>;
+  /**
+   * The public half (DER SPKI) of an asymmetric KMS key with its spec, usage and algorithms, through the
+   * broker's `/public-key`: for verifyKmsSignature, or for KmsRsaPublicKeyring. `keyId` defaults to the keyring's.
+   */
+  getPublicKey(args?: { keyId?: string; signal?: AbortSignal }): Promise<{ keyId: string; keySpec: string; keyUsage: string; publicKey: Uint8Array; signingAlgorithms: string[]; encryptionAlgorithms: string[] }>;
 }

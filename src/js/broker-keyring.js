@@ -10,7 +10,7 @@
 import { EdgeKmsError } from './errors.js';
 import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './broker/protocol.js';
 
-const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt' };
+const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt', GetPublicKey: '/public-key' };
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2000;
 
@@ -121,8 +121,33 @@ export class BrokerKeyring {
   }
 
   /**
+   * The public half of an asymmetric KMS key (DER SPKI) with its spec and
+   * algorithms, through the broker: for verifyKmsSignature, or to seal data
+   * keys locally with KmsRsaPublicKeyring. `keyId` defaults to the keyring's.
+   * @param {{ keyId?: string, signal?: AbortSignal }} [args]
+   * @returns {Promise<{ keyId: string, keySpec: string, keyUsage: string, publicKey: Uint8Array, signingAlgorithms: string[], encryptionAlgorithms: string[] }>}
+   */
+  async getPublicKey({ keyId = this.keyId, signal } = {}) {
+    const kp = keyIdProblem(keyId);
+    if (kp) throw invalid(kp);
+    const res = await this.#call('GetPublicKey', { keyId }, signal);
+    const strings = (/** @type {unknown} */ v) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+    if (typeof res.keySpec !== 'string' || typeof res.keyUsage !== 'string' || !strings(res.signingAlgorithms) || !strings(res.encryptionAlgorithms)) {
+      throw malformed('the broker answer lacks the key spec, usage or algorithms');
+    }
+    return {
+      keyId: arnField(res),
+      keySpec: res.keySpec,
+      keyUsage: res.keyUsage,
+      publicKey: bytesField(res, 'publicKey'),
+      signingAlgorithms: [.../** @type {string[]} */ (res.signingAlgorithms)],
+      encryptionAlgorithms: [.../** @type {string[]} */ (res.encryptionAlgorithms)],
+    };
+  }
+
+  /**
    * One protocol call with deadline, caller abort and retries.
-   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt'} operation @param {Record<string, unknown>} body @param {AbortSignal | undefined} signal
+   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation @param {Record<string, unknown>} body @param {AbortSignal | undefined} signal
    * @returns {Promise<Record<string, unknown>>}
    */
   async #call(operation, body, signal) {
@@ -165,7 +190,7 @@ export class BrokerKeyring {
   }
 
   /**
-   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt'} operation @param {string} url @param {string} json @param {AbortSignal} signal
+   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation @param {string} url @param {string} json @param {AbortSignal} signal
    * @returns {Promise<Record<string, unknown>>}
    */
   async #attempt(operation, url, json, signal) {
@@ -199,7 +224,7 @@ export class BrokerKeyring {
     return parsed;
   }
 
-  /** @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt'} operation */
+  /** @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation */
   async #extraHeaders(operation) {
     const h = this.#headers;
     if (h === undefined) return {};

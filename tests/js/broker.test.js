@@ -165,6 +165,17 @@ describe('BrokerKeyring against faulty brokers', () => {
     assert.equal(target.seen.length, 0);
   });
 
+  test('getPublicKey: a well-formed answer, and malformed ones refused', async () => {
+    const good = { keyId: ARN, keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY', publicKey: b64(new Uint8Array(91).fill(1)), signingAlgorithms: ['ECDSA_SHA_256'], encryptionAlgorithms: [] };
+    const f = await fake((_q, _b, n) => ({ json: [good, { ...good, keySpec: null }, { ...good, signingAlgorithms: 'ECDSA_SHA_256' }, { ...good, publicKey: '' }][n - 1] }));
+    const kr = new BrokerKeyring({ endpoint: f.url, keyId: 'alias/sign' });
+    const pk = await kr.getPublicKey();
+    assert.equal(pk.publicKey.length, 91);
+    assert.equal(JSON.parse(f.seen[0].body).keyId, 'alias/sign');
+    assert.equal(f.seen[0].url, '/public-key');
+    for (let i = 0; i < 3; i++) await rejectsCode(kr.getPublicKey(), 'MALFORMED_RESPONSE');
+  });
+
   test('decryptDataKey refuses an answer naming another key', async () => {
     const other = ARN.replace('0d9e7e55', '1d9e7e55');
     const f = await fake(() => ({ json: { keyId: other, plaintext: b64(new Uint8Array(32)) } }));
@@ -555,6 +566,10 @@ describe('dev KMS', () => {
     assert.deepEqual(pk.json.signingAlgorithms, []);
     const key = createPublicKey({ key: Buffer.from(pk.json.publicKey, 'base64'), format: 'der', type: 'spki' });
     const arn = pk.json.keyId;
+    // the same through the keyring
+    const viaKeyring = await new BrokerKeyring({ endpoint: 'http://broker.test', keyId: alias, fetch }).getPublicKey();
+    assert.deepEqual(viaKeyring, { keyId: arn, keySpec: 'RSA_2048', keyUsage: 'ENCRYPT_DECRYPT', publicKey: new Uint8Array(Buffer.from(pk.json.publicKey, 'base64')), signingAlgorithms: [], encryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] });
+    await rejectsCode(new BrokerKeyring({ endpoint: 'http://broker.test', keyId: 'alias/demo', fetch }).getPublicKey(), 'BAD_REQUEST');
     const kr = new BrokerKeyring({ endpoint: 'http://broker.test', keyId: arn, fetch });
     const dataKey = new Uint8Array(randomBytes(32));
     for (const [alg, oaepHash] of [['RSAES_OAEP_SHA_256', 'sha256'], ['RSAES_OAEP_SHA_1', 'sha1']]) {
