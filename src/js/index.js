@@ -3,3 +3,4 @@
 export { EdgeKmsError, ERROR_CODES } from './errors.js';
 export { init } from './core.js';
 export { parseKeyIdentifier, recommendKeyType, estimateCost } from './kms.js';
+export { BrokerKeyring } from './broker-keyring.js';

@@ -1,5 +1,6 @@
 // Every portable suite, in the order they run. Each runner imports this.
 import basics from './basics.suite.js';
 import kms from './kms.suite.js';
+import brokerKeyring from './broker.suite.js';
 
-export default [basics, kms];
+export default [basics, kms, brokerKeyring];
