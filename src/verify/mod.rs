@@ -1,1 +1,52 @@
-//! verify (to be filled in).
+//! Offline verification of AWS KMS asymmetric signatures.
+//!
+//! Parse a public key once ([`PublicKey::parse`], DER SPKI as KMS
+//! `GetPublicKey` returns it, base64 or PEM), then verify signatures exactly
+//! as KMS `Verify` would: by KMS's algorithm names, `RAW` (≤ 4096 bytes),
+//! `DIGEST` or `EXTERNAL_MU` messages, DER ECDSA signatures.
+//!
+//! **Verdicts and errors.** A signature that does not verify is `Ok(false)`,
+//! and so is one that is not even well-formed (not strict DER, wrong length,
+//! `r` or `s` out of range): to a verifier both mean "not signed by this
+//! key", and KMS `Verify` answers both with `KMSInvalidSignatureException`.
+//! Everything that is the caller's mistake rather than the signer's is an
+//! error with a precise code: a malformed key, an algorithm the key cannot
+//! make, a digest of the wrong length, a `RAW` message over the limit.
+//!
+//! **Two engines.** This module decides everything. [`PublicKey::decide`]
+//! either gives the verdict (the "wasm engine") or, for RSA and NIST-curve
+//! ECDSA over `RAW` messages, a [`NativePlan`] that the JS shim hands to
+//! WebCrypto. Both engines see the same checks, so they agree on every input.
+
+pub mod algorithm;
+pub mod ecdsa;
+pub mod ecdsa_der;
+pub mod ed25519;
+pub mod jwt;
+pub mod key_input;
+pub mod ml_dsa;
+pub mod native;
+pub mod public_key;
+pub mod rsa;
+
+pub use algorithm::{HashAlg, KeySpec, MAX_RAW_MESSAGE_LEN, MessageType, SigningAlgorithm};
+pub use native::{ImportParams, NativePlan, VerifyParams};
+pub use public_key::{Decision, EnginePreference, Message, PublicKey, SignatureForm};
+
+/// Verifies one signature, by KMS's names, with the core's arithmetic.
+///
+/// # Errors
+/// [`crate::Error::UnsupportedAlgorithm`] for an unknown algorithm name,
+/// [`crate::Error::InvalidArgument`] for an unknown message type, and
+/// everything [`PublicKey::parse`] and [`PublicKey::decide`] return.
+pub fn verify_kms_signature(
+    public_key: &[u8],
+    signing_algorithm: &str,
+    message_type: &str,
+    message: &[u8],
+    signature: &[u8],
+) -> crate::Result<bool> {
+    let algorithm = SigningAlgorithm::from_name(signing_algorithm)?;
+    let message_type = MessageType::from_name(message_type)?;
+    PublicKey::parse(public_key)?.verify(algorithm, message_type, message, signature)
+}

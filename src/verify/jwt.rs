@@ -1,0 +1,1 @@
+//! JWT (to be written)
