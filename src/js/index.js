@@ -2,3 +2,4 @@
 // wasm loader for their runtime and re-export everything from here.
 export { EdgeKmsError } from './errors.js';
 export { init } from './core.js';
+export { KmsPublicKey, verifyKmsSignature, verifyJwt } from './verify.js';

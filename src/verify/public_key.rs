@@ -294,6 +294,13 @@ impl PublicKey {
         })
     }
 
+    /// Whether the native engine (WebCrypto) can verify `algorithm` with this
+    /// key for messages of `message_type`: RSA and NIST-curve ECDSA, `RAW` only.
+    #[must_use]
+    pub fn native_capable(&self, algorithm: SigningAlgorithm, message_type: MessageType) -> bool {
+        message_type == MessageType::Raw && algorithm.fits(self.spec) && native::params(algorithm, self.spec).is_some()
+    }
+
     /// ML-DSA verification with an explicit context string (FIPS 204
     /// Algorithm 3). KMS always uses the empty context; this exists for
     /// published test vectors that use others.

@@ -7,6 +7,8 @@
 
 use wasm_bindgen::prelude::*;
 
+mod verify;
+
 use crate::Error;
 
 /// Converts a core error into a JS `Error` carrying `code`.

@@ -1,0 +1,188 @@
+// Offline verification of AWS KMS signatures and KMS-signed JWTs.
+//
+// The wasm core decides everything (key parsing, algorithm fit, message and
+// digest lengths, strict DER, allow-lists). For RSA and NIST-curve ECDSA over
+// RAW messages it can hand back a plan for WebCrypto instead of a verdict;
+// this file only executes that plan with a CryptoKey imported once per key
+// and algorithm, and falls back to the wasm engine when WebCrypto lacks it.
+import { core, withCoreSync } from './core.js';
+import { EdgeKmsError } from './errors.js';
+import { keyBytes, toBytes } from './bytes.js';
+
+const ENGINES = new Set(['auto', 'wasm', 'native']);
+
+/** @returns {SubtleCrypto | undefined} */
+const subtle = () => globalThis.crypto?.subtle;
+
+const invalid = (msg) => new EdgeKmsError('INVALID_ARGUMENT', msg);
+const unavailable = (msg, cause) => new EdgeKmsError('ENGINE_UNAVAILABLE', msg, cause === undefined ? {} : { cause });
+
+function engineOf(engine = 'auto') {
+  if (!ENGINES.has(engine)) throw invalid("engine must be 'auto', 'wasm' or 'native'");
+  return engine;
+}
+
+function sigBytes(signature) {
+  if (typeof signature === 'string') throw invalid('signature must be bytes (decode base64 from the KMS JSON API first)');
+  return toBytes(signature, 'signature');
+}
+
+function stringArg(v, what) {
+  if (typeof v !== 'string') throw invalid(`${what} must be a string`);
+  return v;
+}
+
+export class KmsPublicKey {
+  /** @type {any} */ #core;
+  /** @type {Map<string, Promise<CryptoKey | null>>} */ #imported = new Map();
+
+  /**
+   * Parses the key once. Synchronous: needs the wasm core loaded (always in
+   * Node; elsewhere `await init()` first, or use `await KmsPublicKey.from(…)`).
+   * @param {Uint8Array | ArrayBuffer | ArrayBufferView | string} publicKey  DER SPKI, base64 or PEM
+   */
+  constructor(publicKey) {
+    if (publicKey === undefined || publicKey === null) throw invalid('publicKey is required');
+    const bytes = keyBytes(publicKey, 'publicKey');
+    this.#core = withCoreSync((b) => new b.WasmPublicKey(bytes));
+  }
+
+  /** Loads the wasm core if needed, then parses. @param {Uint8Array | ArrayBuffer | ArrayBufferView | string} publicKey */
+  static async from(publicKey) {
+    await core();
+    return new KmsPublicKey(publicKey);
+  }
+
+  /** KMS key spec: `RSA_2048`, `ECC_NIST_P256`, `ML_DSA_65`, … */
+  get keySpec() {
+    return this.#core.keySpec;
+  }
+
+  /**
+   * Verifies a signature as KMS `Verify` would. Resolves `false` for a
+   * signature that does not verify, including a malformed one.
+   * @param {{ signingAlgorithm: string, message: Uint8Array | ArrayBuffer | ArrayBufferView | string,
+   *           messageType?: 'RAW' | 'DIGEST' | 'EXTERNAL_MU', signature: Uint8Array | ArrayBuffer | ArrayBufferView,
+   *           engine?: 'auto' | 'wasm' | 'native' }} options
+   * @returns {Promise<boolean>}
+   */
+  async verify(options) {
+    const { signingAlgorithm, message, messageType = 'RAW', signature, engine } = options ?? {};
+    const eng = engineOf(engine);
+    const alg = stringArg(signingAlgorithm, 'signingAlgorithm');
+    const mt = stringArg(messageType, 'messageType');
+    const msg = toBytes(message, 'message');
+    const sig = sigBytes(signature);
+    return this.#run(eng, (native) => this.#core.decide(alg, mt, msg, sig, native));
+  }
+
+  /**
+   * Synchronous verification with the wasm engine only.
+   * @param {{ signingAlgorithm: string, message: Uint8Array | ArrayBuffer | ArrayBufferView | string,
+   *           messageType?: 'RAW' | 'DIGEST' | 'EXTERNAL_MU', signature: Uint8Array | ArrayBuffer | ArrayBufferView }} options
+   * @returns {boolean}
+   */
+  verifySync(options) {
+    const { signingAlgorithm, message, messageType = 'RAW', signature } = options ?? {};
+    const alg = stringArg(signingAlgorithm, 'signingAlgorithm');
+    const mt = stringArg(messageType, 'messageType');
+    const msg = toBytes(message, 'message');
+    const sig = sigBytes(signature);
+    return withCoreSync(() => this.#core.decide(alg, mt, msg, sig, false)).verdict;
+  }
+
+  /** @internal JWT hook: decides a token with this key. */
+  _decideJwt(token, algorithms, engine) {
+    return this.#run(engine, (native) => this.#core.decideJwt(token, algorithms, native), true);
+  }
+
+  /**
+   * @param {'auto' | 'wasm' | 'native'} engine
+   * @param {(native: boolean) => any} decide  the core's decision (throws coded errors)
+   * @param {boolean} [whole]  resolve to `{ valid, decision }` instead of the verdict
+   */
+  async #run(engine, decide, whole = false) {
+    const done = (valid, d) => (whole ? { valid, decision: d } : valid);
+    const wasm = () => {
+      const d = withCoreSync(() => decide(false));
+      return done(d.verdict, d);
+    };
+    if (engine === 'wasm') return wasm();
+    const s = subtle();
+    if (!s) {
+      if (engine === 'native') throw unavailable('WebCrypto (crypto.subtle) is not available here');
+      return wasm();
+    }
+    const d = withCoreSync(() => decide(true));
+    if (engine === 'native' && !d.nativeCapable) {
+      throw unavailable('WebCrypto cannot verify this algorithm or message type; use the wasm engine');
+    }
+    if (d.native === undefined) return done(d.verdict, d);
+    const plan = d.native;
+    const key = await this.#importFor(s, plan);
+    if (key) {
+      try {
+        return done(await s.verify(plan.verify, key, plan.signature, plan.data), d);
+      } catch (e) {
+        if (engine === 'native') throw unavailable('WebCrypto failed to verify', e);
+      }
+    } else if (engine === 'native') {
+      throw unavailable(`this runtime's WebCrypto cannot import ${plan.importId} keys`);
+    }
+    return wasm();
+  }
+
+  /** Imports (once per algorithm) the CryptoKey for a plan; `null` if this WebCrypto refuses it. */
+  #importFor(s, plan) {
+    let p = this.#imported.get(plan.importId);
+    if (!p) {
+      p = s.importKey('spki', this.#core.spki, plan.import, false, ['verify']).catch(() => null);
+      this.#imported.set(plan.importId, p);
+    }
+    return p;
+  }
+}
+
+/**
+ * One-shot verification. For many signatures by one key, keep a `KmsPublicKey`.
+ * @param {{ publicKey: KmsPublicKey | Uint8Array | ArrayBuffer | ArrayBufferView | string, signingAlgorithm: string,
+ *           message: Uint8Array | ArrayBuffer | ArrayBufferView | string, messageType?: 'RAW' | 'DIGEST' | 'EXTERNAL_MU',
+ *           signature: Uint8Array | ArrayBuffer | ArrayBufferView, engine?: 'auto' | 'wasm' | 'native' }} options
+ * @returns {Promise<boolean>}
+ */
+export async function verifyKmsSignature(options) {
+  const { publicKey, ...rest } = options ?? {};
+  const key = publicKey instanceof KmsPublicKey ? publicKey : await KmsPublicKey.from(publicKey);
+  return key.verify(rest);
+}
+
+/**
+ * Verifies a JWT signed with a KMS key.
+ * @param {string} token  JWS compact serialization
+ * @param {KmsPublicKey | Uint8Array | ArrayBuffer | ArrayBufferView | string} publicKey
+ * @param {{ algorithms: string[], engine?: 'auto' | 'wasm' | 'native', currentDate?: Date,
+ *           clockTolerance?: number, checkTimeClaims?: boolean }} options
+ * @returns {Promise<{ valid: boolean, header: Record<string, unknown>, payload: Record<string, unknown> | undefined }>}
+ */
+export async function verifyJwt(token, publicKey, options) {
+  const { algorithms, engine, currentDate, clockTolerance = 0, checkTimeClaims = true } = options ?? {};
+  const eng = engineOf(engine);
+  stringArg(token, 'token');
+  if (!Array.isArray(algorithms) || !algorithms.every((a) => typeof a === 'string')) {
+    throw invalid('options.algorithms must be an array of JWS algorithm names');
+  }
+  if (typeof clockTolerance !== 'number' || !(clockTolerance >= 0)) throw invalid('clockTolerance must be a number of seconds ≥ 0');
+  if (currentDate !== undefined && !(currentDate instanceof Date && !Number.isNaN(currentDate.getTime()))) {
+    throw invalid('currentDate must be a valid Date');
+  }
+  const key = publicKey instanceof KmsPublicKey ? publicKey : await KmsPublicKey.from(publicKey);
+  const { valid, decision } = await key._decideJwt(token, algorithms, eng);
+  const header = JSON.parse(decision.headerJson);
+  if (!valid) return { valid: false, header, payload: undefined };
+  if (checkTimeClaims) {
+    const now = (currentDate ?? new Date()).getTime() / 1000;
+    const b = await core();
+    withCoreSync(() => b.checkJwtClaims(decision.payloadJson, now, clockTolerance));
+  }
+  return { valid: true, header, payload: JSON.parse(decision.payloadJson) };
+}
