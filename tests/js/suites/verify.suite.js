@@ -33,11 +33,14 @@ export default {
     const keyFor = async (name) => { await init(); return new KmsPublicKey(spki(name)); };
     const nativeRuns = {};
 
-    for (const [name, k] of Object.entries(fx.keys)) {
-      const cases = fx.cases.filter((c) => c.key === name).map((c) => ({ ...c, message: fromB64(c.message), signature: fromB64(c.signature) }));
+    const registerSet = (set, data) => {
+    const spkiOf = (name) => fromB64(data.keys[name].spki);
+    for (const [name, k] of Object.entries(data.keys)) {
+      const keyFor = async () => { await init(); return new KmsPublicKey(spkiOf(name)); };
+      const cases = data.cases.filter((c) => c.key === name).map((c) => ({ ...c, message: fromB64(c.message), signature: fromB64(c.signature) }));
 
-      t.test(`${name}: keySpec, and all ${cases.length} cases through the wasm engine (signer: ${k.signer})`, async () => {
-        const key = await keyFor(name);
+      t.test(`${set} ${name}: keySpec, and all ${cases.length} cases through the wasm engine (signer: ${k.signer})`, async () => {
+        const key = await keyFor();
         assert.equal(key.keySpec, k.keySpec);
         assert.ok(cases.some((c) => c.expected) && cases.some((c) => !c.expected), 'fixture has positive and negative cases');
         for (const c of cases) {
@@ -47,43 +50,47 @@ export default {
         }
       });
 
-      t.test(`${name}: native engine on RAW cases where WebCrypto has it, ENGINE_UNAVAILABLE otherwise`, async () => {
-        const key = await keyFor(name);
-        const has = await webCryptoHas(name, spki(name));
-        nativeRuns[name] = 0;
+      t.test(`${set} ${name}: native engine on RAW cases where WebCrypto has it, ENGINE_UNAVAILABLE otherwise`, async () => {
+        const key = await keyFor();
+        const has = await webCryptoHas(name, spkiOf(name));
+        nativeRuns[`${set} ${name}`] = 0;
         for (const c of cases) {
           const opts = { signingAlgorithm: c.signingAlgorithm, messageType: c.messageType, message: c.message, signature: c.signature, engine: 'native' };
           if (has && c.messageType === 'RAW') {
             assert.equal(await key.verify(opts), c.expected, `${c.signingAlgorithm} ${c.note}:`);
-            nativeRuns[name]++;
+            nativeRuns[`${set} ${name}`]++;
           } else {
             await assert.rejectsWithCode(key.verify(opts), 'ENGINE_UNAVAILABLE', `${c.signingAlgorithm} ${c.messageType} ${c.note}:`);
           }
         }
-        if (NATIVE_SPECS.has(name) && name !== 'ECC_NIST_P521') assert.ok(nativeRuns[name] > 0, 'WebCrypto has RSA, P-256 and P-384 everywhere');
+        if (NATIVE_SPECS.has(name) && name !== 'ECC_NIST_P521') assert.ok(nativeRuns[`${set} ${name}`] > 0, 'WebCrypto has RSA, P-256 and P-384 everywhere');
       });
 
-      t.test(`${name}: auto engine agrees on every case`, async () => {
-        const key = await keyFor(name);
+      t.test(`${set} ${name}: auto engine agrees on every case`, async () => {
+        const key = await keyFor();
         for (const c of cases) {
           const got = await key.verify({ signingAlgorithm: c.signingAlgorithm, messageType: c.messageType, message: c.message, signature: c.signature });
           assert.equal(got, c.expected, `${c.signingAlgorithm} ${c.messageType} ${c.note}:`);
         }
       });
 
-      t.test(`${name}: verifyKmsSignature takes the key as DER, base64 and PEM`, async () => {
+      t.test(`${set} ${name}: verifyKmsSignature takes the key as DER, base64 and PEM`, async () => {
         const c = cases.find((x) => x.expected && x.messageType === 'RAW');
-        for (const publicKey of [spki(name), k.spki, toPem(k.spki), spki(name).buffer, new DataView(spki(name).buffer)]) {
+        for (const publicKey of [spkiOf(name), k.spki, toPem(k.spki), spkiOf(name).buffer, new DataView(spkiOf(name).buffer)]) {
           for (const engine of ENGINES) {
-            if (engine === 'native' && !(await webCryptoHas(name, spki(name)))) continue;
+            if (engine === 'native' && !(await webCryptoHas(name, spkiOf(name)))) continue;
             assert.equal(await verifyKmsSignature({ publicKey, signingAlgorithm: c.signingAlgorithm, message: c.message, signature: c.signature, engine }), true, engine);
           }
         }
       });
     }
+    };
+    registerSet('signatures', fx);
+    if (fixtures.moto) registerSet('moto', fixtures.moto);
+    else t.test('moto KMS fixtures exist (run node tests/fixtures/generate.js)', () => assert.ok(false, 'tests/fixtures/generated/moto.json missing'));
 
     t.test('native engine ran on at least RSA, P-256 and P-384 in this runtime', () => {
-      for (const n of ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384']) assert.ok(nativeRuns[n] > 0, n);
+      for (const n of ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384']) assert.ok(nativeRuns[`signatures ${n}`] > 0, n);
     });
 
     t.test('a compressed-point P-256 SPKI verifies through every engine', async () => {
