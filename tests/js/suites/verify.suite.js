@@ -89,6 +89,31 @@ export default {
     if (fixtures.moto) registerSet('moto', fixtures.moto);
     else t.test('moto KMS fixtures exist (run node tests/fixtures/generate.js)', () => assert.ok(false, 'tests/fixtures/generated/moto.json missing'));
 
+    const wp = fixtures.wycheproof;
+    if (!wp) t.test('Wycheproof fixtures exist (run node tests/fixtures/generate.js)', () => assert.ok(false, 'wycheproof.json missing'));
+    for (const { file, groups } of wp?.files ?? []) {
+      const count = groups.reduce((n, g) => n + g.tests.length, 0);
+      t.test(`Wycheproof ${file}: ${count} vectors, wasm and native agree with valid/invalid and with each other`, async () => {
+        await init();
+        const failures = [];
+        for (const g of groups) {
+          const spkiBytes = fromB64(g.spki);
+          const key = new KmsPublicKey(spkiBytes);
+          const native = await webCryptoHas(key.keySpec, spkiBytes);
+          for (const v of g.tests) {
+            const opts = { signingAlgorithm: g.alg, message: fromB64(v.msg), signature: fromB64(v.sig) };
+            if (opts.message.length > 4096) continue;
+            const wasm = await key.verify({ ...opts, engine: 'wasm' });
+            const nat = native ? await key.verify({ ...opts, engine: 'native' }) : wasm;
+            const auto = await key.verify(opts);
+            const want = v.result === 'valid' ? true : v.result === 'invalid' ? false : wasm;
+            if (wasm !== want || nat !== want || auto !== want) failures.push(`tc ${v.id} (${v.result}): wasm ${wasm}, native ${nat}, auto ${auto}`);
+          }
+        }
+        assert.equal(failures.length, 0, failures.slice(0, 10).join('; '));
+      });
+    }
+
     t.test('native engine ran on at least RSA, P-256 and P-384 in this runtime', () => {
       for (const n of ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384']) assert.ok(nativeRuns[`signatures ${n}`] > 0, n);
     });
