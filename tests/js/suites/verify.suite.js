@@ -128,6 +128,32 @@ export default {
       }
     });
 
+    t.test('auto falls back to wasm when WebCrypto refuses the key; native says ENGINE_UNAVAILABLE', async () => {
+      await init();
+      const subtle = globalThis.crypto?.subtle;
+      assert.ok(subtle, 'crypto.subtle');
+      const c = fx.cases.find((x) => x.key === 'ECC_NIST_P521' && x.expected && x.messageType === 'RAW');
+      const bad = fx.cases.find((x) => x.key === 'ECC_NIST_P521' && !x.expected && x.messageType === 'RAW');
+      const original = subtle.importKey;
+      let refused = 0;
+      // Simulate a runtime without P-521 (as some WebCrypto implementations are).
+      subtle.importKey = function (format, data, alg, ...rest) {
+        if (alg?.namedCurve === 'P-521') { refused++; return Promise.reject(new DOMException('unsupported', 'NotSupportedError')); }
+        return original.call(this, format, data, alg, ...rest);
+      };
+      try {
+        const key = new KmsPublicKey(spki('ECC_NIST_P521'));
+        for (const x of [c, bad]) {
+          const opts = { signingAlgorithm: x.signingAlgorithm, message: fromB64(x.message), signature: fromB64(x.signature) };
+          assert.equal(await key.verify(opts), x.expected, `auto ${x.note}:`);
+          await assert.rejectsWithCode(key.verify({ ...opts, engine: 'native' }), 'ENGINE_UNAVAILABLE');
+        }
+        assert.equal(refused, 1, 'the refusal is cached per key and algorithm');
+      } finally {
+        subtle.importKey = original;
+      }
+    });
+
     t.test('MALFORMED_PUBLIC_KEY for keys KMS never returns and for broken input', async () => {
       const good = spki('ECC_NIST_P256');
       const bad = [
