@@ -140,16 +140,17 @@ fn kms_allows(spec: KeySpec, alg: SigningAlgorithm) -> bool {
         K::EccNistP256 | K::EccSecgP256k1 => alg == A::EcdsaSha256,
         K::EccNistP384 => alg == A::EcdsaSha384,
         K::EccNistP521 => alg == A::EcdsaSha512,
-        K::EccNistEdwards25519 => alg == A::Ed25519Sha512,
+        K::EccNistEdwards25519 => alg == A::Ed25519Sha512 || alg == A::Ed25519PhSha512,
         K::MlDsa44 | K::MlDsa65 | K::MlDsa87 => alg == A::MlDsaShake256,
         _ => false,
     }
 }
 
-const ALG_NAMES: [&str; 11] = [
+const ALG_NAMES: [&str; 12] = [
     "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512",
     "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512",
     "ECDSA_SHA_256", "ECDSA_SHA_384", "ECDSA_SHA_512", "ML_DSA_SHAKE_256", "ED25519_SHA_512",
+    "ED25519_PH_SHA_512",
 ];
 
 #[test]
@@ -190,6 +191,10 @@ fn message_type_and_length_errors() {
     assert_eq!(code(&ml, "ML_DSA_SHAKE_256", MessageType::ExternalMu, 32), Err("INVALID_DIGEST_LENGTH"));
     assert_eq!(code(&ml, "ML_DSA_SHAKE_256", MessageType::Digest, 64), Err("INVALID_ARGUMENT"));
     assert_eq!(code(&ed, "ED25519_SHA_512", MessageType::Digest, 64), Err("INVALID_ARGUMENT"));
+    assert_eq!(code(&ed, "ED25519_PH_SHA_512", MessageType::Digest, 64), Ok(false));
+    assert_eq!(code(&ed, "ED25519_PH_SHA_512", MessageType::Digest, 32), Err("INVALID_DIGEST_LENGTH"));
+    assert_eq!(code(&ed, "ED25519_PH_SHA_512", MessageType::Raw, 4096), Ok(false));
+    assert_eq!(code(&ed, "ED25519_PH_SHA_512", MessageType::ExternalMu, 64), Err("INVALID_ARGUMENT"));
     assert_eq!(code(&p256, "ECDSA_SHA_256", MessageType::ExternalMu, 64), Err("INVALID_ARGUMENT"));
     assert_eq!(code(&rsa, "RSASSA_PSS_SHA_256", MessageType::ExternalMu, 64), Err("INVALID_ARGUMENT"));
 }
@@ -200,7 +205,7 @@ fn one_shot_function_codes() {
     let c = |alg: &str, mt: &str| verify_kms_signature(&key, alg, mt, b"m", &[0; 8]).map_err(|e| e.code());
     assert_eq!(c("ECDSA_SHA_256", "RAW"), Ok(false));
     assert_eq!(c("ECDSA_SHA_1", "RAW"), Err("UNSUPPORTED_ALGORITHM"));
-    assert_eq!(c("ED25519_PH_SHA_512", "RAW"), Err("UNSUPPORTED_ALGORITHM"));
+    assert_eq!(c("SM2DSA", "RAW"), Err("UNSUPPORTED_ALGORITHM"));
     assert_eq!(c("ECDSA_SHA_256", "HASH"), Err("INVALID_ARGUMENT"));
     assert_eq!(verify_kms_signature(b"", "ECDSA_SHA_256", "RAW", b"m", &[]).unwrap_err().code(), "MALFORMED_PUBLIC_KEY");
 }

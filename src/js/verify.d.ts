@@ -2,7 +2,7 @@ export type KmsSigningAlgorithm =
   | 'RSASSA_PKCS1_V1_5_SHA_256' | 'RSASSA_PKCS1_V1_5_SHA_384' | 'RSASSA_PKCS1_V1_5_SHA_512'
   | 'RSASSA_PSS_SHA_256' | 'RSASSA_PSS_SHA_384' | 'RSASSA_PSS_SHA_512'
   | 'ECDSA_SHA_256' | 'ECDSA_SHA_384' | 'ECDSA_SHA_512'
-  | 'ML_DSA_SHAKE_256' | 'ED25519_SHA_512';
+  | 'ML_DSA_SHAKE_256' | 'ED25519_SHA_512' | 'ED25519_PH_SHA_512';
 
 export type KmsSigningKeySpec =
   | 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
@@ -11,7 +11,11 @@ export type KmsSigningKeySpec =
 
 export type KmsMessageType = 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
 
-/** `auto`: WebCrypto where it can (RSA, ECDSA P-256/384/521, RAW), else wasm. */
+/**
+ * `auto` (default): WebCrypto where it can (RSA, ECDSA P-256/384/521; RAW messages), with a
+ * cached CryptoKey, falling back to wasm if this runtime's WebCrypto refuses the key.
+ * `wasm`: always the core's own arithmetic. `native`: WebCrypto or `ENGINE_UNAVAILABLE`.
+ */
 export type VerifyEngine = 'auto' | 'wasm' | 'native';
 
 export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
@@ -21,7 +25,11 @@ export type PublicKeyInput = Bytes | string;
 
 export interface VerifyOptions {
   signingAlgorithm: KmsSigningAlgorithm | (string & {});
-  /** A string is UTF-8 encoded. RAW ≤ 4096 bytes; DIGEST = hash length; EXTERNAL_MU = 64 bytes. */
+  /**
+   * A string is UTF-8 encoded. RAW ≤ 4096 bytes (else `MESSAGE_TOO_LONG`); DIGEST = the algorithm's
+   * hash length (RSA, ECDSA, ED25519_PH_SHA_512; else `INVALID_DIGEST_LENGTH`); EXTERNAL_MU = 64-byte
+   * ML-DSA μ.
+   */
   message: Bytes | string;
   /** Default `RAW`. */
   messageType?: KmsMessageType;

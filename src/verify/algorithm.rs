@@ -125,6 +125,8 @@ pub enum SigningAlgorithm {
     MlDsaShake256,
     /// Pure Ed25519 (RFC 8032 §5.1).
     Ed25519Sha512,
+    /// Ed25519ph (RFC 8032 §5.1, `phflag` = 1, empty context) over SHA-512(M).
+    Ed25519PhSha512,
 }
 
 impl SigningAlgorithm {
@@ -132,7 +134,7 @@ impl SigningAlgorithm {
     ///
     /// # Errors
     /// [`Error::UnsupportedAlgorithm`] for any other name (including KMS
-    /// algorithms this library does not verify: `SM2DSA`, `ED25519_PH_SHA_512`).
+    /// algorithms this library does not verify: `SM2DSA`).
     pub fn from_name(name: &str) -> Result<Self> {
         Ok(match name {
             "RSASSA_PKCS1_V1_5_SHA_256" => Self::RsassaPkcs1V15Sha256,
@@ -146,6 +148,7 @@ impl SigningAlgorithm {
             "ECDSA_SHA_512" => Self::EcdsaSha512,
             "ML_DSA_SHAKE_256" => Self::MlDsaShake256,
             "ED25519_SHA_512" => Self::Ed25519Sha512,
+            "ED25519_PH_SHA_512" => Self::Ed25519PhSha512,
             _ => return Err(Error::UnsupportedAlgorithm("unknown or unsupported KMS signing algorithm")),
         })
     }
@@ -165,18 +168,21 @@ impl SigningAlgorithm {
             Self::EcdsaSha512 => "ECDSA_SHA_512",
             Self::MlDsaShake256 => "ML_DSA_SHAKE_256",
             Self::Ed25519Sha512 => "ED25519_SHA_512",
+            Self::Ed25519PhSha512 => "ED25519_PH_SHA_512",
         }
     }
 
     /// The hash applied to the message, for the algorithms that take `DIGEST`
-    /// messages (RSA and ECDSA). `None` for ML-DSA and Ed25519, which hash
-    /// internally and have no prehash variant here.
+    /// messages (RSA, ECDSA, Ed25519ph). `None` for ML-DSA and pure Ed25519,
+    /// which hash the message internally.
     #[must_use]
     pub const fn prehash(self) -> Option<HashAlg> {
         match self {
             Self::RsassaPkcs1V15Sha256 | Self::RsassaPssSha256 | Self::EcdsaSha256 => Some(HashAlg::Sha256),
             Self::RsassaPkcs1V15Sha384 | Self::RsassaPssSha384 | Self::EcdsaSha384 => Some(HashAlg::Sha384),
-            Self::RsassaPkcs1V15Sha512 | Self::RsassaPssSha512 | Self::EcdsaSha512 => Some(HashAlg::Sha512),
+            Self::RsassaPkcs1V15Sha512 | Self::RsassaPssSha512 | Self::EcdsaSha512 | Self::Ed25519PhSha512 => {
+                Some(HashAlg::Sha512)
+            }
             Self::MlDsaShake256 | Self::Ed25519Sha512 => None,
         }
     }
@@ -196,7 +202,7 @@ impl SigningAlgorithm {
             Self::EcdsaSha384 => matches!(spec, K::EccNistP384),
             Self::EcdsaSha512 => matches!(spec, K::EccNistP521),
             Self::MlDsaShake256 => matches!(spec, K::MlDsa44 | K::MlDsa65 | K::MlDsa87),
-            Self::Ed25519Sha512 => matches!(spec, K::EccNistEdwards25519),
+            Self::Ed25519Sha512 | Self::Ed25519PhSha512 => matches!(spec, K::EccNistEdwards25519),
         }
     }
 }
@@ -235,7 +241,7 @@ impl MessageType {
 mod tests {
     use super::*;
 
-    const ALL: [SigningAlgorithm; 11] = [
+    const ALL: [SigningAlgorithm; 12] = [
         SigningAlgorithm::RsassaPkcs1V15Sha256,
         SigningAlgorithm::RsassaPkcs1V15Sha384,
         SigningAlgorithm::RsassaPkcs1V15Sha512,
@@ -247,6 +253,7 @@ mod tests {
         SigningAlgorithm::EcdsaSha512,
         SigningAlgorithm::MlDsaShake256,
         SigningAlgorithm::Ed25519Sha512,
+        SigningAlgorithm::Ed25519PhSha512,
     ];
 
     #[test]
@@ -254,7 +261,7 @@ mod tests {
         for a in ALL {
             assert_eq!(SigningAlgorithm::from_name(a.as_str()), Ok(a));
         }
-        for bad in ["", "ecdsa_sha_256", "SM2DSA", "ED25519_PH_SHA_512", "ECDSA_SHA_256 "] {
+        for bad in ["", "ecdsa_sha_256", "SM2DSA", "ECDSA_SHA_256 "] {
             assert_eq!(SigningAlgorithm::from_name(bad).map_err(|e| e.code()), Err("UNSUPPORTED_ALGORITHM"));
         }
     }

@@ -47,7 +47,8 @@ pub struct NativePlan {
 }
 
 /// The parameters for `algorithm` on a key of `spec`, or `None` when
-/// WebCrypto has no such algorithm (secp256k1, ML-DSA, Ed25519 here).
+/// WebCrypto has no such algorithm (secp256k1, ML-DSA; Ed25519 is left to
+/// the core, whose strict checks not every WebCrypto shares).
 #[must_use]
 pub fn params(algorithm: SigningAlgorithm, spec: KeySpec) -> Option<(&'static str, ImportParams, VerifyParams)> {
     use SigningAlgorithm as A;
@@ -76,6 +77,6 @@ pub fn params(algorithm: SigningAlgorithm, spec: KeySpec) -> Option<(&'static st
         A::RsassaPssSha256 => Some(rsa("RSA-PSS", "RSA-PSS/SHA-256", Some(HashAlg::Sha256.output_len()))),
         A::RsassaPssSha384 => Some(rsa("RSA-PSS", "RSA-PSS/SHA-384", Some(HashAlg::Sha384.output_len()))),
         A::RsassaPssSha512 => Some(rsa("RSA-PSS", "RSA-PSS/SHA-512", Some(HashAlg::Sha512.output_len()))),
-        A::MlDsaShake256 | A::Ed25519Sha512 => None,
+        A::MlDsaShake256 | A::Ed25519Sha512 | A::Ed25519PhSha512 => None,
     }
 }

@@ -231,7 +231,7 @@ impl PublicKey {
         match (message, algorithm.prehash()) {
             (Message::Digest(d), Some(h)) if d.len() != h.output_len() => return Err(Error::InvalidDigestLength),
             (Message::Digest(_), None) => {
-                return Err(Error::InvalidArgument("messageType DIGEST is only for RSA and ECDSA algorithms"));
+                return Err(Error::InvalidArgument("messageType DIGEST is only for RSA, ECDSA and ED25519_PH_SHA_512"));
             }
             (Message::ExternalMu(_), _) if !matches!(self.material, Material::MlDsa(_)) => {
                 return Err(Error::InvalidArgument("messageType EXTERNAL_MU is only for ML-DSA"));
@@ -287,9 +287,10 @@ impl PublicKey {
                 };
                 Decision::Verdict(key.verify(input, signature))
             }
-            Material::Ed25519(key) => match message {
-                Message::Raw(m) => Decision::Verdict(key.verify(m, signature)),
-                _ => return Err(Error::InvalidArgument("Ed25519 takes RAW messages only")),
+            Material::Ed25519(key) => match (algorithm, message) {
+                (SigningAlgorithm::Ed25519PhSha512, m) => Decision::Verdict(key.verify_prehashed(&prehash(m), signature)),
+                (_, Message::Raw(m)) => Decision::Verdict(key.verify(m, signature)),
+                _ => return Err(Error::InvalidArgument("ED25519_SHA_512 takes RAW messages only")),
             },
         })
     }

@@ -192,6 +192,8 @@ export default {
         [ml, { signingAlgorithm: 'ML_DSA_SHAKE_256', messageType: 'EXTERNAL_MU', message: new Uint8Array(63), signature: sig }, 'INVALID_DIGEST_LENGTH'],
         [ml, { signingAlgorithm: 'ML_DSA_SHAKE_256', messageType: 'DIGEST', message: d32, signature: sig }, 'INVALID_ARGUMENT'],
         [ed, { signingAlgorithm: 'ED25519_SHA_512', messageType: 'DIGEST', message: new Uint8Array(64), signature: sig }, 'INVALID_ARGUMENT'],
+        [ed, { signingAlgorithm: 'ED25519_PH_SHA_512', messageType: 'DIGEST', message: d32, signature: sig }, 'INVALID_DIGEST_LENGTH'],
+        [ed, { signingAlgorithm: 'ECDSA_SHA_512', message: 'm', signature: sig }, 'KEY_ALGORITHM_MISMATCH'],
         [p256, { signingAlgorithm: 'ECDSA_SHA_256', messageType: 'EXTERNAL_MU', message: new Uint8Array(64), signature: sig }, 'INVALID_ARGUMENT'],
         [p256, { signingAlgorithm: 'ECDSA_SHA_256', messageType: 'raw', message: 'm', signature: sig }, 'INVALID_ARGUMENT'],
         [p256, { signingAlgorithm: 42, message: 'm', signature: sig }, 'INVALID_ARGUMENT'],
