@@ -13,6 +13,27 @@
 //! error with a precise code: a malformed key, an algorithm the key cannot
 //! make, a digest of the wrong length, a `RAW` message over the limit.
 //!
+//! ```
+//! use edge_kms::verify::{KeySpec, MessageType, PublicKey, SigningAlgorithm};
+//!
+//! // RFC 8032 §7.1 TEST 1, as KMS GetPublicKey would return the key (DER SPKI).
+//! let spki = hex::decode("302a300506032b6570032100\
+//!     d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")?;
+//! let signature = hex::decode("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155\
+//!     5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")?;
+//!
+//! let key = PublicKey::parse(&spki)?; // also accepts base64 or PEM text
+//! assert_eq!(key.key_spec(), KeySpec::EccNistEdwards25519);
+//! let alg = SigningAlgorithm::from_name("ED25519_SHA_512")?;
+//! assert!(key.verify(alg, MessageType::Raw, b"", &signature)?);
+//! assert!(!key.verify(alg, MessageType::Raw, b"tampered", &signature)?);
+//!
+//! // Caller mistakes are errors with stable codes, not `false`.
+//! let ecdsa = SigningAlgorithm::from_name("ECDSA_SHA_256")?;
+//! assert_eq!(key.verify(ecdsa, MessageType::Raw, b"", &signature).unwrap_err().code(), "KEY_ALGORITHM_MISMATCH");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! **Two engines.** This module decides everything. [`PublicKey::decide`]
 //! either gives the verdict (the "wasm engine") or, for RSA and NIST-curve
 //! ECDSA over `RAW` messages, a [`NativePlan`] that the JS shim hands to
