@@ -1,10 +1,12 @@
 // Offline verification of AWS KMS signatures and KMS-signed JWTs.
 //
 // The wasm core decides everything (key parsing, algorithm fit, message and
-// digest lengths, strict DER, allow-lists). For RSA and NIST-curve ECDSA over
-// RAW messages it can hand back a plan for WebCrypto instead of a verdict;
-// this file only executes that plan with a CryptoKey imported once per key
-// and algorithm, and falls back to the wasm engine when WebCrypto lacks it.
+// digest lengths, strict DER, range checks, allow-lists). For RSA and
+// NIST-curve ECDSA over RAW messages it can answer with the signature in
+// WebCrypto's form instead of a verdict (ECDSA DER → r ‖ s), plus the
+// importKey/verify parameters (RSA-PSS saltLength = hash length); this file
+// only runs subtle.verify with a CryptoKey imported once per key and
+// algorithm, and falls back to the wasm engine when WebCrypto lacks it.
 import { core, withCoreSync } from './core.js';
 import { EdgeKmsError } from './errors.js';
 import { keyBytes, toBytes } from './bytes.js';
@@ -35,6 +37,7 @@ function stringArg(v, what) {
 export class KmsPublicKey {
   /** @type {any} */ #core;
   /** @type {Map<string, Promise<CryptoKey | null>>} */ #imported = new Map();
+  /** @type {Map<string, any>} */ #params = new Map();
 
   /**
    * Parses the key once. Synchronous: needs the wasm core loaded (always in
@@ -73,7 +76,7 @@ export class KmsPublicKey {
     const mt = stringArg(messageType, 'messageType');
     const msg = toBytes(message, 'message');
     const sig = sigBytes(signature);
-    return this.#run(eng, (native) => this.#core.decide(alg, mt, msg, sig, native));
+    return this.#run(eng, alg, mt, msg, (native) => this.#core.decide(alg, mt, msg, sig, native));
   }
 
   /**
@@ -88,56 +91,72 @@ export class KmsPublicKey {
     const mt = stringArg(messageType, 'messageType');
     const msg = toBytes(message, 'message');
     const sig = sigBytes(signature);
-    return withCoreSync(() => this.#core.decide(alg, mt, msg, sig, false)).verdict;
+    return withCoreSync(() => this.#core.decide(alg, mt, msg, sig, false));
   }
 
-  /** @internal JWT hook: decides a token with this key. */
-  _decideJwt(token, algorithms, engine) {
-    return this.#run(engine, (native) => this.#core.decideJwt(token, algorithms, native), true);
+  /** @internal JWT hook: decides and verifies a token with this key. */
+  async _verifyJwt(token, algorithms, engine) {
+    let jwt;
+    const valid = await this.#run(engine, undefined, 'RAW', undefined, (native) => {
+      jwt = this.#core.decideJwt(token, algorithms, native);
+      return jwt.outcome;
+    }, () => [jwt.signingAlgorithm, jwt.data]);
+    return { valid, jwt };
   }
 
   /**
    * @param {'auto' | 'wasm' | 'native'} engine
-   * @param {(native: boolean) => any} decide  the core's decision (throws coded errors)
-   * @param {boolean} [whole]  resolve to `{ valid, decision }` instead of the verdict
+   * @param {string | undefined} alg  signing algorithm (undefined: ask `late`)
+   * @param {string} mt  message type
+   * @param {Uint8Array | undefined} data  the signed bytes (undefined: ask `late`)
+   * @param {(native: boolean) => boolean | Uint8Array} decide  the core's outcome (throws coded errors)
+   * @param {() => [string, Uint8Array]} [late]  algorithm and data known only after `decide`
+   * @returns {Promise<boolean>}
    */
-  async #run(engine, decide, whole = false) {
-    const done = (valid, d) => (whole ? { valid, decision: d } : valid);
-    const wasm = () => {
-      const d = withCoreSync(() => decide(false));
-      return done(d.verdict, d);
-    };
+  async #run(engine, alg, mt, data, decide, late) {
+    const wasm = () => withCoreSync(() => decide(false));
     if (engine === 'wasm') return wasm();
     const s = subtle();
     if (!s) {
-      if (engine === 'native') throw unavailable('WebCrypto (crypto.subtle) is not available here');
+      if (engine === 'native') {
+        withCoreSync(() => decide(false)); // argument errors first
+        throw unavailable('WebCrypto (crypto.subtle) is not available here');
+      }
       return wasm();
     }
-    const d = withCoreSync(() => decide(true));
-    if (engine === 'native' && !d.nativeCapable) {
-      throw unavailable('WebCrypto cannot verify this algorithm or message type; use the wasm engine');
+    const out = withCoreSync(() => decide(true));
+    if (late) [alg, data] = late();
+    const params = this.#paramsFor(alg, mt);
+    if (typeof out === 'boolean') {
+      if (engine === 'native' && !params) throw unavailable('WebCrypto cannot verify this algorithm or message type; use the wasm engine');
+      return out;
     }
-    if (d.native === undefined) return done(d.verdict, d);
-    const plan = d.native;
-    const key = await this.#importFor(s, plan);
+    const key = await this.#importFor(s, params);
     if (key) {
       try {
-        return done(await s.verify(plan.verify, key, plan.signature, plan.data), d);
+        return await s.verify(params.verify, key, out, data);
       } catch (e) {
         if (engine === 'native') throw unavailable('WebCrypto failed to verify', e);
       }
     } else if (engine === 'native') {
-      throw unavailable(`this runtime's WebCrypto cannot import ${plan.importId} keys`);
+      throw unavailable(`this runtime's WebCrypto cannot import ${params.importId} keys`);
     }
     return wasm();
   }
 
-  /** Imports (once per algorithm) the CryptoKey for a plan; `null` if this WebCrypto refuses it. */
-  #importFor(s, plan) {
-    let p = this.#imported.get(plan.importId);
+  /** The core's WebCrypto parameters for an algorithm and message type, cached; undefined if none. */
+  #paramsFor(alg, mt) {
+    const id = `${alg}\0${mt}`;
+    if (!this.#params.has(id)) this.#params.set(id, withCoreSync(() => this.#core.nativeParams(alg, mt)));
+    return this.#params.get(id);
+  }
+
+  /** Imports (once per algorithm) the CryptoKey for `params`; `null` if this WebCrypto refuses it. */
+  #importFor(s, params) {
+    let p = this.#imported.get(params.importId);
     if (!p) {
-      p = s.importKey('spki', this.#core.spki, plan.import, false, ['verify']).catch(() => null);
-      this.#imported.set(plan.importId, p);
+      p = s.importKey('spki', this.#core.spki, params.import, false, ['verify']).catch(() => null);
+      this.#imported.set(params.importId, p);
     }
     return p;
   }
@@ -176,13 +195,12 @@ export async function verifyJwt(token, publicKey, options) {
     throw invalid('currentDate must be a valid Date');
   }
   const key = publicKey instanceof KmsPublicKey ? publicKey : await KmsPublicKey.from(publicKey);
-  const { valid, decision } = await key._decideJwt(token, algorithms, eng);
-  const header = JSON.parse(decision.headerJson);
+  const { valid, jwt } = await key._verifyJwt(token, algorithms, eng);
+  const header = JSON.parse(jwt.headerJson);
   if (!valid) return { valid: false, header, payload: undefined };
   if (checkTimeClaims) {
     const now = (currentDate ?? new Date()).getTime() / 1000;
-    const b = await core();
-    withCoreSync(() => b.checkJwtClaims(decision.payloadJson, now, clockTolerance));
+    withCoreSync((b) => b.checkJwtClaims(jwt.payloadJson, now, clockTolerance));
   }
-  return { valid: true, header, payload: JSON.parse(decision.payloadJson) };
+  return { valid: true, header, payload: JSON.parse(jwt.payloadJson) };
 }

@@ -1,6 +1,6 @@
 //! `KmsPublicKey` and `verifyJwt` bindings: the JS shim's view of
 //! [`crate::verify`]. Every decision is the core's; this file only converts
-//! arguments and shapes the answer (a verdict, or a WebCrypto plan).
+//! arguments and shapes the answer (a verdict, or what WebCrypto needs).
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -14,7 +14,8 @@ fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
-fn plan_to_js(plan: &NativePlan) -> JsValue {
+/// `{ importId, import, verify }`: `SubtleCrypto.importKey` and `verify` parameters.
+fn params_to_js(plan: &NativePlan) -> JsValue {
     let import = Object::new();
     set(&import, "name", &plan.import.name.into());
     if let Some(c) = plan.import.named_curve {
@@ -36,19 +37,17 @@ fn plan_to_js(plan: &NativePlan) -> JsValue {
     set(&out, "importId", &plan.import_id.into());
     set(&out, "import", &import);
     set(&out, "verify", &verify);
-    set(&out, "signature", &Uint8Array::from(plan.signature.as_slice()));
-    set(&out, "data", &Uint8Array::from(plan.data.as_slice()));
     out.into()
 }
 
-/// `{ verdict: boolean }` or `{ native: plan }`.
-fn decision_to_js(d: &Decision) -> JsValue {
-    let out = Object::new();
+/// The hot path's compact answer: the verdict as a boolean, or the signature
+/// in WebCrypto's form (a `Uint8Array`) when WebCrypto should verify it over
+/// the unchanged message with the parameters of `nativeParams`.
+fn outcome_to_js(d: &Decision) -> JsValue {
     match d {
-        Decision::Verdict(v) => set(&out, "verdict", &JsValue::from_bool(*v)),
-        Decision::Native(plan) => set(&out, "native", &plan_to_js(plan)),
+        Decision::Verdict(v) => JsValue::from_bool(*v),
+        Decision::Native(plan) => Uint8Array::from(plan.signature.as_slice()).into(),
     }
-    out.into()
 }
 
 const fn engine(native: bool) -> EnginePreference {
@@ -86,8 +85,11 @@ impl WasmPublicKey {
         self.inner.spki_der().to_vec()
     }
 
-    /// Checks a request and verifies it (`native == false`), or returns the
-    /// WebCrypto plan when `native` and WebCrypto can do it.
+    /// Checks a request and verifies it (`native == false`): resolves to a
+    /// boolean. With `native`, returns the signature in WebCrypto's form (a
+    /// `Uint8Array`) instead when WebCrypto can verify it: the caller then runs
+    /// `subtle.verify(params.verify, key, signature, message)` with
+    /// [`WasmPublicKey::native_params`]. A boolean is still the final verdict.
     ///
     /// # Errors
     /// `UNSUPPORTED_ALGORITHM`, `INVALID_ARGUMENT`, `KEY_ALGORITHM_MISMATCH`,
@@ -103,13 +105,31 @@ impl WasmPublicKey {
         let alg = SigningAlgorithm::from_name(signing_algorithm).map_err(js_error)?;
         let mt = MessageType::from_name(message_type).map_err(js_error)?;
         let d = self.inner.decide(alg, mt, message, signature, engine(native)).map_err(js_error)?;
-        let out: Object = decision_to_js(&d).into();
-        set(&out, "nativeCapable", &JsValue::from_bool(self.inner.native_capable(alg, mt)));
-        Ok(out.into())
+        Ok(outcome_to_js(&d))
+    }
+
+    /// WebCrypto parameters for this key and algorithm, `undefined` when
+    /// WebCrypto cannot verify them (secp256k1, ML-DSA, Ed25519, non-`RAW`
+    /// messages, or an algorithm the key cannot make).
+    ///
+    /// # Errors
+    /// `UNSUPPORTED_ALGORITHM`, `INVALID_ARGUMENT` for unknown names.
+    #[wasm_bindgen(js_name = nativeParams)]
+    pub fn native_params(&self, signing_algorithm: &str, message_type: &str) -> Result<JsValue, JsValue> {
+        let alg = SigningAlgorithm::from_name(signing_algorithm).map_err(js_error)?;
+        let mt = MessageType::from_name(message_type).map_err(js_error)?;
+        if !self.inner.native_capable(alg, mt) {
+            return Ok(JsValue::UNDEFINED);
+        }
+        Ok(crate::verify::native::params(alg, self.inner.key_spec()).map_or(JsValue::UNDEFINED, |(import_id, import, verify)| {
+            params_to_js(&NativePlan { import_id, import, verify, signature: Vec::new(), data: Vec::new() })
+        }))
     }
 
     /// Decodes a JWT, applies the allow-list, and decides its signature:
-    /// `{ alg, headerJson, payloadJson, verdict | native }`.
+    /// `{ signingAlgorithm, headerJson, payloadJson, outcome, data }` with
+    /// `outcome` as for [`WasmPublicKey::decide`] and `data` the JWS signing
+    /// input (for WebCrypto).
     ///
     /// # Errors
     /// `INVALID_ARGUMENT` (allow-list), `MALFORMED_JWT`,
@@ -118,11 +138,14 @@ impl WasmPublicKey {
     pub fn decide_jwt(&self, token: &str, algorithms: Vec<String>, native: bool) -> Result<JsValue, JsValue> {
         let allowed = jwt::parse_allow_list(&algorithms).map_err(js_error)?;
         let (decoded, d) = jwt::decide(&self.inner, token, &allowed, engine(native)).map_err(js_error)?;
-        let out: Object = decision_to_js(&d).into();
-        let capable = self.inner.native_capable(decoded.alg.kms_algorithm(), MessageType::Raw);
-        set(&out, "nativeCapable", &JsValue::from_bool(capable));
+        let out = Object::new();
+        set(&out, "signingAlgorithm", &decoded.alg.kms_algorithm().as_str().into());
         set(&out, "headerJson", &decoded.header_json.into());
         set(&out, "payloadJson", &decoded.payload_json.into());
+        set(&out, "outcome", &outcome_to_js(&d));
+        if let Decision::Native(plan) = &d {
+            set(&out, "data", &Uint8Array::from(plan.data.as_slice()));
+        }
         Ok(out.into())
     }
 }
