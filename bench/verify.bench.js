@@ -1,11 +1,14 @@
 // Signature verification throughput, one run, every figure beside its peers.
 //   node bench/verify.bench.js            (after pkg-scripts/build)
+//   BENCH_MS=3000 node bench/verify.bench.js   (longer cells, steadier figures)
 // Columns: edge-kms with the native engine (WebCrypto, cached CryptoKey),
 // edge-kms with the wasm engine (async API, and verifySync), WebCrypto alone
 // with a cached key, node:crypto with a KeyObject, @noble/curves (and
-// @noble/post-quantum for ML-DSA). Each cell is ops/s over ~1 s of
-// back-to-back calls (async calls awaited one at a time: per-call latency,
-// which is what a verifier sees), then the ratio to edge-kms `auto`.
+// @noble/post-quantum for ML-DSA). Each cell is ops/s of back-to-back calls
+// (async calls awaited one at a time: per-call latency, which is what a
+// verifier sees), the best of three slices of ~BENCH_MS/3 each (this machine
+// is shared, and the best slice is the least disturbed), then the ratio to
+// edge-kms `auto`.
 import crypto from 'node:crypto';
 import { KmsPublicKey, init } from 'edge-kms';
 import { p256, p384 } from '@noble/curves/nist.js';
@@ -18,15 +21,19 @@ const msg = crypto.randomBytes(256);
 
 async function measure(fn) {
   for (let i = 0; i < 3; i++) await fn(); // warm up (and import/cache keys)
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < BUDGET_MS) {
-    for (let i = 0; i < 4; i++) if ((await fn()) !== true) throw new Error('benchmark signature did not verify');
-    n += 4;
-    t = performance.now();
+  let best = 0;
+  for (let slice = 0; slice < 3; slice++) {
+    let n = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while (t - t0 < BUDGET_MS / 3) {
+      for (let i = 0; i < 4; i++) if ((await fn()) !== true) throw new Error('benchmark signature did not verify');
+      n += 4;
+      t = performance.now();
+    }
+    best = Math.max(best, (n * 1000) / (t - t0));
   }
-  return (n * 1000) / (t - t0);
+  return best;
 }
 
 function ecCase(label, namedCurve, hash, webCurve, noble) {
@@ -101,7 +108,7 @@ for (const c of cases) {
 
 const fmt = (v, base) => (v === undefined ? '—' : `${Math.round(v).toLocaleString('en-US')} (${(v / base).toFixed(2)}×)`);
 const width = 26;
-console.log(`Node ${process.version}, ${BUDGET_MS} ms per cell; ops/s (ratio to edge-kms auto)`);
+console.log(`Node ${process.version}, ${BUDGET_MS} ms per cell (best of 3 slices); ops/s (ratio to edge-kms auto)`);
 console.log(['algorithm'.padEnd(14), ...cols.map((c) => c.padStart(width))].join(''));
 for (const [label, r] of rows) {
   console.log([label.padEnd(14), ...cols.map((c) => fmt(r[c], r['edge-kms auto']).padStart(width))].join(''));
