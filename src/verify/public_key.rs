@@ -260,7 +260,8 @@ impl PublicKey {
                 }
             }
             Material::Rsa(key) => {
-                let (Some(hash), false) = (algorithm.prehash(), !key.plausible(signature)) else {
+                // RFC 8017 §8.1.2 / §8.2.2 step 1: length k and s < n, for both engines.
+                let Some(hash) = algorithm.prehash().filter(|_| key.plausible(signature)) else {
                     return Ok(Decision::Verdict(false));
                 };
                 let padding = match algorithm {
