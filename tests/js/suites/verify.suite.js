@@ -227,6 +227,50 @@ export default {
       }
     });
 
+    t.test('mutated keys, signatures and tokens give a verdict or a coded error, never a trap', async () => {
+      await init();
+      let seed = 0x2545f491;
+      const rnd = (n) => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) % n; };
+      const mutate = (bytes) => {
+        const b = Uint8Array.from(bytes);
+        switch (rnd(3)) {
+          case 0: if (b.length) b[rnd(b.length)] ^= 1 << rnd(8); return b;
+          case 1: return b.subarray(0, rnd(b.length + 1));
+          default: if (b.length) b[rnd(b.length)] = rnd(256); return b;
+        }
+      };
+      const codes = new Set(['MALFORMED_PUBLIC_KEY', 'KEY_ALGORITHM_MISMATCH', 'MALFORMED_JWT', 'UNSUPPORTED_ALGORITHM', 'JWT_EXPIRED', 'JWT_NOT_YET_VALID']);
+      const check = async (p, what) => {
+        try {
+          const r = await p;
+          assert.ok(typeof r === 'boolean' || typeof r?.valid === 'boolean', `${what}: a verdict`);
+        } catch (e) {
+          assert.ok(e?.name === 'EdgeKmsError' && codes.has(e.code), `${what}: ${e?.name} ${e?.code} ${e?.message}`);
+        }
+      };
+      let runs = 0;
+      for (const c of fx.cases.filter((x) => x.expected && x.messageType === 'RAW' && x.note === 'message 0')) {
+        const spkiBytes = spki(c.key);
+        const message = fromB64(c.message);
+        const signature = fromB64(c.signature);
+        for (let i = 0; i < 12; i++) {
+          const engine = ENGINES[rnd(3)];
+          if (engine === 'native') continue; // not every key type has a native engine
+          await check(verifyKmsSignature({ publicKey: mutate(spkiBytes), signingAlgorithm: c.signingAlgorithm, message, signature, engine }), `${c.key} key`);
+          await check(verifyKmsSignature({ publicKey: spkiBytes, signingAlgorithm: c.signingAlgorithm, message, signature: mutate(signature), engine }), `${c.key} signature`);
+          runs += 2;
+        }
+      }
+      for (const j of (fixtures.jwts ?? []).filter((x) => x.expected && !x.expectCode)) {
+        for (let i = 0; i < 6; i++) {
+          const token = new TextDecoder().decode(mutate(new TextEncoder().encode(j.token)));
+          await check(verifyJwt(token, spki(j.key), { algorithms: [j.alg] }), `${j.name} token`);
+          runs++;
+        }
+      }
+      assert.ok(runs > 300, `runs ${runs}`);
+    });
+
     const jwts = fixtures.jwts ?? [];
     t.test(`JWT: ${jwts.length} tokens from node:crypto through every engine`, async () => {
       assert.ok(jwts.length > 30, 'jwts fixture');
