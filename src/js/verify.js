@@ -12,6 +12,8 @@ import { EdgeKmsError } from './errors.js';
 import { keyBytes, toBytes } from './bytes.js';
 
 const ENGINES = new Set(['auto', 'wasm', 'native']);
+/** Module-private method name: verifyJwt's access to a key's engines. */
+const VERIFY_JWT = Symbol('verifyJwt');
 
 /** @returns {SubtleCrypto | undefined} */
 const subtle = () => globalThis.crypto?.subtle;
@@ -94,8 +96,8 @@ export class KmsPublicKey {
     return withCoreSync(() => this.#core.decide(alg, mt, msg, sig, false));
   }
 
-  /** @internal JWT hook: decides and verifies a token with this key. */
-  async _verifyJwt(token, algorithms, engine) {
+  /** Decides and verifies a JWT with this key (for verifyJwt only). */
+  async [VERIFY_JWT](token, algorithms, engine) {
     let jwt;
     const valid = await this.#run(engine, undefined, 'RAW', undefined, (native) => {
       jwt = this.#core.decideJwt(token, algorithms, native);
@@ -195,7 +197,7 @@ export async function verifyJwt(token, publicKey, options) {
     throw invalid('currentDate must be a valid Date');
   }
   const key = publicKey instanceof KmsPublicKey ? publicKey : await KmsPublicKey.from(publicKey);
-  const { valid, jwt } = await key._verifyJwt(token, algorithms, eng);
+  const { valid, jwt } = await key[VERIFY_JWT](token, algorithms, eng);
   const header = JSON.parse(jwt.headerJson);
   if (!valid) return { valid: false, header, payload: undefined };
   if (checkTimeClaims) {
