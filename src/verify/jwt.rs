@@ -195,6 +195,17 @@ pub fn decide(key: &PublicKey, token: &str, allowed: &[JwsAlgorithm], engine: En
     Ok((jwt, decision))
 }
 
+/// Verifies `token` under `key` with the core's arithmetic: `Ok((true, jwt))`
+/// if the signature verifies, `Ok((false, jwt))` if not. Time claims are not
+/// checked here; see [`check_claims`].
+///
+/// # Errors
+/// As [`decide`].
+pub fn verify(key: &PublicKey, token: &str, allowed: &[JwsAlgorithm]) -> Result<(bool, DecodedJwt)> {
+    let (jwt, decision) = decide(key, token, allowed, EnginePreference::Core)?;
+    Ok((decision == Decision::Verdict(true), jwt))
+}
+
 /// Checks `exp` and `nbf` (RFC 7519 §4.1.4, §4.1.5) at `now` (seconds since
 /// the epoch) with `leeway` seconds of clock skew. Call only after the
 /// signature verified: claims of an unverified token mean nothing.
@@ -258,6 +269,22 @@ mod tests {
         assert_eq!(code(decode("a.b.c.d", &es)), "MALFORMED_JWT");
         let padded = format!("{}=.{}.AQID", enc(r#"{"alg":"ES256"}"#), enc("{}"));
         assert_eq!(code(decode(&padded, &es)), "MALFORMED_JWT");
+    }
+
+    /// RFC 7515 Appendix A.3: ES256, JOSE `r ‖ s` signature.
+    #[test]
+    fn rfc7515_a3_es256() {
+        let spki = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEf83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEXH8UTNG72bfocs3+257rn0s2ldbqkLJK2KRiMohYjlrQ==";
+        let key = PublicKey::parse(spki.as_bytes()).unwrap();
+        let token = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+        let (valid, jwt) = verify(&key, token, &[JwsAlgorithm::Es256]).unwrap();
+        assert!(valid);
+        assert!(jwt.payload_json.contains("\"iss\":\"joe\""));
+        assert_eq!(check_claims(&jwt.payload_json, 1_300_819_379.0, 0.0), Ok(()));
+        assert_eq!(check_claims(&jwt.payload_json, 1_300_819_380.0, 0.0), Err(Error::JwtExpired));
+        let tampered = token.replacen(".eyJpc3MiOiJqb2Ui", ".eyJpc3MiOiJqb2Ei", 1);
+        assert!(!verify(&key, &tampered, &[JwsAlgorithm::Es256]).unwrap().0);
+        assert_eq!(verify(&key, token, &[JwsAlgorithm::Es384]).unwrap_err().code(), "UNSUPPORTED_ALGORITHM");
     }
 
     #[test]
