@@ -57,6 +57,10 @@ pub enum Error {
     LimitExceeded(&'static str),
     /// The stream was used out of order (for example `finish` before the final frame).
     InvalidState(&'static str),
+    /// A JWT whose signature verified but whose `exp` claim has passed.
+    JwtExpired,
+    /// A JWT whose signature verified but whose `nbf` claim is in the future.
+    JwtNotYetValid,
 }
 
 impl Error {
@@ -84,6 +88,8 @@ impl Error {
             Self::InvalidDataKey(_) => "INVALID_DATA_KEY",
             Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
             Self::InvalidState(_) => "INVALID_STATE",
+            Self::JwtExpired => "JWT_EXPIRED",
+            Self::JwtNotYetValid => "JWT_NOT_YET_VALID",
         }
     }
 
@@ -123,13 +129,15 @@ impl Error {
             Self::KeyringCannotDecrypt => {
                 "this keyring holds no private or secret key to decrypt with"
             }
+            Self::JwtExpired => "the JWT has expired (exp)",
+            Self::JwtNotYetValid => "the JWT is not valid yet (nbf)",
         }
     }
 
     /// Every variant once, for tests that walk the whole mapping.
     #[doc(hidden)]
     #[must_use]
-    pub fn all_for_tests() -> [Self; 20] {
+    pub fn all_for_tests() -> [Self; 22] {
         [
             Self::InvalidArgument(""),
             Self::UnsupportedAlgorithm(""),
@@ -151,6 +159,8 @@ impl Error {
             Self::InvalidDataKey(""),
             Self::LimitExceeded(""),
             Self::InvalidState(""),
+            Self::JwtExpired,
+            Self::JwtNotYetValid,
         ]
     }
 }

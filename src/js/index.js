@@ -2,5 +2,6 @@
 // wasm loader for their runtime and re-export everything from here.
 export { EdgeKmsError, ERROR_CODES } from './errors.js';
 export { init } from './core.js';
+export { KmsPublicKey, verifyKmsSignature, verifyJwt } from './verify.js';
 export { parseKeyIdentifier, recommendKeyType, estimateCost } from './kms.js';
 export { BrokerKeyring } from './broker-keyring.js';

@@ -9,6 +9,8 @@ mod kms;
 
 use wasm_bindgen::prelude::*;
 
+mod verify;
+
 use crate::Error;
 
 /// Converts a core error into a JS `Error` carrying `code`.
