@@ -6,9 +6,13 @@ export type EdgeKmsErrorCode =
   | 'MALFORMED_JWT' | 'MALFORMED_MESSAGE' | 'TAMPERED' | 'ENCRYPTION_CONTEXT_MISMATCH'
   | 'INVALID_ENCRYPTION_CONTEXT' | 'TOO_MANY_ENCRYPTED_DATA_KEYS' | 'NO_DECRYPTABLE_DATA_KEY'
   | 'COMMITMENT_POLICY_VIOLATION' | 'KEYRING_CANNOT_DECRYPT' | 'INVALID_DATA_KEY' | 'LIMIT_EXCEEDED'
-  | 'INVALID_STATE'
+  | 'INVALID_STATE' | 'JWT_EXPIRED' | 'JWT_NOT_YET_VALID'
   // from the JS shim
-  | 'NOT_INITIALISED' | 'WASM_LOAD_FAILED' | 'INTERNAL';
+  | 'NOT_INITIALISED' | 'WASM_LOAD_FAILED' | 'ENGINE_UNAVAILABLE' | 'INTERNAL'
+  // from the broker client (BrokerKeyring)
+  | 'KMS_KEY_DISABLED' | 'KMS_INVALID_STATE' | 'ACCESS_DENIED' | 'NOT_FOUND' | 'INVALID_CIPHERTEXT'
+  | 'INCORRECT_KEY' | 'INVALID_KEY_USAGE' | 'KMS_LIMIT_EXCEEDED' | 'THROTTLED' | 'BROKER_UNAVAILABLE'
+  | 'BAD_REQUEST' | 'MALFORMED_RESPONSE' | 'TIMEOUT' | 'ABORTED';
 
 /** Every code, in the order of {@link EdgeKmsErrorCode}. */
 export declare const ERROR_CODES: readonly EdgeKmsErrorCode[];
@@ -25,6 +29,8 @@ export declare class EdgeKmsError extends Error {
   readonly status?: number;
   /** Whether retrying the same call may succeed (throttling, 5xx, network). */
   readonly retryable?: boolean;
+  /** The KMS exception name the broker answered with (e.g. `DisabledException`), when there was one. */
+  readonly kmsCode?: string;
 }
 
 /** @internal Converts whatever the wasm core threw into an EdgeKmsError. */

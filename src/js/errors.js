@@ -3,7 +3,7 @@
 
 /**
  * Every code an EdgeKmsError can carry. The first group comes from the Rust
- * core (src/error.rs), the second from the JS shim and the broker client.
+ * core (src/error.rs), the others from the JS shim and the broker client.
  * tests/js/errors.test.js checks this list against the core, errors.d.ts and
  * the README.
  */
@@ -14,9 +14,13 @@ export const ERROR_CODES = Object.freeze([
   'MALFORMED_JWT', 'MALFORMED_MESSAGE', 'TAMPERED', 'ENCRYPTION_CONTEXT_MISMATCH',
   'INVALID_ENCRYPTION_CONTEXT', 'TOO_MANY_ENCRYPTED_DATA_KEYS', 'NO_DECRYPTABLE_DATA_KEY',
   'COMMITMENT_POLICY_VIOLATION', 'KEYRING_CANNOT_DECRYPT', 'INVALID_DATA_KEY', 'LIMIT_EXCEEDED',
-  'INVALID_STATE',
+  'INVALID_STATE', 'JWT_EXPIRED', 'JWT_NOT_YET_VALID',
   // shim
-  'NOT_INITIALISED', 'WASM_LOAD_FAILED', 'INTERNAL',
+  'NOT_INITIALISED', 'WASM_LOAD_FAILED', 'ENGINE_UNAVAILABLE', 'INTERNAL',
+  // broker client (BrokerKeyring)
+  'KMS_KEY_DISABLED', 'KMS_INVALID_STATE', 'ACCESS_DENIED', 'NOT_FOUND', 'INVALID_CIPHERTEXT',
+  'INCORRECT_KEY', 'INVALID_KEY_USAGE', 'KMS_LIMIT_EXCEEDED', 'THROTTLED', 'BROKER_UNAVAILABLE',
+  'BAD_REQUEST', 'MALFORMED_RESPONSE', 'TIMEOUT', 'ABORTED',
 ]);
 
 export class EdgeKmsError extends Error {

@@ -11,7 +11,7 @@ initSync({ module: await readFile(new URL('../../pkg/wasm/edge_kms_bg.wasm', imp
 const coreErrors = allErrorsForTests();
 
 test('every Rust error variant maps to a listed code through fromCore', () => {
-  assert.ok(coreErrors.length >= 20);
+  assert.equal(coreErrors.length, 22);
   for (const raw of coreErrors) {
     const e = fromCore(raw);
     assert.ok(e instanceof EdgeKmsError);
@@ -39,4 +39,19 @@ test('the README documents every error code', async () => {
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
   const missing = ERROR_CODES.filter((c) => !readme.includes(`\`${c}\``));
   assert.deepEqual(missing, []);
+});
+
+test('every KMS exception the broker client maps lands on a listed code', async () => {
+  const { ERROR_CODE } = await import('../../pkg/broker/protocol.js');
+  for (const [name, code] of Object.entries(ERROR_CODE)) assert.ok(ERROR_CODES.includes(code), `${name} → ${code}`);
+});
+
+test('every code the shim throws literally is listed', async () => {
+  const { readdir } = await import('node:fs/promises');
+  const dir = new URL('../../src/js/', import.meta.url);
+  const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.js'));
+  for (const f of files) {
+    const src = await readFile(new URL(f, dir), 'utf8');
+    for (const m of src.matchAll(/new EdgeKmsError\(\s*'([A-Z_]+)'/g)) assert.ok(ERROR_CODES.includes(m[1]), `${f}: ${m[1]}`);
+  }
 });
