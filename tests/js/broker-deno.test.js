@@ -1,18 +1,14 @@
 // The broker and BrokerKeyring under Deno, unchanged: Deno.serve hands
 // requests to broker.fetch (in-memory dev KMS), BrokerKeyring calls it with
 // Deno's fetch. Run with --allow-net=127.0.0.1 only: no file, env or Node
-// built-in access is needed. Skipped when deno is not installed
-// (`python3 -m pip install deno` provides it).
+// built-in access is needed. pkg-scripts/setup installs Deno (PyPI `deno`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-
-const deno = process.env.DENO_PATH ?? 'deno';
-let version = null;
-try { version = execFileSync(deno, ['--version'], { encoding: 'utf8' }).split('\n')[0]; } catch { /* not installed */ }
+import { DENO as deno } from './deno-bin.js';
 
 const SCRIPT = `
 import { createBroker, createDevKms } from '../../../pkg/broker/index.js';
@@ -45,13 +41,13 @@ try {
 console.log(JSON.stringify(out));
 `;
 
-test('deno: broker on Deno.serve and BrokerKeyring on Deno\'s fetch', { skip: version ? false : 'deno is not installed', timeout: 120_000 }, async () => {
+test('deno: broker on Deno.serve and BrokerKeyring on Deno\'s fetch', { timeout: 120_000 }, async () => {
   const dir = fileURLToPath(new URL('../artifacts/broker-deno/', import.meta.url));
   await mkdir(dir, { recursive: true });
   await writeFile(`${dir}run.js`, SCRIPT);
   const { stdout } = await promisify(execFile)(deno, ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', `${dir}run.js`], { timeout: 100_000 });
   const out = JSON.parse(stdout.trim().split('\n').at(-1));
-  assert.equal(out.roundTrip, true, `${version}: ${stdout}`);
+  assert.equal(out.roundTrip, true, stdout);
   assert.match(out.keyId, /^arn:aws:kms:us-east-1:111122223333:key\//);
   assert.deepEqual({ mismatch: out.mismatch, unknown: out.unknown, refused: out.refused, timeout: out.timeout, publicKey: out.publicKey },
     { mismatch: 'INVALID_CIPHERTEXT', unknown: 'NOT_FOUND', refused: 'BROKER_UNAVAILABLE', timeout: 'TIMEOUT', publicKey: 'ECC_NIST_P256' });

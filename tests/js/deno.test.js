@@ -1,4 +1,4 @@
-// Runs the portable suites in Deno (npm package `deno`) against the built package.
+// Runs the portable suites in Deno against the built package.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -6,9 +6,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportRemote } from './runtime-report.js';
+import { DENO as deno } from './deno-bin.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const deno = fileURLToPath(new URL('../../node_modules/.bin/deno', import.meta.url));
 
 reportRemote('deno', async () => {
   // The package is not published, so Deno cannot resolve `npm:edge-kms`; map the
