@@ -1,0 +1,178 @@
+//! Opening: any ESDK message, v1 or v2, framed or not. Spec:
+//! `client-apis/decrypt.md`.
+//!
+//! Order of checks: header parse (policy, limits) → required context →
+//! data key (local keyrings here, KMS through the seam) → key commitment in
+//! constant time → header tag → every frame tag → footer signature. The
+//! plaintext is assembled inside the core and returned only when all of
+//! them passed; on any failure it is wiped.
+
+use zeroize::Zeroizing;
+
+use super::encryption_context::EncryptionContext;
+use super::footer::{self, Transcript};
+use super::frame::{self, FINAL_FRAME, FINAL_MARKER, FRAME, MAX_NON_FRAMED_LEN, SINGLE_BLOCK};
+use super::gcm::{self, IV_LEN, TAG_LEN};
+use super::header::{ContentType, Header, ParseLimits};
+use super::kdf;
+use super::reader::Reader;
+use super::secret::Secret;
+use crate::keyring::LocalKeyring;
+use crate::{Error, Result};
+
+/// Default maximum of encrypted data keys a reader accepts.
+pub const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: usize = 10;
+
+/// One message being opened.
+pub struct Opener {
+    header: Header,
+    serialized_context: Vec<u8>,
+    data_key: Option<Secret>,
+}
+
+impl Opener {
+    /// Parses the header of `message` and checks the caller's required context.
+    ///
+    /// # Errors
+    /// See [`Header::parse`]; `ENCRYPTION_CONTEXT_MISMATCH` if `required` is not met.
+    pub fn new(message: &[u8], limits: &ParseLimits, required: &EncryptionContext) -> Result<Self> {
+        let header = Header::parse(message, limits)?;
+        header.encryption_context.require(required)?;
+        let serialized_context = header.encryption_context.serialize()?;
+        Ok(Self { header, serialized_context, data_key: None })
+    }
+
+    /// The parsed header.
+    #[must_use]
+    pub const fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Whether a data key has been found.
+    #[must_use]
+    pub const fn has_data_key(&self) -> bool {
+        self.data_key.is_some()
+    }
+
+    /// Tries a local keyring on every encrypted data key; true once one unwraps.
+    ///
+    /// # Errors
+    /// Only what the keyring reports as fatal (e.g. `KEYRING_CANNOT_DECRYPT`).
+    pub fn try_keyring(&mut self, keyring: &dyn LocalKeyring) -> Result<bool> {
+        if self.data_key.is_some() {
+            return Ok(true);
+        }
+        let len = self.header.suite.data_key_len();
+        for edk in &self.header.encrypted_data_keys {
+            if let Some(key) = keyring.unwrap(edk, &self.serialized_context, len)? {
+                self.data_key = Some(key);
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Takes a data key decrypted elsewhere (a KMS `Decrypt` answer).
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY` if it has the wrong length for the suite.
+    pub fn set_data_key(&mut self, key: Secret) -> Result<()> {
+        if key.len() != self.header.suite.data_key_len() {
+            return Err(Error::InvalidDataKey("the data key has the wrong length for the algorithm suite"));
+        }
+        self.data_key = Some(key);
+        Ok(())
+    }
+
+    /// Verifies and decrypts the whole message.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY` without a data key; `TAMPERED` for any failed
+    /// commitment, tag or signature; `MALFORMED_MESSAGE` for a body that does not parse.
+    pub fn open(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let h = &self.header;
+        let key = self.data_key.as_ref().ok_or(Error::NoDecryptableDataKey)?;
+        let keys = kdf::derive(&h.suite, key, &h.message_id)?;
+        if let Some(derived) = &keys.commitment {
+            kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..]))?;
+        }
+        let ek = keys.encryption_key.expose_secret();
+        gcm::open(ek, &h.auth_iv, &h.authenticated, &mut [], &h.auth_tag)?;
+
+        let mut transcript = Transcript::new(h.suite.signing);
+        let header_bytes = message.get(..h.len).ok_or(Error::MalformedMessage("the message is truncated"))?;
+        transcript.update(header_bytes);
+        let body = message.get(h.len..).ok_or(Error::MalformedMessage("the message is truncated"))?;
+        let mut r = Reader::new(body);
+        // Reserved once so that growing never leaves an unwiped copy behind.
+        let mut out = Zeroizing::new(Vec::with_capacity(body.len()));
+
+        match h.content_type {
+            ContentType::NonFramed => {
+                let iv = r.array::<IV_LEN>()?;
+                let len = r.u64()?;
+                if len > MAX_NON_FRAMED_LEN {
+                    return Err(Error::MalformedMessage("the non-framed content is too long"));
+                }
+                let n = usize::try_from(len).map_err(|_| Error::MalformedMessage("the message is truncated"))?;
+                let ct = r.take(n)?;
+                let tag = r.take(TAG_LEN)?;
+                let aad = frame::body_aad(&h.message_id, SINGLE_BLOCK, 1, len);
+                decrypt_into(&mut out, ek, &iv, &aad, ct, tag)?;
+            }
+            ContentType::Framed => {
+                let frame_len = usize::try_from(h.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
+                let mut sequence: u32 = 1;
+                loop {
+                    let marker = r.u32()?;
+                    if marker == FINAL_MARKER {
+                        if r.u32()? != sequence {
+                            return Err(Error::MalformedMessage("frame out of sequence"));
+                        }
+                        let iv = r.array::<IV_LEN>()?;
+                        let len = r.u32()?;
+                        if len > h.frame_length {
+                            return Err(Error::MalformedMessage("the final frame is longer than the frame length"));
+                        }
+                        let ct = r.take(usize::try_from(len).map_err(|_| Error::LimitExceeded("frame"))?)?;
+                        let tag = r.take(TAG_LEN)?;
+                        let aad = frame::body_aad(&h.message_id, FINAL_FRAME, sequence, u64::from(len));
+                        decrypt_into(&mut out, ek, &iv, &aad, ct, tag)?;
+                        break;
+                    }
+                    if marker != sequence {
+                        return Err(Error::MalformedMessage("frame out of sequence"));
+                    }
+                    let iv = r.array::<IV_LEN>()?;
+                    let ct = r.take(frame_len)?;
+                    let tag = r.take(TAG_LEN)?;
+                    let aad = frame::body_aad(&h.message_id, FRAME, sequence, u64::from(h.frame_length));
+                    decrypt_into(&mut out, ek, &iv, &aad, ct, tag)?;
+                    sequence = sequence
+                        .checked_add(1)
+                        .filter(|&s| s != FINAL_MARKER)
+                        .ok_or(Error::MalformedMessage("too many frames"))?;
+                }
+            }
+        }
+        let body_len = r.pos();
+        transcript.update(body.get(..body_len).ok_or(Error::MalformedMessage("the message is truncated"))?);
+        if h.suite.is_signed() {
+            let signature = r.u16_prefixed()?;
+            if r.remaining() != 0 {
+                return Err(Error::MalformedMessage("bytes after the footer"));
+            }
+            footer::verify(h.suite.signing, &h.encryption_context, transcript, signature)?;
+        } else if r.remaining() != 0 {
+            return Err(Error::MalformedMessage("bytes after the message body"));
+        }
+        Ok(core::mem::take(&mut *out))
+    }
+}
+
+fn decrypt_into(out: &mut Vec<u8>, key: &[u8], iv: &[u8; IV_LEN], aad: &[u8], ct: &[u8], tag: &[u8]) -> Result<()> {
+    let start = out.len();
+    out.extend_from_slice(ct);
+    let buf = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
+    gcm::open(key, iv, aad, buf, tag)
+}

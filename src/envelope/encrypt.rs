@@ -1,0 +1,216 @@
+//! Sealing: a v2 message with a committing suite, framed. Spec:
+//! `client-apis/encrypt.md`.
+//!
+//! A [`Sealer`] is one message being written. The shim gets a data key into
+//! it (generated here, or from a KMS keyring through the data-key seam),
+//! adds encrypted data keys (local keyrings wrap here; KMS keyrings answer
+//! through the seam), then calls [`Sealer::seal`].
+
+use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
+use super::footer::{MessageSigner, Transcript};
+use super::frame::{self, FINAL_FRAME, FRAME};
+use super::gcm::{self, IV_LEN};
+use super::header::{self, EncryptedDataKey};
+use super::kdf;
+use super::rng::Drbg;
+use super::secret::Secret;
+use super::suite::AlgorithmSuite;
+use crate::keyring::LocalKeyring;
+use crate::{Error, Result};
+
+/// Frame length used when the caller does not choose one (the reference SDK's).
+pub const DEFAULT_FRAME_LENGTH: u32 = 4096;
+
+/// One message being sealed.
+pub struct Sealer {
+    suite: AlgorithmSuite,
+    frame_length: u32,
+    message_id: [u8; 32],
+    context: EncryptionContext,
+    serialized_context: Vec<u8>,
+    signer: Option<MessageSigner>,
+    rng: Drbg,
+    data_key: Option<Secret>,
+    edks: Vec<EncryptedDataKey>,
+}
+
+impl Sealer {
+    /// Starts a message. `context` comes from [`EncryptionContext::from_caller`];
+    /// for a signed suite the public key is added here. `entropy` is 64 fresh random bytes.
+    ///
+    /// # Errors
+    /// `UNSUPPORTED_ALGORITHM` for a suite we do not write; `INVALID_ARGUMENT`
+    /// for a bad frame length or seed; `INVALID_ENCRYPTION_CONTEXT` if the
+    /// context with the public key no longer fits.
+    pub fn new(suite: AlgorithmSuite, frame_length: u32, mut context: EncryptionContext, entropy: &[u8]) -> Result<Self> {
+        if !suite.committing {
+            return Err(Error::UnsupportedAlgorithm("only the committing suites 0x0478 and 0x0578 are written"));
+        }
+        if frame_length == 0 || frame_length > header::MAX_FRAME_LENGTH {
+            return Err(Error::InvalidArgument("the frame length must be between 1 and 2^31 - 1"));
+        }
+        let mut rng = Drbg::new(entropy)?;
+        let message_id = rng.bytes();
+        let signer = suite.is_signed().then(|| MessageSigner::generate(&mut rng));
+        if let Some(s) = &signer {
+            context.insert_reserved(PUBLIC_KEY_FIELD, s.public_key_base64());
+        }
+        let serialized_context = context.serialize()?;
+        Ok(Self { suite, frame_length, message_id, context, serialized_context, signer, rng, data_key: None, edks: Vec::new() })
+    }
+
+    /// The full context (with the public key of a signed suite): what KMS must be given.
+    #[must_use]
+    pub const fn encryption_context(&self) -> &EncryptionContext {
+        &self.context
+    }
+
+    /// The suite.
+    #[must_use]
+    pub const fn suite(&self) -> AlgorithmSuite {
+        self.suite
+    }
+
+    /// Whether a data key is present.
+    #[must_use]
+    pub const fn has_data_key(&self) -> bool {
+        self.data_key.is_some()
+    }
+
+    /// Generates the data key here (when the generator is a local keyring).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` if there is already one.
+    pub fn generate_data_key(&mut self) -> Result<()> {
+        if self.data_key.is_some() {
+            return Err(Error::InvalidState("the message already has a data key"));
+        }
+        let mut key = Secret::new(vec![0u8; self.suite.data_key_len()]);
+        self.rng.fill(key.expose_secret_mut());
+        self.data_key = Some(key);
+        Ok(())
+    }
+
+    /// Takes a data key generated elsewhere (a KMS `GenerateDataKey` answer) with its encrypted copy.
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY` if it has the wrong length; `INVALID_STATE` if there is already one.
+    pub fn set_data_key(&mut self, key: Secret, edk: EncryptedDataKey) -> Result<()> {
+        if self.data_key.is_some() {
+            return Err(Error::InvalidState("the message already has a data key"));
+        }
+        if key.len() != self.suite.data_key_len() {
+            return Err(Error::InvalidDataKey("the data key has the wrong length for the algorithm suite"));
+        }
+        self.data_key = Some(key);
+        self.add_encrypted_data_key(edk)
+    }
+
+    /// Wraps the data key with a local keyring (generating the key first if there is none).
+    ///
+    /// # Errors
+    /// Whatever the keyring fails with.
+    pub fn wrap_with(&mut self, keyring: &dyn LocalKeyring) -> Result<()> {
+        if self.data_key.is_none() {
+            self.generate_data_key()?;
+        }
+        let key = self.data_key.as_ref().ok_or(Error::InvalidState("no data key"))?;
+        let edk = keyring.wrap(key, &self.serialized_context, &mut self.rng)?;
+        self.add_encrypted_data_key(edk)
+    }
+
+    /// The plaintext data key, for a KMS keyring's `Encrypt` (the only reason it ever leaves the core).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` if there is no data key yet.
+    pub fn data_key_for_kms_encrypt(&self) -> Result<&Secret> {
+        self.data_key.as_ref().ok_or(Error::InvalidState("no data key yet: the generator runs first"))
+    }
+
+    /// Adds an encrypted data key made elsewhere (a KMS `Encrypt` answer).
+    ///
+    /// # Errors
+    /// `LIMIT_EXCEEDED` past 65535 keys; `INVALID_DATA_KEY` for fields over 65535 bytes.
+    pub fn add_encrypted_data_key(&mut self, edk: EncryptedDataKey) -> Result<()> {
+        let too_big = |n: usize| n > usize::from(u16::MAX);
+        if too_big(edk.provider_id.len()) || too_big(edk.provider_info.len()) || too_big(edk.ciphertext.len()) {
+            return Err(Error::InvalidDataKey("an encrypted data key field is longer than 65535 bytes"));
+        }
+        if self.edks.len() >= usize::from(u16::MAX) {
+            return Err(Error::LimitExceeded("more than 65535 encrypted data keys"));
+        }
+        self.edks.push(edk);
+        Ok(())
+    }
+
+    /// Writes the whole message for `plaintext`.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without a data key or encrypted data key; `LIMIT_EXCEEDED`
+    /// for more than 2^32 - 2 frames.
+    pub fn seal(self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let key = self.data_key.as_ref().ok_or(Error::InvalidState("no data key"))?;
+        if self.edks.is_empty() {
+            return Err(Error::InvalidState("no keyring wrapped the data key"));
+        }
+        let keys = kdf::derive(&self.suite, key, &self.message_id)?;
+        let commitment = keys.commitment.ok_or(Error::InvalidState("a committing suite has a commitment"))?;
+        let ek = keys.encryption_key.expose_secret();
+
+        let frame_len = usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
+        // Regular frames carry all but the last 1..=frame_len bytes; the final frame may be empty only for an empty plaintext.
+        let regular = plaintext.len().saturating_sub(1) / frame_len;
+        if u32::try_from(regular).ok().and_then(|r| r.checked_add(2)).is_none() {
+            return Err(Error::LimitExceeded("too many frames for one message"));
+        }
+
+        let mut out = header::serialize_v2(
+            &self.suite,
+            &self.message_id,
+            &self.serialized_context,
+            &self.edks,
+            self.frame_length,
+            &commitment,
+        )?;
+        let header_tag = gcm::seal(ek, &[0u8; IV_LEN], &out, &mut [])?;
+        out.extend_from_slice(&header_tag);
+        let per_frame = 4 + IV_LEN + frame_len + 16;
+        out.reserve(regular.saturating_mul(per_frame).saturating_add(frame_len + 128));
+
+        let mut sequence: u32 = 1;
+        let mut chunks = plaintext.chunks(frame_len);
+        for chunk in chunks.by_ref().take(regular) {
+            let iv = frame::frame_iv(sequence);
+            out.extend_from_slice(&sequence.to_be_bytes());
+            out.extend_from_slice(&iv);
+            let start = out.len();
+            out.extend_from_slice(chunk);
+            let aad = frame::body_aad(&self.message_id, FRAME, sequence, chunk.len() as u64);
+            let ct = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
+            let tag = gcm::seal(ek, &iv, &aad, ct)?;
+            out.extend_from_slice(&tag);
+            sequence = sequence.checked_add(1).ok_or(Error::LimitExceeded("too many frames"))?;
+        }
+        let last = chunks.next().unwrap_or(&[]);
+        let last_len = u32::try_from(last.len()).map_err(|_| Error::LimitExceeded("frame"))?;
+        let iv = frame::frame_iv(sequence);
+        out.extend_from_slice(&frame::FINAL_MARKER.to_be_bytes());
+        out.extend_from_slice(&sequence.to_be_bytes());
+        out.extend_from_slice(&iv);
+        out.extend_from_slice(&last_len.to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(last);
+        let aad = frame::body_aad(&self.message_id, FINAL_FRAME, sequence, u64::from(last_len));
+        let ct = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
+        let tag = gcm::seal(ek, &iv, &aad, ct)?;
+        out.extend_from_slice(&tag);
+
+        if let Some(signer) = &self.signer {
+            let mut t = Transcript::new(self.suite.signing);
+            t.update(&out);
+            let footer = signer.footer(t)?;
+            out.extend_from_slice(&footer);
+        }
+        Ok(out)
+    }
+}
