@@ -5,6 +5,8 @@
 //! with a stable `code` property, which the shim turns into `EdgeKmsError`.
 //! Nothing here panics on input; the core returns errors instead.
 
+mod envelope;
+
 use wasm_bindgen::prelude::*;
 
 use crate::Error;

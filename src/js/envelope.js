@@ -1,0 +1,194 @@
+// EnvelopeClient: encrypt and decrypt in the AWS Encryption SDK message format.
+//
+// All format work, key derivation and checks happen in the wasm core. This file
+// only walks the keyrings, answers the core's data-key questions by calling KMS
+// keyrings (the data-key seam), and wipes every plaintext data key it touches.
+import { EdgeKmsError } from './errors.js';
+import { toBytes } from './bytes.js';
+import { withCore } from './core.js';
+import { checkKeyring, coreKeyring, flatten, isKms } from './keyrings.js';
+
+export const SUITES = Object.freeze({
+  AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384',
+  AES_256_GCM_HKDF_SHA512_COMMIT_KEY: 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY',
+});
+export const COMMITMENT_POLICIES = Object.freeze({
+  REQUIRE_ENCRYPT_REQUIRE_DECRYPT: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT',
+  REQUIRE_ENCRYPT_ALLOW_DECRYPT: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT',
+});
+export const DEFAULT_FRAME_LENGTH = 4096;
+export const DEFAULT_MAX_ENCRYPTED_DATA_KEYS = 10;
+const KMS_PROVIDER_ID = 'aws-kms';
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** @param {unknown} ec @returns {[string[], string[]]} */
+function contextArrays(ec) {
+  if (ec === undefined || ec === null) return [[], []];
+  if (typeof ec !== 'object' || Array.isArray(ec)) throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryptionContext must be an object of string pairs');
+  const keys = [], values = [];
+  for (const [k, v] of Object.entries(ec)) {
+    if (typeof v !== 'string') throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryption context values must be strings');
+    keys.push(k);
+    values.push(v);
+  }
+  return [keys, values];
+}
+
+/** @param {unknown} v @param {string} what */
+function bytesFromKms(v, what) {
+  if (!(v instanceof Uint8Array)) throw new EdgeKmsError('INVALID_DATA_KEY', `the KMS keyring answered without ${what} bytes`);
+  return v;
+}
+
+/** @param {any} kms */
+function kmsKeyIdMatches(kms, providerInfo) {
+  let arn;
+  try { arn = fromUtf8.decode(providerInfo); } catch { return false; }
+  // An ARN filters exactly; an alias or bare key id cannot be compared with an ARN, so
+  // the broker (which resolves it) decides.
+  if (typeof kms.keyId === 'string' && kms.keyId.startsWith('arn:')) return kms.keyId === arn;
+  return true;
+}
+
+export class EnvelopeClient {
+  /**
+   * @param {{ keyring: any, suite?: string, frameLength?: number, commitmentPolicy?: string,
+   *           maxEncryptedDataKeys?: number, cache?: unknown }} options
+   */
+  constructor({ keyring, suite = SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, frameLength = DEFAULT_FRAME_LENGTH,
+    commitmentPolicy = COMMITMENT_POLICIES.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
+    cache } = /** @type {any} */ ({})) {
+    checkKeyring(keyring);
+    if (!Object.hasOwn(SUITES, suite)) throw new EdgeKmsError('UNSUPPORTED_ALGORITHM', 'suite must be AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 or AES_256_GCM_HKDF_SHA512_COMMIT_KEY');
+    if (!Number.isInteger(frameLength) || frameLength < 1 || frameLength > 2 ** 31 - 1) throw new EdgeKmsError('INVALID_ARGUMENT', 'frameLength must be an integer from 1 to 2^31 - 1');
+    if (!Object.hasOwn(COMMITMENT_POLICIES, commitmentPolicy)) throw new EdgeKmsError('INVALID_ARGUMENT', 'commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT');
+    if (!Number.isInteger(maxEncryptedDataKeys) || maxEncryptedDataKeys < 1 || maxEncryptedDataKeys > 65535) throw new EdgeKmsError('INVALID_ARGUMENT', 'maxEncryptedDataKeys must be an integer from 1 to 65535');
+    if (cache !== undefined) throw new EdgeKmsError('INVALID_ARGUMENT', 'the data-key cache is not implemented yet');
+    this.keyring = keyring;
+    this.suite = suite;
+    this.frameLength = frameLength;
+    this.commitmentPolicy = commitmentPolicy;
+    this.maxEncryptedDataKeys = maxEncryptedDataKeys;
+    Object.freeze(this);
+  }
+
+  /**
+   * Encrypts into one AWS Encryption SDK message (version 2, committing suite, framed).
+   * @param {Uint8Array | ArrayBuffer | ArrayBufferView | string} plaintext
+   * @param {{ encryptionContext?: Record<string, string>, signal?: AbortSignal }} [options]
+   * @returns {Promise<Uint8Array>}
+   */
+  async encrypt(plaintext, { encryptionContext, signal } = {}) {
+    const pt = toBytes(plaintext, 'plaintext');
+    const [keys, values] = contextArrays(encryptionContext);
+    const { hasGenerator, members } = flatten(this.keyring);
+    if (!hasGenerator) throw new EdgeKmsError('INVALID_ARGUMENT', 'this keyring has no generator and can only decrypt');
+    return withCore(async (b) => {
+      const entropy = crypto.getRandomValues(new Uint8Array(64));
+      const sealer = new b.CoreSealer(this.suite, this.frameLength, keys, values, entropy);
+      try {
+        const [generator, ...children] = members;
+        if (isKms(generator)) {
+          signal?.throwIfAborted();
+          const ec = sealer.encryptionContext();
+          const r = await generator.generateDataKey({ encryptionContext: ec, numberOfBytes: sealer.dataKeyLength(), signal });
+          const key = bytesFromKms(r && r.plaintext, 'plaintext');
+          try {
+            if (typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
+            sealer.setDataKey(key, KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
+          } finally {
+            key.fill(0);
+          }
+        } else {
+          sealer.wrapWith(coreKeyring(generator, b));
+        }
+        for (const child of children) {
+          if (isKms(child)) {
+            signal?.throwIfAborted();
+            const ec = sealer.encryptionContext();
+            const key = new Uint8Array(sealer.dataKeyLength());
+            let r;
+            try {
+              sealer.dataKeyForKmsEncrypt(key);
+              r = await child.encryptDataKey({ plaintext: key, encryptionContext: ec, signal });
+            } finally {
+              key.fill(0);
+            }
+            if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
+            sealer.addEncryptedDataKey(KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
+          } else {
+            sealer.wrapWith(coreKeyring(child, b));
+          }
+        }
+        return sealer.seal(pt);
+      } finally {
+        sealer.free();
+      }
+    });
+  }
+
+  /**
+   * Decrypts a whole message. Nothing is returned unless every tag, the key
+   * commitment and (for signed suites) the footer signature verify.
+   * @param {Uint8Array | ArrayBuffer | ArrayBufferView} message
+   * @param {{ encryptionContext?: Record<string, string>, signal?: AbortSignal }} [options]
+   *   `encryptionContext`: pairs the message must contain.
+   * @returns {Promise<{ plaintext: Uint8Array, encryptionContext: Record<string, string> }>}
+   */
+  async decrypt(message, { encryptionContext, signal } = {}) {
+    if (typeof message === 'string') throw new EdgeKmsError('INVALID_ARGUMENT', 'message must be bytes');
+    const msg = toBytes(message, 'message');
+    const [keys, values] = contextArrays(encryptionContext);
+    const { members } = flatten(this.keyring);
+    const allowV1 = this.commitmentPolicy === COMMITMENT_POLICIES.REQUIRE_ENCRYPT_ALLOW_DECRYPT;
+    return withCore(async (b) => {
+      const opener = new b.CoreOpener(msg, allowV1, this.maxEncryptedDataKeys, keys, values);
+      try {
+        let kmsError;
+        for (const k of members) {
+          if (opener.hasDataKey()) break;
+          if (!isKms(k)) {
+            opener.tryKeyring(coreKeyring(k, b));
+            continue;
+          }
+          const ec = opener.encryptionContext();
+          for (const edk of opener.encryptedDataKeys()) {
+            if (edk.providerId !== KMS_PROVIDER_ID || !kmsKeyIdMatches(k, edk.providerInfo)) continue;
+            signal?.throwIfAborted();
+            let r;
+            try {
+              r = await k.decryptDataKey({ keyId: fromUtf8.decode(edk.providerInfo), ciphertextBlob: edk.ciphertext, encryptionContext: ec, signal });
+            } catch (e) {
+              if (signal?.aborted) throw e;
+              kmsError = e; // try the next encrypted data key, as the reference SDK does
+              continue;
+            }
+            const key = bytesFromKms(r && r.plaintext, 'plaintext');
+            try {
+              opener.setDataKey(key);
+            } finally {
+              key.fill(0);
+            }
+            break;
+          }
+        }
+        if (!opener.hasDataKey() && kmsError !== undefined) throw kmsError;
+        const plaintext = opener.open();
+        return { plaintext, encryptionContext: opener.encryptionContext() };
+      } finally {
+        opener.free();
+      }
+    });
+  }
+}
+
+/**
+ * The structure of a message (version, suite, context, encrypted data keys, frame
+ * count, signature presence) without decrypting it. Nothing here is authenticated.
+ * @param {Uint8Array | ArrayBuffer | ArrayBufferView} message
+ */
+export async function parseMessage(message) {
+  const msg = toBytes(message, 'message');
+  return withCore((b) => b.parseMessage(msg));
+}

@@ -1,0 +1,285 @@
+//! JS bindings of envelope encryption: keyring handles, a sealing session,
+//! an opening session and the message inspector. The shim (`src/js/envelope.js`)
+//! drives the sessions and answers the data-key seam with KMS keyrings.
+//!
+//! Secrets cross this boundary only as `&mut [u8]` arguments, which are
+//! wiped here after being copied into zeroizing types (the glue then copies
+//! the zeros back over the caller's buffer too).
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroize;
+
+use super::js_error;
+use crate::envelope::decrypt::Opener;
+use crate::envelope::encrypt::Sealer;
+use crate::envelope::encryption_context::EncryptionContext;
+use crate::envelope::header::{ContentType, EncryptedDataKey, Header, ParseLimits};
+use crate::envelope::inspect;
+use crate::envelope::secret::Secret;
+use crate::envelope::suite::AlgorithmSuite;
+use crate::keyring::LocalKeyring;
+use crate::keyring::raw_aes::RawAesKeyring;
+use crate::Error;
+
+type JsResult<T> = Result<T, JsValue>;
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    // Defining a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn context_from(keys: Vec<String>, values: Vec<String>) -> JsResult<EncryptionContext> {
+    if keys.len() != values.len() {
+        return Err(js_error(Error::InvalidEncryptionContext("keys and values differ in number")));
+    }
+    EncryptionContext::from_caller(keys.into_iter().zip(values)).map_err(js_error)
+}
+
+fn context_to_js(ec: &EncryptionContext) -> Object {
+    let obj = Object::new();
+    for (k, v) in ec.iter() {
+        set(&obj, k, &JsValue::from_str(v));
+    }
+    obj
+}
+
+fn take_secret(bytes: &mut [u8]) -> Secret {
+    let s = Secret::copy_from(bytes);
+    bytes.zeroize();
+    s
+}
+
+fn edk_to_js(edk: &EncryptedDataKey) -> Object {
+    let obj = Object::new();
+    set(&obj, "providerId", &JsValue::from_str(&edk.provider_id));
+    set(&obj, "providerInfo", &Uint8Array::from(&edk.provider_info[..]).into());
+    set(&obj, "ciphertext", &Uint8Array::from(&edk.ciphertext[..]).into());
+    obj
+}
+
+/// A local keyring (raw AES, raw RSA, KMS RSA public key) held by the core.
+#[wasm_bindgen]
+pub struct CoreKeyring {
+    inner: Box<dyn LocalKeyring>,
+}
+
+#[wasm_bindgen]
+impl CoreKeyring {
+    /// A raw AES keyring. `wrapping_key` is wiped (here and in the caller's buffer).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for a key that is not 16, 24 or 32 bytes or a bad namespace.
+    #[wasm_bindgen(js_name = rawAes)]
+    pub fn raw_aes(namespace: String, name: String, wrapping_key: &mut [u8]) -> JsResult<CoreKeyring> {
+        let key = take_secret(wrapping_key);
+        let k = RawAesKeyring::new(namespace, name, key).map_err(js_error)?;
+        Ok(Self { inner: Box::new(k) })
+    }
+}
+
+/// One message being sealed (see `envelope::encrypt::Sealer`).
+#[wasm_bindgen]
+pub struct CoreSealer {
+    inner: Option<Sealer>,
+}
+
+impl CoreSealer {
+    fn get(&mut self) -> JsResult<&mut Sealer> {
+        self.inner.as_mut().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))
+    }
+}
+
+#[wasm_bindgen]
+impl CoreSealer {
+    /// Starts a message.
+    ///
+    /// # Errors
+    /// `UNSUPPORTED_ALGORITHM`, `INVALID_ARGUMENT`, `INVALID_ENCRYPTION_CONTEXT`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(suite: &str, frame_length: u32, keys: Vec<String>, values: Vec<String>, entropy: &mut [u8]) -> JsResult<CoreSealer> {
+        let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error)?;
+        let ec = context_from(keys, values)?;
+        let r = Sealer::new(suite, frame_length, ec, entropy);
+        entropy.zeroize();
+        Ok(Self { inner: Some(r.map_err(js_error)?) })
+    }
+
+    /// The full encryption context (with `aws-crypto-public-key` for signed suites).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` after sealing.
+    #[wasm_bindgen(js_name = encryptionContext)]
+    pub fn encryption_context(&mut self) -> JsResult<Object> {
+        Ok(context_to_js(self.get()?.encryption_context()))
+    }
+
+    /// Bytes of data key a KMS generator must produce.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` after sealing.
+    #[wasm_bindgen(js_name = dataKeyLength)]
+    pub fn data_key_length(&mut self) -> JsResult<u32> {
+        u32::try_from(self.get()?.suite().data_key_len()).map_err(|_| js_error(Error::InvalidState("length")))
+    }
+
+    /// Takes a KMS `GenerateDataKey` answer. `plaintext` is wiped.
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY`, `INVALID_STATE`.
+    #[wasm_bindgen(js_name = setDataKey)]
+    pub fn set_data_key(&mut self, plaintext: &mut [u8], provider_id: String, provider_info: &[u8], ciphertext: &[u8]) -> JsResult<()> {
+        let key = take_secret(plaintext);
+        let edk = EncryptedDataKey { provider_id, provider_info: provider_info.to_vec(), ciphertext: ciphertext.to_vec() };
+        self.get()?.set_data_key(key, edk).map_err(js_error)
+    }
+
+    /// Wraps the data key with a local keyring (generating it first if needed).
+    ///
+    /// # Errors
+    /// Whatever the keyring fails with.
+    #[wasm_bindgen(js_name = wrapWith)]
+    pub fn wrap_with(&mut self, keyring: &CoreKeyring) -> JsResult<()> {
+        self.get()?.wrap_with(keyring.inner.as_ref()).map_err(js_error)
+    }
+
+    /// Writes the plaintext data key into `out` for a KMS child keyring's
+    /// `Encrypt`; the shim wipes `out` as soon as the call returns.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without a data key; `INVALID_ARGUMENT` if `out` has the wrong length.
+    #[wasm_bindgen(js_name = dataKeyForKmsEncrypt)]
+    pub fn data_key_for_kms_encrypt(&mut self, out: &mut [u8]) -> JsResult<()> {
+        let key = self.get()?.data_key_for_kms_encrypt().map_err(js_error)?;
+        if out.len() != key.len() {
+            return Err(js_error(Error::InvalidArgument("the output buffer has the wrong length")));
+        }
+        out.copy_from_slice(key.expose_secret());
+        Ok(())
+    }
+
+    /// Adds a KMS `Encrypt` answer.
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY`, `LIMIT_EXCEEDED`, `INVALID_STATE`.
+    #[wasm_bindgen(js_name = addEncryptedDataKey)]
+    pub fn add_encrypted_data_key(&mut self, provider_id: String, provider_info: &[u8], ciphertext: &[u8]) -> JsResult<()> {
+        let edk = EncryptedDataKey { provider_id, provider_info: provider_info.to_vec(), ciphertext: ciphertext.to_vec() };
+        self.get()?.add_encrypted_data_key(edk).map_err(js_error)
+    }
+
+    /// Seals `plaintext` into a whole message. The session is spent afterwards.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without data key or encrypted data key; `LIMIT_EXCEEDED`.
+    pub fn seal(&mut self, plaintext: &[u8]) -> JsResult<Vec<u8>> {
+        let s = self.inner.take().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        s.seal(plaintext).map_err(js_error)
+    }
+}
+
+/// One message being opened (see `envelope::decrypt::Opener`).
+#[wasm_bindgen]
+pub struct CoreOpener {
+    inner: Opener,
+    message: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl CoreOpener {
+    /// Copies `message` in and parses its header.
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE`, `UNSUPPORTED_ALGORITHM`, `COMMITMENT_POLICY_VIOLATION`,
+    /// `TOO_MANY_ENCRYPTED_DATA_KEYS`, `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_ENCRYPTION_CONTEXT`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(message: &[u8], allow_non_committing: bool, max_encrypted_data_keys: u32, keys: Vec<String>, values: Vec<String>) -> JsResult<CoreOpener> {
+        let required = context_from(keys, values)?;
+        let limits = ParseLimits {
+            max_encrypted_data_keys: usize::try_from(max_encrypted_data_keys).unwrap_or(usize::MAX),
+            allow_non_committing,
+        };
+        let inner = Opener::new(message, &limits, &required).map_err(js_error)?;
+        Ok(Self { inner, message: message.to_vec() })
+    }
+
+    /// The message's encryption context (unauthenticated until `open` succeeds).
+    #[wasm_bindgen(js_name = encryptionContext)]
+    #[must_use]
+    pub fn encryption_context(&self) -> Object {
+        context_to_js(&self.inner.header().encryption_context)
+    }
+
+    /// The encrypted data keys, as `{ providerId, providerInfo, ciphertext }`.
+    #[wasm_bindgen(js_name = encryptedDataKeys)]
+    #[must_use]
+    pub fn encrypted_data_keys(&self) -> Array {
+        self.inner.header().encrypted_data_keys.iter().map(edk_to_js).collect()
+    }
+
+    /// Tries a local keyring; true once a data key is found.
+    ///
+    /// # Errors
+    /// `KEYRING_CANNOT_DECRYPT` for a public-key-only keyring.
+    #[wasm_bindgen(js_name = tryKeyring)]
+    pub fn try_keyring(&mut self, keyring: &CoreKeyring) -> JsResult<bool> {
+        self.inner.try_keyring(keyring.inner.as_ref()).map_err(js_error)
+    }
+
+    /// Whether a data key was found.
+    #[wasm_bindgen(js_name = hasDataKey)]
+    #[must_use]
+    pub fn has_data_key(&self) -> bool {
+        self.inner.has_data_key()
+    }
+
+    /// Takes a KMS `Decrypt` answer. `plaintext` is wiped.
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY` for the wrong length.
+    #[wasm_bindgen(js_name = setDataKey)]
+    pub fn set_data_key(&mut self, plaintext: &mut [u8]) -> JsResult<()> {
+        let key = take_secret(plaintext);
+        self.inner.set_data_key(key).map_err(js_error)
+    }
+
+    /// Verifies and decrypts the whole message.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`.
+    pub fn open(&self) -> JsResult<Vec<u8>> {
+        self.inner.open(&self.message).map_err(js_error)
+    }
+}
+
+fn header_to_js(h: &Header, obj: &Object) {
+    set(obj, "version", &JsValue::from(h.version));
+    set(obj, "suiteId", &JsValue::from(h.suite.id));
+    set(obj, "suite", &JsValue::from_str(h.suite.name));
+    set(obj, "messageId", &Uint8Array::from(&h.message_id[..]).into());
+    set(obj, "encryptionContext", &context_to_js(&h.encryption_context).into());
+    let edks: Array = h.encrypted_data_keys.iter().map(edk_to_js).collect();
+    set(obj, "encryptedDataKeys", &edks.into());
+    set(obj, "framed", &JsValue::from(h.content_type == ContentType::Framed));
+    set(obj, "frameLength", &JsValue::from(h.frame_length));
+    set(obj, "committing", &JsValue::from(h.suite.committing));
+    set(obj, "signed", &JsValue::from(h.suite.is_signed()));
+    set(obj, "headerLength", &JsValue::from(u32::try_from(h.len).unwrap_or(u32::MAX)));
+}
+
+/// The structure of a message, without decrypting anything (nothing is authenticated).
+///
+/// # Errors
+/// `MALFORMED_MESSAGE`, `UNSUPPORTED_ALGORITHM`.
+#[wasm_bindgen(js_name = parseMessage)]
+pub fn parse_message(message: &[u8]) -> JsResult<Object> {
+    let info = inspect::inspect(message).map_err(js_error)?;
+    let obj = Object::new();
+    header_to_js(&info.header, &obj);
+    #[allow(clippy::cast_precision_loss)]
+    set(&obj, "frameCount", &JsValue::from(info.frame_count as f64));
+    set(&obj, "hasSignature", &JsValue::from(info.signature_len.is_some()));
+    set(&obj, "length", &JsValue::from(u32::try_from(info.len).unwrap_or(u32::MAX)));
+    set(&obj, "trailingBytes", &JsValue::from(u32::try_from(message.len().saturating_sub(info.len)).unwrap_or(u32::MAX)));
+    Ok(obj)
+}
