@@ -16,6 +16,7 @@ use super::gcm::{self, IV_LEN, TAG_LEN};
 use super::header::{ContentType, Header, ParseLimits};
 use super::kdf;
 use super::reader::Reader;
+use super::rng::Drbg;
 use super::secret::Secret;
 use crate::keyring::LocalKeyring;
 use crate::{Error, Result};
@@ -28,6 +29,9 @@ pub struct Opener {
     header: Header,
     serialized_context: Vec<u8>,
     data_key: Option<Secret>,
+    rng: Drbg,
+    only_incapable_keyrings: Option<bool>,
+    rejected_candidate: bool,
 }
 
 impl Opener {
@@ -35,11 +39,27 @@ impl Opener {
     ///
     /// # Errors
     /// See [`Header::parse`]; `ENCRYPTION_CONTEXT_MISMATCH` if `required` is not met.
-    pub fn new(message: &[u8], limits: &ParseLimits, required: &EncryptionContext) -> Result<Self> {
+    /// `entropy` (64 random bytes) blinds RSA private-key operations.
+    pub fn new(message: &[u8], limits: &ParseLimits, required: &EncryptionContext, entropy: &[u8]) -> Result<Self> {
+        let rng = Drbg::new(entropy)?;
         let header = Header::parse(message, limits)?;
         header.encryption_context.require(required)?;
         let serialized_context = header.encryption_context.serialize()?;
-        Ok(Self { header, serialized_context, data_key: None })
+        Ok(Self { header, serialized_context, data_key: None, rng, only_incapable_keyrings: None, rejected_candidate: false })
+    }
+
+    /// Whether `key` is this message's data key: the commitment (v2) and the
+    /// header tag verify under it. Lets a keyring whose unwrap cannot fail
+    /// loudly (PKCS#1 v1.5 implicit rejection) fall through to the next one.
+    fn accepts(&self, key: &Secret) -> bool {
+        let h = &self.header;
+        let Ok(keys) = kdf::derive(&h.suite, key, &h.message_id) else { return false };
+        if let Some(derived) = &keys.commitment
+            && kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..])).is_err()
+        {
+            return false;
+        }
+        gcm::open(keys.encryption_key.expose_secret(), &h.auth_iv, &h.authenticated, &mut [], &h.auth_tag).is_ok()
     }
 
     /// The parsed header.
@@ -62,11 +82,20 @@ impl Opener {
         if self.data_key.is_some() {
             return Ok(true);
         }
+        let capable = keyring.can_decrypt();
+        self.only_incapable_keyrings = Some(self.only_incapable_keyrings.unwrap_or(true) && !capable);
+        if !capable {
+            return Ok(false);
+        }
         let len = self.header.suite.data_key_len();
         for edk in &self.header.encrypted_data_keys {
-            if let Some(key) = keyring.unwrap(edk, &self.serialized_context, len)? {
-                self.data_key = Some(key);
-                return Ok(true);
+            if let Some(key) = keyring.unwrap(edk, &self.serialized_context, len, &mut self.rng)? {
+                if self.accepts(&key) {
+                    self.data_key = Some(key);
+                    return Ok(true);
+                }
+                // A key came out but the header does not authenticate under it.
+                self.rejected_candidate = true;
             }
         }
         Ok(false)
@@ -84,6 +113,16 @@ impl Opener {
         Ok(())
     }
 
+    /// Takes a KMS `Decrypt` answer for an `aws-kms-rsa` encrypted data key
+    /// (context digest ‖ data key) after checking the digest.
+    ///
+    /// # Errors
+    /// `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_DATA_KEY`.
+    pub fn set_kms_rsa_data_key(&mut self, plaintext: &[u8]) -> Result<()> {
+        let key = crate::keyring::kms_rsa::open_kms_rsa_plaintext(plaintext, &self.serialized_context)?;
+        self.set_data_key(key)
+    }
+
     /// Verifies and decrypts the whole message.
     ///
     /// # Errors
@@ -91,7 +130,13 @@ impl Opener {
     /// commitment, tag or signature; `MALFORMED_MESSAGE` for a body that does not parse.
     pub fn open(&self, message: &[u8]) -> Result<Vec<u8>> {
         let h = &self.header;
-        let key = self.data_key.as_ref().ok_or(Error::NoDecryptableDataKey)?;
+        let key = self.data_key.as_ref().ok_or(if self.rejected_candidate {
+            Error::Tampered
+        } else if self.only_incapable_keyrings == Some(true) {
+            Error::KeyringCannotDecrypt
+        } else {
+            Error::NoDecryptableDataKey
+        })?;
         let keys = kdf::derive(&h.suite, key, &h.message_id)?;
         if let Some(derived) = &keys.commitment {
             kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..]))?;

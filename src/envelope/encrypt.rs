@@ -111,6 +111,9 @@ impl Sealer {
     /// # Errors
     /// Whatever the keyring fails with.
     pub fn wrap_with(&mut self, keyring: &dyn LocalKeyring) -> Result<()> {
+        if keyring.refuses_signed_suites() && self.suite.is_signed() {
+            return Err(Error::UnsupportedAlgorithm("a KMS RSA keyring can only be used with the unsigned suite AES_256_GCM_HKDF_SHA512_COMMIT_KEY"));
+        }
         if self.data_key.is_none() {
             self.generate_data_key()?;
         }

@@ -30,7 +30,7 @@ fn seal(suite: AlgorithmSuite, frame: u32, pt: &[u8], kr: &[&dyn LocalKeyring]) 
 }
 
 fn open(msg: &[u8], kr: &dyn LocalKeyring) -> Result<Vec<u8>> {
-    let mut o = Opener::new(msg, &STRICT, &EncryptionContext::new())?;
+    let mut o = Opener::new(msg, &STRICT, &EncryptionContext::new(), &[9; 64])?;
     o.try_keyring(kr)?;
     o.open(msg)
 }
@@ -76,11 +76,11 @@ fn every_bit_flip_and_truncation_fails_with_a_code() {
 fn error_codes() {
     let msg = seal(suite::DEFAULT, 64, b"x", &[&aes(1)]);
     assert_eq!(open(&msg, &aes(2)).unwrap_err().code(), "NO_DECRYPTABLE_DATA_KEY");
-    let e = Opener::new(&msg, &STRICT, &ctx(&[("tenant", "other")])).err().unwrap();
+    let e = Opener::new(&msg, &STRICT, &ctx(&[("tenant", "other")]), &[9; 64]).err().unwrap();
     assert_eq!(e.code(), "ENCRYPTION_CONTEXT_MISMATCH");
     let three = seal(suite::DEFAULT, 64, b"x", &[&aes(1), &aes(2), &aes(3)]);
     let two = ParseLimits { max_encrypted_data_keys: 2, ..STRICT };
-    assert_eq!(Opener::new(&three, &two, &EncryptionContext::new()).err().unwrap().code(), "TOO_MANY_ENCRYPTED_DATA_KEYS");
+    assert_eq!(Opener::new(&three, &two, &EncryptionContext::new(), &[9; 64]).err().unwrap().code(), "TOO_MANY_ENCRYPTED_DATA_KEYS");
     // A second keyring opens a multi-wrapped message.
     assert_eq!(open(&three, &aes(3)).unwrap(), b"x");
 }

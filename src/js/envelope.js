@@ -6,7 +6,7 @@
 import { EdgeKmsError } from './errors.js';
 import { toBytes } from './bytes.js';
 import { withCore } from './core.js';
-import { checkKeyring, coreKeyring, flatten, isKms } from './keyrings.js';
+import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms } from './keyrings.js';
 
 export const SUITES = Object.freeze({
   AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384',
@@ -143,11 +143,31 @@ export class EnvelopeClient {
     const { members } = flatten(this.keyring);
     const allowV1 = this.commitmentPolicy === COMMITMENT_POLICIES.REQUIRE_ENCRYPT_ALLOW_DECRYPT;
     return withCore(async (b) => {
-      const opener = new b.CoreOpener(msg, allowV1, this.maxEncryptedDataKeys, keys, values);
+      const entropy = crypto.getRandomValues(new Uint8Array(64)); // RSA blinding
+      const opener = new b.CoreOpener(msg, allowV1, this.maxEncryptedDataKeys, keys, values, entropy);
       try {
         let kmsError;
         for (const k of members) {
           if (opener.hasDataKey()) break;
+          if (k instanceof KmsRsaPublicKeyring) {
+            if (!k.kms) { opener.tryKeyring(coreKeyring(k, b)); continue; }
+            for (const edk of opener.encryptedDataKeys()) {
+              if (edk.providerId !== 'aws-kms-rsa' || !kmsKeyIdMatches(k, edk.providerInfo)) continue;
+              signal?.throwIfAborted();
+              let r;
+              try {
+                r = await k.kms.decryptDataKey({ keyId: k.keyId, ciphertextBlob: edk.ciphertext, encryptionContext: {}, encryptionAlgorithm: 'RSAES_OAEP_SHA_256', signal });
+              } catch (e) {
+                if (signal?.aborted) throw e;
+                kmsError = e;
+                continue;
+              }
+              const answer = bytesFromKms(r && r.plaintext, 'plaintext');
+              try { opener.setKmsRsaDataKey(answer); } finally { answer.fill(0); }
+              break;
+            }
+            continue;
+          }
           if (!isKms(k)) {
             opener.tryKeyring(coreKeyring(k, b));
             continue;

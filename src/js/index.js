@@ -3,4 +3,4 @@
 export { EdgeKmsError } from './errors.js';
 export { init } from './core.js';
 export { EnvelopeClient, parseMessage, SUITES, COMMITMENT_POLICIES } from './envelope.js';
-export { RawAesKeyring, MultiKeyring } from './keyrings.js';
+export { RawAesKeyring, RawRsaKeyring, KmsRsaPublicKeyring, MultiKeyring } from './keyrings.js';

@@ -55,6 +55,61 @@ export class RawAesKeyring extends LocalKeyring {
   }
 }
 
+/**
+ * Raw RSA wrapping key, interoperable with the AWS Encryption SDK's raw RSA
+ * keyring. Keys are PEM text or DER bytes (SPKI / PKCS#1 public, PKCS#8 /
+ * PKCS#1 private); only the public key is needed to encrypt, only the private
+ * key to decrypt. At least 2048 bits.
+ */
+export class RawRsaKeyring extends LocalKeyring {
+  /** @param {{ keyNamespace: string, keyName: string, publicKey?: string | Uint8Array, privateKey?: string | Uint8Array,
+   *            padding?: 'OAEP_SHA1' | 'OAEP_SHA256' | 'OAEP_SHA384' | 'OAEP_SHA512' | 'PKCS1' }} options */
+  constructor({ keyNamespace, keyName, publicKey, privateKey, padding = 'OAEP_SHA256' } = /** @type {any} */ ({})) {
+    super();
+    this.keyNamespace = str(keyNamespace, 'keyNamespace');
+    this.keyName = str(keyName, 'keyName');
+    if (publicKey === undefined && privateKey === undefined) throw new EdgeKmsError('INVALID_ARGUMENT', 'a RawRsaKeyring needs publicKey, privateKey or both');
+    if (!['OAEP_SHA1', 'OAEP_SHA256', 'OAEP_SHA384', 'OAEP_SHA512', 'PKCS1'].includes(padding)) throw new EdgeKmsError('UNSUPPORTED_ALGORITHM', 'padding must be OAEP_SHA1, OAEP_SHA256, OAEP_SHA384, OAEP_SHA512 or PKCS1');
+    this.padding = padding;
+    this._public = publicKey === undefined ? new Uint8Array(0) : toBytes(publicKey, 'publicKey').slice();
+    /** @type {Uint8Array | undefined} */ this._private = privateKey === undefined ? new Uint8Array(0) : toBytes(privateKey, 'privateKey').slice();
+    Object.defineProperty(this, '_private', { enumerable: false });
+    Object.defineProperty(this, '_public', { enumerable: false });
+  }
+  /** @param {any} b */
+  _create(b) {
+    const sk = /** @type {Uint8Array} */ (this._private);
+    try {
+      return b.CoreKeyring.rawRsa(this.keyNamespace, this.keyName, this._public, sk, this.padding);
+    } finally {
+      sk.fill(0);
+      this._private = undefined;
+    }
+  }
+}
+
+/**
+ * Seals data keys to the public half of an AWS KMS RSA key (RSAES_OAEP_SHA_256),
+ * with no KMS call. Only the unsigned suite AES_256_GCM_HKDF_SHA512_COMMIT_KEY.
+ * To decrypt, pass `kms` (a KMS keyring such as BrokerKeyring) whose
+ * `decryptDataKey` is called with `encryptionAlgorithm: 'RSAES_OAEP_SHA_256'`.
+ */
+export class KmsRsaPublicKeyring extends LocalKeyring {
+  /** @param {{ keyId: string, publicKey: string | Uint8Array, kms?: any }} options */
+  constructor({ keyId, publicKey, kms } = /** @type {any} */ ({})) {
+    super();
+    this.keyId = str(keyId, 'keyId');
+    if (kms !== undefined && !isKms(kms)) throw new EdgeKmsError('INVALID_ARGUMENT', 'kms must be a KMS keyring');
+    this.kms = kms;
+    this._public = toBytes(publicKey, 'publicKey').slice();
+    Object.defineProperty(this, '_public', { enumerable: false });
+  }
+  /** @param {any} b */
+  _create(b) {
+    return b.CoreKeyring.kmsRsaPublic(this.keyId, this._public);
+  }
+}
+
 /** Several keyrings: the generator makes the data key, every child wraps it too. */
 export class MultiKeyring {
   /** @param {{ generator?: any, children?: any[] }} options */

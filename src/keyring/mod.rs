@@ -8,7 +8,10 @@
 //! `envelope::decrypt::Opener::set_data_key`). The multi-keyring is a list
 //! the shim walks: generator first, then children.
 
+pub mod kms_rsa;
 pub mod raw_aes;
+pub mod raw_rsa;
+pub mod rsa_key;
 
 use crate::envelope::header::EncryptedDataKey;
 use crate::envelope::rng::Drbg;
@@ -31,5 +34,18 @@ pub trait LocalKeyring {
     ///
     /// # Errors
     /// `KEYRING_CANNOT_DECRYPT` for a keyring without a private key.
-    fn unwrap(&self, edk: &EncryptedDataKey, serialized_context: &[u8], data_key_len: usize) -> Result<Option<Secret>>;
+    fn unwrap(&self, edk: &EncryptedDataKey, serialized_context: &[u8], data_key_len: usize, rng: &mut Drbg) -> Result<Option<Secret>>;
+
+    /// Whether this keyring holds a key to unwrap with.
+    fn can_decrypt(&self) -> bool {
+        true
+    }
+
+    /// Whether the keyring must not be used with signed suites (KMS RSA).
+    fn refuses_signed_suites(&self) -> bool {
+        false
+    }
 }
+
+#[cfg(test)]
+mod tests;

@@ -57,7 +57,7 @@ impl LocalKeyring for RawAesKeyring {
         Ok(EncryptedDataKey { provider_id: self.namespace.clone(), provider_info: self.info(&iv), ciphertext: ct })
     }
 
-    fn unwrap(&self, edk: &EncryptedDataKey, serialized_context: &[u8], data_key_len: usize) -> Result<Option<Secret>> {
+    fn unwrap(&self, edk: &EncryptedDataKey, serialized_context: &[u8], data_key_len: usize, _rng: &mut Drbg) -> Result<Option<Secret>> {
         if edk.provider_id != self.namespace {
             return Ok(None);
         }

@@ -19,7 +19,9 @@ use crate::envelope::inspect;
 use crate::envelope::secret::Secret;
 use crate::envelope::suite::AlgorithmSuite;
 use crate::keyring::LocalKeyring;
+use crate::keyring::kms_rsa::KmsRsaPublicKeyring;
 use crate::keyring::raw_aes::RawAesKeyring;
+use crate::keyring::raw_rsa::{Padding, RawRsaKeyring};
 use crate::Error;
 
 type JsResult<T> = Result<T, JsValue>;
@@ -74,6 +76,30 @@ impl CoreKeyring {
     pub fn raw_aes(namespace: String, name: String, wrapping_key: &mut [u8]) -> JsResult<CoreKeyring> {
         let key = take_secret(wrapping_key);
         let k = RawAesKeyring::new(namespace, name, key).map_err(js_error)?;
+        Ok(Self { inner: Box::new(k) })
+    }
+
+    /// A raw RSA keyring from PEM text or DER bytes (empty = absent). The private key buffer is wiped.
+    ///
+    /// # Errors
+    /// `UNSUPPORTED_ALGORITHM` for an unknown padding; key parse errors.
+    #[wasm_bindgen(js_name = rawRsa)]
+    pub fn raw_rsa(namespace: String, name: String, public_key: &[u8], private_key: &mut [u8], padding: &str) -> JsResult<CoreKeyring> {
+        let private = take_secret(private_key);
+        let padding = Padding::from_name(padding).map_err(js_error)?;
+        let public = (!public_key.is_empty()).then_some(public_key);
+        let private = (!private.is_empty()).then_some(private.expose_secret());
+        let k = RawRsaKeyring::new(namespace, name, public, private, padding).map_err(js_error)?;
+        Ok(Self { inner: Box::new(k) })
+    }
+
+    /// A KMS RSA public-key keyring (seal only; opening goes through KMS).
+    ///
+    /// # Errors
+    /// `INVALID_KEY_IDENTIFIER`, key parse errors.
+    #[wasm_bindgen(js_name = kmsRsaPublic)]
+    pub fn kms_rsa_public(key_arn: String, public_key: &[u8]) -> JsResult<CoreKeyring> {
+        let k = KmsRsaPublicKeyring::new(key_arn, public_key).map_err(js_error)?;
         Ok(Self { inner: Box::new(k) })
     }
 }
@@ -193,13 +219,22 @@ impl CoreOpener {
     /// `MALFORMED_MESSAGE`, `UNSUPPORTED_ALGORITHM`, `COMMITMENT_POLICY_VIOLATION`,
     /// `TOO_MANY_ENCRYPTED_DATA_KEYS`, `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_ENCRYPTION_CONTEXT`.
     #[wasm_bindgen(constructor)]
-    pub fn new(message: &[u8], allow_non_committing: bool, max_encrypted_data_keys: u32, keys: Vec<String>, values: Vec<String>) -> JsResult<CoreOpener> {
+    pub fn new(
+        message: &[u8],
+        allow_non_committing: bool,
+        max_encrypted_data_keys: u32,
+        keys: Vec<String>,
+        values: Vec<String>,
+        entropy: &mut [u8],
+    ) -> JsResult<CoreOpener> {
         let required = context_from(keys, values)?;
         let limits = ParseLimits {
             max_encrypted_data_keys: usize::try_from(max_encrypted_data_keys).unwrap_or(usize::MAX),
             allow_non_committing,
         };
-        let inner = Opener::new(message, &limits, &required).map_err(js_error)?;
+        let r = Opener::new(message, &limits, &required, entropy);
+        entropy.zeroize();
+        let inner = r.map_err(js_error)?;
         Ok(Self { inner, message: message.to_vec() })
     }
 
@@ -241,6 +276,16 @@ impl CoreOpener {
     pub fn set_data_key(&mut self, plaintext: &mut [u8]) -> JsResult<()> {
         let key = take_secret(plaintext);
         self.inner.set_data_key(key).map_err(js_error)
+    }
+
+    /// Takes a KMS `Decrypt` answer for an `aws-kms-rsa` key (context digest ‖ data key). `plaintext` is wiped.
+    ///
+    /// # Errors
+    /// `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_DATA_KEY`.
+    #[wasm_bindgen(js_name = setKmsRsaDataKey)]
+    pub fn set_kms_rsa_data_key(&mut self, plaintext: &mut [u8]) -> JsResult<()> {
+        let answer = take_secret(plaintext);
+        self.inner.set_kms_rsa_data_key(answer.expose_secret()).map_err(js_error)
     }
 
     /// Verifies and decrypts the whole message.
