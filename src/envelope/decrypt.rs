@@ -79,6 +79,27 @@ impl Opener {
     /// # Errors
     /// Only what the keyring reports as fatal (e.g. `KEYRING_CANNOT_DECRYPT`).
     pub fn try_keyring(&mut self, keyring: &dyn LocalKeyring) -> Result<bool> {
+        // Keyrings bind the canonical serialization (sorted by UTF-8 bytes). A
+        // writer that sorted otherwise is still tried with the bytes as written.
+        let raw = self.header.encryption_context_bytes.clone();
+        let canonical = self.serialized_context.clone();
+        if raw == canonical { self.try_with(keyring, &[&canonical]) } else { self.try_with(keyring, &[&canonical, &raw]) }
+    }
+
+    /// Like [`try_keyring`](Self::try_keyring), binding the context serialized
+    /// in `order`. The JavaScript ESDK sorts the context it binds with
+    /// `localeCompare` by default (its issue #428), an order only JS can
+    /// reproduce; the shim passes it here. The result is authenticated like
+    /// any other candidate.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` if `order` is not a permutation of the keys.
+    pub fn try_keyring_in_order(&mut self, keyring: &dyn LocalKeyring, order: &[String]) -> Result<bool> {
+        let bytes = self.header.encryption_context.serialize_in_order(order)?;
+        self.try_with(keyring, &[&bytes])
+    }
+
+    fn try_with(&mut self, keyring: &dyn LocalKeyring, contexts: &[&[u8]]) -> Result<bool> {
         if self.data_key.is_some() {
             return Ok(true);
         }
@@ -88,14 +109,16 @@ impl Opener {
             return Ok(false);
         }
         let len = self.header.suite.data_key_len();
-        for edk in &self.header.encrypted_data_keys {
-            if let Some(key) = keyring.unwrap(edk, &self.serialized_context, len, &mut self.rng)? {
-                if self.accepts(&key) {
-                    self.data_key = Some(key);
-                    return Ok(true);
+        for context in contexts {
+            for edk in &self.header.encrypted_data_keys {
+                if let Some(key) = keyring.unwrap(edk, context, len, &mut self.rng)? {
+                    if self.accepts(&key) {
+                        self.data_key = Some(key);
+                        return Ok(true);
+                    }
+                    // A key came out but the header does not authenticate under it.
+                    self.rejected_candidate = true;
                 }
-                // A key came out but the header does not authenticate under it.
-                self.rejected_candidate = true;
             }
         }
         Ok(false)

@@ -101,6 +101,35 @@ impl EncryptionContext {
         Ok(out)
     }
 
+    /// The serialization with pairs in the caller's `order` (a permutation of the
+    /// keys) instead of the canonical one. Only for reading messages of writers
+    /// that sorted differently; see `decrypt::Opener::try_keyring_in_order`.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` unless `order` names every key exactly once.
+    pub fn serialize_in_order(&self, order: &[String]) -> Result<Vec<u8>> {
+        let bad = Error::InvalidArgument("the order must name every encryption context key once");
+        if order.len() != self.0.len() {
+            return Err(bad);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        if order.is_empty() {
+            return Ok(out);
+        }
+        let count = u16::try_from(order.len()).map_err(|_| TOO_LARGE)?;
+        out.extend_from_slice(&count.to_be_bytes());
+        for k in order {
+            let v = self.0.get(k).ok_or(bad.clone())?;
+            if !seen.insert(k) {
+                return Err(bad);
+            }
+            put_u16_prefixed(&mut out, k.as_bytes(), TOO_LARGE)?;
+            put_u16_prefixed(&mut out, v.as_bytes(), TOO_LARGE)?;
+        }
+        Ok(out)
+    }
+
     /// Parses the AAD section of a header (the bytes after its u16 length).
     ///
     /// # Errors

@@ -56,6 +56,8 @@ pub struct Header {
     pub message_id: Vec<u8>,
     /// The context as stored.
     pub encryption_context: EncryptionContext,
+    /// The context's bytes exactly as the writer serialized them (see `decrypt::Opener::try_keyring`).
+    pub encryption_context_bytes: Vec<u8>,
     /// The encrypted data keys.
     pub encrypted_data_keys: Vec<EncryptedDataKey>,
     /// Framed or not.
@@ -108,7 +110,8 @@ impl Header {
             return Err(Error::CommitmentPolicyViolation);
         }
         let message_id = r.take(suite.message_id_len())?.to_vec();
-        let encryption_context = EncryptionContext::parse(r.u16_prefixed()?)?;
+        let encryption_context_bytes = r.u16_prefixed()?.to_vec();
+        let encryption_context = EncryptionContext::parse(&encryption_context_bytes)?;
 
         let count = usize::from(r.u16()?);
         if count == 0 {
@@ -156,6 +159,7 @@ impl Header {
             suite,
             message_id,
             encryption_context,
+            encryption_context_bytes,
             encrypted_data_keys,
             content_type,
             frame_length,

@@ -169,7 +169,15 @@ export class EnvelopeClient {
             continue;
           }
           if (!isKms(k)) {
-            opener.tryKeyring(coreKeyring(k, b));
+            const handle = coreKeyring(k, b);
+            if (!opener.tryKeyring(handle)) {
+              // The JavaScript ESDK binds the context sorted with localeCompare unless
+              // configured otherwise (its issue #428); only JS can reproduce that order.
+              const ec = opener.encryptionContext();
+              const order = Object.keys(ec).sort((x, y) => x.localeCompare(y));
+              const canonical = Object.keys(ec); // the core returns canonical (UTF-8) order
+              if (order.some((key, i) => key !== canonical[i])) opener.tryKeyringInOrder(handle, order);
+            }
             continue;
           }
           const ec = opener.encryptionContext();

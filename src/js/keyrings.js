@@ -9,6 +9,17 @@ import { toBytes } from './bytes.js';
 
 const local = Symbol('edge-kms local keyring');
 
+/**
+ * A private copy of caller bytes. Not `slice`: on a Node Buffer that returns a
+ * view, and wiping it would wipe the caller's key.
+ * @param {Uint8Array} b
+ */
+function copy(b) {
+  const c = new Uint8Array(b.length);
+  c.set(b);
+  return c;
+}
+
 function str(v, what) {
   if (typeof v !== 'string' || v.length === 0) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be a non-empty string`);
   return v;
@@ -40,7 +51,7 @@ export class RawAesKeyring extends LocalKeyring {
     if (typeof wrappingKey === 'string') throw new EdgeKmsError('INVALID_ARGUMENT', 'wrappingKey must be bytes, not a string');
     const key = toBytes(wrappingKey, 'wrappingKey');
     if (![16, 24, 32].includes(key.length)) throw new EdgeKmsError('INVALID_ARGUMENT', 'wrappingKey must be 16, 24 or 32 bytes');
-    /** @type {Uint8Array | undefined} */ this._key = key.slice();
+    /** @type {Uint8Array | undefined} */ this._key = copy(key);
     Object.defineProperty(this, '_key', { enumerable: false });
   }
   /** @param {any} b */
@@ -71,8 +82,8 @@ export class RawRsaKeyring extends LocalKeyring {
     if (publicKey === undefined && privateKey === undefined) throw new EdgeKmsError('INVALID_ARGUMENT', 'a RawRsaKeyring needs publicKey, privateKey or both');
     if (!['OAEP_SHA1', 'OAEP_SHA256', 'OAEP_SHA384', 'OAEP_SHA512', 'PKCS1'].includes(padding)) throw new EdgeKmsError('UNSUPPORTED_ALGORITHM', 'padding must be OAEP_SHA1, OAEP_SHA256, OAEP_SHA384, OAEP_SHA512 or PKCS1');
     this.padding = padding;
-    this._public = publicKey === undefined ? new Uint8Array(0) : toBytes(publicKey, 'publicKey').slice();
-    /** @type {Uint8Array | undefined} */ this._private = privateKey === undefined ? new Uint8Array(0) : toBytes(privateKey, 'privateKey').slice();
+    this._public = publicKey === undefined ? new Uint8Array(0) : copy(toBytes(publicKey, 'publicKey'));
+    /** @type {Uint8Array | undefined} */ this._private = privateKey === undefined ? new Uint8Array(0) : copy(toBytes(privateKey, 'privateKey'));
     Object.defineProperty(this, '_private', { enumerable: false });
     Object.defineProperty(this, '_public', { enumerable: false });
   }
@@ -101,7 +112,7 @@ export class KmsRsaPublicKeyring extends LocalKeyring {
     this.keyId = str(keyId, 'keyId');
     if (kms !== undefined && !isKms(kms)) throw new EdgeKmsError('INVALID_ARGUMENT', 'kms must be a KMS keyring');
     this.kms = kms;
-    this._public = toBytes(publicKey, 'publicKey').slice();
+    this._public = copy(toBytes(publicKey, 'publicKey'));
     Object.defineProperty(this, '_public', { enumerable: false });
   }
   /** @param {any} b */

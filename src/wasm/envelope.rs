@@ -261,6 +261,16 @@ impl CoreOpener {
         self.inner.try_keyring(keyring.inner.as_ref()).map_err(js_error)
     }
 
+    /// Tries a local keyring binding the context serialized in `order` (see
+    /// `Opener::try_keyring_in_order`: messages of the JavaScript ESDK's default sorting).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT`, `KEYRING_CANNOT_DECRYPT`.
+    #[wasm_bindgen(js_name = tryKeyringInOrder)]
+    pub fn try_keyring_in_order(&mut self, keyring: &CoreKeyring, order: Vec<String>) -> JsResult<bool> {
+        self.inner.try_keyring_in_order(keyring.inner.as_ref(), &order).map_err(js_error)
+    }
+
     /// Whether a data key was found.
     #[wasm_bindgen(js_name = hasDataKey)]
     #[must_use]
