@@ -102,6 +102,7 @@ impl TryRng for Drbg {
 impl TryCryptoRng for Drbg {}
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

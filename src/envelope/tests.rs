@@ -1,5 +1,7 @@
 //! Round trips and failure codes of the sealing and opening state machines.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::cast_possible_truncation)]
+
 use super::decrypt::Opener;
 use super::encrypt::Sealer;
 use super::encryption_context::EncryptionContext;
@@ -105,3 +107,127 @@ fn sealer_refuses_bad_arguments() {
     let s = Sealer::new(suite::DEFAULT, 64, EncryptionContext::new(), &[1; 64]).unwrap();
     assert_eq!(s.seal(b"x").err().unwrap().code(), "INVALID_STATE");
 }
+
+/// Messages written by the reference SDK, one per suite (see testdata/generate.mjs).
+#[test]
+fn opens_reference_sdk_vectors_of_every_suite() {
+    let vectors: serde_json::Value = serde_json::from_str(include_str!("testdata/sdk_vectors.json")).unwrap();
+    let key = RawAesKeyring::new("vectors".into(), "aes-256".into(), Secret::new((0u8..32).collect())).unwrap();
+    let allow = ParseLimits { allow_non_committing: true, ..STRICT };
+    let vectors = vectors.as_array().unwrap();
+    assert_eq!(vectors.len(), 11);
+    for v in vectors {
+        let id = u16::try_from(v["suite"].as_u64().unwrap()).unwrap();
+        let msg = hex::decode(v["message"].as_str().unwrap()).unwrap();
+        let suite = AlgorithmSuite::from_id(id).unwrap();
+        let required = ctx(&[("vector", v["name"].as_str().unwrap())]);
+        let mut o = Opener::new(&msg, &allow, &required, &[1; 64]).unwrap();
+        assert!(o.try_keyring(&key).unwrap(), "suite {id:#06x}");
+        assert_eq!(o.open(&msg).unwrap(), v["plaintext"].as_str().unwrap().as_bytes(), "suite {id:#06x}");
+        let info = inspect(&msg).unwrap();
+        assert_eq!((info.header.version, info.frame_count), (suite.message_version, 3));
+        if !suite.committing {
+            let e = Opener::new(&msg, &STRICT, &EncryptionContext::new(), &[1; 64]).err().unwrap();
+            assert_eq!(e.code(), "COMMITMENT_POLICY_VIOLATION");
+        }
+        // The last byte is in a tag or the signature: always TAMPERED.
+        let mut bad = msg.clone();
+        *bad.last_mut().unwrap() ^= 1;
+        let mut o = Opener::new(&bad, &allow, &required, &[1; 64]).unwrap();
+        o.try_keyring(&key).unwrap();
+        assert_eq!(o.open(&bad).unwrap_err().code(), "TAMPERED", "suite {id:#06x}");
+    }
+}
+
+/// A version 1 non-framed message (suite 0x0014, no KDF), built field by field
+/// from `data-format/message-header.md` and `message-body.md` (non-framed data).
+#[test]
+fn opens_v1_non_framed() {
+    use super::frame::{SINGLE_BLOCK, body_aad};
+    use super::gcm;
+    let data_key = [0x42u8; 16];
+    let message_id = [7u8; 16];
+    let ec = ctx(&[("a", "b")]).serialize().unwrap();
+    let wrap = aes(9);
+    let mut rng = super::rng::Drbg::new(&[5; 64]).unwrap();
+    let edk = wrap.wrap(&Secret::new(data_key.to_vec()), &ec, &mut rng).unwrap();
+
+    let mut m = vec![1u8, 0x80, 0x00, 0x14];
+    m.extend_from_slice(&message_id);
+    m.extend_from_slice(&u16::try_from(ec.len()).unwrap().to_be_bytes());
+    m.extend_from_slice(&ec);
+    m.extend_from_slice(&1u16.to_be_bytes());
+    for field in [edk.provider_id.as_bytes(), &edk.provider_info, &edk.ciphertext] {
+        m.extend_from_slice(&u16::try_from(field.len()).unwrap().to_be_bytes());
+        m.extend_from_slice(field);
+    }
+    m.push(1); // non-framed
+    m.extend_from_slice(&[0, 0, 0, 0, 12, 0, 0, 0, 0]); // reserved, IV length, frame length 0
+    let tag = gcm::seal(&data_key, &[0; 12], &m.clone(), &mut []).unwrap();
+    m.extend_from_slice(&[0; 12]);
+    m.extend_from_slice(&tag);
+    let pt = b"non-framed body";
+    let iv = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let mut body = pt.to_vec();
+    let tag = gcm::seal(&data_key, &iv, &body_aad(&message_id, SINGLE_BLOCK, 1, pt.len() as u64), &mut body).unwrap();
+    m.extend_from_slice(&iv);
+    m.extend_from_slice(&(pt.len() as u64).to_be_bytes());
+    m.extend_from_slice(&body);
+    m.extend_from_slice(&tag);
+
+    let allow = ParseLimits { allow_non_committing: true, ..STRICT };
+    let mut o = Opener::new(&m, &allow, &EncryptionContext::new(), &[1; 64]).unwrap();
+    assert!(o.try_keyring(&wrap).unwrap());
+    assert_eq!(o.open(&m).unwrap(), pt);
+    assert_eq!(inspect(&m).unwrap().frame_count, 1);
+    // A content length beyond the message is MALFORMED, never an allocation or a panic.
+    let at = m.len() - 16 - pt.len() - 8;
+    let mut lying = m.clone();
+    lying[at..at + 8].copy_from_slice(&u64::MAX.to_be_bytes());
+    assert_eq!(o.open(&lying).unwrap_err().code(), "MALFORMED_MESSAGE");
+}
+
+#[test]
+fn header_round_trips() {
+    use super::header::{EncryptedDataKey, Header, serialize_v2};
+    let edks = vec![
+        EncryptedDataKey { provider_id: "aws-kms".into(), provider_info: b"arn:aws:kms:x".to_vec(), ciphertext: vec![1, 2, 3] },
+        EncryptedDataKey { provider_id: "ns".into(), provider_info: vec![], ciphertext: vec![9; 300] },
+    ];
+    let ec = ctx(&[("k", "v"), ("ключ", "значение")]);
+    let mut bytes = serialize_v2(&suite::DEFAULT, &[3; 32], &ec.serialize().unwrap(), &edks, 777, &[4; 32]).unwrap();
+    bytes.extend_from_slice(&[5; 16]);
+    let h = Header::parse(&bytes, &STRICT).unwrap();
+    assert_eq!((h.version, h.suite.id, h.frame_length, h.len), (2, 0x0578, 777, bytes.len()));
+    assert_eq!(h.message_id, [3; 32]);
+    assert_eq!(h.encryption_context, ec);
+    assert_eq!(h.encrypted_data_keys, edks);
+    assert_eq!(h.commitment, Some([4; 32]));
+    assert_eq!(h.auth_tag, [5; 16]);
+    assert_eq!(h.authenticated, bytes[..bytes.len() - 16]);
+    // Limits are checked while parsing.
+    let one = ParseLimits { max_encrypted_data_keys: 1, ..STRICT };
+    assert_eq!(Header::parse(&bytes, &one).unwrap_err().code(), "TOO_MANY_ENCRYPTED_DATA_KEYS");
+    let mut v3 = bytes.clone();
+    v3[0] = 3;
+    assert_eq!(Header::parse(&v3, &STRICT).unwrap_err().code(), "MALFORMED_MESSAGE");
+    let mut unknown = bytes.clone();
+    unknown[1] = 0x99;
+    assert_eq!(Header::parse(&unknown, &STRICT).unwrap_err().code(), "UNSUPPORTED_ALGORITHM");
+    let mut v1_suite_in_v2 = bytes;
+    v1_suite_in_v2[1..3].copy_from_slice(&0x0178u16.to_be_bytes());
+    let allow = ParseLimits { allow_non_committing: true, ..STRICT };
+    assert_eq!(Header::parse(&v1_suite_in_v2, &allow).unwrap_err().code(), "MALFORMED_MESSAGE");
+}
+
+#[test]
+fn kdf_v2_matches_a_fixed_vector() {
+    // HKDF-SHA512(salt = message id, ikm = data key): computed independently with
+    // Python's `cryptography` (HKDF(SHA512(), 32, salt, info).derive(ikm)).
+    let keys = super::kdf::derive(&suite::ALL[9], &Secret::new(vec![1; 32]), &[2; 32]).unwrap();
+    assert_eq!(hex::encode(keys.encryption_key.expose_secret()), KDF_ENC);
+    assert_eq!(hex::encode(keys.commitment.unwrap()), KDF_COMMIT);
+}
+
+const KDF_ENC: &str = "8c897cf6e98130876f20bd711ec93f39e47fd8df26daeddf377ec1e9633ee1a4";
+const KDF_COMMIT: &str = "2404c0ce344731f3f17b2b1837c7c20318a2717576fb6e957b82abf2a2dcd76c";

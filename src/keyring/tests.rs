@@ -1,5 +1,7 @@
 //! Keyring behaviour through whole messages.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::cast_possible_truncation)]
+
 use super::kms_rsa::{KmsRsaPublicKeyring, PROVIDER_ID};
 use super::raw_rsa::{Padding, RawRsaKeyring, rsa_decrypt};
 use super::{LocalKeyring, rsa_key};
