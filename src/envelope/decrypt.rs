@@ -10,16 +10,19 @@
 use zeroize::Zeroizing;
 
 use super::encryption_context::EncryptionContext;
-use super::footer::{self, Transcript};
-use super::frame::{self, FINAL_FRAME, FINAL_MARKER, FRAME, MAX_NON_FRAMED_LEN, SINGLE_BLOCK};
-use super::gcm::{self, IV_LEN, TAG_LEN};
-use super::header::{ContentType, Header, ParseLimits};
+use super::body::BodyReader;
+use super::footer::Transcript;
+use super::gcm;
+use super::header::{Header, ParseLimits};
 use super::kdf;
-use super::reader::Reader;
+use super::reader::TRUNCATED;
 use super::rng::Drbg;
 use super::secret::Secret;
 use crate::keyring::LocalKeyring;
 use crate::{Error, Result};
+
+/// Largest header a streaming reader buffers.
+pub const MAX_HEADER: usize = 4 << 20;
 
 /// Default maximum of encrypted data keys a reader accepts.
 pub const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: usize = 10;
@@ -60,6 +63,28 @@ impl Opener {
             return false;
         }
         gcm::open(keys.encryption_key.expose_secret(), &h.auth_iv, &h.authenticated, &mut [], &h.auth_tag).is_ok()
+    }
+
+    /// Like [`new`](Self::new) for the first bytes of a stream: `Ok(None)` until
+    /// the whole header is there, then the opener and the header's length.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new); `LIMIT_EXCEEDED` for a header over 4 MiB.
+    pub fn from_prefix(prefix: &[u8], limits: &ParseLimits, required: &EncryptionContext, entropy: &[u8]) -> Result<Option<(Self, usize)>> {
+        match Self::new(prefix, limits, required, entropy) {
+            Ok(o) => {
+                let len = o.header.len;
+                Ok(Some((o, len)))
+            }
+            Err(e) if e == TRUNCATED => {
+                if prefix.len() > MAX_HEADER {
+                    Err(Error::LimitExceeded("a header over 4 MiB"))
+                } else {
+                    Ok(None)
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The parsed header.
@@ -146,12 +171,11 @@ impl Opener {
         self.set_data_key(key)
     }
 
-    /// Verifies and decrypts the whole message.
+    /// Checks the key commitment and header tag, and returns the body reader (streaming).
     ///
     /// # Errors
-    /// `NO_DECRYPTABLE_DATA_KEY` without a data key; `TAMPERED` for any failed
-    /// commitment, tag or signature; `MALFORMED_MESSAGE` for a body that does not parse.
-    pub fn open(&self, message: &[u8]) -> Result<Vec<u8>> {
+    /// `NO_DECRYPTABLE_DATA_KEY` without a data key; `TAMPERED`.
+    pub fn start(&self) -> Result<BodyReader> {
         let h = &self.header;
         let key = self.data_key.as_ref().ok_or(if self.rejected_candidate {
             Error::Tampered
@@ -164,83 +188,35 @@ impl Opener {
         if let Some(derived) = &keys.commitment {
             kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..]))?;
         }
-        let ek = keys.encryption_key.expose_secret();
-        gcm::open(ek, &h.auth_iv, &h.authenticated, &mut [], &h.auth_tag)?;
-
+        gcm::open(keys.encryption_key.expose_secret(), &h.auth_iv, &h.authenticated, &mut [], &h.auth_tag)?;
         let mut transcript = Transcript::new(h.suite.signing);
-        let header_bytes = message.get(..h.len).ok_or(Error::MalformedMessage("the message is truncated"))?;
-        transcript.update(header_bytes);
-        let body = message.get(h.len..).ok_or(Error::MalformedMessage("the message is truncated"))?;
-        let mut r = Reader::new(body);
-        // Reserved once so that growing never leaves an unwiped copy behind.
-        let mut out = Zeroizing::new(Vec::with_capacity(body.len()));
-
-        match h.content_type {
-            ContentType::NonFramed => {
-                let iv = r.array::<IV_LEN>()?;
-                let len = r.u64()?;
-                if len > MAX_NON_FRAMED_LEN {
-                    return Err(Error::MalformedMessage("the non-framed content is too long"));
-                }
-                let n = usize::try_from(len).map_err(|_| Error::MalformedMessage("the message is truncated"))?;
-                let ct = r.take(n)?;
-                let tag = r.take(TAG_LEN)?;
-                let aad = frame::body_aad(&h.message_id, SINGLE_BLOCK, 1, len);
-                decrypt_into(&mut out, ek, &iv, &aad, ct, tag)?;
-            }
-            ContentType::Framed => {
-                let frame_len = usize::try_from(h.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
-                let mut sequence: u32 = 1;
-                loop {
-                    let marker = r.u32()?;
-                    if marker == FINAL_MARKER {
-                        if r.u32()? != sequence {
-                            return Err(Error::MalformedMessage("frame out of sequence"));
-                        }
-                        let iv = r.array::<IV_LEN>()?;
-                        let len = r.u32()?;
-                        if len > h.frame_length {
-                            return Err(Error::MalformedMessage("the final frame is longer than the frame length"));
-                        }
-                        let ct = r.take(usize::try_from(len).map_err(|_| Error::LimitExceeded("frame"))?)?;
-                        let tag = r.take(TAG_LEN)?;
-                        let aad = frame::body_aad(&h.message_id, FINAL_FRAME, sequence, u64::from(len));
-                        decrypt_into(&mut out, ek, &iv, &aad, ct, tag)?;
-                        break;
-                    }
-                    if marker != sequence {
-                        return Err(Error::MalformedMessage("frame out of sequence"));
-                    }
-                    let iv = r.array::<IV_LEN>()?;
-                    let ct = r.take(frame_len)?;
-                    let tag = r.take(TAG_LEN)?;
-                    let aad = frame::body_aad(&h.message_id, FRAME, sequence, u64::from(h.frame_length));
-                    decrypt_into(&mut out, ek, &iv, &aad, ct, tag)?;
-                    sequence = sequence
-                        .checked_add(1)
-                        .filter(|&s| s != FINAL_MARKER)
-                        .ok_or(Error::MalformedMessage("too many frames"))?;
-                }
-            }
+        transcript.update(&h.authenticated);
+        if h.version == 1 {
+            transcript.update(&h.auth_iv);
         }
-        let body_len = r.pos();
-        transcript.update(body.get(..body_len).ok_or(Error::MalformedMessage("the message is truncated"))?);
-        if h.suite.is_signed() {
-            let signature = r.u16_prefixed()?;
-            if r.remaining() != 0 {
-                return Err(Error::MalformedMessage("bytes after the footer"));
-            }
-            footer::verify(h.suite.signing, &h.encryption_context, transcript, signature)?;
-        } else if r.remaining() != 0 {
-            return Err(Error::MalformedMessage("bytes after the message body"));
-        }
-        Ok(core::mem::take(&mut *out))
+        transcript.update(&h.auth_tag);
+        Ok(BodyReader::new(
+            keys.encryption_key,
+            h.message_id.clone(),
+            h.content_type,
+            h.frame_length,
+            h.suite.signing,
+            h.encryption_context.clone(),
+            transcript,
+        ))
     }
-}
 
-fn decrypt_into(out: &mut Vec<u8>, key: &[u8], iv: &[u8; IV_LEN], aad: &[u8], ct: &[u8], tag: &[u8]) -> Result<()> {
-    let start = out.len();
-    out.extend_from_slice(ct);
-    let buf = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
-    gcm::open(key, iv, aad, buf, tag)
+    /// Verifies and decrypts the whole message; returns nothing unless every
+    /// check, including the footer signature, passed.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY` without a data key; `TAMPERED` for any failed
+    /// commitment, tag or signature; `MALFORMED_MESSAGE` for a body that does not parse.
+    pub fn open(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let mut reader = self.start()?;
+        let body = message.get(self.header.len..).ok_or(Error::MalformedMessage("the message is truncated"))?;
+        let out = Zeroizing::new(reader.update(body)?);
+        reader.finish()?;
+        Ok(out.to_vec())
+    }
 }

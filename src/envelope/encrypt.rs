@@ -7,8 +7,8 @@
 //! through the seam), then calls [`Sealer::seal`].
 
 use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
+use super::body::BodyWriter;
 use super::footer::{MessageSigner, Transcript};
-use super::frame::{self, FINAL_FRAME, FRAME};
 use super::gcm::{self, IV_LEN};
 use super::header::{self, EncryptedDataKey};
 use super::kdf;
@@ -146,28 +146,18 @@ impl Sealer {
         Ok(())
     }
 
-    /// Writes the whole message for `plaintext`.
+    /// Writes the header and returns it with the writer for the body (streaming).
     ///
     /// # Errors
-    /// `INVALID_STATE` without a data key or encrypted data key; `LIMIT_EXCEEDED`
-    /// for more than 2^32 - 2 frames.
-    pub fn seal(self, plaintext: &[u8]) -> Result<Vec<u8>> {
+    /// `INVALID_STATE` without a data key or encrypted data key.
+    pub fn start(self) -> Result<(Vec<u8>, BodyWriter)> {
         let key = self.data_key.as_ref().ok_or(Error::InvalidState("no data key"))?;
         if self.edks.is_empty() {
             return Err(Error::InvalidState("no keyring wrapped the data key"));
         }
         let keys = kdf::derive(&self.suite, key, &self.message_id)?;
         let commitment = keys.commitment.ok_or(Error::InvalidState("a committing suite has a commitment"))?;
-        let ek = keys.encryption_key.expose_secret();
-
-        let frame_len = usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
-        // Regular frames carry all but the last 1..=frame_len bytes; the final frame may be empty only for an empty plaintext.
-        let regular = plaintext.len().saturating_sub(1) / frame_len;
-        if u32::try_from(regular).ok().and_then(|r| r.checked_add(2)).is_none() {
-            return Err(Error::LimitExceeded("too many frames for one message"));
-        }
-
-        let mut out = header::serialize_v2(
+        let mut header = header::serialize_v2(
             &self.suite,
             &self.message_id,
             &self.serialized_context,
@@ -175,45 +165,27 @@ impl Sealer {
             self.frame_length,
             &commitment,
         )?;
-        let header_tag = gcm::seal(ek, &[0u8; IV_LEN], &out, &mut [])?;
-        out.extend_from_slice(&header_tag);
-        let per_frame = 4 + IV_LEN + frame_len + 16;
-        out.reserve(regular.saturating_mul(per_frame).saturating_add(frame_len + 128));
+        let tag = gcm::seal(keys.encryption_key.expose_secret(), &[0u8; IV_LEN], &header, &mut [])?;
+        header.extend_from_slice(&tag);
+        let mut transcript = Transcript::new(self.suite.signing);
+        transcript.update(&header);
+        let frame_len = usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
+        let writer = BodyWriter::new(keys.encryption_key, self.message_id.to_vec(), frame_len, transcript, self.signer);
+        Ok((header, writer))
+    }
 
-        let mut sequence: u32 = 1;
-        let mut chunks = plaintext.chunks(frame_len);
-        for chunk in chunks.by_ref().take(regular) {
-            let iv = frame::frame_iv(sequence);
-            out.extend_from_slice(&sequence.to_be_bytes());
-            out.extend_from_slice(&iv);
-            let start = out.len();
-            out.extend_from_slice(chunk);
-            let aad = frame::body_aad(&self.message_id, FRAME, sequence, chunk.len() as u64);
-            let ct = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
-            let tag = gcm::seal(ek, &iv, &aad, ct)?;
-            out.extend_from_slice(&tag);
-            sequence = sequence.checked_add(1).ok_or(Error::LimitExceeded("too many frames"))?;
-        }
-        let last = chunks.next().unwrap_or(&[]);
-        let last_len = u32::try_from(last.len()).map_err(|_| Error::LimitExceeded("frame"))?;
-        let iv = frame::frame_iv(sequence);
-        out.extend_from_slice(&frame::FINAL_MARKER.to_be_bytes());
-        out.extend_from_slice(&sequence.to_be_bytes());
-        out.extend_from_slice(&iv);
-        out.extend_from_slice(&last_len.to_be_bytes());
-        let start = out.len();
-        out.extend_from_slice(last);
-        let aad = frame::body_aad(&self.message_id, FINAL_FRAME, sequence, u64::from(last_len));
-        let ct = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
-        let tag = gcm::seal(ek, &iv, &aad, ct)?;
-        out.extend_from_slice(&tag);
-
-        if let Some(signer) = &self.signer {
-            let mut t = Transcript::new(self.suite.signing);
-            t.update(&out);
-            let footer = signer.footer(t)?;
-            out.extend_from_slice(&footer);
-        }
+    /// Writes the whole message for `plaintext`.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without a data key or encrypted data key; `LIMIT_EXCEEDED`
+    /// for more than 2^32 - 2 frames.
+    pub fn seal(self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let frame_len = usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
+        let frames = plaintext.len().saturating_sub(1) / frame_len + 1;
+        let (mut out, mut writer) = self.start()?;
+        out.reserve(frames.saturating_mul(frame_len + 4 + IV_LEN + 16).saturating_add(256));
+        out.extend_from_slice(&writer.update(plaintext)?);
+        out.extend_from_slice(&writer.finish()?);
         Ok(out)
     }
 }

@@ -8,6 +8,7 @@
 //! [`header`], [`frame`], [`kdf`], [`footer`]; [`encrypt`] and [`decrypt`]
 //! put them together; [`inspect`] reads the structure without a key.
 
+pub mod body;
 pub mod decrypt;
 pub mod encrypt;
 pub mod encryption_context;

@@ -4,7 +4,7 @@
 
 use crate::{Error, Result};
 
-const TRUNCATED: Error = Error::MalformedMessage("the message is truncated");
+pub(crate) const TRUNCATED: Error = Error::MalformedMessage("the message is truncated");
 
 pub(crate) struct Reader<'a> {
     buf: &'a [u8],

@@ -231,3 +231,56 @@ fn kdf_v2_matches_a_fixed_vector() {
 
 const KDF_ENC: &str = "8c897cf6e98130876f20bd711ec93f39e47fd8df26daeddf377ec1e9633ee1a4";
 const KDF_COMMIT: &str = "2404c0ce344731f3f17b2b1837c7c20318a2717576fb6e957b82abf2a2dcd76c";
+
+#[test]
+fn streaming_is_byte_identical_to_one_shot_and_reads_byte_by_byte() {
+    for suite in [suite::ALL[9], suite::ALL[10]] {
+        for (frame, n) in [(16u32, 0usize), (16, 16), (16, 17), (16, 100), (1, 9), (4096, 5000)] {
+            let pt: Vec<u8> = (0..n).map(|i| (i * 7) as u8).collect();
+            let make = || {
+                let mut s = Sealer::new(suite, frame, ctx(&[("a", "b")]), &[42; 64]).unwrap();
+                s.wrap_with(&aes(1)).unwrap();
+                s
+            };
+            let whole = make().seal(&pt).unwrap();
+            for chunk in [1usize, 3, 15, 16, 17, 1000] {
+                let (mut streamed, mut w) = make().start().unwrap();
+                for c in pt.chunks(chunk) {
+                    streamed.extend_from_slice(&w.update(c).unwrap());
+                }
+                streamed.extend_from_slice(&w.finish().unwrap());
+                assert_eq!(streamed, whole, "suite {:#x} frame {frame} n {n} chunk {chunk}", suite.id);
+                assert_eq!(w.update(b"x").unwrap_err().code(), "INVALID_STATE");
+            }
+            // Read it back one byte at a time.
+            let mut o = Opener::new(&whole, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+            o.try_keyring(&aes(1)).unwrap();
+            let mut r = o.start().unwrap();
+            let mut got = Vec::new();
+            for b in &whole[o.header().len..] {
+                got.extend_from_slice(&r.update(&[*b]).unwrap());
+            }
+            r.finish().unwrap();
+            assert_eq!(got, pt);
+            // A stream that stops early never finishes.
+            let mut r = o.start().unwrap();
+            r.update(&whole[o.header().len..whole.len() - 1]).unwrap();
+            assert_eq!(r.finish().unwrap_err().code(), "MALFORMED_MESSAGE");
+        }
+    }
+}
+
+#[test]
+fn from_prefix_waits_for_the_whole_header() {
+    let msg = seal(suite::DEFAULT, 64, b"stream", &[&aes(1)]);
+    let header_len = inspect(&msg).unwrap().header.len;
+    for n in 0..header_len {
+        assert!(Opener::from_prefix(&msg[..n], &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap().is_none(), "{n}");
+    }
+    let (_, len) = Opener::from_prefix(&msg[..header_len], &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap().unwrap();
+    assert_eq!(len, header_len);
+    assert_eq!(
+        Opener::from_prefix(&[2, 0, 0], &STRICT, &EncryptionContext::new(), &[9; 64]).err().unwrap().code(),
+        "UNSUPPORTED_ALGORITHM"
+    );
+}

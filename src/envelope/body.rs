@@ -1,0 +1,307 @@
+//! Incremental body writer and reader: the state machines behind both the
+//! one-shot and the streaming APIs. Spec: `data-format/message-body.md`,
+//! `message-body-aad.md`, `message-footer.md`.
+//!
+//! Memory is bounded by one frame plus the chunk being pushed. The reader
+//! releases a frame's plaintext only after that frame's tag verified; the
+//! footer signature can only be checked at the end, so a *streaming* reader
+//! of a signed message releases authenticated-but-not-yet-signed frames and
+//! reports a bad signature from `finish` (the one-shot API withholds
+//! everything until then).
+
+use zeroize::Zeroizing;
+
+use super::encryption_context::EncryptionContext;
+use super::footer::{self, MessageSigner, Transcript};
+use super::frame::{self, FINAL_FRAME, FINAL_MARKER, FRAME, MAX_NON_FRAMED_LEN, SINGLE_BLOCK};
+use super::gcm::{self, IV_LEN, TAG_LEN};
+use super::header::ContentType;
+use super::secret::Secret;
+use super::suite::Signing;
+use crate::{Error, Result};
+
+/// Largest frame (or non-framed body) a streaming reader buffers.
+pub const MAX_BUFFERED: usize = 1 << 30;
+
+/// Writes frames as plaintext arrives.
+pub struct BodyWriter {
+    key: Secret,
+    message_id: Vec<u8>,
+    frame_len: usize,
+    sequence: u32,
+    pending: Zeroizing<Vec<u8>>,
+    transcript: Transcript,
+    signer: Option<MessageSigner>,
+    finished: bool,
+}
+
+impl BodyWriter {
+    pub(crate) fn new(key: Secret, message_id: Vec<u8>, frame_len: usize, transcript: Transcript, signer: Option<MessageSigner>) -> Self {
+        Self { key, message_id, frame_len, sequence: 1, pending: Zeroizing::new(Vec::with_capacity(frame_len)), transcript, signer, finished: false }
+    }
+
+    fn seal_frame(&mut self, out: &mut Vec<u8>, chunk: &[u8]) -> Result<()> {
+        let iv = frame::frame_iv(self.sequence);
+        let start = out.len();
+        out.extend_from_slice(&self.sequence.to_be_bytes());
+        out.extend_from_slice(&iv);
+        let ct_at = out.len();
+        out.extend_from_slice(chunk);
+        let aad = frame::body_aad(&self.message_id, FRAME, self.sequence, chunk.len() as u64);
+        let ct = out.get_mut(ct_at..).ok_or(Error::InvalidState("frame"))?;
+        let tag = gcm::seal(self.key.expose_secret(), &iv, &aad, ct)?;
+        out.extend_from_slice(&tag);
+        self.transcript.update(out.get(start..).unwrap_or(&[]));
+        // The final frame needs a sequence number too, and FINAL_MARKER is not one.
+        self.sequence = self.sequence.checked_add(1).filter(|&s| s != FINAL_MARKER).ok_or(Error::LimitExceeded("too many frames for one message"))?;
+        Ok(())
+    }
+
+    /// Encrypts every frame that is certainly not the last; returns their bytes.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` after `finish`; `LIMIT_EXCEEDED` past 2^32 - 2 frames.
+    pub fn update(&mut self, mut input: &[u8]) -> Result<Vec<u8>> {
+        if self.finished {
+            return Err(Error::InvalidState("the message is already finished"));
+        }
+        let per_frame = 4 + IV_LEN + self.frame_len + TAG_LEN;
+        let mut out = Vec::with_capacity((self.pending.len() + input.len()) / self.frame_len.max(1) * per_frame);
+        // A frame is written once more bytes than a frame are known: the last
+        // 1..=frame_len bytes always go to the final frame.
+        if !self.pending.is_empty() {
+            let take = (self.frame_len - self.pending.len()).min(input.len());
+            let (head, rest) = input.split_at(take);
+            self.pending.extend_from_slice(head);
+            input = rest;
+            if self.pending.len() == self.frame_len && !input.is_empty() {
+                let full = core::mem::take(&mut *self.pending);
+                self.seal_frame(&mut out, &full)?;
+                let mut full = Zeroizing::new(full);
+                full.clear();
+                self.pending = full;
+            }
+        }
+        while input.len() > self.frame_len {
+            let (chunk, rest) = input.split_at(self.frame_len);
+            self.seal_frame(&mut out, chunk)?;
+            input = rest;
+        }
+        if !input.is_empty() {
+            self.pending.extend_from_slice(input);
+        }
+        Ok(out)
+    }
+
+    /// Writes the final frame and, for signed suites, the footer.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` if called twice.
+    pub fn finish(&mut self) -> Result<Vec<u8>> {
+        if self.finished {
+            return Err(Error::InvalidState("the message is already finished"));
+        }
+        self.finished = true;
+        let last = core::mem::take(&mut *self.pending);
+        let last = Zeroizing::new(last);
+        let len = u32::try_from(last.len()).map_err(|_| Error::LimitExceeded("frame"))?;
+        let iv = frame::frame_iv(self.sequence);
+        let mut out = Vec::with_capacity(last.len() + 160);
+        out.extend_from_slice(&FINAL_MARKER.to_be_bytes());
+        out.extend_from_slice(&self.sequence.to_be_bytes());
+        out.extend_from_slice(&iv);
+        out.extend_from_slice(&len.to_be_bytes());
+        let ct_at = out.len();
+        out.extend_from_slice(&last);
+        let aad = frame::body_aad(&self.message_id, FINAL_FRAME, self.sequence, u64::from(len));
+        let ct = out.get_mut(ct_at..).ok_or(Error::InvalidState("frame"))?;
+        let tag = gcm::seal(self.key.expose_secret(), &iv, &aad, ct)?;
+        out.extend_from_slice(&tag);
+        if let Some(signer) = &self.signer {
+            let mut t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
+            t.update(&out);
+            let footer = signer.footer(t)?;
+            out.extend_from_slice(&footer);
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReadState {
+    Body,
+    Footer,
+    Done,
+}
+
+/// Reads frames as message bytes arrive.
+pub struct BodyReader {
+    key: Secret,
+    message_id: Vec<u8>,
+    content_type: ContentType,
+    frame_length: u32,
+    signing: Signing,
+    context: EncryptionContext,
+    sequence: u32,
+    buf: Vec<u8>,
+    transcript: Transcript,
+    state: ReadState,
+}
+
+impl BodyReader {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        key: Secret,
+        message_id: Vec<u8>,
+        content_type: ContentType,
+        frame_length: u32,
+        signing: Signing,
+        context: EncryptionContext,
+        transcript: Transcript,
+    ) -> Self {
+        Self { key, message_id, content_type, frame_length, signing, context, sequence: 1, buf: Vec::new(), transcript, state: ReadState::Body }
+    }
+
+    /// Takes more message bytes; returns the plaintext of every frame completed and verified.
+    ///
+    /// # Errors
+    /// `TAMPERED` for a failed tag or signature; `MALFORMED_MESSAGE` for bytes
+    /// that do not parse or come after the end; `LIMIT_EXCEEDED` for a frame over [`MAX_BUFFERED`].
+    pub fn update(&mut self, bytes: &[u8]) -> Result<Vec<u8>> {
+        if self.state == ReadState::Done {
+            return if bytes.is_empty() { Ok(Vec::new()) } else { Err(Error::MalformedMessage("bytes after the end of the message")) };
+        }
+        self.buf.extend_from_slice(bytes);
+        // Plaintext is never longer than the buffered ciphertext: reserving that
+        // up front means no reallocation leaves an unwiped copy behind.
+        let mut out = Zeroizing::new(Vec::with_capacity(self.buf.len()));
+        let buf = core::mem::take(&mut self.buf);
+        let r = self.consume(&buf, &mut out);
+        self.buf = buf;
+        let at = r?;
+        self.buf.drain(..at);
+        Ok(core::mem::take(&mut *out))
+    }
+
+    /// Reads every complete frame (and the footer) from `buf`; returns the bytes used.
+    fn consume(&mut self, buf: &[u8], out: &mut Vec<u8>) -> Result<usize> {
+        let mut at = 0;
+        loop {
+            let rest = buf.get(at..).unwrap_or(&[]);
+            let used = match self.state {
+                ReadState::Body => self.read_frame(rest, out)?,
+                ReadState::Footer => self.read_footer(rest)?,
+                ReadState::Done if rest.is_empty() => None,
+                ReadState::Done => return Err(Error::MalformedMessage("bytes after the end of the message")),
+            };
+            match used {
+                Some(n) => at += n,
+                None => return Ok(at),
+            }
+        }
+    }
+
+    /// Checks that the message ended exactly (final frame and, if signed, a verified footer).
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE` if it is incomplete.
+    pub fn finish(&self) -> Result<()> {
+        if self.state == ReadState::Done && self.buf.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::MalformedMessage("the message is truncated"))
+        }
+    }
+
+    fn need(rest: &[u8], n: usize) -> Result<bool> {
+        if n > MAX_BUFFERED {
+            return Err(Error::LimitExceeded("a frame larger than this reader buffers"));
+        }
+        Ok(rest.len() >= n)
+    }
+
+    /// Reads one frame from the front of `rest` if it is complete: Some(bytes used).
+    fn read_frame(&mut self, rest: &[u8], out: &mut Vec<u8>) -> Result<Option<usize>> {
+        let be32 = |b: &[u8], at: usize| -> u32 {
+            let mut a = [0u8; 4];
+            a.copy_from_slice(b.get(at..at + 4).unwrap_or(&[0; 4]));
+            u32::from_be_bytes(a)
+        };
+        let (content, seq_at, iv_at, ct_at, len, last) = match self.content_type {
+            ContentType::NonFramed => {
+                if !Self::need(rest, IV_LEN + 8)? {
+                    return Ok(None);
+                }
+                let mut l = [0u8; 8];
+                l.copy_from_slice(rest.get(IV_LEN..IV_LEN + 8).unwrap_or(&[0; 8]));
+                let len = u64::from_be_bytes(l);
+                if len > MAX_NON_FRAMED_LEN {
+                    return Err(Error::MalformedMessage("the non-framed content is too long"));
+                }
+                let len = usize::try_from(len).map_err(|_| Error::LimitExceeded("non-framed body"))?;
+                (SINGLE_BLOCK, None, 0, IV_LEN + 8, len, true)
+            }
+            ContentType::Framed => {
+                if !Self::need(rest, 4)? {
+                    return Ok(None);
+                }
+                if be32(rest, 0) == FINAL_MARKER {
+                    if !Self::need(rest, 8 + IV_LEN + 4)? {
+                        return Ok(None);
+                    }
+                    let len = be32(rest, 8 + IV_LEN);
+                    if len > self.frame_length {
+                        return Err(Error::MalformedMessage("the final frame is longer than the frame length"));
+                    }
+                    (FINAL_FRAME, Some(4), 8, 8 + IV_LEN + 4, usize::try_from(len).map_err(|_| Error::LimitExceeded("frame"))?, true)
+                } else {
+                    let len = usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame"))?;
+                    (FRAME, Some(0), 4, 4 + IV_LEN, len, false)
+                }
+            }
+        };
+        let total = ct_at.checked_add(len).and_then(|n| n.checked_add(TAG_LEN)).ok_or(Error::LimitExceeded("frame"))?;
+        if !Self::need(rest, total)? {
+            return Ok(None);
+        }
+        let frame = rest.get(..total).ok_or(Error::InvalidState("frame"))?;
+        let sequence = match seq_at {
+            Some(at) => be32(frame, at),
+            None => 1,
+        };
+        if sequence != self.sequence {
+            return Err(Error::MalformedMessage("frame out of sequence"));
+        }
+        let mut iv = [0u8; IV_LEN];
+        iv.copy_from_slice(frame.get(iv_at..iv_at + IV_LEN).ok_or(Error::InvalidState("frame"))?);
+        let ct = frame.get(ct_at..ct_at + len).ok_or(Error::InvalidState("frame"))?;
+        let tag = frame.get(ct_at + len..).ok_or(Error::InvalidState("frame"))?;
+        let aad = frame::body_aad(&self.message_id, content, sequence, len as u64);
+        let start = out.len();
+        out.extend_from_slice(ct);
+        let buf = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
+        if let Err(e) = gcm::open(self.key.expose_secret(), &iv, &aad, buf, tag) {
+            out.truncate(start);
+            return Err(e);
+        }
+        self.transcript.update(frame);
+        if last {
+            self.state = if matches!(self.signing, Signing::None) { ReadState::Done } else { ReadState::Footer };
+        } else {
+            self.sequence = self.sequence.checked_add(1).filter(|&s| s != FINAL_MARKER).ok_or(Error::MalformedMessage("too many frames"))?;
+        }
+        Ok(Some(total))
+    }
+
+    fn read_footer(&mut self, rest: &[u8]) -> Result<Option<usize>> {
+        if rest.len() < 2 {
+            return Ok(None);
+        }
+        let n = usize::from(u16::from_be_bytes([rest.first().copied().unwrap_or(0), rest.get(1).copied().unwrap_or(0)]));
+        let Some(sig) = rest.get(2..2 + n) else { return Ok(None) };
+        let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
+        footer::verify(self.signing, &self.context, t, sig)?;
+        self.state = ReadState::Done;
+        Ok(Some(2 + n))
+    }
+}
