@@ -39,6 +39,17 @@ export class EnvelopeClient {
     Promise<{ plaintext: Uint8Array; encryptionContext: Record<string, string> }>;
 }
 
+export interface EnvelopeStreams {
+  /** Plaintext chunks in, one message out, constant memory (one frame plus the chunk). */
+  encryptStream(options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): TransformStream<BytesLike | string, Uint8Array>;
+  /**
+   * Message chunks in, plaintext out as each frame's tag verifies. A signed message's footer is checked at the
+   * end: treat output as unverified until the stream closes without error (`decrypt` withholds everything).
+   */
+  decryptStream(options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): TransformStream<BytesLike, Uint8Array>;
+}
+export interface EnvelopeClient extends EnvelopeStreams {}
+
 export interface EncryptedDataKeyInfo { providerId: string; providerInfo: Uint8Array; ciphertext: Uint8Array }
 
 /** The structure of a message, read without any key. Nothing in it is authenticated. */

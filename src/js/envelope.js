@@ -5,7 +5,7 @@
 // keyrings (the data-key seam), and wipes every plaintext data key it touches.
 import { EdgeKmsError } from './errors.js';
 import { toBytes } from './bytes.js';
-import { withCore } from './core.js';
+import { withCore, withCoreSync } from './core.js';
 import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms } from './keyrings.js';
 
 export const SUITES = Object.freeze({
@@ -81,46 +81,9 @@ export class EnvelopeClient {
    */
   async encrypt(plaintext, { encryptionContext, signal } = {}) {
     const pt = toBytes(plaintext, 'plaintext');
-    const [keys, values] = contextArrays(encryptionContext);
-    const { hasGenerator, members } = flatten(this.keyring);
-    if (!hasGenerator) throw new EdgeKmsError('INVALID_ARGUMENT', 'this keyring has no generator and can only decrypt');
     return withCore(async (b) => {
-      const entropy = crypto.getRandomValues(new Uint8Array(64));
-      const sealer = new b.CoreSealer(this.suite, this.frameLength, keys, values, entropy);
+      const sealer = await this.#prepareSealer(b, encryptionContext, signal);
       try {
-        const [generator, ...children] = members;
-        if (isKms(generator)) {
-          signal?.throwIfAborted();
-          const ec = sealer.encryptionContext();
-          const r = await generator.generateDataKey({ encryptionContext: ec, numberOfBytes: sealer.dataKeyLength(), signal });
-          const key = bytesFromKms(r && r.plaintext, 'plaintext');
-          try {
-            if (typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
-            sealer.setDataKey(key, KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
-          } finally {
-            key.fill(0);
-          }
-        } else {
-          sealer.wrapWith(coreKeyring(generator, b));
-        }
-        for (const child of children) {
-          if (isKms(child)) {
-            signal?.throwIfAborted();
-            const ec = sealer.encryptionContext();
-            const key = new Uint8Array(sealer.dataKeyLength());
-            let r;
-            try {
-              sealer.dataKeyForKmsEncrypt(key);
-              r = await child.encryptDataKey({ plaintext: key, encryptionContext: ec, signal });
-            } finally {
-              key.fill(0);
-            }
-            if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
-            sealer.addEncryptedDataKey(KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
-          } else {
-            sealer.wrapWith(coreKeyring(child, b));
-          }
-        }
         return sealer.seal(pt);
       } finally {
         sealer.free();
@@ -140,74 +103,225 @@ export class EnvelopeClient {
     if (typeof message === 'string') throw new EdgeKmsError('INVALID_ARGUMENT', 'message must be bytes');
     const msg = toBytes(message, 'message');
     const [keys, values] = contextArrays(encryptionContext);
-    const { members } = flatten(this.keyring);
-    const allowV1 = this.commitmentPolicy === COMMITMENT_POLICIES.REQUIRE_ENCRYPT_ALLOW_DECRYPT;
     return withCore(async (b) => {
       const entropy = crypto.getRandomValues(new Uint8Array(64)); // RSA blinding
-      const opener = new b.CoreOpener(msg, allowV1, this.maxEncryptedDataKeys, keys, values, entropy);
+      const opener = new b.CoreOpener(msg, this.#allowV1(), this.maxEncryptedDataKeys, keys, values, entropy);
       try {
-        let kmsError;
-        for (const k of members) {
-          if (opener.hasDataKey()) break;
-          if (k instanceof KmsRsaPublicKeyring) {
-            if (!k.kms) { opener.tryKeyring(coreKeyring(k, b)); continue; }
-            for (const edk of opener.encryptedDataKeys()) {
-              if (edk.providerId !== 'aws-kms-rsa' || !kmsKeyIdMatches(k, edk.providerInfo)) continue;
-              signal?.throwIfAborted();
-              let r;
-              try {
-                r = await k.kms.decryptDataKey({ keyId: k.keyId, ciphertextBlob: edk.ciphertext, encryptionContext: {}, encryptionAlgorithm: 'RSAES_OAEP_SHA_256', signal });
-              } catch (e) {
-                if (signal?.aborted) throw e;
-                kmsError = e;
-                continue;
-              }
-              const answer = bytesFromKms(r && r.plaintext, 'plaintext');
-              try { opener.setKmsRsaDataKey(answer); } finally { answer.fill(0); }
-              break;
-            }
-            continue;
-          }
-          if (!isKms(k)) {
-            const handle = coreKeyring(k, b);
-            if (!opener.tryKeyring(handle)) {
-              // The JavaScript ESDK binds the context sorted with localeCompare unless
-              // configured otherwise (its issue #428); only JS can reproduce that order.
-              const ec = opener.encryptionContext();
-              const order = Object.keys(ec).sort((x, y) => x.localeCompare(y));
-              const canonical = Object.keys(ec); // the core returns canonical (UTF-8) order
-              if (order.some((key, i) => key !== canonical[i])) opener.tryKeyringInOrder(handle, order);
-            }
-            continue;
-          }
-          const ec = opener.encryptionContext();
-          for (const edk of opener.encryptedDataKeys()) {
-            if (edk.providerId !== KMS_PROVIDER_ID || !kmsKeyIdMatches(k, edk.providerInfo)) continue;
-            signal?.throwIfAborted();
-            let r;
-            try {
-              r = await k.decryptDataKey({ keyId: fromUtf8.decode(edk.providerInfo), ciphertextBlob: edk.ciphertext, encryptionContext: ec, signal });
-            } catch (e) {
-              if (signal?.aborted) throw e;
-              kmsError = e; // try the next encrypted data key, as the reference SDK does
-              continue;
-            }
-            const key = bytesFromKms(r && r.plaintext, 'plaintext');
-            try {
-              opener.setDataKey(key);
-            } finally {
-              key.fill(0);
-            }
-            break;
-          }
-        }
-        if (!opener.hasDataKey() && kmsError !== undefined) throw kmsError;
+        await this.#findDataKey(b, opener, signal);
         const plaintext = opener.open();
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
         opener.free();
       }
     });
+  }
+
+  /**
+   * A TransformStream from plaintext chunks to one message, in constant memory
+   * (one frame plus the chunk being written).
+   * @param {{ encryptionContext?: Record<string, string>, signal?: AbortSignal }} [options]
+   * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView | string, Uint8Array>}
+   */
+  encryptStream({ encryptionContext, signal } = {}) {
+    contextArrays(encryptionContext); // refuse a bad context now, not at the first chunk
+    /** @type {any} */ let sealer;
+    const release = () => { try { sealer?.free(); } catch { /* already freed */ } sealer = undefined; };
+    return new TransformStream({
+      start: async (controller) => {
+        try {
+          await withCore(async (b) => {
+            sealer = await this.#prepareSealer(b, encryptionContext, signal);
+            controller.enqueue(sealer.start());
+          });
+        } catch (e) {
+          release();
+          throw e;
+        }
+      },
+      transform: (chunk, controller) => {
+        try {
+          const out = withCoreSync(() => sealer.update(toBytes(chunk, 'chunk')));
+          if (out.length) controller.enqueue(out);
+        } catch (e) {
+          release();
+          throw e;
+        }
+      },
+      flush: (controller) => {
+        try {
+          controller.enqueue(withCoreSync(() => sealer.finish()));
+        } finally {
+          release();
+        }
+      },
+    });
+  }
+
+  /**
+   * A TransformStream from message chunks to plaintext chunks, in constant memory.
+   * Each frame is released once its tag verified; for a signed suite the footer
+   * signature is checked at the end, so treat the output as unverified until the
+   * stream closes without error (use `decrypt` to withhold everything until then).
+   * @param {{ encryptionContext?: Record<string, string>, signal?: AbortSignal }} [options]
+   * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView, Uint8Array>}
+   */
+  decryptStream({ encryptionContext, signal } = {}) {
+    const [keys, values] = contextArrays(encryptionContext);
+    /** @type {any} */ let opener;
+    /** @type {Uint8Array} */ let head = new Uint8Array(0);
+    const release = () => { try { opener?.free(); } catch { /* already freed */ } opener = undefined; };
+    return new TransformStream({
+      transform: async (chunk, controller) => {
+        try {
+          const bytes = toBytes(chunk, 'chunk');
+          if (opener) {
+            const out = withCoreSync(() => opener.update(bytes));
+            if (out.length) controller.enqueue(out);
+            return;
+          }
+          const joined = new Uint8Array(head.length + bytes.length);
+          joined.set(head);
+          joined.set(bytes, head.length);
+          head = joined;
+          await withCore(async (b) => {
+            const entropy = crypto.getRandomValues(new Uint8Array(64));
+            const o = b.CoreOpener.fromPrefix(head, this.#allowV1(), this.maxEncryptedDataKeys, keys, values, entropy);
+            if (!o) return; // the header is not complete yet
+            opener = o;
+            await this.#findDataKey(b, opener, signal);
+            opener.startStream();
+            const rest = head.subarray(opener.headerLength());
+            head = new Uint8Array(0);
+            const out = opener.update(rest);
+            if (out.length) controller.enqueue(out);
+          });
+        } catch (e) {
+          release();
+          throw e;
+        }
+      },
+      flush: () => {
+        try {
+          if (!opener) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
+          withCoreSync(() => opener.finish());
+        } finally {
+          release();
+        }
+      },
+    });
+  }
+
+  #allowV1() {
+    return this.commitmentPolicy === COMMITMENT_POLICIES.REQUIRE_ENCRYPT_ALLOW_DECRYPT;
+  }
+
+  /** Runs the keyrings for a new message: the generator makes the data key, every other keyring wraps it. */
+  async #prepareSealer(b, encryptionContext, signal) {
+    const [keys, values] = contextArrays(encryptionContext);
+    const { hasGenerator, members } = flatten(this.keyring);
+    if (!hasGenerator) throw new EdgeKmsError('INVALID_ARGUMENT', 'this keyring has no generator and can only decrypt');
+    const entropy = crypto.getRandomValues(new Uint8Array(64));
+    const sealer = new b.CoreSealer(this.suite, this.frameLength, keys, values, entropy);
+    try {
+      const [generator, ...children] = members;
+      if (isKms(generator)) {
+        signal?.throwIfAborted();
+        const ec = sealer.encryptionContext();
+        const r = await generator.generateDataKey({ encryptionContext: ec, numberOfBytes: sealer.dataKeyLength(), signal });
+        const key = bytesFromKms(r && r.plaintext, 'plaintext');
+        try {
+          if (typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
+          sealer.setDataKey(key, KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
+        } finally {
+          key.fill(0);
+        }
+      } else {
+        sealer.wrapWith(coreKeyring(generator, b));
+      }
+      for (const child of children) {
+        if (isKms(child)) {
+          signal?.throwIfAborted();
+          const ec = sealer.encryptionContext();
+          const key = new Uint8Array(sealer.dataKeyLength());
+          let r;
+          try {
+            sealer.dataKeyForKmsEncrypt(key);
+            r = await child.encryptDataKey({ plaintext: key, encryptionContext: ec, signal });
+          } finally {
+            key.fill(0);
+          }
+          if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
+          sealer.addEncryptedDataKey(KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
+        } else {
+          sealer.wrapWith(coreKeyring(child, b));
+        }
+      }
+      return sealer;
+    } catch (e) {
+      sealer.free();
+      throw e;
+    }
+  }
+
+  /** Asks each keyring in turn until the opener holds a data key (local keyrings in the core, KMS through the seam). */
+  async #findDataKey(b, opener, signal) {
+    const { members } = flatten(this.keyring);
+    let kmsError;
+    for (const k of members) {
+      if (opener.hasDataKey()) break;
+      if (k instanceof KmsRsaPublicKeyring) {
+        if (!k.kms) { opener.tryKeyring(coreKeyring(k, b)); continue; }
+        for (const edk of opener.encryptedDataKeys()) {
+          if (edk.providerId !== 'aws-kms-rsa' || !kmsKeyIdMatches(k, edk.providerInfo)) continue;
+          signal?.throwIfAborted();
+          let r;
+          try {
+            r = await k.kms.decryptDataKey({ keyId: k.keyId, ciphertextBlob: edk.ciphertext, encryptionContext: {}, encryptionAlgorithm: 'RSAES_OAEP_SHA_256', signal });
+          } catch (e) {
+            if (signal?.aborted) throw e;
+            kmsError = e;
+            continue;
+          }
+          const answer = bytesFromKms(r && r.plaintext, 'plaintext');
+          try { opener.setKmsRsaDataKey(answer); } finally { answer.fill(0); }
+          break;
+        }
+        continue;
+      }
+      if (!isKms(k)) {
+        const handle = coreKeyring(k, b);
+        if (!opener.tryKeyring(handle)) {
+          // The JavaScript ESDK binds the context sorted with localeCompare unless
+          // configured otherwise (its issue #428); only JS can reproduce that order.
+          const ec = opener.encryptionContext();
+          const order = Object.keys(ec).sort((x, y) => x.localeCompare(y));
+          const canonical = Object.keys(ec); // the core returns canonical (UTF-8) order
+          if (order.some((key, i) => key !== canonical[i])) opener.tryKeyringInOrder(handle, order);
+        }
+        continue;
+      }
+      const ec = opener.encryptionContext();
+      for (const edk of opener.encryptedDataKeys()) {
+        if (edk.providerId !== KMS_PROVIDER_ID || !kmsKeyIdMatches(k, edk.providerInfo)) continue;
+        signal?.throwIfAborted();
+        let r;
+        try {
+          r = await k.decryptDataKey({ keyId: fromUtf8.decode(edk.providerInfo), ciphertextBlob: edk.ciphertext, encryptionContext: ec, signal });
+        } catch (e) {
+          if (signal?.aborted) throw e;
+          kmsError = e; // try the next encrypted data key, as the reference SDK does
+          continue;
+        }
+        const key = bytesFromKms(r && r.plaintext, 'plaintext');
+        try {
+          opener.setDataKey(key);
+        } finally {
+          key.fill(0);
+        }
+        break;
+      }
+    }
+    if (!opener.hasDataKey() && kmsError !== undefined) throw kmsError;
   }
 }
 

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroize;
 
 use super::js_error;
+use crate::envelope::body::{BodyReader, BodyWriter};
 use crate::envelope::decrypt::Opener;
 use crate::envelope::encrypt::Sealer;
 use crate::envelope::encryption_context::EncryptionContext;
@@ -108,6 +109,7 @@ impl CoreKeyring {
 #[wasm_bindgen]
 pub struct CoreSealer {
     inner: Option<Sealer>,
+    writer: Option<BodyWriter>,
 }
 
 impl CoreSealer {
@@ -128,7 +130,7 @@ impl CoreSealer {
         let ec = context_from(keys, values)?;
         let r = Sealer::new(suite, frame_length, ec, entropy);
         entropy.zeroize();
-        Ok(Self { inner: Some(r.map_err(js_error)?) })
+        Ok(Self { inner: Some(r.map_err(js_error)?), writer: None })
     }
 
     /// The full encryption context (with `aws-crypto-public-key` for signed suites).
@@ -202,6 +204,35 @@ impl CoreSealer {
         let s = self.inner.take().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
         s.seal(plaintext).map_err(js_error)
     }
+
+    /// Starts streaming: returns the header; then `update` and `finish`.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without data key or encrypted data key, or if already started.
+    pub fn start(&mut self) -> JsResult<Vec<u8>> {
+        let s = self.inner.take().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        let (header, writer) = s.start().map_err(js_error)?;
+        self.writer = Some(writer);
+        Ok(header)
+    }
+
+    /// Encrypts more plaintext; returns the frames completed.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` before `start` or after `finish`; `LIMIT_EXCEEDED`.
+    pub fn update(&mut self, plaintext: &[u8]) -> JsResult<Vec<u8>> {
+        let w = self.writer.as_mut().ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
+        w.update(plaintext).map_err(js_error)
+    }
+
+    /// Writes the final frame and footer.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` before `start` or when called twice.
+    pub fn finish(&mut self) -> JsResult<Vec<u8>> {
+        let w = self.writer.as_mut().ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
+        w.finish().map_err(js_error)
+    }
 }
 
 /// One message being opened (see `envelope::decrypt::Opener`).
@@ -209,6 +240,7 @@ impl CoreSealer {
 pub struct CoreOpener {
     inner: Opener,
     message: Vec<u8>,
+    reader: Option<BodyReader>,
 }
 
 #[wasm_bindgen]
@@ -235,7 +267,65 @@ impl CoreOpener {
         let r = Opener::new(message, &limits, &required, entropy);
         entropy.zeroize();
         let inner = r.map_err(js_error)?;
-        Ok(Self { inner, message: message.to_vec() })
+        Ok(Self { inner, message: message.to_vec(), reader: None })
+    }
+
+    /// For streams: an opener once `prefix` holds the whole header, else `undefined`.
+    ///
+    /// # Errors
+    /// As the constructor; `LIMIT_EXCEEDED` for a header over 4 MiB.
+    #[wasm_bindgen(js_name = fromPrefix)]
+    pub fn from_prefix(
+        prefix: &[u8],
+        allow_non_committing: bool,
+        max_encrypted_data_keys: u32,
+        keys: Vec<String>,
+        values: Vec<String>,
+        entropy: &mut [u8],
+    ) -> JsResult<Option<CoreOpener>> {
+        let required = context_from(keys, values)?;
+        let limits = ParseLimits {
+            max_encrypted_data_keys: usize::try_from(max_encrypted_data_keys).unwrap_or(usize::MAX),
+            allow_non_committing,
+        };
+        let r = Opener::from_prefix(prefix, &limits, &required, entropy);
+        entropy.zeroize();
+        Ok(r.map_err(js_error)?.map(|(inner, _)| Self { inner, message: Vec::new(), reader: None }))
+    }
+
+    /// Length of the header in bytes.
+    #[wasm_bindgen(js_name = headerLength)]
+    #[must_use]
+    pub fn header_length(&self) -> u32 {
+        u32::try_from(self.inner.header().len).unwrap_or(u32::MAX)
+    }
+
+    /// Starts streaming (checks the commitment and header tag); then `update` and `finish`.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY`, `KEYRING_CANNOT_DECRYPT`, `TAMPERED`.
+    #[wasm_bindgen(js_name = startStream)]
+    pub fn start_stream(&mut self) -> JsResult<()> {
+        self.reader = Some(self.inner.start().map_err(js_error)?);
+        Ok(())
+    }
+
+    /// Takes more body bytes; returns the plaintext of frames whose tags verified.
+    ///
+    /// # Errors
+    /// `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`, `INVALID_STATE` before `startStream`.
+    pub fn update(&mut self, bytes: &[u8]) -> JsResult<Vec<u8>> {
+        let r = self.reader.as_mut().ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?;
+        r.update(bytes).map_err(js_error)
+    }
+
+    /// Checks that the message ended exactly, footer signature verified.
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE` if incomplete; `INVALID_STATE` before `startStream`.
+    pub fn finish(&mut self) -> JsResult<()> {
+        let r = self.reader.as_ref().ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?;
+        r.finish().map_err(js_error)
     }
 
     /// The message's encryption context (unauthenticated until `open` succeeds).

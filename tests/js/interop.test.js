@@ -180,6 +180,29 @@ test('the SDK enforces our required context the same way we do', async () => {
   await assert.rejects(ours(ourAes(32)).decrypt(result, { encryptionContext: { missing: 'pair' } }), (e) => e.code === 'ENCRYPTION_CONTEXT_MISMATCH');
 });
 
+test('streams: ours encryptStream → SDK opens; SDK message → ours decryptStream', async () => {
+  const pt = pattern(300_000);
+  const c = ours(ourAes(32), { frameLength: 8192 });
+  const chunks = [];
+  const ts = c.encryptStream({ encryptionContext: CONTEXT });
+  const w = ts.writable.getWriter();
+  const reading = (async () => { for await (const x of ts.readable) chunks.push(x); })();
+  for (let i = 0; i < pt.length; i += 10_000) await w.write(pt.subarray(i, i + 10_000));
+  await w.close();
+  await reading;
+  await sdkOpens(sdkAesOpener(32), Buffer.concat(chunks), pt);
+  const { result } = await strictSdk.encrypt(sdkAes(32), pt, { encryptionContext: CONTEXT, frameLength: 5000 });
+  const out = [];
+  const ds = c.decryptStream({ encryptionContext: CONTEXT });
+  const dw = ds.writable.getWriter();
+  const dr = (async () => { for await (const x of ds.readable) out.push(x); })();
+  for (let i = 0; i < result.length; i += 3333) await dw.write(result.subarray(i, i + 3333));
+  await dw.close();
+  await dr;
+  assert.deepEqual(new Uint8Array(Buffer.concat(out)), pt);
+  count++;
+});
+
 test('a Node Buffer given as wrapping key is copied, never wiped', async () => {
   const key = Buffer.from(aesKeys[32]);
   await ours(new RawAesKeyring({ keyNamespace: NS, keyName: 'k', wrappingKey: key })).encrypt('x');

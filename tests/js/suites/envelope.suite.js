@@ -62,6 +62,25 @@ function fakeKms({ keyId = ARN } = {}) {
   };
 }
 
+/** Writes `chunks` through a TransformStream and returns everything it produced, or throws its error. */
+async function pipe(ts, chunks) {
+  const writer = ts.writable.getWriter();
+  const reader = ts.readable.getReader();
+  const out = [];
+  const reading = (async () => { for (;;) { const { value, done } = await reader.read(); if (done) return; out.push(value); } })();
+  const writing = (async () => { for (const c of chunks) await writer.write(c); await writer.close(); })();
+  const [r, w] = await Promise.allSettled([reading, writing]);
+  if (r.status === 'rejected') throw r.reason;
+  if (w.status === 'rejected') throw w.reason;
+  const total = out.reduce((n, c) => n + c.length, 0);
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const c of out) { joined.set(c, at); at += c.length; }
+  return { bytes: joined, chunks: out.length };
+}
+
+const split = (bytes, size) => { const out = []; for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size)); return out; };
+
 async function rsaPair(hash = 'SHA-256') {
   const kp = await crypto.subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash }, true, ['encrypt', 'decrypt']);
   return {
@@ -272,6 +291,42 @@ export default {
       assert.equal(info.hasSignature, true);
       const m = v1.slice(); m[m.length - 3] ^= 1;
       await assert.rejectsWithCode(client(k, { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' }).decrypt(m), 'TAMPERED', 'v1 signature');
+    });
+
+    t.test('encryptStream / decryptStream: any chunking, byte-identical plaintext, both suites', async () => {
+      for (const suite of [SIGNED, UNSIGNED]) {
+        const c = client(aes(), { suite, frameLength: 100 });
+        for (const n of [0, 1, 100, 101, 1234]) {
+          const pt = pattern(n, 3);
+          for (const size of [1, 7, 100, 4096]) {
+            const { bytes: msg } = await pipe(c.encryptStream({ encryptionContext: { s: 'stream' } }), [...split(pt, size), 'tail']);
+            const want = new Uint8Array(n + 4); want.set(pt); want.set(text.encode('tail'), n);
+            assert.bytesEqual((await c.decrypt(msg, { encryptionContext: { s: 'stream' } })).plaintext, want, `one-shot ${n}/${size}`);
+            const { bytes } = await pipe(c.decryptStream({ encryptionContext: { s: 'stream' } }), split(msg, size));
+            assert.bytesEqual(bytes, want, `streamed ${n}/${size}`);
+          }
+        }
+      }
+    });
+
+    t.test('decryptStream: frames released as they verify; tampering, truncation and context errors surface', async () => {
+      const c = client(aes(), { frameLength: 1024 });
+      const pt = pattern(64 * 1024, 5);
+      const msg = await c.encrypt(pt, { encryptionContext: { k: 'v' } });
+      const { bytes, chunks } = await pipe(c.decryptStream(), split(msg, 4096));
+      assert.bytesEqual(bytes, pt);
+      assert.ok(chunks >= 16, `plaintext came out in pieces (${chunks})`);
+      const info = await parseMessage(msg);
+      const bad = msg.slice(); bad[info.headerLength + 2000] ^= 1;
+      await assert.rejectsWithCode(pipe(c.decryptStream(), split(bad, 4096)), 'TAMPERED');
+      await assert.rejectsWithCode(pipe(c.decryptStream(), split(msg.subarray(0, msg.length - 1), 4096)), 'MALFORMED_MESSAGE');
+      await assert.rejectsWithCode(pipe(c.decryptStream(), []), 'MALFORMED_MESSAGE');
+      await assert.rejectsWithCode(pipe(c.decryptStream({ encryptionContext: { k: 'other' } }), split(msg, 4096)), 'ENCRYPTION_CONTEXT_MISMATCH');
+      const sig = msg.slice(); sig[sig.length - 1] ^= 1;
+      await assert.rejectsWithCode(pipe(c.decryptStream(), split(sig, 4096)), 'TAMPERED');
+      await assert.rejectsWithCode(pipe(c.decryptStream(), split(fromB64(V1_MESSAGE), 10)), 'COMMITMENT_POLICY_VIOLATION');
+      const v1 = await pipe(client(new RawAesKeyring({ keyNamespace: 'fixture', keyName: 'v1', wrappingKey: new Uint8Array(32).map((_, i) => i) }), { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' }).decryptStream(), split(fromB64(V1_MESSAGE), 10));
+      assert.equal(untext(v1.bytes), V1_PLAINTEXT);
     });
 
     t.test('parseMessage describes a message without a key', async () => {
