@@ -149,6 +149,18 @@ impl Opener {
         Ok(false)
     }
 
+    /// The serialized (canonical) context, for cache ids.
+    #[must_use]
+    pub fn serialized_context(&self) -> &[u8] {
+        &self.serialized_context
+    }
+
+    /// A copy of the data key, for the cache (after the message opened).
+    #[must_use]
+    pub fn data_key_for_cache(&self) -> Option<Secret> {
+        self.data_key.as_ref().map(|k| Secret::copy_from(k.expose_secret()))
+    }
+
     /// Takes a data key decrypted elsewhere (a KMS `Decrypt` answer).
     ///
     /// # Errors

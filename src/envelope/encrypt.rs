@@ -16,6 +16,7 @@ use super::rng::Drbg;
 use super::secret::Secret;
 use super::suite::AlgorithmSuite;
 use crate::keyring::LocalKeyring;
+use crate::keyring::cache::CachedMaterials;
 use crate::{Error, Result};
 
 /// Frame length used when the caller does not choose one (the reference SDK's).
@@ -57,6 +58,55 @@ impl Sealer {
         }
         let serialized_context = context.serialize()?;
         Ok(Self { suite, frame_length, message_id, context, serialized_context, signer, rng, data_key: None, edks: Vec::new() })
+    }
+
+    /// A message reusing cached materials (data key, encrypted data keys,
+    /// signing key and context); only the message id is new.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new); `INVALID_STATE` for inconsistent materials.
+    pub fn from_cached(suite: AlgorithmSuite, frame_length: u32, m: &CachedMaterials, entropy: &[u8]) -> Result<Self> {
+        if !suite.committing {
+            return Err(Error::UnsupportedAlgorithm("only the committing suites 0x0478 and 0x0578 are written"));
+        }
+        if frame_length == 0 || frame_length > header::MAX_FRAME_LENGTH {
+            return Err(Error::InvalidArgument("the frame length must be between 1 and 2^31 - 1"));
+        }
+        if m.data_key.len() != suite.data_key_len() || m.signing_key.is_some() != suite.is_signed() || m.edks.is_empty() {
+            return Err(Error::InvalidState("cached materials do not fit the suite"));
+        }
+        let mut rng = Drbg::new(entropy)?;
+        let message_id = rng.bytes();
+        let signer = m.signing_key.as_ref().map(MessageSigner::from_secret).transpose()?;
+        let serialized_context = m.context.serialize()?;
+        Ok(Self {
+            suite,
+            frame_length,
+            message_id,
+            context: m.context.clone(),
+            serialized_context,
+            signer,
+            rng,
+            data_key: Some(Secret::copy_from(m.data_key.expose_secret())),
+            edks: m.edks.clone(),
+        })
+    }
+
+    /// Copies of what a cache needs to seal more messages like this one.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` before the data key is wrapped.
+    pub fn materials_for_cache(&self) -> Result<CachedMaterials> {
+        let key = self.data_key.as_ref().ok_or(Error::InvalidState("no data key"))?;
+        if self.edks.is_empty() {
+            return Err(Error::InvalidState("no keyring wrapped the data key"));
+        }
+        Ok(CachedMaterials {
+            data_key: Secret::copy_from(key.expose_secret()),
+            edks: self.edks.clone(),
+            signing_key: self.signer.as_ref().map(MessageSigner::to_secret),
+            context: self.context.clone(),
+        })
     }
 
     /// The full context (with the public key of a signed suite): what KMS must be given.

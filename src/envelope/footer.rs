@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256, Sha384};
 
 use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
 use super::rng::Drbg;
+use super::secret::Secret;
 use super::suite::Signing;
 use crate::{Error, Result};
 
@@ -66,6 +67,20 @@ impl MessageSigner {
                 return Self(k);
             }
         }
+    }
+
+    /// The private scalar, for the data-key cache.
+    #[must_use]
+    pub fn to_secret(&self) -> Secret {
+        Secret::new(self.0.to_bytes().to_vec())
+    }
+
+    /// A signer from [`to_secret`](Self::to_secret) bytes.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` if they are not a P-384 scalar.
+    pub fn from_secret(s: &Secret) -> Result<Self> {
+        p384::ecdsa::SigningKey::from_slice(s.expose_secret()).map(Self).map_err(|_| Error::InvalidState("cached signing key"))
     }
 
     /// Base64 of the compressed public point, for `aws-crypto-public-key`.

@@ -8,6 +8,7 @@
 //! `envelope::decrypt::Opener::set_data_key`). The multi-keyring is a list
 //! the shim walks: generator first, then children.
 
+pub mod cache;
 pub mod kms_rsa;
 pub mod raw_aes;
 pub mod raw_rsa;

@@ -76,3 +76,87 @@ fn kms_rsa_seals_digest_and_key_and_refuses_signed_suites() {
     assert_eq!(o.open(&msg).unwrap(), b"rsa wrapped");
     assert_eq!(KmsRsaPublicKeyring::new("alias/x".into(), PUB.as_bytes()).err().unwrap().code(), "INVALID_KEY_IDENTIFIER");
 }
+
+mod cache {
+    use super::super::cache::{CacheLimits, DataKeyCache};
+    use super::*;
+    use crate::keyring::raw_aes::RawAesKeyring;
+
+    const LIMITS: CacheLimits = CacheLimits { max_age_ms: 1000, max_messages: 3, max_bytes: 100, capacity: 2 };
+
+    fn aes() -> RawAesKeyring {
+        RawAesKeyring::new("ns".into(), "k".into(), crate::envelope::secret::Secret::new(vec![1; 32])).unwrap()
+    }
+
+    /// Seals `len` bytes through the cache at time `now`; returns the message.
+    fn seal(cache: &mut DataKeyCache, len: usize, now: u64, seed: u8) -> Vec<u8> {
+        let id = DataKeyCache::encrypt_id(&suite::DEFAULT, &ctx().serialize().unwrap());
+        let pt = vec![7u8; len];
+        if let Some(m) = cache.use_for_encrypt(&id, len as u64, now) {
+            return Sealer::from_cached(suite::DEFAULT, 64, m, &[seed; 64]).unwrap().seal(&pt).unwrap();
+        }
+        let mut s = Sealer::new(suite::DEFAULT, 64, ctx(), &[seed; 64]).unwrap();
+        s.wrap_with(&aes()).unwrap();
+        cache.put_encrypt(id, s.materials_for_cache().unwrap(), len as u64, now);
+        s.seal(&pt).unwrap()
+    }
+
+    fn edk_of(msg: &[u8]) -> Vec<u8> {
+        Opener::new(msg, &LIMITS_PARSE, &EncryptionContext::new(), &[1; 64]).unwrap().header().encrypted_data_keys[0].ciphertext.clone()
+    }
+
+    const LIMITS_PARSE: ParseLimits = ParseLimits { max_encrypted_data_keys: 10, allow_non_committing: false };
+
+    #[test]
+    fn max_messages_holds_exactly() {
+        let mut c = DataKeyCache::new(LIMITS).unwrap();
+        let msgs: Vec<Vec<u8>> = (0..7).map(|i| seal(&mut c, 10, 0, i + 1)).collect();
+        let edks: Vec<Vec<u8>> = msgs.iter().map(|m| edk_of(m)).collect();
+        // Messages 1-3 share a data key, 4-6 the next, 7 a third.
+        assert!(edks[0] == edks[1] && edks[1] == edks[2]);
+        assert_ne!(edks[2], edks[3]);
+        assert!(edks[3] == edks[4] && edks[4] == edks[5]);
+        assert_ne!(edks[5], edks[6]);
+        // Every message still has its own id and opens.
+        for m in &msgs {
+            let mut o = Opener::new(m, &LIMITS_PARSE, &EncryptionContext::new(), &[1; 64]).unwrap();
+            o.try_keyring(&aes()).unwrap();
+            assert_eq!(o.open(m).unwrap(), vec![7u8; 10]);
+        }
+        assert_ne!(msgs[0][3..35], msgs[1][3..35]);
+    }
+
+    #[test]
+    fn max_bytes_and_max_age_hold_exactly() {
+        let mut c = DataKeyCache::new(LIMITS).unwrap();
+        let a = edk_of(&seal(&mut c, 60, 0, 1));
+        let b = edk_of(&seal(&mut c, 40, 0, 2)); // 100 bytes: still allowed
+        let d = edk_of(&seal(&mut c, 1, 0, 3)); // 101: a new key
+        assert_eq!(a, b);
+        assert_ne!(b, d);
+        let e = edk_of(&seal(&mut c, 1, 999, 4));
+        assert_eq!(d, e);
+        let f = edk_of(&seal(&mut c, 1, 1000, 5)); // max age reached
+        assert_ne!(e, f);
+        // A message larger than max_bytes is never cached.
+        let mut c = DataKeyCache::new(LIMITS).unwrap();
+        let g = edk_of(&seal(&mut c, 101, 0, 6));
+        let h = edk_of(&seal(&mut c, 101, 0, 7));
+        assert_ne!(g, h);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn decrypt_entries_capacity_and_expiry() {
+        let mut c = DataKeyCache::new(LIMITS).unwrap();
+        let key = |b: u8| crate::envelope::secret::Secret::new(vec![b; 32]);
+        for i in 0..3u8 {
+            c.put_decrypt([i; 64], key(i), u64::from(i));
+        }
+        assert_eq!(c.len(), (0, 2));
+        assert!(c.get_decrypt(&[0; 64], 10).is_none(), "least recently used went first");
+        assert_eq!(c.get_decrypt(&[2; 64], 10).unwrap().expose_secret(), &[2; 32]);
+        assert!(c.get_decrypt(&[2; 64], 1002).is_none(), "expired");
+        assert!(DataKeyCache::new(CacheLimits { max_messages: 0, ..LIMITS }).is_err());
+    }
+}
