@@ -17,8 +17,12 @@ export interface EnvelopeClientOptions {
   commitmentPolicy?: CommitmentPolicy;
   /** Messages with more encrypted data keys are refused (TOO_MANY_ENCRYPTED_DATA_KEYS); default 10. */
   maxEncryptedDataKeys?: number;
-  /** Not implemented yet: passing it throws INVALID_ARGUMENT. */
-  cache?: never;
+  /**
+   * Reuse data keys: one KMS GenerateDataKey serves up to `maxMessages` messages / `maxBytes` of plaintext for
+   * `maxAgeMs`; decryption remembers data keys of messages that opened. Streams bypass the cache.
+   * Defaults: maxMessages 2^32, maxBytes 2^53 − 1, capacity 100 entries.
+   */
+  cache?: { maxAgeMs: number; maxMessages?: number; maxBytes?: number; capacity?: number };
 }
 
 /** Encrypts and decrypts AWS Encryption SDK messages. */
@@ -49,6 +53,11 @@ export interface EnvelopeStreams {
   decryptStream(options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): TransformStream<BytesLike, Uint8Array>;
 }
 export interface EnvelopeClient extends EnvelopeStreams {}
+
+export interface EnvelopeClient {
+  /** Drops and wipes every cached data key. */
+  clearCache(): void;
+}
 
 export interface EncryptedDataKeyInfo { providerId: string; providerInfo: Uint8Array; ciphertext: Uint8Array }
 

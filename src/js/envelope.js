@@ -51,7 +51,25 @@ function kmsKeyIdMatches(kms, providerInfo) {
   return true;
 }
 
+/** @param {any} c */
+function cacheLimits(c) {
+  if (!c || typeof c !== 'object') throw new EdgeKmsError('INVALID_ARGUMENT', 'cache must be an object of limits');
+  const { maxAgeMs, maxMessages = 2 ** 32, maxBytes = Number.MAX_SAFE_INTEGER, capacity = 100 } = c;
+  const whole = (v, name, max) => {
+    if (!Number.isSafeInteger(v) || v < 1 || v > max) throw new EdgeKmsError('INVALID_ARGUMENT', `cache.${name} must be a whole number from 1 to ${max}`);
+    return v;
+  };
+  return Object.freeze({
+    maxAgeMs: whole(maxAgeMs, 'maxAgeMs', Number.MAX_SAFE_INTEGER),
+    maxMessages: whole(maxMessages, 'maxMessages', 2 ** 32),
+    maxBytes: whole(maxBytes, 'maxBytes', Number.MAX_SAFE_INTEGER),
+    capacity: whole(capacity, 'capacity', 2 ** 16),
+  });
+}
+
 export class EnvelopeClient {
+  /** @type {any} the wasm cache, made on first use */
+  #cacheHandle;
   /**
    * @param {{ keyring: any, suite?: string, frameLength?: number, commitmentPolicy?: string,
    *           maxEncryptedDataKeys?: number, cache?: unknown }} options
@@ -64,7 +82,7 @@ export class EnvelopeClient {
     if (!Number.isInteger(frameLength) || frameLength < 1 || frameLength > 2 ** 31 - 1) throw new EdgeKmsError('INVALID_ARGUMENT', 'frameLength must be an integer from 1 to 2^31 - 1');
     if (!Object.hasOwn(COMMITMENT_POLICIES, commitmentPolicy)) throw new EdgeKmsError('INVALID_ARGUMENT', 'commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT');
     if (!Number.isInteger(maxEncryptedDataKeys) || maxEncryptedDataKeys < 1 || maxEncryptedDataKeys > 65535) throw new EdgeKmsError('INVALID_ARGUMENT', 'maxEncryptedDataKeys must be an integer from 1 to 65535');
-    if (cache !== undefined) throw new EdgeKmsError('INVALID_ARGUMENT', 'the data-key cache is not implemented yet');
+    this.cache = cache === undefined ? undefined : cacheLimits(cache);
     this.keyring = keyring;
     this.suite = suite;
     this.frameLength = frameLength;
@@ -82,7 +100,19 @@ export class EnvelopeClient {
   async encrypt(plaintext, { encryptionContext, signal } = {}) {
     const pt = toBytes(plaintext, 'plaintext');
     return withCore(async (b) => {
-      const sealer = await this.#prepareSealer(b, encryptionContext, signal);
+      const cache = this.#cacheFor(b);
+      let sealer;
+      if (cache) {
+        const [keys, values] = contextArrays(encryptionContext);
+        const entropy = crypto.getRandomValues(new Uint8Array(64));
+        sealer = cache.sealerFromCache(this.suite, this.frameLength, keys, values, pt.length, Date.now(), entropy);
+        if (!sealer) {
+          sealer = await this.#prepareSealer(b, encryptionContext, signal);
+          cache.storeSealer(this.suite, keys, values, sealer, pt.length, Date.now());
+        }
+      } else {
+        sealer = await this.#prepareSealer(b, encryptionContext, signal);
+      }
       try {
         return sealer.seal(pt);
       } finally {
@@ -107,8 +137,11 @@ export class EnvelopeClient {
       const entropy = crypto.getRandomValues(new Uint8Array(64)); // RSA blinding
       const opener = new b.CoreOpener(msg, this.#allowV1(), this.maxEncryptedDataKeys, keys, values, entropy);
       try {
-        await this.#findDataKey(b, opener, signal);
+        const cache = this.#cacheFor(b);
+        const hit = cache ? cache.openerFromCache(opener, Date.now()) : false;
+        if (!hit) await this.#findDataKey(b, opener, signal);
         const plaintext = opener.open();
+        if (cache && !hit) cache.storeOpener(opener, Date.now());
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
         opener.free();
@@ -209,6 +242,21 @@ export class EnvelopeClient {
         }
       },
     });
+  }
+
+  /** Drops (and wipes, in the core) every cached data key. */
+  clearCache() {
+    this.#cacheHandle?.clear();
+  }
+
+  /** @param {any} b */
+  #cacheFor(b) {
+    if (!this.cache) return undefined;
+    if (!this.#cacheHandle) {
+      const c = this.cache;
+      this.#cacheHandle = new b.CoreCache(c.maxAgeMs, c.maxMessages, c.maxBytes, c.capacity);
+    }
+    return this.#cacheHandle;
   }
 
   #allowV1() {

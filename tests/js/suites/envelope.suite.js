@@ -329,6 +329,30 @@ export default {
       assert.equal(untext(v1.bytes), V1_PLAINTEXT);
     });
 
+    t.test('data-key cache: KMS calls saved within the limits, exactly', async () => {
+      const kms = fakeKms();
+      const c = client(kms, { cache: { maxAgeMs: 60_000, maxMessages: 3, maxBytes: 1000 } });
+      const msgs = [];
+      for (let i = 0; i < 7; i++) msgs.push(await c.encrypt(pattern(100, i), { encryptionContext: { t: 'a' } }));
+      assert.equal(kms.calls.filter((x) => x.op === 'generateDataKey').length, 3, '7 messages, 3 per data key');
+      const ids = await Promise.all(msgs.map(async (m) => untext((await parseMessage(m)).messageId.slice(0, 8).map((b) => 65 + (b % 26)))));
+      assert.equal(new Set(ids).size, 7, 'every message has its own id');
+      await c.encrypt(pattern(100), { encryptionContext: { t: 'other context' } });
+      assert.equal(kms.calls.filter((x) => x.op === 'generateDataKey').length, 4, 'the context is part of the cache key');
+      await c.encrypt(pattern(1001), { encryptionContext: { t: 'a' } });
+      await c.encrypt(pattern(1001), { encryptionContext: { t: 'a' } });
+      assert.equal(kms.calls.filter((x) => x.op === 'generateDataKey').length, 6, 'larger than maxBytes: never cached');
+      for (let i = 0; i < 3; i++) assert.bytesEqual((await c.decrypt(msgs[0])).plaintext, pattern(100, 0));
+      assert.equal(kms.calls.filter((x) => x.op === 'decryptDataKey').length, 1, 'one KMS Decrypt for three opens');
+      const bad = msgs[0].slice(); bad[bad.length - 1] ^= 1;
+      await assert.rejectsWithCode(c.decrypt(bad), 'TAMPERED', 'a cached key does not skip any check');
+      c.clearCache();
+      await c.decrypt(msgs[0]);
+      assert.equal(kms.calls.filter((x) => x.op === 'decryptDataKey').length, 2, 'cleared');
+      assert.throwsWithCode(() => client(aes(), { cache: { maxMessages: 3 } }), 'INVALID_ARGUMENT', 'maxAgeMs required');
+      assert.throwsWithCode(() => client(aes(), { cache: { maxAgeMs: 1, maxMessages: 2 ** 32 + 1 } }), 'INVALID_ARGUMENT');
+    });
+
     t.test('parseMessage describes a message without a key', async () => {
       const msg = await client(new MultiKeyring({ generator: aes(), children: [aes({ keyName: 'two' })] }), { frameLength: 10 }).encrypt(pattern(25), { encryptionContext: { a: 'b' } });
       const info = await parseMessage(msg);
