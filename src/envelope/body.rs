@@ -127,6 +127,102 @@ impl BodyWriter {
     }
 }
 
+/// One frame for a native engine to seal: plaintext range, IV, AAD, and the bytes before its ciphertext.
+#[derive(Clone, Debug)]
+pub struct FramePlan {
+    /// Start of this frame's plaintext in the input.
+    pub plaintext_start: usize,
+    /// Its length.
+    pub plaintext_len: usize,
+    /// Sequence number (or final-frame marker, sequence number and length) and IV, written before the ciphertext.
+    pub prefix: Vec<u8>,
+    /// The IV.
+    pub iv: [u8; IV_LEN],
+    /// The AAD.
+    pub aad: Vec<u8>,
+}
+
+/// A whole message planned for a native AES-GCM engine: the core decides
+/// every byte of framing, the engine only seals each frame, and
+/// [`SealPlan::assemble`] puts the message together and signs it.
+pub struct SealPlan {
+    header: Vec<u8>,
+    frames: Vec<FramePlan>,
+    transcript: Transcript,
+    signer: Option<MessageSigner>,
+}
+
+impl BodyWriter {
+    /// Plans the frames of a `len`-byte plaintext (the same framing as `update` + `finish`).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` if the writer was used; `LIMIT_EXCEEDED` past 2^32 - 2 frames.
+    pub(crate) fn plan(self, header: Vec<u8>, len: usize) -> Result<(Secret, SealPlan)> {
+        if self.finished || !self.pending.is_empty() || self.sequence != 1 {
+            return Err(Error::InvalidState("this message was already started"));
+        }
+        let regular = len.saturating_sub(1) / self.frame_len.max(1);
+        let count = u32::try_from(regular).ok().and_then(|r| r.checked_add(1)).filter(|&c| c < FINAL_MARKER);
+        let count = count.ok_or(Error::LimitExceeded("too many frames for one message"))?;
+        let mut frames = Vec::with_capacity(regular + 1);
+        for sequence in 1..=count {
+            let last = sequence == count;
+            let start = (sequence as usize - 1) * self.frame_len;
+            let n = if last { len - start } else { self.frame_len };
+            let iv = frame::frame_iv(sequence);
+            let mut prefix = Vec::with_capacity(24);
+            if last {
+                prefix.extend_from_slice(&FINAL_MARKER.to_be_bytes());
+            }
+            prefix.extend_from_slice(&sequence.to_be_bytes());
+            prefix.extend_from_slice(&iv);
+            if last {
+                prefix.extend_from_slice(&u32::try_from(n).map_err(|_| Error::LimitExceeded("frame"))?.to_be_bytes());
+            }
+            let aad = frame::body_aad(&self.message_id, if last { FINAL_FRAME } else { FRAME }, sequence, n as u64);
+            frames.push(FramePlan { plaintext_start: start, plaintext_len: n, prefix, iv, aad });
+        }
+        let Self { key, transcript, signer, .. } = self;
+        Ok((key, SealPlan { header, frames, transcript, signer }))
+    }
+}
+
+impl SealPlan {
+    /// The frames to seal, in order.
+    #[must_use]
+    pub fn frames(&self) -> &[FramePlan] {
+        &self.frames
+    }
+
+    /// The message from the engine's output: every frame's ciphertext ‖ tag, concatenated in order.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` if `sealed` does not have exactly the planned length.
+    pub fn assemble(self, sealed: &[u8]) -> Result<Vec<u8>> {
+        let want = self.frames.iter().try_fold(0usize, |n, f| n.checked_add(f.plaintext_len + TAG_LEN));
+        if want != Some(sealed.len()) {
+            return Err(Error::InvalidArgument("the sealed frames do not have the planned length"));
+        }
+        let prefixes: usize = self.frames.iter().map(|f| f.prefix.len()).sum();
+        let mut out = Vec::with_capacity(self.header.len() + prefixes + sealed.len() + 160);
+        out.extend_from_slice(&self.header);
+        let mut at = 0;
+        for f in &self.frames {
+            out.extend_from_slice(&f.prefix);
+            let n = f.plaintext_len + TAG_LEN;
+            out.extend_from_slice(sealed.get(at..at + n).ok_or(Error::InvalidState("frame"))?);
+            at += n;
+        }
+        if let Some(signer) = &self.signer {
+            let mut t = self.transcript;
+            t.update(out.get(self.header.len()..).unwrap_or(&[]));
+            let footer = signer.footer(t)?;
+            out.extend_from_slice(&footer);
+        }
+        Ok(out)
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ReadState {
     Body,
@@ -134,8 +230,28 @@ enum ReadState {
     Done,
 }
 
+/// Where a native engine finds one frame of a message (offsets from the message start).
+#[derive(Clone, Debug)]
+pub struct FrameDesc {
+    /// Start of the ciphertext.
+    pub start: usize,
+    /// End of the tag (ciphertext ‖ tag is `start..end`).
+    pub end: usize,
+    /// The frame's IV.
+    pub iv: [u8; IV_LEN],
+    /// The frame's AAD.
+    pub aad: Vec<u8>,
+    /// Where its plaintext goes in the output.
+    pub plaintext_offset: usize,
+}
+
 /// Reads frames as message bytes arrive.
 pub struct BodyReader {
+    /// `None`: decrypt here. `Some`: only describe frames for a native engine (nothing decrypted).
+    plan: Option<Vec<FrameDesc>>,
+    /// Message offset of the next unread body byte.
+    position: usize,
+    plaintext_len: usize,
     key: Secret,
     message_id: Vec<u8>,
     content_type: ContentType,
@@ -159,7 +275,34 @@ impl BodyReader {
         context: EncryptionContext,
         transcript: Transcript,
     ) -> Self {
-        Self { key, message_id, content_type, frame_length, signing, context, sequence: 1, buf: Vec::new(), transcript, state: ReadState::Body }
+        Self {
+            plan: None,
+            position: 0,
+            plaintext_len: 0,
+            key,
+            message_id,
+            content_type,
+            frame_length,
+            signing,
+            context,
+            sequence: 1,
+            buf: Vec::new(),
+            transcript,
+            state: ReadState::Body,
+        }
+    }
+
+    /// Switches to planning: frames are checked and described, not decrypted.
+    /// `body_offset` is where the body starts in the message.
+    pub(crate) fn plan_only(mut self, body_offset: usize) -> Self {
+        self.plan = Some(Vec::new());
+        self.position = body_offset;
+        self
+    }
+
+    /// The frame descriptions and total plaintext length of a planning reader, and its key.
+    pub(crate) fn into_plan(self) -> (Secret, Vec<FrameDesc>, usize) {
+        (self.key, self.plan.unwrap_or_default(), self.plaintext_len)
     }
 
     /// Takes more message bytes; returns the plaintext of every frame completed and verified.
@@ -174,7 +317,7 @@ impl BodyReader {
         self.buf.extend_from_slice(bytes);
         // Plaintext is never longer than the buffered ciphertext: reserving that
         // up front means no reallocation leaves an unwiped copy behind.
-        let mut out = Zeroizing::new(Vec::with_capacity(self.buf.len()));
+        let mut out = Zeroizing::new(Vec::with_capacity(if self.plan.is_some() { 0 } else { self.buf.len() }));
         let buf = core::mem::take(&mut self.buf);
         let r = self.consume(&buf, &mut out);
         self.buf = buf;
@@ -277,13 +420,22 @@ impl BodyReader {
         let ct = frame.get(ct_at..ct_at + len).ok_or(Error::InvalidState("frame"))?;
         let tag = frame.get(ct_at + len..).ok_or(Error::InvalidState("frame"))?;
         let aad = frame::body_aad(&self.message_id, content, sequence, len as u64);
-        let start = out.len();
-        out.extend_from_slice(ct);
-        let buf = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
-        if let Err(e) = gcm::open(self.key.expose_secret(), &iv, &aad, buf, tag) {
-            out.truncate(start);
-            return Err(e);
+        if let Some(plan) = &mut self.plan {
+            let start = self.position.checked_add(ct_at).ok_or(Error::LimitExceeded("message"))?;
+            let end = start.checked_add(len + TAG_LEN).ok_or(Error::LimitExceeded("message"))?;
+            plan.push(FrameDesc { start, end, iv, aad, plaintext_offset: self.plaintext_len });
+            let _ = (ct, tag);
+        } else {
+            let start = out.len();
+            out.extend_from_slice(ct);
+            let buf = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
+            if let Err(e) = gcm::open(self.key.expose_secret(), &iv, &aad, buf, tag) {
+                out.truncate(start);
+                return Err(e);
+            }
         }
+        self.plaintext_len = self.plaintext_len.checked_add(len).ok_or(Error::LimitExceeded("message"))?;
+        self.position = self.position.saturating_add(total);
         self.transcript.update(frame);
         if last {
             self.state = if matches!(self.signing, Signing::None) { ReadState::Done } else { ReadState::Footer };
@@ -301,6 +453,7 @@ impl BodyReader {
         let Some(sig) = rest.get(2..2 + n) else { return Ok(None) };
         let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
         footer::verify(self.signing, &self.context, t, sig)?;
+        self.position = self.position.saturating_add(2 + n);
         self.state = ReadState::Done;
         Ok(Some(2 + n))
     }

@@ -10,7 +10,7 @@
 use zeroize::Zeroizing;
 
 use super::encryption_context::EncryptionContext;
-use super::body::BodyReader;
+use super::body::{BodyReader, FrameDesc};
 use super::footer::Transcript;
 use super::gcm;
 use super::header::{Header, ParseLimits};
@@ -216,6 +216,22 @@ impl Opener {
             h.encryption_context.clone(),
             transcript,
         ))
+    }
+
+    /// Plans the opening of `message` for a native AES-GCM engine: checks the
+    /// commitment, header tag, every frame's structure and sequence, and the
+    /// footer signature, then returns the message key (for the engine to
+    /// import, then wipe), where each frame is, and the plaintext length. The
+    /// engine must verify every frame tag before releasing anything.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open), except frame tags (the engine checks those).
+    pub fn plan(&self, message: &[u8]) -> Result<(Secret, Vec<FrameDesc>, usize)> {
+        let mut reader = self.start()?.plan_only(self.header.len);
+        let body = message.get(self.header.len..).ok_or(Error::MalformedMessage("the message is truncated"))?;
+        reader.update(body)?;
+        reader.finish()?;
+        Ok(reader.into_plan())
     }
 
     /// Verifies and decrypts the whole message; returns nothing unless every

@@ -7,7 +7,7 @@
 //! through the seam), then calls [`Sealer::seal`].
 
 use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
-use super::body::BodyWriter;
+use super::body::{BodyWriter, SealPlan};
 use super::footer::{MessageSigner, Transcript};
 use super::gcm::{self, IV_LEN};
 use super::header::{self, EncryptedDataKey};
@@ -222,6 +222,16 @@ impl Sealer {
         let frame_len = usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
         let writer = BodyWriter::new(keys.encryption_key, self.message_id.to_vec(), frame_len, transcript, self.signer);
         Ok((header, writer))
+    }
+
+    /// Plans a `len`-byte message for a native AES-GCM engine: returns the
+    /// message encryption key (for the engine to import, then wipe) and the plan.
+    ///
+    /// # Errors
+    /// As [`start`](Self::start).
+    pub fn plan(self, len: usize) -> Result<(Secret, SealPlan)> {
+        let (header, writer) = self.start()?;
+        writer.plan(header, len)
     }
 
     /// Writes the whole message for `plaintext`.

@@ -284,3 +284,55 @@ fn from_prefix_waits_for_the_whole_header() {
         "UNSUPPORTED_ALGORITHM"
     );
 }
+
+/// The native-engine plans, driven here by the wasm AES-GCM as the "engine",
+/// give byte-identical messages and the same plaintext.
+#[test]
+fn native_engine_plans_match_the_wasm_engine() {
+    use super::gcm;
+    for suite in [suite::ALL[9], suite::ALL[10]] {
+        for (frame, n) in [(16u32, 0usize), (16, 16), (16, 17), (16, 100), (1, 3), (4096, 10_000)] {
+            let pt: Vec<u8> = (0..n).map(|i| (i * 13) as u8).collect();
+            let make = || {
+                let mut s = Sealer::new(suite, frame, ctx(&[("a", "b")]), &[77; 64]).unwrap();
+                s.wrap_with(&aes(1)).unwrap();
+                s
+            };
+            let whole = make().seal(&pt).unwrap();
+            let (key, plan) = make().plan(pt.len()).unwrap();
+            let mut sealed = Vec::new();
+            for f in plan.frames() {
+                let mut buf = pt[f.plaintext_start..f.plaintext_start + f.plaintext_len].to_vec();
+                let tag = gcm::seal(key.expose_secret(), &f.iv, &f.aad, &mut buf).unwrap();
+                sealed.extend_from_slice(&buf);
+                sealed.extend_from_slice(&tag);
+            }
+            assert_eq!(plan.assemble(&sealed).unwrap(), whole, "suite {:#x} frame {frame} n {n}", suite.id);
+
+            let mut o = Opener::new(&whole, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+            o.try_keyring(&aes(1)).unwrap();
+            let (key, descs, len) = o.plan(&whole).unwrap();
+            assert_eq!(len, n);
+            let mut out = vec![0u8; len];
+            for d in &descs {
+                let mut buf = whole[d.start..d.end - 16].to_vec();
+                gcm::open(key.expose_secret(), &d.iv, &d.aad, &mut buf, &whole[d.end - 16..d.end]).unwrap();
+                out[d.plaintext_offset..d.plaintext_offset + buf.len()].copy_from_slice(&buf);
+            }
+            assert_eq!(out, pt);
+            // The plan already refuses a bad signature or a truncated body.
+            if suite.is_signed() {
+                let mut bad = whole.clone();
+                *bad.last_mut().unwrap() ^= 1;
+                assert_eq!(o.plan(&bad).err().map(|e| e.code()), Some("TAMPERED"));
+            }
+            assert_eq!(o.plan(&whole[..whole.len() - 1]).err().map(|e| e.code()), Some("MALFORMED_MESSAGE"));
+        }
+    }
+    let (_, plan) = {
+        let mut s = Sealer::new(suite::DEFAULT, 16, EncryptionContext::new(), &[1; 64]).unwrap();
+        s.wrap_with(&aes(1)).unwrap();
+        s.plan(5).unwrap()
+    };
+    assert_eq!(plan.assemble(&[0; 20]).unwrap_err().code(), "INVALID_ARGUMENT");
+}
