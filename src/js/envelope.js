@@ -18,6 +18,11 @@ export const COMMITMENT_POLICIES = Object.freeze({
 });
 export const DEFAULT_FRAME_LENGTH = 4096;
 export const DEFAULT_MAX_ENCRYPTED_DATA_KEYS = 10;
+/** Below this many bytes (or with smaller frames) the wasm engine wins: WebCrypto's per-call cost dominates. */
+export const NATIVE_MIN_BYTES = 64 * 1024;
+export const NATIVE_MIN_FRAME = 4096;
+const ENGINES = ['auto', 'wasm', 'webcrypto'];
+const subtle = () => globalThis.crypto?.subtle;
 const KMS_PROVIDER_ID = 'aws-kms';
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -76,13 +81,16 @@ export class EnvelopeClient {
    */
   constructor({ keyring, suite = SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, frameLength = DEFAULT_FRAME_LENGTH,
     commitmentPolicy = COMMITMENT_POLICIES.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
-    cache } = /** @type {any} */ ({})) {
+    cache, engine = 'auto' } = /** @type {any} */ ({})) {
     checkKeyring(keyring);
     if (!Object.hasOwn(SUITES, suite)) throw new EdgeKmsError('UNSUPPORTED_ALGORITHM', 'suite must be AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 or AES_256_GCM_HKDF_SHA512_COMMIT_KEY');
     if (!Number.isInteger(frameLength) || frameLength < 1 || frameLength > 2 ** 31 - 1) throw new EdgeKmsError('INVALID_ARGUMENT', 'frameLength must be an integer from 1 to 2^31 - 1');
     if (!Object.hasOwn(COMMITMENT_POLICIES, commitmentPolicy)) throw new EdgeKmsError('INVALID_ARGUMENT', 'commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT');
     if (!Number.isInteger(maxEncryptedDataKeys) || maxEncryptedDataKeys < 1 || maxEncryptedDataKeys > 65535) throw new EdgeKmsError('INVALID_ARGUMENT', 'maxEncryptedDataKeys must be an integer from 1 to 65535');
     this.cache = cache === undefined ? undefined : cacheLimits(cache);
+    if (!ENGINES.includes(engine)) throw new EdgeKmsError('INVALID_ARGUMENT', "engine must be 'auto', 'wasm' or 'webcrypto'");
+    if (engine === 'webcrypto' && !subtle()) throw new EdgeKmsError('INVALID_ARGUMENT', 'WebCrypto (crypto.subtle) is not available here (an insecure context?)');
+    this.engine = engine;
     this.keyring = keyring;
     this.suite = suite;
     this.frameLength = frameLength;
@@ -114,6 +122,7 @@ export class EnvelopeClient {
         sealer = await this.#prepareSealer(b, encryptionContext, signal);
       }
       try {
+        if (this.#native(pt.length, this.frameLength)) return await sealNative(sealer, pt);
         return sealer.seal(pt);
       } finally {
         sealer.free();
@@ -131,7 +140,8 @@ export class EnvelopeClient {
    */
   async decrypt(message, { encryptionContext, signal } = {}) {
     if (typeof message === 'string') throw new EdgeKmsError('INVALID_ARGUMENT', 'message must be bytes');
-    const msg = toBytes(message, 'message');
+    // A private copy: the caller's buffer could change while WebCrypto works on it.
+    const msg = new Uint8Array(toBytes(message, 'message')); // a copy (slice() of a Buffer is a view)
     const [keys, values] = contextArrays(encryptionContext);
     return withCore(async (b) => {
       const entropy = crypto.getRandomValues(new Uint8Array(64)); // RSA blinding
@@ -140,7 +150,10 @@ export class EnvelopeClient {
         const cache = this.#cacheFor(b);
         const hit = cache ? cache.openerFromCache(opener, Date.now()) : false;
         if (!hit) await this.#findDataKey(b, opener, signal);
-        const plaintext = opener.open();
+        const frameLength = opener.frameLength();
+        const plaintext = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength)
+          ? await openNative(opener, msg)
+          : opener.open();
         if (cache && !hit) cache.storeOpener(opener, Date.now());
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
@@ -259,6 +272,13 @@ export class EnvelopeClient {
     return this.#cacheHandle;
   }
 
+  /** Whether WebCrypto does the AES-GCM of this message. */
+  #native(bytes, frameLength) {
+    if (this.engine === 'wasm' || !subtle()) return false;
+    if (this.engine === 'webcrypto') return true;
+    return bytes >= NATIVE_MIN_BYTES && frameLength >= NATIVE_MIN_FRAME;
+  }
+
   #allowV1() {
     return this.commitmentPolicy === COMMITMENT_POLICIES.REQUIRE_ENCRYPT_ALLOW_DECRYPT;
   }
@@ -371,6 +391,57 @@ export class EnvelopeClient {
     }
     if (!opener.hasDataKey() && kmsError !== undefined) throw kmsError;
   }
+}
+
+// The native engine: WebCrypto does AES-GCM on frames the core planned. The core
+// decides every byte of framing, IVs and AAD, and signs/verifies; WebCrypto only
+// seals and opens, verifying each tag before it returns anything.
+const BATCH = 64;
+
+/** @param {any} sealer @param {Uint8Array} pt */
+async function sealNative(sealer, pt) {
+  const plan = sealer.planNative(pt.length);
+  let key;
+  try {
+    key = await subtle().importKey('raw', plan.key, 'AES-GCM', false, ['encrypt']);
+  } finally {
+    plan.key.fill(0);
+  }
+  const parts = new Array(plan.frames.length);
+  for (let i = 0; i < plan.frames.length; i += BATCH) {
+    await Promise.all(plan.frames.slice(i, i + BATCH).map(async (f, j) => {
+      const ct = await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, pt.subarray(f.start, f.start + f.length));
+      parts[i + j] = new Uint8Array(ct);
+    }));
+  }
+  const sealed = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { sealed.set(p, at); at += p.length; }
+  return sealer.assembleNative(sealed);
+}
+
+/** @param {any} opener @param {Uint8Array} msg the private copy the opener was made from */
+async function openNative(opener, msg) {
+  const plan = opener.planNative(); // commitment, header tag, structure and signature checked here
+  let key;
+  try {
+    key = await subtle().importKey('raw', plan.key, 'AES-GCM', false, ['decrypt']);
+  } finally {
+    plan.key.fill(0);
+  }
+  const out = new Uint8Array(plan.plaintextLength);
+  try {
+    for (let i = 0; i < plan.frames.length; i += BATCH) {
+      await Promise.all(plan.frames.slice(i, i + BATCH).map(async (f) => {
+        const pt = await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, msg.subarray(f.start, f.end));
+        out.set(new Uint8Array(pt), f.plaintextOffset);
+      }));
+    }
+  } catch (e) {
+    out.fill(0); // nothing leaves unless every frame verified
+    throw new EdgeKmsError('TAMPERED', 'the message failed authentication', { cause: e });
+  }
+  return out;
 }
 
 /**

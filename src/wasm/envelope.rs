@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroize;
 
 use super::js_error;
-use crate::envelope::body::{BodyReader, BodyWriter};
+use crate::envelope::body::{BodyReader, BodyWriter, SealPlan};
 use crate::envelope::decrypt::Opener;
 use crate::envelope::encrypt::Sealer;
 use crate::envelope::encryption_context::EncryptionContext;
@@ -111,6 +111,7 @@ impl CoreKeyring {
 pub struct CoreSealer {
     inner: Option<Sealer>,
     writer: Option<BodyWriter>,
+    plan: Option<SealPlan>,
 }
 
 impl CoreSealer {
@@ -131,7 +132,7 @@ impl CoreSealer {
         let ec = context_from(keys, values)?;
         let r = Sealer::new(suite, frame_length, ec, entropy);
         entropy.zeroize();
-        Ok(Self { inner: Some(r.map_err(js_error)?), writer: None })
+        Ok(Self { inner: Some(r.map_err(js_error)?), writer: None, plan: None })
     }
 
     /// The full encryption context (with `aws-crypto-public-key` for signed suites).
@@ -204,6 +205,46 @@ impl CoreSealer {
     pub fn seal(&mut self, plaintext: &[u8]) -> JsResult<Vec<u8>> {
         let s = self.inner.take().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
         s.seal(plaintext).map_err(js_error)
+    }
+
+    /// Plans a `len`-byte message for WebCrypto: `{ key, frames: [{ start, length, iv, aad }] }`.
+    /// The shim imports `key` (then wipes it), seals each frame's plaintext range with
+    /// AES-GCM (128-bit tag) and passes every ciphertext ‖ tag, in order, to `assembleNative`.
+    ///
+    /// # Errors
+    /// As `seal`.
+    #[wasm_bindgen(js_name = planNative)]
+    pub fn plan_native(&mut self, len: u32) -> JsResult<Object> {
+        let s = self.inner.take().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        let len = usize::try_from(len).map_err(|_| js_error(Error::LimitExceeded("length")))?;
+        let (key, plan) = s.plan(len).map_err(js_error)?;
+        let frames: Array = plan
+            .frames()
+            .iter()
+            .map(|f| {
+                let o = Object::new();
+                set(&o, "start", &JsValue::from(u32::try_from(f.plaintext_start).unwrap_or(u32::MAX)));
+                set(&o, "length", &JsValue::from(u32::try_from(f.plaintext_len).unwrap_or(u32::MAX)));
+                set(&o, "iv", &Uint8Array::from(&f.iv[..]).into());
+                set(&o, "aad", &Uint8Array::from(&f.aad[..]).into());
+                JsValue::from(o)
+            })
+            .collect();
+        let out = Object::new();
+        set(&out, "key", &Uint8Array::from(key.expose_secret()).into());
+        set(&out, "frames", &frames.into());
+        self.plan = Some(plan);
+        Ok(out)
+    }
+
+    /// The message from WebCrypto's output (every frame's ciphertext ‖ tag, concatenated in order).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for output of the wrong length; `INVALID_STATE` without a plan.
+    #[wasm_bindgen(js_name = assembleNative)]
+    pub fn assemble_native(&mut self, sealed: &[u8]) -> JsResult<Vec<u8>> {
+        let plan = self.plan.take().ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
+        plan.assemble(sealed).map_err(js_error)
     }
 
     /// Starts streaming: returns the header; then `update` and `finish`.
@@ -292,6 +333,43 @@ impl CoreOpener {
         let r = Opener::from_prefix(prefix, &limits, &required, entropy);
         entropy.zeroize();
         Ok(r.map_err(js_error)?.map(|(inner, _)| Self { inner, message: Vec::new(), reader: None }))
+    }
+
+    /// The frame length in the header (0 for a non-framed body).
+    #[wasm_bindgen(js_name = frameLength)]
+    #[must_use]
+    pub fn frame_length(&self) -> u32 {
+        self.inner.header().frame_length
+    }
+
+    /// Plans opening for WebCrypto: checks everything but the frame tags (commitment,
+    /// header tag, structure, footer signature) and returns
+    /// `{ key, frames: [{ start, end, iv, aad, plaintextOffset }], plaintextLength }`.
+    /// The shim must verify every frame (AES-GCM decrypt of `start..end`) before releasing anything.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`.
+    #[wasm_bindgen(js_name = planNative)]
+    pub fn plan_native(&self) -> JsResult<Object> {
+        let (key, descs, len) = self.inner.plan(&self.message).map_err(js_error)?;
+        let num = |n: usize| JsValue::from(u32::try_from(n).unwrap_or(u32::MAX));
+        let frames: Array = descs
+            .iter()
+            .map(|d| {
+                let o = Object::new();
+                set(&o, "start", &num(d.start));
+                set(&o, "end", &num(d.end));
+                set(&o, "iv", &Uint8Array::from(&d.iv[..]).into());
+                set(&o, "aad", &Uint8Array::from(&d.aad[..]).into());
+                set(&o, "plaintextOffset", &num(d.plaintext_offset));
+                JsValue::from(o)
+            })
+            .collect();
+        let out = Object::new();
+        set(&out, "key", &Uint8Array::from(key.expose_secret()).into());
+        set(&out, "frames", &frames.into());
+        set(&out, "plaintextLength", &num(len));
+        Ok(out)
     }
 
     /// Length of the header in bytes.
@@ -489,7 +567,7 @@ impl CoreCache {
         let now = whole(now_ms, "time")?;
         let r = self.inner.use_for_encrypt(&id, len, now).map(|m| Sealer::from_cached(suite, frame_length, m, entropy));
         entropy.zeroize();
-        Ok(r.transpose().map_err(js_error)?.map(|s| CoreSealer { inner: Some(s), writer: None }))
+        Ok(r.transpose().map_err(js_error)?.map(|s| CoreSealer { inner: Some(s), writer: None, plan: None }))
     }
 
     /// Remembers the materials of a sealer whose data key is wrapped.

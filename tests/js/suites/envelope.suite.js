@@ -98,13 +98,15 @@ export default {
     const aesKey = (n = 32, seed = 7) => pattern(n, seed);
     const aes = (opts = {}) => new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: aesKey(), ...opts });
     const client = (keyring = aes(), opts = {}) => new EnvelopeClient({ keyring, ...opts });
+    // Tests that move message bytes run through both AES-GCM engines.
+    const ENGINES = ['wasm', 'webcrypto'];
     let rsa;
     const getRsa = async () => (rsa ??= await rsaPair());
 
-    t.test('round trip, raw AES 128/192/256 × both suites, with a context', async () => {
+    for (const engine of ENGINES) t.test('round trip, raw AES 128/192/256 × both suites, with a context [' + engine + ']', async () => {
       for (const n of [16, 24, 32]) {
         for (const suite of [SIGNED, UNSIGNED]) {
-          const c = client(aes({ wrappingKey: aesKey(n) }), { suite });
+          const c = client(aes({ wrappingKey: aesKey(n) }), { suite, engine });
           const msg = await c.encrypt('hello, envelope', { encryptionContext: { tenant: 'acme', 'ключ': '😀' } });
           const info = await parseMessage(msg);
           assert.equal(info.suite, suite);
@@ -117,9 +119,9 @@ export default {
       }
     });
 
-    t.test('empty plaintext, exactly one frame, one byte over, frame length 1', async () => {
+    for (const engine of ENGINES) t.test('empty plaintext, exactly one frame, one byte over, frame length 1 [' + engine + ']', async () => {
       for (const [frameLength, n] of [[64, 0], [64, 64], [64, 65], [64, 63], [1, 5], [4096, 4096]]) {
-        const c = client(aes(), { frameLength });
+        const c = client(aes(), { frameLength, engine });
         const pt = pattern(n);
         const msg = await c.encrypt(pt);
         const info = await parseMessage(msg);
@@ -224,9 +226,9 @@ export default {
       await assert.rejectsWithCode(client(new MultiKeyring({ children: [aes()] })).encrypt('x'), 'INVALID_ARGUMENT', 'no generator');
     });
 
-    t.test('every single-bit flip fails with a code and yields no plaintext (unsigned and signed)', async () => {
+    for (const engine of ENGINES) t.test('every single-bit flip fails with a code and yields no plaintext (unsigned and signed) [' + engine + ']', async () => {
       for (const suite of [UNSIGNED, SIGNED]) {
-        const c = client(aes(), { suite, frameLength: 4 });
+        const c = client(aes(), { suite, frameLength: 4, engine });
         const msg = await c.encrypt('flip me!!', { encryptionContext: { k: 'v' } });
         const codes = new Set();
         for (let i = 0; i < msg.length * 8; i++) {
@@ -244,9 +246,9 @@ export default {
       }
     });
 
-    t.test('every truncation (and an extra byte) fails with a code', async () => {
+    for (const engine of ENGINES) t.test('every truncation (and an extra byte) fails with a code [' + engine + ']', async () => {
       for (const suite of [UNSIGNED, SIGNED]) {
-        const c = client(aes(), { suite, frameLength: 4 });
+        const c = client(aes(), { suite, frameLength: 4, engine });
         const msg = await c.encrypt('truncate me', { encryptionContext: { k: 'v' } });
         for (let n = 0; n < msg.length; n++) await assert.rejectsWithCode(c.decrypt(msg.subarray(0, n)), 'MALFORMED_MESSAGE', `length ${n}`);
         const longer = new Uint8Array(msg.length + 1); longer.set(msg);
@@ -277,12 +279,12 @@ export default {
       await assert.rejectsWithCode(parseMessage(new Uint8Array([2, 0x12, 0x34])), 'UNSUPPORTED_ALGORITHM');
     });
 
-    t.test('version 1 message from the reference SDK: refused under the strict policy, opened when allowed', async () => {
+    for (const engine of ENGINES) t.test('version 1 message from the reference SDK: refused under the strict policy, opened when allowed [' + engine + ']', async () => {
       const v1 = fromB64(V1_MESSAGE);
       const key = new Uint8Array(32).map((_, i) => i);
       const k = new RawAesKeyring({ keyNamespace: 'fixture', keyName: 'v1', wrappingKey: key });
       await assert.rejectsWithCode(client(k).decrypt(v1), 'COMMITMENT_POLICY_VIOLATION');
-      const out = await client(k, { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' }).decrypt(v1, { encryptionContext: { purpose: 'v1 fixture' } });
+      const out = await client(k, { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT', engine }).decrypt(v1, { encryptionContext: { purpose: 'v1 fixture' } });
       assert.equal(untext(out.plaintext), V1_PLAINTEXT);
       const info = await parseMessage(v1);
       assert.equal(info.version, 1);
@@ -290,7 +292,7 @@ export default {
       assert.equal(info.frameCount, 3);
       assert.equal(info.hasSignature, true);
       const m = v1.slice(); m[m.length - 3] ^= 1;
-      await assert.rejectsWithCode(client(k, { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' }).decrypt(m), 'TAMPERED', 'v1 signature');
+      await assert.rejectsWithCode(client(k, { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT', engine }).decrypt(m), 'TAMPERED', 'v1 signature');
     });
 
     t.test('encryptStream / decryptStream: any chunking, byte-identical plaintext, both suites', async () => {
@@ -351,6 +353,25 @@ export default {
       assert.equal(kms.calls.filter((x) => x.op === 'decryptDataKey').length, 2, 'cleared');
       assert.throwsWithCode(() => client(aes(), { cache: { maxMessages: 3 } }), 'INVALID_ARGUMENT', 'maxAgeMs required');
       assert.throwsWithCode(() => client(aes(), { cache: { maxAgeMs: 1, maxMessages: 2 ** 32 + 1 } }), 'INVALID_ARGUMENT');
+    });
+
+    t.test('engines: WebCrypto-sealed opens with wasm and back, big frames, any size; bad engine refused', async () => {
+      const native = client(aes(), { engine: 'webcrypto', frameLength: 65536 });
+      const wasm = client(aes(), { engine: 'wasm', frameLength: 65536 });
+      const auto = client(aes(), { frameLength: 65536 });
+      for (const n of [0, 1, 65535, 65536, 65537, 300_000]) {
+        const pt = pattern(n, 11);
+        for (const [a, b] of [[native, wasm], [wasm, native], [auto, auto]]) {
+          const msg = await a.encrypt(pt, { encryptionContext: { e: 'x' } });
+          assert.bytesEqual((await b.decrypt(msg, { encryptionContext: { e: 'x' } })).plaintext, pt, `${n}`);
+        }
+      }
+      const msg = await native.encrypt(pattern(200_000));
+      const info = await parseMessage(msg);
+      const bad = msg.slice(); bad[info.headerLength + 100_000] ^= 4;
+      await assert.rejectsWithCode(native.decrypt(bad), 'TAMPERED', 'frame tag via WebCrypto');
+      await assert.rejectsWithCode(auto.decrypt(bad), 'TAMPERED');
+      assert.throwsWithCode(() => client(aes(), { engine: 'gpu' }), 'INVALID_ARGUMENT');
     });
 
     t.test('parseMessage describes a message without a key', async () => {
