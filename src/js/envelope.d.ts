@@ -4,14 +4,14 @@ export type AlgorithmSuiteName = 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384'
 export type CommitmentPolicy = 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT' | 'REQUIRE_ENCRYPT_ALLOW_DECRYPT';
 export declare const SUITES: Readonly<Record<AlgorithmSuiteName, AlgorithmSuiteName>>;
 export declare const COMMITMENT_POLICIES: Readonly<Record<CommitmentPolicy, CommitmentPolicy>>;
-export declare const DEFAULT_FRAME_LENGTH: 4096;
+export declare const DEFAULT_FRAME_LENGTH: 65536;
 export declare const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: 10;
 
 export interface EnvelopeClientOptions {
   keyring: Keyring;
   /** Default AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 (as the AWS Encryption SDK). */
   suite?: AlgorithmSuiteName;
-  /** Bytes of plaintext per frame, 1 … 2^31 − 1; default 4096. */
+  /** Bytes of plaintext per frame, 1 … 2^31 − 1; default 65536 (the reference SDK uses 4096; any reader accepts either). */
   frameLength?: number;
   /** Default REQUIRE_ENCRYPT_REQUIRE_DECRYPT: version 1 / non-committing messages are refused. */
   commitmentPolicy?: CommitmentPolicy;

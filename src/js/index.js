@@ -2,5 +2,5 @@
 // wasm loader for their runtime and re-export everything from here.
 export { EdgeKmsError } from './errors.js';
 export { init } from './core.js';
-export { EnvelopeClient, parseMessage, SUITES, COMMITMENT_POLICIES } from './envelope.js';
+export { EnvelopeClient, parseMessage, SUITES, COMMITMENT_POLICIES, DEFAULT_FRAME_LENGTH } from './envelope.js';
 export { RawAesKeyring, RawRsaKeyring, KmsRsaPublicKeyring, MultiKeyring } from './keyrings.js';

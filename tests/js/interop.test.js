@@ -10,7 +10,9 @@ import {
   buildClient, CommitmentPolicy, AlgorithmSuiteIdentifier, RawAesKeyringNode, RawAesWrappingSuiteIdentifier,
   RawRsaKeyringNode, MultiKeyringNode,
 } from '@aws-crypto/client-node';
-import { EnvelopeClient, RawAesKeyring, RawRsaKeyring, MultiKeyring, parseMessage } from 'edge-kms';
+import { EnvelopeClient, RawAesKeyring, RawRsaKeyring, MultiKeyring, parseMessage, DEFAULT_FRAME_LENGTH } from 'edge-kms';
+
+const SDK_DEFAULT_FRAME_LENGTH = 4096;
 
 const strictSdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const legacySdk = buildClient(CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
@@ -78,11 +80,11 @@ for (const engine of ENGINES) test(`ours seals → SDK opens: both suites × fra
   for (const suite of OUR_SUITES) {
     for (const frameLength of FRAMES) {
       const client = ours(ourAes(32), { suite, engine, ...(frameLength ? { frameLength } : {}) });
-      for (const n of sizesFor(frameLength ?? 4096)) {
+      for (const n of sizesFor(frameLength ?? DEFAULT_FRAME_LENGTH)) {
         const pt = pattern(n);
         const msg = await client.encrypt(pt, { encryptionContext: CONTEXT });
         const info = await parseMessage(msg);
-        assert.equal(info.frameLength, frameLength ?? 4096);
+        assert.equal(info.frameLength, frameLength ?? DEFAULT_FRAME_LENGTH);
         await sdkOpens(sdkAesOpener(32), msg, pt);
       }
     }
@@ -95,7 +97,7 @@ for (const engine of ENGINES) test(`SDK seals → ours opens: every suite × fra
   for (const [suiteId, version] of SDK_SUITES) {
     const sdk = version === 1 ? legacySdk : strictSdk;
     for (const frameLength of FRAMES) {
-      for (const n of sizesFor(frameLength ?? 4096)) {
+      for (const n of sizesFor(frameLength ?? SDK_DEFAULT_FRAME_LENGTH)) {
         const pt = pattern(n);
         const { result } = await sdk.encrypt(sdkAes(32), pt, { suiteId, encryptionContext: CONTEXT, ...(frameLength ? { frameLength } : {}) });
         const info = await parseMessage(result);

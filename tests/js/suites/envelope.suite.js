@@ -120,12 +120,13 @@ export default {
     });
 
     for (const engine of ENGINES) t.test('empty plaintext, exactly one frame, one byte over, frame length 1 [' + engine + ']', async () => {
-      for (const [frameLength, n] of [[64, 0], [64, 64], [64, 65], [64, 63], [1, 5], [4096, 4096]]) {
-        const c = client(aes(), { frameLength, engine });
+      for (const [frameLength, n] of [[64, 0], [64, 64], [64, 65], [64, 63], [1, 5], [4096, 4096], [undefined, 65536], [undefined, 65537]]) {
+        const c = client(aes(), { ...(frameLength ? { frameLength } : {}), engine });
         const pt = pattern(n);
         const msg = await c.encrypt(pt);
         const info = await parseMessage(msg);
-        assert.equal(info.frameCount, n === 0 ? 1 : Math.ceil(n / frameLength), `frames for ${n}/${frameLength}`);
+        assert.equal(info.frameCount, n === 0 ? 1 : Math.ceil(n / (frameLength ?? 65536)), `frames for ${n}/${frameLength}`);
+        assert.equal(info.frameLength, frameLength ?? 65536, 'default frame length');
         assert.bytesEqual((await c.decrypt(msg)).plaintext, pt, `${n}/${frameLength}`);
       }
     });
