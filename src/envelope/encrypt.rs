@@ -35,6 +35,7 @@ pub struct Sealer {
     rng: Drbg,
     data_key: Option<Secret>,
     edks: Vec<EncryptedDataKey>,
+    max_edks: usize,
 }
 
 impl Sealer {
@@ -59,7 +60,7 @@ impl Sealer {
             context.insert_reserved(PUBLIC_KEY_FIELD, s.public_key_base64());
         }
         let serialized_context = context.serialize()?;
-        Ok(Self { suite, frame_length, message_id, context, serialized_context, signer, rng, data_key: None, edks: Vec::new() })
+        Ok(Self { suite, frame_length, message_id, context, serialized_context, signer, rng, data_key: None, edks: Vec::new(), max_edks: usize::from(u16::MAX) })
     }
 
     /// A message reusing cached materials (data key, encrypted data keys,
@@ -91,6 +92,7 @@ impl Sealer {
             rng,
             data_key: Some(Secret::copy_from(m.data_key.expose_secret())),
             edks: m.edks.clone(),
+            max_edks: usize::from(u16::MAX),
         })
     }
 
@@ -109,6 +111,12 @@ impl Sealer {
             signing_key: self.signer.as_ref().map(MessageSigner::to_secret),
             context: self.context.clone(),
         })
+    }
+
+    /// Refuses to write more than `max` encrypted data keys (the reader's limit,
+    /// enforced on the writing side too, as the specification asks).
+    pub fn set_max_encrypted_data_keys(&mut self, max: usize) {
+        self.max_edks = max;
     }
 
     /// The full context (with the public key of a signed suite): what KMS must be given.
@@ -206,6 +214,9 @@ impl Sealer {
         let key = self.data_key.as_ref().ok_or(Error::InvalidState("no data key"))?;
         if self.edks.is_empty() {
             return Err(Error::InvalidState("no keyring wrapped the data key"));
+        }
+        if self.edks.len() > self.max_edks {
+            return Err(Error::TooManyEncryptedDataKeys);
         }
         let keys = kdf::derive(&self.suite, key, &self.message_id)?;
         let commitment = keys.commitment.ok_or(Error::InvalidState("a committing suite has a commitment"))?;

@@ -336,3 +336,42 @@ fn native_engine_plans_match_the_wasm_engine() {
     };
     assert_eq!(plan.assemble(&[0; 20]).unwrap_err().code(), "INVALID_ARGUMENT");
 }
+
+/// A small deterministic fuzzer: random multi-byte mutations, truncations and
+/// extensions of valid messages, and random bytes as headers. Nothing may
+/// panic, and no mutated message may open.
+#[test]
+fn random_mutations_never_panic_or_open() {
+    let mut rng = super::rng::Drbg::new(&[0x5a; 64]).unwrap();
+    let msgs: Vec<Vec<u8>> = [suite::ALL[9], suite::ALL[10]]
+        .iter()
+        .flat_map(|&s| [seal(s, 3, b"fuzz", &[&aes(1)]), seal(s, 64, &[1; 200], &[&aes(1), &aes(2)])])
+        .collect();
+    let allow = ParseLimits { allow_non_committing: true, max_encrypted_data_keys: 100 };
+    for i in 0..4000u32 {
+        let [pick, kind, a, b]: [u8; 4] = rng.bytes();
+        let mut m = msgs[usize::from(pick) % msgs.len()].clone();
+        let at = (usize::from(a) << 8 | usize::from(b)) % m.len();
+        match kind % 4 {
+            0 => {
+                for _ in 0..=(kind >> 4) {
+                    let [x, y, z]: [u8; 3] = rng.bytes();
+                    let j = (usize::from(x) << 8 | usize::from(y)) % m.len();
+                    m[j] ^= z | 1;
+                }
+            }
+            1 => m.truncate(at),
+            2 => m.splice(at..at, rng.bytes::<5>()).for_each(drop),
+            _ => m.drain(at..(at + 3).min(m.len())).for_each(drop),
+        }
+        if let Ok(mut o) = Opener::new(&m, &allow, &EncryptionContext::new(), &[1; 64]) {
+            let _ = o.try_keyring(&aes(1));
+            let _ = o.try_keyring(&aes(2));
+            assert!(o.open(&m).is_err(), "mutation {i} opened");
+            let _ = inspect(&m);
+        }
+        let noise: [u8; 96] = rng.bytes();
+        let _ = inspect(&noise);
+        let _ = super::header::Header::parse(&noise, &allow);
+    }
+}

@@ -294,6 +294,7 @@ export class EnvelopeClient {
     const entropy = crypto.getRandomValues(new Uint8Array(64));
     const sealer = new b.CoreSealer(this.suite, this.frameLength, keys, values, entropy);
     try {
+      sealer.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
       const [generator, ...children] = members;
       if (isKms(generator)) {
         signal?.throwIfAborted();

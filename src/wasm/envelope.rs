@@ -144,6 +144,16 @@ impl CoreSealer {
         Ok(context_to_js(self.get()?.encryption_context()))
     }
 
+    /// Refuses to seal with more than `max` encrypted data keys (`TOO_MANY_ENCRYPTED_DATA_KEYS`).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` after sealing.
+    #[wasm_bindgen(js_name = setMaxEncryptedDataKeys)]
+    pub fn set_max_encrypted_data_keys(&mut self, max: u32) -> JsResult<()> {
+        self.get()?.set_max_encrypted_data_keys(usize::try_from(max).unwrap_or(usize::MAX));
+        Ok(())
+    }
+
     /// Bytes of data key a KMS generator must produce.
     ///
     /// # Errors

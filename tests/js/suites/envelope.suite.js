@@ -265,6 +265,8 @@ export default {
       await assert.rejectsWithCode(c.decrypt(msg, { encryptionContext: { region: 'eu' } }), 'ENCRYPTION_CONTEXT_MISMATCH', 'missing pair');
       const three = await client(new MultiKeyring({ generator: aes(), children: [aes({ keyName: 'b' }), aes({ keyName: 'c' })] })).encrypt('x');
       await assert.rejectsWithCode(client(aes(), { maxEncryptedDataKeys: 2 }).decrypt(three), 'TOO_MANY_ENCRYPTED_DATA_KEYS');
+      const threeKeyrings = new MultiKeyring({ generator: aes(), children: [aes({ keyName: 'b' }), aes({ keyName: 'c' })] });
+      await assert.rejectsWithCode(client(threeKeyrings, { maxEncryptedDataKeys: 2 }).encrypt('x'), 'TOO_MANY_ENCRYPTED_DATA_KEYS', 'on encrypt too');
       assert.equal(untext((await client(aes(), { maxEncryptedDataKeys: 3 }).decrypt(three)).plaintext), 'x');
       // Key commitment: the 32 bytes before the header tag.
       const info = await parseMessage(msg);
