@@ -36,8 +36,23 @@ pub struct BodyWriter {
 }
 
 impl BodyWriter {
-    pub(crate) fn new(key: Secret, message_id: Vec<u8>, frame_len: usize, transcript: Transcript, signer: Option<MessageSigner>) -> Self {
-        Self { key, message_id, frame_len, sequence: 1, pending: Zeroizing::new(Vec::with_capacity(frame_len)), transcript, signer, finished: false }
+    pub(crate) fn new(
+        key: Secret,
+        message_id: Vec<u8>,
+        frame_len: usize,
+        transcript: Transcript,
+        signer: Option<MessageSigner>,
+    ) -> Self {
+        Self {
+            key,
+            message_id,
+            frame_len,
+            sequence: 1,
+            pending: Zeroizing::new(Vec::with_capacity(frame_len)),
+            transcript,
+            signer,
+            finished: false,
+        }
     }
 
     fn seal_frame(&mut self, out: &mut Vec<u8>, chunk: &[u8]) -> Result<()> {
@@ -53,7 +68,11 @@ impl BodyWriter {
         out.extend_from_slice(&tag);
         self.transcript.update(out.get(start..).unwrap_or(&[]));
         // The final frame needs a sequence number too, and FINAL_MARKER is not one.
-        self.sequence = self.sequence.checked_add(1).filter(|&s| s != FINAL_MARKER).ok_or(Error::LimitExceeded("too many frames for one message"))?;
+        self.sequence = self
+            .sequence
+            .checked_add(1)
+            .filter(|&s| s != FINAL_MARKER)
+            .ok_or(Error::LimitExceeded("too many frames for one message"))?;
         Ok(())
     }
 
@@ -66,7 +85,9 @@ impl BodyWriter {
             return Err(Error::InvalidState("the message is already finished"));
         }
         let per_frame = 4 + IV_LEN + self.frame_len + TAG_LEN;
-        let mut out = Vec::with_capacity((self.pending.len() + input.len()) / self.frame_len.max(1) * per_frame);
+        let mut out = Vec::with_capacity(
+            (self.pending.len() + input.len()) / self.frame_len.max(1) * per_frame,
+        );
         // A frame is written once more bytes than a frame are known: the last
         // 1..=frame_len bytes always go to the final frame.
         if !self.pending.is_empty() {
@@ -162,7 +183,10 @@ impl BodyWriter {
             return Err(Error::InvalidState("this message was already started"));
         }
         let regular = len.saturating_sub(1) / self.frame_len.max(1);
-        let count = u32::try_from(regular).ok().and_then(|r| r.checked_add(1)).filter(|&c| c < FINAL_MARKER);
+        let count = u32::try_from(regular)
+            .ok()
+            .and_then(|r| r.checked_add(1))
+            .filter(|&c| c < FINAL_MARKER);
         let count = count.ok_or(Error::LimitExceeded("too many frames for one message"))?;
         let mut frames = Vec::with_capacity(regular + 1);
         for sequence in 1..=count {
@@ -177,13 +201,41 @@ impl BodyWriter {
             prefix.extend_from_slice(&sequence.to_be_bytes());
             prefix.extend_from_slice(&iv);
             if last {
-                prefix.extend_from_slice(&u32::try_from(n).map_err(|_| Error::LimitExceeded("frame"))?.to_be_bytes());
+                prefix.extend_from_slice(
+                    &u32::try_from(n)
+                        .map_err(|_| Error::LimitExceeded("frame"))?
+                        .to_be_bytes(),
+                );
             }
-            let aad = frame::body_aad(&self.message_id, if last { FINAL_FRAME } else { FRAME }, sequence, n as u64);
-            frames.push(FramePlan { plaintext_start: start, plaintext_len: n, prefix, iv, aad });
+            let aad = frame::body_aad(
+                &self.message_id,
+                if last { FINAL_FRAME } else { FRAME },
+                sequence,
+                n as u64,
+            );
+            frames.push(FramePlan {
+                plaintext_start: start,
+                plaintext_len: n,
+                prefix,
+                iv,
+                aad,
+            });
         }
-        let Self { key, transcript, signer, .. } = self;
-        Ok((key, SealPlan { header, frames, transcript, signer }))
+        let Self {
+            key,
+            transcript,
+            signer,
+            ..
+        } = self;
+        Ok((
+            key,
+            SealPlan {
+                header,
+                frames,
+                transcript,
+                signer,
+            },
+        ))
     }
 }
 
@@ -199,9 +251,14 @@ impl SealPlan {
     /// # Errors
     /// `INVALID_ARGUMENT` if `sealed` does not have exactly the planned length.
     pub fn assemble(self, sealed: &[u8]) -> Result<Vec<u8>> {
-        let want = self.frames.iter().try_fold(0usize, |n, f| n.checked_add(f.plaintext_len + TAG_LEN));
+        let want = self
+            .frames
+            .iter()
+            .try_fold(0usize, |n, f| n.checked_add(f.plaintext_len + TAG_LEN));
         if want != Some(sealed.len()) {
-            return Err(Error::InvalidArgument("the sealed frames do not have the planned length"));
+            return Err(Error::InvalidArgument(
+                "the sealed frames do not have the planned length",
+            ));
         }
         let prefixes: usize = self.frames.iter().map(|f| f.prefix.len()).sum();
         let mut out = Vec::with_capacity(self.header.len() + prefixes + sealed.len() + 160);
@@ -312,12 +369,22 @@ impl BodyReader {
     /// that do not parse or come after the end; `LIMIT_EXCEEDED` for a frame over [`MAX_BUFFERED`].
     pub fn update(&mut self, bytes: &[u8]) -> Result<Vec<u8>> {
         if self.state == ReadState::Done {
-            return if bytes.is_empty() { Ok(Vec::new()) } else { Err(Error::MalformedMessage("bytes after the end of the message")) };
+            return if bytes.is_empty() {
+                Ok(Vec::new())
+            } else {
+                Err(Error::MalformedMessage(
+                    "bytes after the end of the message",
+                ))
+            };
         }
         self.buf.extend_from_slice(bytes);
         // Plaintext is never longer than the buffered ciphertext: reserving that
         // up front means no reallocation leaves an unwiped copy behind.
-        let mut out = Zeroizing::new(Vec::with_capacity(if self.plan.is_some() { 0 } else { self.buf.len() }));
+        let mut out = Zeroizing::new(Vec::with_capacity(if self.plan.is_some() {
+            0
+        } else {
+            self.buf.len()
+        }));
         let buf = core::mem::take(&mut self.buf);
         let r = self.consume(&buf, &mut out);
         self.buf = buf;
@@ -335,7 +402,11 @@ impl BodyReader {
                 ReadState::Body => self.read_frame(rest, out)?,
                 ReadState::Footer => self.read_footer(rest)?,
                 ReadState::Done if rest.is_empty() => None,
-                ReadState::Done => return Err(Error::MalformedMessage("bytes after the end of the message")),
+                ReadState::Done => {
+                    return Err(Error::MalformedMessage(
+                        "bytes after the end of the message",
+                    ));
+                }
             };
             match used {
                 Some(n) => at += n,
@@ -358,7 +429,9 @@ impl BodyReader {
 
     fn need(rest: &[u8], n: usize) -> Result<bool> {
         if n > MAX_BUFFERED {
-            return Err(Error::LimitExceeded("a frame larger than this reader buffers"));
+            return Err(Error::LimitExceeded(
+                "a frame larger than this reader buffers",
+            ));
         }
         Ok(rest.len() >= n)
     }
@@ -379,9 +452,12 @@ impl BodyReader {
                 l.copy_from_slice(rest.get(IV_LEN..IV_LEN + 8).unwrap_or(&[0; 8]));
                 let len = u64::from_be_bytes(l);
                 if len > MAX_NON_FRAMED_LEN {
-                    return Err(Error::MalformedMessage("the non-framed content is too long"));
+                    return Err(Error::MalformedMessage(
+                        "the non-framed content is too long",
+                    ));
                 }
-                let len = usize::try_from(len).map_err(|_| Error::LimitExceeded("non-framed body"))?;
+                let len =
+                    usize::try_from(len).map_err(|_| Error::LimitExceeded("non-framed body"))?;
                 (SINGLE_BLOCK, None, 0, IV_LEN + 8, len, true)
             }
             ContentType::Framed => {
@@ -394,16 +470,29 @@ impl BodyReader {
                     }
                     let len = be32(rest, 8 + IV_LEN);
                     if len > self.frame_length {
-                        return Err(Error::MalformedMessage("the final frame is longer than the frame length"));
+                        return Err(Error::MalformedMessage(
+                            "the final frame is longer than the frame length",
+                        ));
                     }
-                    (FINAL_FRAME, Some(4), 8, 8 + IV_LEN + 4, usize::try_from(len).map_err(|_| Error::LimitExceeded("frame"))?, true)
+                    (
+                        FINAL_FRAME,
+                        Some(4),
+                        8,
+                        8 + IV_LEN + 4,
+                        usize::try_from(len).map_err(|_| Error::LimitExceeded("frame"))?,
+                        true,
+                    )
                 } else {
-                    let len = usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame"))?;
+                    let len = usize::try_from(self.frame_length)
+                        .map_err(|_| Error::LimitExceeded("frame"))?;
                     (FRAME, Some(0), 4, 4 + IV_LEN, len, false)
                 }
             }
         };
-        let total = ct_at.checked_add(len).and_then(|n| n.checked_add(TAG_LEN)).ok_or(Error::LimitExceeded("frame"))?;
+        let total = ct_at
+            .checked_add(len)
+            .and_then(|n| n.checked_add(TAG_LEN))
+            .ok_or(Error::LimitExceeded("frame"))?;
         if !Self::need(rest, total)? {
             return Ok(None);
         }
@@ -416,14 +505,33 @@ impl BodyReader {
             return Err(Error::MalformedMessage("frame out of sequence"));
         }
         let mut iv = [0u8; IV_LEN];
-        iv.copy_from_slice(frame.get(iv_at..iv_at + IV_LEN).ok_or(Error::InvalidState("frame"))?);
-        let ct = frame.get(ct_at..ct_at + len).ok_or(Error::InvalidState("frame"))?;
-        let tag = frame.get(ct_at + len..).ok_or(Error::InvalidState("frame"))?;
+        iv.copy_from_slice(
+            frame
+                .get(iv_at..iv_at + IV_LEN)
+                .ok_or(Error::InvalidState("frame"))?,
+        );
+        let ct = frame
+            .get(ct_at..ct_at + len)
+            .ok_or(Error::InvalidState("frame"))?;
+        let tag = frame
+            .get(ct_at + len..)
+            .ok_or(Error::InvalidState("frame"))?;
         let aad = frame::body_aad(&self.message_id, content, sequence, len as u64);
         if let Some(plan) = &mut self.plan {
-            let start = self.position.checked_add(ct_at).ok_or(Error::LimitExceeded("message"))?;
-            let end = start.checked_add(len + TAG_LEN).ok_or(Error::LimitExceeded("message"))?;
-            plan.push(FrameDesc { start, end, iv, aad, plaintext_offset: self.plaintext_len });
+            let start = self
+                .position
+                .checked_add(ct_at)
+                .ok_or(Error::LimitExceeded("message"))?;
+            let end = start
+                .checked_add(len + TAG_LEN)
+                .ok_or(Error::LimitExceeded("message"))?;
+            plan.push(FrameDesc {
+                start,
+                end,
+                iv,
+                aad,
+                plaintext_offset: self.plaintext_len,
+            });
             let _ = (ct, tag);
         } else {
             let start = out.len();
@@ -434,13 +542,24 @@ impl BodyReader {
                 return Err(e);
             }
         }
-        self.plaintext_len = self.plaintext_len.checked_add(len).ok_or(Error::LimitExceeded("message"))?;
+        self.plaintext_len = self
+            .plaintext_len
+            .checked_add(len)
+            .ok_or(Error::LimitExceeded("message"))?;
         self.position = self.position.saturating_add(total);
         self.transcript.update(frame);
         if last {
-            self.state = if matches!(self.signing, Signing::None) { ReadState::Done } else { ReadState::Footer };
+            self.state = if matches!(self.signing, Signing::None) {
+                ReadState::Done
+            } else {
+                ReadState::Footer
+            };
         } else {
-            self.sequence = self.sequence.checked_add(1).filter(|&s| s != FINAL_MARKER).ok_or(Error::MalformedMessage("too many frames"))?;
+            self.sequence = self
+                .sequence
+                .checked_add(1)
+                .filter(|&s| s != FINAL_MARKER)
+                .ok_or(Error::MalformedMessage("too many frames"))?;
         }
         Ok(Some(total))
     }
@@ -449,8 +568,13 @@ impl BodyReader {
         if rest.len() < 2 {
             return Ok(None);
         }
-        let n = usize::from(u16::from_be_bytes([rest.first().copied().unwrap_or(0), rest.get(1).copied().unwrap_or(0)]));
-        let Some(sig) = rest.get(2..2 + n) else { return Ok(None) };
+        let n = usize::from(u16::from_be_bytes([
+            rest.first().copied().unwrap_or(0),
+            rest.get(1).copied().unwrap_or(0),
+        ]));
+        let Some(sig) = rest.get(2..2 + n) else {
+            return Ok(None);
+        };
         let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
         footer::verify(self.signing, &self.context, t, sig)?;
         self.position = self.position.saturating_add(2 + n);

@@ -9,8 +9,8 @@
 
 use zeroize::Zeroizing;
 
-use super::encryption_context::EncryptionContext;
 use super::body::{BodyReader, FrameDesc};
+use super::encryption_context::EncryptionContext;
 use super::footer::Transcript;
 use super::gcm;
 use super::header::{Header, ParseLimits};
@@ -43,12 +43,24 @@ impl Opener {
     /// # Errors
     /// See [`Header::parse`]; `ENCRYPTION_CONTEXT_MISMATCH` if `required` is not met.
     /// `entropy` (64 random bytes) blinds RSA private-key operations.
-    pub fn new(message: &[u8], limits: &ParseLimits, required: &EncryptionContext, entropy: &[u8]) -> Result<Self> {
+    pub fn new(
+        message: &[u8],
+        limits: &ParseLimits,
+        required: &EncryptionContext,
+        entropy: &[u8],
+    ) -> Result<Self> {
         let rng = Drbg::new(entropy)?;
         let header = Header::parse(message, limits)?;
         header.encryption_context.require(required)?;
         let serialized_context = header.encryption_context.serialize()?;
-        Ok(Self { header, serialized_context, data_key: None, rng, only_incapable_keyrings: None, rejected_candidate: false })
+        Ok(Self {
+            header,
+            serialized_context,
+            data_key: None,
+            rng,
+            only_incapable_keyrings: None,
+            rejected_candidate: false,
+        })
     }
 
     /// Whether `key` is this message's data key: the commitment (v2) and the
@@ -56,13 +68,23 @@ impl Opener {
     /// loudly (PKCS#1 v1.5 implicit rejection) fall through to the next one.
     fn accepts(&self, key: &Secret) -> bool {
         let h = &self.header;
-        let Ok(keys) = kdf::derive(&h.suite, key, &h.message_id) else { return false };
+        let Ok(keys) = kdf::derive(&h.suite, key, &h.message_id) else {
+            return false;
+        };
         if let Some(derived) = &keys.commitment
-            && kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..])).is_err()
+            && kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..]))
+                .is_err()
         {
             return false;
         }
-        gcm::open(keys.encryption_key.expose_secret(), &h.auth_iv, &h.authenticated, &mut [], &h.auth_tag).is_ok()
+        gcm::open(
+            keys.encryption_key.expose_secret(),
+            &h.auth_iv,
+            &h.authenticated,
+            &mut [],
+            &h.auth_tag,
+        )
+        .is_ok()
     }
 
     /// Like [`new`](Self::new) for the first bytes of a stream: `Ok(None)` until
@@ -70,7 +92,12 @@ impl Opener {
     ///
     /// # Errors
     /// As [`new`](Self::new); `LIMIT_EXCEEDED` for a header over 4 MiB.
-    pub fn from_prefix(prefix: &[u8], limits: &ParseLimits, required: &EncryptionContext, entropy: &[u8]) -> Result<Option<(Self, usize)>> {
+    pub fn from_prefix(
+        prefix: &[u8],
+        limits: &ParseLimits,
+        required: &EncryptionContext,
+        entropy: &[u8],
+    ) -> Result<Option<(Self, usize)>> {
         match Self::new(prefix, limits, required, entropy) {
             Ok(o) => {
                 let len = o.header.len;
@@ -108,7 +135,11 @@ impl Opener {
         // writer that sorted otherwise is still tried with the bytes as written.
         let raw = self.header.encryption_context_bytes.clone();
         let canonical = self.serialized_context.clone();
-        if raw == canonical { self.try_with(keyring, &[&canonical]) } else { self.try_with(keyring, &[&canonical, &raw]) }
+        if raw == canonical {
+            self.try_with(keyring, &[&canonical])
+        } else {
+            self.try_with(keyring, &[&canonical, &raw])
+        }
     }
 
     /// Like [`try_keyring`](Self::try_keyring), binding the context serialized
@@ -119,7 +150,11 @@ impl Opener {
     ///
     /// # Errors
     /// `INVALID_ARGUMENT` if `order` is not a permutation of the keys.
-    pub fn try_keyring_in_order(&mut self, keyring: &dyn LocalKeyring, order: &[String]) -> Result<bool> {
+    pub fn try_keyring_in_order(
+        &mut self,
+        keyring: &dyn LocalKeyring,
+        order: &[String],
+    ) -> Result<bool> {
         let bytes = self.header.encryption_context.serialize_in_order(order)?;
         self.try_with(keyring, &[&bytes])
     }
@@ -129,7 +164,8 @@ impl Opener {
             return Ok(true);
         }
         let capable = keyring.can_decrypt();
-        self.only_incapable_keyrings = Some(self.only_incapable_keyrings.unwrap_or(true) && !capable);
+        self.only_incapable_keyrings =
+            Some(self.only_incapable_keyrings.unwrap_or(true) && !capable);
         if !capable {
             return Ok(false);
         }
@@ -158,7 +194,9 @@ impl Opener {
     /// A copy of the data key, for the cache (after the message opened).
     #[must_use]
     pub fn data_key_for_cache(&self) -> Option<Secret> {
-        self.data_key.as_ref().map(|k| Secret::copy_from(k.expose_secret()))
+        self.data_key
+            .as_ref()
+            .map(|k| Secret::copy_from(k.expose_secret()))
     }
 
     /// Takes a data key decrypted elsewhere (a KMS `Decrypt` answer).
@@ -167,7 +205,9 @@ impl Opener {
     /// `INVALID_DATA_KEY` if it has the wrong length for the suite.
     pub fn set_data_key(&mut self, key: Secret) -> Result<()> {
         if key.len() != self.header.suite.data_key_len() {
-            return Err(Error::InvalidDataKey("the data key has the wrong length for the algorithm suite"));
+            return Err(Error::InvalidDataKey(
+                "the data key has the wrong length for the algorithm suite",
+            ));
         }
         self.data_key = Some(key);
         Ok(())
@@ -179,7 +219,8 @@ impl Opener {
     /// # Errors
     /// `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_DATA_KEY`.
     pub fn set_kms_rsa_data_key(&mut self, plaintext: &[u8]) -> Result<()> {
-        let key = crate::keyring::kms_rsa::open_kms_rsa_plaintext(plaintext, &self.serialized_context)?;
+        let key =
+            crate::keyring::kms_rsa::open_kms_rsa_plaintext(plaintext, &self.serialized_context)?;
         self.set_data_key(key)
     }
 
@@ -200,7 +241,13 @@ impl Opener {
         if let Some(derived) = &keys.commitment {
             kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..]))?;
         }
-        gcm::open(keys.encryption_key.expose_secret(), &h.auth_iv, &h.authenticated, &mut [], &h.auth_tag)?;
+        gcm::open(
+            keys.encryption_key.expose_secret(),
+            &h.auth_iv,
+            &h.authenticated,
+            &mut [],
+            &h.auth_tag,
+        )?;
         let mut transcript = Transcript::new(h.suite.signing);
         transcript.update(&h.authenticated);
         if h.version == 1 {
@@ -228,7 +275,9 @@ impl Opener {
     /// As [`open`](Self::open), except frame tags (the engine checks those).
     pub fn plan(&self, message: &[u8]) -> Result<(Secret, Vec<FrameDesc>, usize)> {
         let mut reader = self.start()?.plan_only(self.header.len);
-        let body = message.get(self.header.len..).ok_or(Error::MalformedMessage("the message is truncated"))?;
+        let body = message
+            .get(self.header.len..)
+            .ok_or(Error::MalformedMessage("the message is truncated"))?;
         reader.update(body)?;
         reader.finish()?;
         Ok(reader.into_plan())
@@ -242,7 +291,9 @@ impl Opener {
     /// commitment, tag or signature; `MALFORMED_MESSAGE` for a body that does not parse.
     pub fn open(&self, message: &[u8]) -> Result<Vec<u8>> {
         let mut reader = self.start()?;
-        let body = message.get(self.header.len..).ok_or(Error::MalformedMessage("the message is truncated"))?;
+        let body = message
+            .get(self.header.len..)
+            .ok_or(Error::MalformedMessage("the message is truncated"))?;
         let out = Zeroizing::new(reader.update(body)?);
         reader.finish()?;
         Ok(out.to_vec())

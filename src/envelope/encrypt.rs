@@ -6,8 +6,8 @@
 //! adds encrypted data keys (local keyrings wrap here; KMS keyrings answer
 //! through the seam), then calls [`Sealer::seal`].
 
-use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
 use super::body::{BodyWriter, SealPlan};
+use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
 use super::footer::{MessageSigner, Transcript};
 use super::gcm::{self, IV_LEN};
 use super::header::{self, EncryptedDataKey};
@@ -46,12 +46,21 @@ impl Sealer {
     /// `UNSUPPORTED_ALGORITHM` for a suite we do not write; `INVALID_ARGUMENT`
     /// for a bad frame length or seed; `INVALID_ENCRYPTION_CONTEXT` if the
     /// context with the public key no longer fits.
-    pub fn new(suite: AlgorithmSuite, frame_length: u32, mut context: EncryptionContext, entropy: &[u8]) -> Result<Self> {
+    pub fn new(
+        suite: AlgorithmSuite,
+        frame_length: u32,
+        mut context: EncryptionContext,
+        entropy: &[u8],
+    ) -> Result<Self> {
         if !suite.committing {
-            return Err(Error::UnsupportedAlgorithm("only the committing suites 0x0478 and 0x0578 are written"));
+            return Err(Error::UnsupportedAlgorithm(
+                "only the committing suites 0x0478 and 0x0578 are written",
+            ));
         }
         if frame_length == 0 || frame_length > header::MAX_FRAME_LENGTH {
-            return Err(Error::InvalidArgument("the frame length must be between 1 and 2^31 - 1"));
+            return Err(Error::InvalidArgument(
+                "the frame length must be between 1 and 2^31 - 1",
+            ));
         }
         let mut rng = Drbg::new(entropy)?;
         let message_id = rng.bytes();
@@ -60,7 +69,18 @@ impl Sealer {
             context.insert_reserved(PUBLIC_KEY_FIELD, s.public_key_base64());
         }
         let serialized_context = context.serialize()?;
-        Ok(Self { suite, frame_length, message_id, context, serialized_context, signer, rng, data_key: None, edks: Vec::new(), max_edks: usize::from(u16::MAX) })
+        Ok(Self {
+            suite,
+            frame_length,
+            message_id,
+            context,
+            serialized_context,
+            signer,
+            rng,
+            data_key: None,
+            edks: Vec::new(),
+            max_edks: usize::from(u16::MAX),
+        })
     }
 
     /// A message reusing cached materials (data key, encrypted data keys,
@@ -68,19 +88,35 @@ impl Sealer {
     ///
     /// # Errors
     /// As [`new`](Self::new); `INVALID_STATE` for inconsistent materials.
-    pub fn from_cached(suite: AlgorithmSuite, frame_length: u32, m: &CachedMaterials, entropy: &[u8]) -> Result<Self> {
+    pub fn from_cached(
+        suite: AlgorithmSuite,
+        frame_length: u32,
+        m: &CachedMaterials,
+        entropy: &[u8],
+    ) -> Result<Self> {
         if !suite.committing {
-            return Err(Error::UnsupportedAlgorithm("only the committing suites 0x0478 and 0x0578 are written"));
+            return Err(Error::UnsupportedAlgorithm(
+                "only the committing suites 0x0478 and 0x0578 are written",
+            ));
         }
         if frame_length == 0 || frame_length > header::MAX_FRAME_LENGTH {
-            return Err(Error::InvalidArgument("the frame length must be between 1 and 2^31 - 1"));
+            return Err(Error::InvalidArgument(
+                "the frame length must be between 1 and 2^31 - 1",
+            ));
         }
-        if m.data_key.len() != suite.data_key_len() || m.signing_key.is_some() != suite.is_signed() || m.edks.is_empty() {
+        if m.data_key.len() != suite.data_key_len()
+            || m.signing_key.is_some() != suite.is_signed()
+            || m.edks.is_empty()
+        {
             return Err(Error::InvalidState("cached materials do not fit the suite"));
         }
         let mut rng = Drbg::new(entropy)?;
         let message_id = rng.bytes();
-        let signer = m.signing_key.as_ref().map(MessageSigner::from_secret).transpose()?;
+        let signer = m
+            .signing_key
+            .as_ref()
+            .map(MessageSigner::from_secret)
+            .transpose()?;
         let serialized_context = m.context.serialize()?;
         Ok(Self {
             suite,
@@ -101,7 +137,10 @@ impl Sealer {
     /// # Errors
     /// `INVALID_STATE` before the data key is wrapped.
     pub fn materials_for_cache(&self) -> Result<CachedMaterials> {
-        let key = self.data_key.as_ref().ok_or(Error::InvalidState("no data key"))?;
+        let key = self
+            .data_key
+            .as_ref()
+            .ok_or(Error::InvalidState("no data key"))?;
         if self.edks.is_empty() {
             return Err(Error::InvalidState("no keyring wrapped the data key"));
         }
@@ -160,7 +199,9 @@ impl Sealer {
             return Err(Error::InvalidState("the message already has a data key"));
         }
         if key.len() != self.suite.data_key_len() {
-            return Err(Error::InvalidDataKey("the data key has the wrong length for the algorithm suite"));
+            return Err(Error::InvalidDataKey(
+                "the data key has the wrong length for the algorithm suite",
+            ));
         }
         self.data_key = Some(key);
         self.add_encrypted_data_key(edk)
@@ -172,12 +213,17 @@ impl Sealer {
     /// Whatever the keyring fails with.
     pub fn wrap_with(&mut self, keyring: &dyn LocalKeyring) -> Result<()> {
         if keyring.refuses_signed_suites() && self.suite.is_signed() {
-            return Err(Error::UnsupportedAlgorithm("a KMS RSA keyring can only be used with the unsigned suite AES_256_GCM_HKDF_SHA512_COMMIT_KEY"));
+            return Err(Error::UnsupportedAlgorithm(
+                "a KMS RSA keyring can only be used with the unsigned suite AES_256_GCM_HKDF_SHA512_COMMIT_KEY",
+            ));
         }
         if self.data_key.is_none() {
             self.generate_data_key()?;
         }
-        let key = self.data_key.as_ref().ok_or(Error::InvalidState("no data key"))?;
+        let key = self
+            .data_key
+            .as_ref()
+            .ok_or(Error::InvalidState("no data key"))?;
         let edk = keyring.wrap(key, &self.serialized_context, &mut self.rng)?;
         self.add_encrypted_data_key(edk)
     }
@@ -187,7 +233,9 @@ impl Sealer {
     /// # Errors
     /// `INVALID_STATE` if there is no data key yet.
     pub fn data_key_for_kms_encrypt(&self) -> Result<&Secret> {
-        self.data_key.as_ref().ok_or(Error::InvalidState("no data key yet: the generator runs first"))
+        self.data_key.as_ref().ok_or(Error::InvalidState(
+            "no data key yet: the generator runs first",
+        ))
     }
 
     /// Adds an encrypted data key made elsewhere (a KMS `Encrypt` answer).
@@ -196,8 +244,13 @@ impl Sealer {
     /// `LIMIT_EXCEEDED` past 65535 keys; `INVALID_DATA_KEY` for fields over 65535 bytes.
     pub fn add_encrypted_data_key(&mut self, edk: EncryptedDataKey) -> Result<()> {
         let too_big = |n: usize| n > usize::from(u16::MAX);
-        if too_big(edk.provider_id.len()) || too_big(edk.provider_info.len()) || too_big(edk.ciphertext.len()) {
-            return Err(Error::InvalidDataKey("an encrypted data key field is longer than 65535 bytes"));
+        if too_big(edk.provider_id.len())
+            || too_big(edk.provider_info.len())
+            || too_big(edk.ciphertext.len())
+        {
+            return Err(Error::InvalidDataKey(
+                "an encrypted data key field is longer than 65535 bytes",
+            ));
         }
         if self.edks.len() >= usize::from(u16::MAX) {
             return Err(Error::LimitExceeded("more than 65535 encrypted data keys"));
@@ -211,7 +264,10 @@ impl Sealer {
     /// # Errors
     /// `INVALID_STATE` without a data key or encrypted data key.
     pub fn start(self) -> Result<(Vec<u8>, BodyWriter)> {
-        let key = self.data_key.as_ref().ok_or(Error::InvalidState("no data key"))?;
+        let key = self
+            .data_key
+            .as_ref()
+            .ok_or(Error::InvalidState("no data key"))?;
         if self.edks.is_empty() {
             return Err(Error::InvalidState("no keyring wrapped the data key"));
         }
@@ -219,7 +275,9 @@ impl Sealer {
             return Err(Error::TooManyEncryptedDataKeys);
         }
         let keys = kdf::derive(&self.suite, key, &self.message_id)?;
-        let commitment = keys.commitment.ok_or(Error::InvalidState("a committing suite has a commitment"))?;
+        let commitment = keys
+            .commitment
+            .ok_or(Error::InvalidState("a committing suite has a commitment"))?;
         let mut header = header::serialize_v2(
             &self.suite,
             &self.message_id,
@@ -228,12 +286,24 @@ impl Sealer {
             self.frame_length,
             &commitment,
         )?;
-        let tag = gcm::seal(keys.encryption_key.expose_secret(), &[0u8; IV_LEN], &header, &mut [])?;
+        let tag = gcm::seal(
+            keys.encryption_key.expose_secret(),
+            &[0u8; IV_LEN],
+            &header,
+            &mut [],
+        )?;
         header.extend_from_slice(&tag);
         let mut transcript = Transcript::new(self.suite.signing);
         transcript.update(&header);
-        let frame_len = usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
-        let writer = BodyWriter::new(keys.encryption_key, self.message_id.to_vec(), frame_len, transcript, self.signer);
+        let frame_len =
+            usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
+        let writer = BodyWriter::new(
+            keys.encryption_key,
+            self.message_id.to_vec(),
+            frame_len,
+            transcript,
+            self.signer,
+        );
         Ok((header, writer))
     }
 
@@ -253,10 +323,15 @@ impl Sealer {
     /// `INVALID_STATE` without a data key or encrypted data key; `LIMIT_EXCEEDED`
     /// for more than 2^32 - 2 frames.
     pub fn seal(self, plaintext: &[u8]) -> Result<Vec<u8>> {
-        let frame_len = usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
+        let frame_len =
+            usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
         let frames = plaintext.len().saturating_sub(1) / frame_len + 1;
         let (mut out, mut writer) = self.start()?;
-        out.reserve(frames.saturating_mul(frame_len + 4 + IV_LEN + 16).saturating_add(256));
+        out.reserve(
+            frames
+                .saturating_mul(frame_len + 4 + IV_LEN + 16)
+                .saturating_add(256),
+        );
         out.extend_from_slice(&writer.update(plaintext)?);
         out.extend_from_slice(&writer.finish()?);
         Ok(out)

@@ -15,7 +15,8 @@ pub const RESERVED_PREFIX: &str = "aws-crypto-";
 /// Where a signed message keeps its signer's public key (base64, compressed point).
 pub const PUBLIC_KEY_FIELD: &str = "aws-crypto-public-key";
 
-const TOO_LARGE: Error = Error::InvalidEncryptionContext("the encryption context does not fit in 65535 bytes");
+const TOO_LARGE: Error =
+    Error::InvalidEncryptionContext("the encryption context does not fit in 65535 bytes");
 
 /// An encryption context, kept in canonical order.
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
@@ -40,10 +41,14 @@ impl EncryptionContext {
         let mut map = BTreeMap::new();
         for (k, v) in pairs {
             if k.starts_with(RESERVED_PREFIX) {
-                return Err(Error::InvalidEncryptionContext("keys starting with aws-crypto- are reserved"));
+                return Err(Error::InvalidEncryptionContext(
+                    "keys starting with aws-crypto- are reserved",
+                ));
             }
             if map.insert(k, v).is_some() {
-                return Err(Error::InvalidEncryptionContext("duplicate encryption context key"));
+                return Err(Error::InvalidEncryptionContext(
+                    "duplicate encryption context key",
+                ));
             }
         }
         let ec = Self(map);
@@ -145,11 +150,15 @@ impl EncryptionContext {
             let k = utf8(r.u16_prefixed()?)?;
             let v = utf8(r.u16_prefixed()?)?;
             if map.insert(k, v).is_some() {
-                return Err(Error::MalformedMessage("duplicate key in the encryption context"));
+                return Err(Error::MalformedMessage(
+                    "duplicate key in the encryption context",
+                ));
             }
         }
         if r.remaining() != 0 {
-            return Err(Error::MalformedMessage("trailing bytes after the encryption context"));
+            return Err(Error::MalformedMessage(
+                "trailing bytes after the encryption context",
+            ));
         }
         Ok(Self(map))
     }
@@ -209,29 +218,55 @@ mod tests {
 
     #[test]
     fn refuses_reserved_prefix() {
-        assert_eq!(ec(&[("aws-crypto-public-key", "x")]).unwrap_err().code(), "INVALID_ENCRYPTION_CONTEXT");
+        assert_eq!(
+            ec(&[("aws-crypto-public-key", "x")]).unwrap_err().code(),
+            "INVALID_ENCRYPTION_CONTEXT"
+        );
     }
 
     #[test]
     fn refuses_too_large() {
         let big = "x".repeat(40_000);
-        assert_eq!(ec(&[("a", &big), ("b", &big)]).unwrap_err().code(), "INVALID_ENCRYPTION_CONTEXT");
+        assert_eq!(
+            ec(&[("a", &big), ("b", &big)]).unwrap_err().code(),
+            "INVALID_ENCRYPTION_CONTEXT"
+        );
     }
 
     #[test]
     fn parse_refuses_bad_input() {
-        for bad in [&[0u8, 1, 0, 1, b'a'][..], &[0, 1, 0, 1, b'a', 0, 1, b'b', 9], &[0, 1, 0, 1, 0xff, 0, 0]] {
-            assert_eq!(EncryptionContext::parse(bad).unwrap_err().code(), "MALFORMED_MESSAGE");
+        for bad in [
+            &[0u8, 1, 0, 1, b'a'][..],
+            &[0, 1, 0, 1, b'a', 0, 1, b'b', 9],
+            &[0, 1, 0, 1, 0xff, 0, 0],
+        ] {
+            assert_eq!(
+                EncryptionContext::parse(bad).unwrap_err().code(),
+                "MALFORMED_MESSAGE"
+            );
         }
         let dup = [0, 2, 0, 1, b'a', 0, 0, 0, 1, b'a', 0, 0];
-        assert_eq!(EncryptionContext::parse(&dup).unwrap_err().code(), "MALFORMED_MESSAGE");
+        assert_eq!(
+            EncryptionContext::parse(&dup).unwrap_err().code(),
+            "MALFORMED_MESSAGE"
+        );
     }
 
     #[test]
     fn require_checks_pairs() {
         let c = ec(&[("tenant", "acme"), ("purpose", "x")]).unwrap();
         assert!(c.require(&ec(&[("tenant", "acme")]).unwrap()).is_ok());
-        assert_eq!(c.require(&ec(&[("tenant", "evil")]).unwrap()).unwrap_err().code(), "ENCRYPTION_CONTEXT_MISMATCH");
-        assert_eq!(c.require(&ec(&[("other", "acme")]).unwrap()).unwrap_err().code(), "ENCRYPTION_CONTEXT_MISMATCH");
+        assert_eq!(
+            c.require(&ec(&[("tenant", "evil")]).unwrap())
+                .unwrap_err()
+                .code(),
+            "ENCRYPTION_CONTEXT_MISMATCH"
+        );
+        assert_eq!(
+            c.require(&ec(&[("other", "acme")]).unwrap())
+                .unwrap_err()
+                .code(),
+            "ENCRYPTION_CONTEXT_MISMATCH"
+        );
     }
 }

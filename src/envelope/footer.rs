@@ -5,8 +5,8 @@
 //! compressed point; the signature is DER ECDSA over the hash of header ‖ body.
 
 use base64ct::{Base64, Encoding};
-use signature::hazmat::{PrehashSigner, PrehashVerifier};
 use sha2::{Digest, Sha256, Sha384};
+use signature::hazmat::{PrehashSigner, PrehashVerifier};
 
 use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
 use super::rng::Drbg;
@@ -80,7 +80,9 @@ impl MessageSigner {
     /// # Errors
     /// `INVALID_STATE` if they are not a P-384 scalar.
     pub fn from_secret(s: &Secret) -> Result<Self> {
-        p384::ecdsa::SigningKey::from_slice(s.expose_secret()).map(Self).map_err(|_| Error::InvalidState("cached signing key"))
+        p384::ecdsa::SigningKey::from_slice(s.expose_secret())
+            .map(Self)
+            .map_err(|_| Error::InvalidState("cached signing key"))
     }
 
     /// Base64 of the compressed public point, for `aws-crypto-public-key`.
@@ -96,8 +98,10 @@ impl MessageSigner {
     /// `INVALID_STATE` if the transcript is not SHA-384 (a bug).
     pub fn footer(&self, transcript: Transcript) -> Result<Vec<u8>> {
         let digest = transcript.finish();
-        let sig: p384::ecdsa::Signature =
-            self.0.sign_prehash(&digest).map_err(|_| Error::InvalidState("signing failed"))?;
+        let sig: p384::ecdsa::Signature = self
+            .0
+            .sign_prehash(&digest)
+            .map_err(|_| Error::InvalidState("signing failed"))?;
         let der = sig.to_der();
         let der = der.as_bytes();
         let n = u16::try_from(der.len()).map_err(|_| Error::InvalidState("signature too long"))?;
@@ -113,24 +117,36 @@ impl MessageSigner {
 /// # Errors
 /// `MALFORMED_MESSAGE` if the context has no usable public key;
 /// `TAMPERED` if the signature does not verify.
-pub fn verify(signing: Signing, context: &EncryptionContext, transcript: Transcript, signature: &[u8]) -> Result<()> {
+pub fn verify(
+    signing: Signing,
+    context: &EncryptionContext,
+    transcript: Transcript,
+    signature: &[u8],
+) -> Result<()> {
     let b64 = context
         .get(PUBLIC_KEY_FIELD)
-        .ok_or(Error::MalformedMessage("a signed message lacks aws-crypto-public-key"))?;
-    let point = Base64::decode_vec(b64).map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not base64"))?;
+        .ok_or(Error::MalformedMessage(
+            "a signed message lacks aws-crypto-public-key",
+        ))?;
+    let point = Base64::decode_vec(b64)
+        .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not base64"))?;
     let digest = transcript.finish();
     let ok = match signing {
         Signing::None => return Ok(()),
         Signing::EcdsaP256Sha256 => {
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
-                .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not a P-256 point"))?;
-            let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| Error::Tampered)?;
+            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| {
+                Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")
+            })?;
+            let sig =
+                p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| Error::Tampered)?;
             key.verify_prehash(&digest, &sig).is_ok()
         }
         Signing::EcdsaP384Sha384 => {
-            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point)
-                .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not a P-384 point"))?;
-            let sig = p384::ecdsa::DerSignature::from_bytes(signature).map_err(|_| Error::Tampered)?;
+            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| {
+                Error::MalformedMessage("aws-crypto-public-key is not a P-384 point")
+            })?;
+            let sig =
+                p384::ecdsa::DerSignature::from_bytes(signature).map_err(|_| Error::Tampered)?;
             key.verify_prehash(&digest, &sig).is_ok()
         }
     };

@@ -4,9 +4,9 @@
 //! so a failed `open` leaves only ciphertext in the buffer.
 
 use aes_gcm::aead::AeadInOut;
+use aes_gcm::aead::consts::U12;
 use aes_gcm::aes::Aes192;
 use aes_gcm::{Aes128Gcm, Aes256Gcm, AesGcm, KeyInit};
-use aes_gcm::aead::consts::U12;
 
 use crate::{Error, Result};
 

@@ -14,7 +14,8 @@ use crate::{Error, Result};
 /// Largest frame length we write (the reference SDKs' limit).
 pub const MAX_FRAME_LENGTH: u32 = i32::MAX as u32;
 
-const EDK_TOO_LARGE: Error = Error::InvalidDataKey("an encrypted data key field is longer than 65535 bytes");
+const EDK_TOO_LARGE: Error =
+    Error::InvalidDataKey("an encrypted data key field is longer than 65535 bytes");
 
 /// One encrypted data key: who can unwrap it, and the wrapped bytes.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -104,7 +105,9 @@ impl Header {
         }
         let suite = AlgorithmSuite::from_id(r.u16()?)?;
         if suite.message_version != version {
-            return Err(Error::MalformedMessage("the algorithm suite does not belong to this message version"));
+            return Err(Error::MalformedMessage(
+                "the algorithm suite does not belong to this message version",
+            ));
         }
         if !suite.committing && !limits.allow_non_committing {
             return Err(Error::CommitmentPolicyViolation);
@@ -115,7 +118,9 @@ impl Header {
 
         let count = usize::from(r.u16()?);
         if count == 0 {
-            return Err(Error::MalformedMessage("a message needs at least one encrypted data key"));
+            return Err(Error::MalformedMessage(
+                "a message needs at least one encrypted data key",
+            ));
         }
         if count > limits.max_encrypted_data_keys {
             return Err(Error::TooManyEncryptedDataKeys);
@@ -125,7 +130,11 @@ impl Header {
             let provider_id = utf8(r.u16_prefixed()?)?;
             let provider_info = r.u16_prefixed()?.to_vec();
             let ciphertext = r.u16_prefixed()?.to_vec();
-            encrypted_data_keys.push(EncryptedDataKey { provider_id, provider_info, ciphertext });
+            encrypted_data_keys.push(EncryptedDataKey {
+                provider_id,
+                provider_info,
+                ciphertext,
+            });
         }
         let content_type = match r.u8()? {
             1 => ContentType::NonFramed,
@@ -136,7 +145,9 @@ impl Header {
         let mut commitment = None;
         if version == 1 {
             if r.u32()? != 0 {
-                return Err(Error::MalformedMessage("reserved header bytes are not zero"));
+                return Err(Error::MalformedMessage(
+                    "reserved header bytes are not zero",
+                ));
             }
             if usize::from(r.u8()?) != IV_LEN {
                 return Err(Error::MalformedMessage("the IV length must be 12"));
@@ -149,10 +160,21 @@ impl Header {
         match (content_type, frame_length) {
             (ContentType::NonFramed, 0) => {}
             (ContentType::Framed, n) if n > 0 => {}
-            _ => return Err(Error::MalformedMessage("the frame length does not fit the content type")),
+            _ => {
+                return Err(Error::MalformedMessage(
+                    "the frame length does not fit the content type",
+                ));
+            }
         }
-        let authenticated = bytes.get(..r.pos()).ok_or(Error::MalformedMessage("the message is truncated"))?.to_vec();
-        let auth_iv = if version == 1 { r.array::<IV_LEN>()? } else { [0u8; IV_LEN] };
+        let authenticated = bytes
+            .get(..r.pos())
+            .ok_or(Error::MalformedMessage("the message is truncated"))?
+            .to_vec();
+        let auth_iv = if version == 1 {
+            r.array::<IV_LEN>()?
+        } else {
+            [0u8; IV_LEN]
+        };
         let auth_tag = r.array::<TAG_LEN>()?;
         Ok(Self {
             version,
@@ -190,17 +212,25 @@ pub fn serialize_v2(
         return Err(Error::InvalidArgument("only version 2 suites are written"));
     }
     if frame_length == 0 || frame_length > MAX_FRAME_LENGTH {
-        return Err(Error::InvalidArgument("the frame length must be between 1 and 2^31 - 1"));
+        return Err(Error::InvalidArgument(
+            "the frame length must be between 1 and 2^31 - 1",
+        ));
     }
     let mut out = Vec::with_capacity(128 + encryption_context.len());
     out.push(2);
     out.extend_from_slice(&suite.id.to_be_bytes());
     out.extend_from_slice(message_id);
-    put_u16_prefixed(&mut out, encryption_context, Error::InvalidEncryptionContext("the encryption context is too large"))?;
+    put_u16_prefixed(
+        &mut out,
+        encryption_context,
+        Error::InvalidEncryptionContext("the encryption context is too large"),
+    )?;
     let count = u16::try_from(encrypted_data_keys.len())
         .map_err(|_| Error::LimitExceeded("more than 65535 encrypted data keys"))?;
     if count == 0 {
-        return Err(Error::InvalidArgument("a message needs at least one encrypted data key"));
+        return Err(Error::InvalidArgument(
+            "a message needs at least one encrypted data key",
+        ));
     }
     out.extend_from_slice(&count.to_be_bytes());
     for edk in encrypted_data_keys {

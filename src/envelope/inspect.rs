@@ -26,21 +26,28 @@ pub struct MessageInfo {
 /// # Errors
 /// `MALFORMED_MESSAGE` if the structure does not parse.
 pub fn inspect(message: &[u8]) -> Result<MessageInfo> {
-    let limits = ParseLimits { max_encrypted_data_keys: usize::from(u16::MAX), allow_non_committing: true };
+    let limits = ParseLimits {
+        max_encrypted_data_keys: usize::from(u16::MAX),
+        allow_non_committing: true,
+    };
     let header = Header::parse(message, &limits)?;
-    let body = message.get(header.len..).ok_or(Error::MalformedMessage("the message is truncated"))?;
+    let body = message
+        .get(header.len..)
+        .ok_or(Error::MalformedMessage("the message is truncated"))?;
     let mut r = Reader::new(body);
     let mut frame_count: u64 = 0;
     match header.content_type {
         ContentType::NonFramed => {
             r.take(IV_LEN)?;
-            let n = usize::try_from(r.u64()?).map_err(|_| Error::MalformedMessage("the message is truncated"))?;
+            let n = usize::try_from(r.u64()?)
+                .map_err(|_| Error::MalformedMessage("the message is truncated"))?;
             r.take(n)?;
             r.take(TAG_LEN)?;
             frame_count = 1;
         }
         ContentType::Framed => {
-            let frame_len = usize::try_from(header.frame_length).map_err(|_| Error::LimitExceeded("frame"))?;
+            let frame_len =
+                usize::try_from(header.frame_length).map_err(|_| Error::LimitExceeded("frame"))?;
             loop {
                 frame_count += 1;
                 if r.u32()? == FINAL_MARKER {
@@ -57,7 +64,16 @@ pub fn inspect(message: &[u8]) -> Result<MessageInfo> {
             }
         }
     }
-    let signature_len = if header.suite.is_signed() { Some(r.u16_prefixed()?.len()) } else { None };
+    let signature_len = if header.suite.is_signed() {
+        Some(r.u16_prefixed()?.len())
+    } else {
+        None
+    };
     let len = header.len.saturating_add(r.pos());
-    Ok(MessageInfo { header, frame_count, signature_len, len })
+    Ok(MessageInfo {
+        header,
+        frame_count,
+        signature_len,
+        len,
+    })
 }

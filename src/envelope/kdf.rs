@@ -34,7 +34,9 @@ pub struct DerivedKeys {
 /// `INVALID_DATA_KEY` if the data key has the wrong length for the suite.
 pub fn derive(suite: &AlgorithmSuite, data_key: &Secret, message_id: &[u8]) -> Result<DerivedKeys> {
     if data_key.len() != suite.data_key_len() {
-        return Err(Error::InvalidDataKey("the data key has the wrong length for the algorithm suite"));
+        return Err(Error::InvalidDataKey(
+            "the data key has the wrong length for the algorithm suite",
+        ));
     }
     let ikm = data_key.expose_secret();
     let id = suite.id.to_be_bytes();
@@ -43,17 +45,25 @@ pub fn derive(suite: &AlgorithmSuite, data_key: &Secret, message_id: &[u8]) -> R
     let out = key_mut(&mut key);
     match suite.kdf {
         Kdf::Identity => out.copy_from_slice(ikm),
-        Kdf::HkdfSha256 => Hkdf::<Sha256>::new(None, ikm).expand_multi_info(&[&id, message_id], out).map_err(len_err)?,
-        Kdf::HkdfSha384 => Hkdf::<Sha384>::new(None, ikm).expand_multi_info(&[&id, message_id], out).map_err(len_err)?,
+        Kdf::HkdfSha256 => Hkdf::<Sha256>::new(None, ikm)
+            .expand_multi_info(&[&id, message_id], out)
+            .map_err(len_err)?,
+        Kdf::HkdfSha384 => Hkdf::<Sha384>::new(None, ikm)
+            .expand_multi_info(&[&id, message_id], out)
+            .map_err(len_err)?,
         Kdf::HkdfSha512 => {
             let hk = Hkdf::<Sha512>::new(Some(message_id), ikm);
-            hk.expand_multi_info(&[&id, b"DERIVEKEY"], out).map_err(len_err)?;
+            hk.expand_multi_info(&[&id, b"DERIVEKEY"], out)
+                .map_err(len_err)?;
             let mut c = [0u8; COMMITMENT_LEN];
             hk.expand(b"COMMITKEY", &mut c).map_err(len_err)?;
             commitment = Some(c);
         }
     }
-    Ok(DerivedKeys { encryption_key: key, commitment })
+    Ok(DerivedKeys {
+        encryption_key: key,
+        commitment,
+    })
 }
 
 fn key_mut(s: &mut Secret) -> &mut [u8] {

@@ -37,12 +37,18 @@ impl Drbg {
     /// `INVALID_ARGUMENT` if `seed` is not [`SEED_LEN`] bytes or is all zeros
     /// (a sign that the platform did not fill it).
     pub fn new(seed: &[u8]) -> Result<Self> {
-        let seed: [u8; SEED_LEN] =
-            seed.try_into().map_err(|_| Error::InvalidArgument("the entropy seed must be 64 bytes"))?;
+        let seed: [u8; SEED_LEN] = seed
+            .try_into()
+            .map_err(|_| Error::InvalidArgument("the entropy seed must be 64 bytes"))?;
         if seed.iter().all(|&b| b == 0) {
             return Err(Error::InvalidArgument("the entropy seed is all zeros"));
         }
-        Ok(Self { seed, counter: 0, block: [0; 64], used: 64 })
+        Ok(Self {
+            seed,
+            counter: 0,
+            block: [0; 64],
+            used: 64,
+        })
     }
 
     /// Fills `dst` with generator output.
@@ -118,7 +124,13 @@ mod tests {
 
     #[test]
     fn refuses_bad_seeds() {
-        assert_eq!(Drbg::new(&[0; 64]).err().map(|e| e.code()), Some("INVALID_ARGUMENT"));
-        assert_eq!(Drbg::new(&[1; 63]).err().map(|e| e.code()), Some("INVALID_ARGUMENT"));
+        assert_eq!(
+            Drbg::new(&[0; 64]).err().map(|e| e.code()),
+            Some("INVALID_ARGUMENT")
+        );
+        assert_eq!(
+            Drbg::new(&[1; 63]).err().map(|e| e.code()),
+            Some("INVALID_ARGUMENT")
+        );
     }
 }

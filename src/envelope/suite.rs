@@ -45,23 +45,127 @@ pub struct AlgorithmSuite {
     pub committing: bool,
 }
 
-const fn s(id: u16, name: &'static str, v: u8, key_len: usize, kdf: Kdf, signing: Signing, committing: bool) -> AlgorithmSuite {
-    AlgorithmSuite { id, name, message_version: v, key_len, kdf, signing, committing }
+const fn s(
+    id: u16,
+    name: &'static str,
+    v: u8,
+    key_len: usize,
+    kdf: Kdf,
+    signing: Signing,
+    committing: bool,
+) -> AlgorithmSuite {
+    AlgorithmSuite {
+        id,
+        name,
+        message_version: v,
+        key_len,
+        kdf,
+        signing,
+        committing,
+    }
 }
 
 /// Every suite the ESDK defines.
 pub const ALL: [AlgorithmSuite; 11] = [
-    s(0x0014, "AES_128_GCM_IV12_TAG16_NO_KDF", 1, 16, Kdf::Identity, Signing::None, false),
-    s(0x0046, "AES_192_GCM_IV12_TAG16_NO_KDF", 1, 24, Kdf::Identity, Signing::None, false),
-    s(0x0078, "AES_256_GCM_IV12_TAG16_NO_KDF", 1, 32, Kdf::Identity, Signing::None, false),
-    s(0x0114, "AES_128_GCM_IV12_TAG16_HKDF_SHA256", 1, 16, Kdf::HkdfSha256, Signing::None, false),
-    s(0x0146, "AES_192_GCM_IV12_TAG16_HKDF_SHA256", 1, 24, Kdf::HkdfSha256, Signing::None, false),
-    s(0x0178, "AES_256_GCM_IV12_TAG16_HKDF_SHA256", 1, 32, Kdf::HkdfSha256, Signing::None, false),
-    s(0x0214, "AES_128_GCM_IV12_TAG16_HKDF_SHA256_ECDSA_P256", 1, 16, Kdf::HkdfSha256, Signing::EcdsaP256Sha256, false),
-    s(0x0346, "AES_192_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384", 1, 24, Kdf::HkdfSha384, Signing::EcdsaP384Sha384, false),
-    s(0x0378, "AES_256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384", 1, 32, Kdf::HkdfSha384, Signing::EcdsaP384Sha384, false),
-    s(0x0478, "AES_256_GCM_HKDF_SHA512_COMMIT_KEY", 2, 32, Kdf::HkdfSha512, Signing::None, true),
-    s(0x0578, "AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384", 2, 32, Kdf::HkdfSha512, Signing::EcdsaP384Sha384, true),
+    s(
+        0x0014,
+        "AES_128_GCM_IV12_TAG16_NO_KDF",
+        1,
+        16,
+        Kdf::Identity,
+        Signing::None,
+        false,
+    ),
+    s(
+        0x0046,
+        "AES_192_GCM_IV12_TAG16_NO_KDF",
+        1,
+        24,
+        Kdf::Identity,
+        Signing::None,
+        false,
+    ),
+    s(
+        0x0078,
+        "AES_256_GCM_IV12_TAG16_NO_KDF",
+        1,
+        32,
+        Kdf::Identity,
+        Signing::None,
+        false,
+    ),
+    s(
+        0x0114,
+        "AES_128_GCM_IV12_TAG16_HKDF_SHA256",
+        1,
+        16,
+        Kdf::HkdfSha256,
+        Signing::None,
+        false,
+    ),
+    s(
+        0x0146,
+        "AES_192_GCM_IV12_TAG16_HKDF_SHA256",
+        1,
+        24,
+        Kdf::HkdfSha256,
+        Signing::None,
+        false,
+    ),
+    s(
+        0x0178,
+        "AES_256_GCM_IV12_TAG16_HKDF_SHA256",
+        1,
+        32,
+        Kdf::HkdfSha256,
+        Signing::None,
+        false,
+    ),
+    s(
+        0x0214,
+        "AES_128_GCM_IV12_TAG16_HKDF_SHA256_ECDSA_P256",
+        1,
+        16,
+        Kdf::HkdfSha256,
+        Signing::EcdsaP256Sha256,
+        false,
+    ),
+    s(
+        0x0346,
+        "AES_192_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384",
+        1,
+        24,
+        Kdf::HkdfSha384,
+        Signing::EcdsaP384Sha384,
+        false,
+    ),
+    s(
+        0x0378,
+        "AES_256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384",
+        1,
+        32,
+        Kdf::HkdfSha384,
+        Signing::EcdsaP384Sha384,
+        false,
+    ),
+    s(
+        0x0478,
+        "AES_256_GCM_HKDF_SHA512_COMMIT_KEY",
+        2,
+        32,
+        Kdf::HkdfSha512,
+        Signing::None,
+        true,
+    ),
+    s(
+        0x0578,
+        "AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384",
+        2,
+        32,
+        Kdf::HkdfSha512,
+        Signing::EcdsaP384Sha384,
+        true,
+    ),
 ];
 
 /// The suite written by default (as the reference SDK).
@@ -73,7 +177,10 @@ impl AlgorithmSuite {
     /// # Errors
     /// `UNSUPPORTED_ALGORITHM` for an id the ESDK does not define.
     pub fn from_id(id: u16) -> Result<Self> {
-        ALL.iter().copied().find(|s| s.id == id).ok_or(Error::UnsupportedAlgorithm("unknown algorithm suite"))
+        ALL.iter()
+            .copied()
+            .find(|s| s.id == id)
+            .ok_or(Error::UnsupportedAlgorithm("unknown algorithm suite"))
     }
 
     /// A suite this library writes, by name.
@@ -84,7 +191,9 @@ impl AlgorithmSuite {
         ALL.iter()
             .copied()
             .find(|s| s.name == name && s.committing)
-            .ok_or(Error::UnsupportedAlgorithm("only the committing suites 0x0478 and 0x0578 are written"))
+            .ok_or(Error::UnsupportedAlgorithm(
+                "only the committing suites 0x0478 and 0x0578 are written",
+            ))
     }
 
     /// Length of the data key a keyring produces (32 for committing suites).

@@ -1,6 +1,11 @@
 //! Round trips and failure codes of the sealing and opening state machines.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use super::decrypt::Opener;
 use super::encrypt::Sealer;
@@ -9,11 +14,14 @@ use super::header::ParseLimits;
 use super::inspect::inspect;
 use super::secret::Secret;
 use super::suite::{self, AlgorithmSuite};
+use crate::Result;
 use crate::keyring::LocalKeyring;
 use crate::keyring::raw_aes::RawAesKeyring;
-use crate::Result;
 
-const STRICT: ParseLimits = ParseLimits { max_encrypted_data_keys: 10, allow_non_committing: false };
+const STRICT: ParseLimits = ParseLimits {
+    max_encrypted_data_keys: 10,
+    allow_non_committing: false,
+};
 
 fn aes(key: u8) -> RawAesKeyring {
     RawAesKeyring::new("ns".into(), "name".into(), Secret::new(vec![key; 32])).unwrap()
@@ -24,7 +32,13 @@ fn ctx(pairs: &[(&str, &str)]) -> EncryptionContext {
 }
 
 fn seal(suite: AlgorithmSuite, frame: u32, pt: &[u8], kr: &[&dyn LocalKeyring]) -> Vec<u8> {
-    let mut s = Sealer::new(suite, frame, ctx(&[("tenant", "acme"), ("é", "😀")]), &[7; 64]).unwrap();
+    let mut s = Sealer::new(
+        suite,
+        frame,
+        ctx(&[("tenant", "acme"), ("é", "😀")]),
+        &[7; 64],
+    )
+    .unwrap();
     for k in kr {
         s.wrap_with(*k).unwrap();
     }
@@ -45,7 +59,12 @@ fn round_trips_every_edge_size_and_both_suites() {
             for n in [0, 1, f - 1, f, f + 1, 3 * f + 7] {
                 let pt: Vec<u8> = (0..n).map(|i| (i * 31) as u8).collect();
                 let msg = seal(suite, frame, &pt, &[&aes(1)]);
-                assert_eq!(open(&msg, &aes(1)).unwrap(), pt, "suite {:#x} frame {frame} n {n}", suite.id);
+                assert_eq!(
+                    open(&msg, &aes(1)).unwrap(),
+                    pt,
+                    "suite {:#x} frame {frame} n {n}",
+                    suite.id
+                );
                 let info = inspect(&msg).unwrap();
                 assert_eq!(info.len, msg.len());
                 assert_eq!(info.signature_len.is_some(), suite.is_signed());
@@ -70,19 +89,36 @@ fn every_bit_flip_and_truncation_fails_with_a_code() {
         }
         let mut longer = msg.clone();
         longer.push(0);
-        assert_eq!(open(&longer, &aes(1)).unwrap_err().code(), "MALFORMED_MESSAGE");
+        assert_eq!(
+            open(&longer, &aes(1)).unwrap_err().code(),
+            "MALFORMED_MESSAGE"
+        );
     }
 }
 
 #[test]
 fn error_codes() {
     let msg = seal(suite::DEFAULT, 64, b"x", &[&aes(1)]);
-    assert_eq!(open(&msg, &aes(2)).unwrap_err().code(), "NO_DECRYPTABLE_DATA_KEY");
-    let e = Opener::new(&msg, &STRICT, &ctx(&[("tenant", "other")]), &[9; 64]).err().unwrap();
+    assert_eq!(
+        open(&msg, &aes(2)).unwrap_err().code(),
+        "NO_DECRYPTABLE_DATA_KEY"
+    );
+    let e = Opener::new(&msg, &STRICT, &ctx(&[("tenant", "other")]), &[9; 64])
+        .err()
+        .unwrap();
     assert_eq!(e.code(), "ENCRYPTION_CONTEXT_MISMATCH");
     let three = seal(suite::DEFAULT, 64, b"x", &[&aes(1), &aes(2), &aes(3)]);
-    let two = ParseLimits { max_encrypted_data_keys: 2, ..STRICT };
-    assert_eq!(Opener::new(&three, &two, &EncryptionContext::new(), &[9; 64]).err().unwrap().code(), "TOO_MANY_ENCRYPTED_DATA_KEYS");
+    let two = ParseLimits {
+        max_encrypted_data_keys: 2,
+        ..STRICT
+    };
+    assert_eq!(
+        Opener::new(&three, &two, &EncryptionContext::new(), &[9; 64])
+            .err()
+            .unwrap()
+            .code(),
+        "TOO_MANY_ENCRYPTED_DATA_KEYS"
+    );
     // A second keyring opens a multi-wrapped message.
     assert_eq!(open(&three, &aes(3)).unwrap(), b"x");
 }
@@ -100,9 +136,13 @@ fn wrong_commitment_is_tampered_before_anything_else() {
 
 #[test]
 fn sealer_refuses_bad_arguments() {
-    let e = Sealer::new(suite::ALL[5], 64, EncryptionContext::new(), &[1; 64]).err().unwrap();
+    let e = Sealer::new(suite::ALL[5], 64, EncryptionContext::new(), &[1; 64])
+        .err()
+        .unwrap();
     assert_eq!(e.code(), "UNSUPPORTED_ALGORITHM");
-    let e = Sealer::new(suite::DEFAULT, 0, EncryptionContext::new(), &[1; 64]).err().unwrap();
+    let e = Sealer::new(suite::DEFAULT, 0, EncryptionContext::new(), &[1; 64])
+        .err()
+        .unwrap();
     assert_eq!(e.code(), "INVALID_ARGUMENT");
     let s = Sealer::new(suite::DEFAULT, 64, EncryptionContext::new(), &[1; 64]).unwrap();
     assert_eq!(s.seal(b"x").err().unwrap().code(), "INVALID_STATE");
@@ -111,9 +151,18 @@ fn sealer_refuses_bad_arguments() {
 /// Messages written by the reference SDK, one per suite (see testdata/generate.mjs).
 #[test]
 fn opens_reference_sdk_vectors_of_every_suite() {
-    let vectors: serde_json::Value = serde_json::from_str(include_str!("testdata/sdk_vectors.json")).unwrap();
-    let key = RawAesKeyring::new("vectors".into(), "aes-256".into(), Secret::new((0u8..32).collect())).unwrap();
-    let allow = ParseLimits { allow_non_committing: true, ..STRICT };
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("testdata/sdk_vectors.json")).unwrap();
+    let key = RawAesKeyring::new(
+        "vectors".into(),
+        "aes-256".into(),
+        Secret::new((0u8..32).collect()),
+    )
+    .unwrap();
+    let allow = ParseLimits {
+        allow_non_committing: true,
+        ..STRICT
+    };
     let vectors = vectors.as_array().unwrap();
     assert_eq!(vectors.len(), 11);
     for v in vectors {
@@ -123,11 +172,20 @@ fn opens_reference_sdk_vectors_of_every_suite() {
         let required = ctx(&[("vector", v["name"].as_str().unwrap())]);
         let mut o = Opener::new(&msg, &allow, &required, &[1; 64]).unwrap();
         assert!(o.try_keyring(&key).unwrap(), "suite {id:#06x}");
-        assert_eq!(o.open(&msg).unwrap(), v["plaintext"].as_str().unwrap().as_bytes(), "suite {id:#06x}");
+        assert_eq!(
+            o.open(&msg).unwrap(),
+            v["plaintext"].as_str().unwrap().as_bytes(),
+            "suite {id:#06x}"
+        );
         let info = inspect(&msg).unwrap();
-        assert_eq!((info.header.version, info.frame_count), (suite.message_version, 3));
+        assert_eq!(
+            (info.header.version, info.frame_count),
+            (suite.message_version, 3)
+        );
         if !suite.committing {
-            let e = Opener::new(&msg, &STRICT, &EncryptionContext::new(), &[1; 64]).err().unwrap();
+            let e = Opener::new(&msg, &STRICT, &EncryptionContext::new(), &[1; 64])
+                .err()
+                .unwrap();
             assert_eq!(e.code(), "COMMITMENT_POLICY_VIOLATION");
         }
         // The last byte is in a tag or the signature: always TAMPERED.
@@ -135,7 +193,11 @@ fn opens_reference_sdk_vectors_of_every_suite() {
         *bad.last_mut().unwrap() ^= 1;
         let mut o = Opener::new(&bad, &allow, &required, &[1; 64]).unwrap();
         o.try_keyring(&key).unwrap();
-        assert_eq!(o.open(&bad).unwrap_err().code(), "TAMPERED", "suite {id:#06x}");
+        assert_eq!(
+            o.open(&bad).unwrap_err().code(),
+            "TAMPERED",
+            "suite {id:#06x}"
+        );
     }
 }
 
@@ -150,14 +212,20 @@ fn opens_v1_non_framed() {
     let ec = ctx(&[("a", "b")]).serialize().unwrap();
     let wrap = aes(9);
     let mut rng = super::rng::Drbg::new(&[5; 64]).unwrap();
-    let edk = wrap.wrap(&Secret::new(data_key.to_vec()), &ec, &mut rng).unwrap();
+    let edk = wrap
+        .wrap(&Secret::new(data_key.to_vec()), &ec, &mut rng)
+        .unwrap();
 
     let mut m = vec![1u8, 0x80, 0x00, 0x14];
     m.extend_from_slice(&message_id);
     m.extend_from_slice(&u16::try_from(ec.len()).unwrap().to_be_bytes());
     m.extend_from_slice(&ec);
     m.extend_from_slice(&1u16.to_be_bytes());
-    for field in [edk.provider_id.as_bytes(), &edk.provider_info, &edk.ciphertext] {
+    for field in [
+        edk.provider_id.as_bytes(),
+        &edk.provider_info,
+        &edk.ciphertext,
+    ] {
         m.extend_from_slice(&u16::try_from(field.len()).unwrap().to_be_bytes());
         m.extend_from_slice(field);
     }
@@ -169,13 +237,22 @@ fn opens_v1_non_framed() {
     let pt = b"non-framed body";
     let iv = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
     let mut body = pt.to_vec();
-    let tag = gcm::seal(&data_key, &iv, &body_aad(&message_id, SINGLE_BLOCK, 1, pt.len() as u64), &mut body).unwrap();
+    let tag = gcm::seal(
+        &data_key,
+        &iv,
+        &body_aad(&message_id, SINGLE_BLOCK, 1, pt.len() as u64),
+        &mut body,
+    )
+    .unwrap();
     m.extend_from_slice(&iv);
     m.extend_from_slice(&(pt.len() as u64).to_be_bytes());
     m.extend_from_slice(&body);
     m.extend_from_slice(&tag);
 
-    let allow = ParseLimits { allow_non_committing: true, ..STRICT };
+    let allow = ParseLimits {
+        allow_non_committing: true,
+        ..STRICT
+    };
     let mut o = Opener::new(&m, &allow, &EncryptionContext::new(), &[1; 64]).unwrap();
     assert!(o.try_keyring(&wrap).unwrap());
     assert_eq!(o.open(&m).unwrap(), pt);
@@ -191,14 +268,33 @@ fn opens_v1_non_framed() {
 fn header_round_trips() {
     use super::header::{EncryptedDataKey, Header, serialize_v2};
     let edks = vec![
-        EncryptedDataKey { provider_id: "aws-kms".into(), provider_info: b"arn:aws:kms:x".to_vec(), ciphertext: vec![1, 2, 3] },
-        EncryptedDataKey { provider_id: "ns".into(), provider_info: vec![], ciphertext: vec![9; 300] },
+        EncryptedDataKey {
+            provider_id: "aws-kms".into(),
+            provider_info: b"arn:aws:kms:x".to_vec(),
+            ciphertext: vec![1, 2, 3],
+        },
+        EncryptedDataKey {
+            provider_id: "ns".into(),
+            provider_info: vec![],
+            ciphertext: vec![9; 300],
+        },
     ];
     let ec = ctx(&[("k", "v"), ("ключ", "значение")]);
-    let mut bytes = serialize_v2(&suite::DEFAULT, &[3; 32], &ec.serialize().unwrap(), &edks, 777, &[4; 32]).unwrap();
+    let mut bytes = serialize_v2(
+        &suite::DEFAULT,
+        &[3; 32],
+        &ec.serialize().unwrap(),
+        &edks,
+        777,
+        &[4; 32],
+    )
+    .unwrap();
     bytes.extend_from_slice(&[5; 16]);
     let h = Header::parse(&bytes, &STRICT).unwrap();
-    assert_eq!((h.version, h.suite.id, h.frame_length, h.len), (2, 0x0578, 777, bytes.len()));
+    assert_eq!(
+        (h.version, h.suite.id, h.frame_length, h.len),
+        (2, 0x0578, 777, bytes.len())
+    );
     assert_eq!(h.message_id, [3; 32]);
     assert_eq!(h.encryption_context, ec);
     assert_eq!(h.encrypted_data_keys, edks);
@@ -206,18 +302,36 @@ fn header_round_trips() {
     assert_eq!(h.auth_tag, [5; 16]);
     assert_eq!(h.authenticated, bytes[..bytes.len() - 16]);
     // Limits are checked while parsing.
-    let one = ParseLimits { max_encrypted_data_keys: 1, ..STRICT };
-    assert_eq!(Header::parse(&bytes, &one).unwrap_err().code(), "TOO_MANY_ENCRYPTED_DATA_KEYS");
+    let one = ParseLimits {
+        max_encrypted_data_keys: 1,
+        ..STRICT
+    };
+    assert_eq!(
+        Header::parse(&bytes, &one).unwrap_err().code(),
+        "TOO_MANY_ENCRYPTED_DATA_KEYS"
+    );
     let mut v3 = bytes.clone();
     v3[0] = 3;
-    assert_eq!(Header::parse(&v3, &STRICT).unwrap_err().code(), "MALFORMED_MESSAGE");
+    assert_eq!(
+        Header::parse(&v3, &STRICT).unwrap_err().code(),
+        "MALFORMED_MESSAGE"
+    );
     let mut unknown = bytes.clone();
     unknown[1] = 0x99;
-    assert_eq!(Header::parse(&unknown, &STRICT).unwrap_err().code(), "UNSUPPORTED_ALGORITHM");
+    assert_eq!(
+        Header::parse(&unknown, &STRICT).unwrap_err().code(),
+        "UNSUPPORTED_ALGORITHM"
+    );
     let mut v1_suite_in_v2 = bytes;
     v1_suite_in_v2[1..3].copy_from_slice(&0x0178u16.to_be_bytes());
-    let allow = ParseLimits { allow_non_committing: true, ..STRICT };
-    assert_eq!(Header::parse(&v1_suite_in_v2, &allow).unwrap_err().code(), "MALFORMED_MESSAGE");
+    let allow = ParseLimits {
+        allow_non_committing: true,
+        ..STRICT
+    };
+    assert_eq!(
+        Header::parse(&v1_suite_in_v2, &allow).unwrap_err().code(),
+        "MALFORMED_MESSAGE"
+    );
 }
 
 #[test]
@@ -235,7 +349,14 @@ const KDF_COMMIT: &str = "2404c0ce344731f3f17b2b1837c7c20318a2717576fb6e957b82ab
 #[test]
 fn streaming_is_byte_identical_to_one_shot_and_reads_byte_by_byte() {
     for suite in [suite::ALL[9], suite::ALL[10]] {
-        for (frame, n) in [(16u32, 0usize), (16, 16), (16, 17), (16, 100), (1, 9), (4096, 5000)] {
+        for (frame, n) in [
+            (16u32, 0usize),
+            (16, 16),
+            (16, 17),
+            (16, 100),
+            (1, 9),
+            (4096, 5000),
+        ] {
             let pt: Vec<u8> = (0..n).map(|i| (i * 7) as u8).collect();
             let make = || {
                 let mut s = Sealer::new(suite, frame, ctx(&[("a", "b")]), &[42; 64]).unwrap();
@@ -249,7 +370,11 @@ fn streaming_is_byte_identical_to_one_shot_and_reads_byte_by_byte() {
                     streamed.extend_from_slice(&w.update(c).unwrap());
                 }
                 streamed.extend_from_slice(&w.finish().unwrap());
-                assert_eq!(streamed, whole, "suite {:#x} frame {frame} n {n} chunk {chunk}", suite.id);
+                assert_eq!(
+                    streamed, whole,
+                    "suite {:#x} frame {frame} n {n} chunk {chunk}",
+                    suite.id
+                );
                 assert_eq!(w.update(b"x").unwrap_err().code(), "INVALID_STATE");
             }
             // Read it back one byte at a time.
@@ -275,12 +400,27 @@ fn from_prefix_waits_for_the_whole_header() {
     let msg = seal(suite::DEFAULT, 64, b"stream", &[&aes(1)]);
     let header_len = inspect(&msg).unwrap().header.len;
     for n in 0..header_len {
-        assert!(Opener::from_prefix(&msg[..n], &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap().is_none(), "{n}");
+        assert!(
+            Opener::from_prefix(&msg[..n], &STRICT, &EncryptionContext::new(), &[9; 64])
+                .unwrap()
+                .is_none(),
+            "{n}"
+        );
     }
-    let (_, len) = Opener::from_prefix(&msg[..header_len], &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap().unwrap();
+    let (_, len) = Opener::from_prefix(
+        &msg[..header_len],
+        &STRICT,
+        &EncryptionContext::new(),
+        &[9; 64],
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(len, header_len);
     assert_eq!(
-        Opener::from_prefix(&[2, 0, 0], &STRICT, &EncryptionContext::new(), &[9; 64]).err().unwrap().code(),
+        Opener::from_prefix(&[2, 0, 0], &STRICT, &EncryptionContext::new(), &[9; 64])
+            .err()
+            .unwrap()
+            .code(),
         "UNSUPPORTED_ALGORITHM"
     );
 }
@@ -291,7 +431,14 @@ fn from_prefix_waits_for_the_whole_header() {
 fn native_engine_plans_match_the_wasm_engine() {
     use super::gcm;
     for suite in [suite::ALL[9], suite::ALL[10]] {
-        for (frame, n) in [(16u32, 0usize), (16, 16), (16, 17), (16, 100), (1, 3), (4096, 10_000)] {
+        for (frame, n) in [
+            (16u32, 0usize),
+            (16, 16),
+            (16, 17),
+            (16, 100),
+            (1, 3),
+            (4096, 10_000),
+        ] {
             let pt: Vec<u8> = (0..n).map(|i| (i * 13) as u8).collect();
             let make = || {
                 let mut s = Sealer::new(suite, frame, ctx(&[("a", "b")]), &[77; 64]).unwrap();
@@ -307,7 +454,12 @@ fn native_engine_plans_match_the_wasm_engine() {
                 sealed.extend_from_slice(&buf);
                 sealed.extend_from_slice(&tag);
             }
-            assert_eq!(plan.assemble(&sealed).unwrap(), whole, "suite {:#x} frame {frame} n {n}", suite.id);
+            assert_eq!(
+                plan.assemble(&sealed).unwrap(),
+                whole,
+                "suite {:#x} frame {frame} n {n}",
+                suite.id
+            );
 
             let mut o = Opener::new(&whole, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
             o.try_keyring(&aes(1)).unwrap();
@@ -316,7 +468,14 @@ fn native_engine_plans_match_the_wasm_engine() {
             let mut out = vec![0u8; len];
             for d in &descs {
                 let mut buf = whole[d.start..d.end - 16].to_vec();
-                gcm::open(key.expose_secret(), &d.iv, &d.aad, &mut buf, &whole[d.end - 16..d.end]).unwrap();
+                gcm::open(
+                    key.expose_secret(),
+                    &d.iv,
+                    &d.aad,
+                    &mut buf,
+                    &whole[d.end - 16..d.end],
+                )
+                .unwrap();
                 out[d.plaintext_offset..d.plaintext_offset + buf.len()].copy_from_slice(&buf);
             }
             assert_eq!(out, pt);
@@ -326,7 +485,10 @@ fn native_engine_plans_match_the_wasm_engine() {
                 *bad.last_mut().unwrap() ^= 1;
                 assert_eq!(o.plan(&bad).err().map(|e| e.code()), Some("TAMPERED"));
             }
-            assert_eq!(o.plan(&whole[..whole.len() - 1]).err().map(|e| e.code()), Some("MALFORMED_MESSAGE"));
+            assert_eq!(
+                o.plan(&whole[..whole.len() - 1]).err().map(|e| e.code()),
+                Some("MALFORMED_MESSAGE")
+            );
         }
     }
     let (_, plan) = {
@@ -334,7 +496,10 @@ fn native_engine_plans_match_the_wasm_engine() {
         s.wrap_with(&aes(1)).unwrap();
         s.plan(5).unwrap()
     };
-    assert_eq!(plan.assemble(&[0; 20]).unwrap_err().code(), "INVALID_ARGUMENT");
+    assert_eq!(
+        plan.assemble(&[0; 20]).unwrap_err().code(),
+        "INVALID_ARGUMENT"
+    );
 }
 
 /// A small deterministic fuzzer: random multi-byte mutations, truncations and
@@ -345,9 +510,17 @@ fn random_mutations_never_panic_or_open() {
     let mut rng = super::rng::Drbg::new(&[0x5a; 64]).unwrap();
     let msgs: Vec<Vec<u8>> = [suite::ALL[9], suite::ALL[10]]
         .iter()
-        .flat_map(|&s| [seal(s, 3, b"fuzz", &[&aes(1)]), seal(s, 64, &[1; 200], &[&aes(1), &aes(2)])])
+        .flat_map(|&s| {
+            [
+                seal(s, 3, b"fuzz", &[&aes(1)]),
+                seal(s, 64, &[1; 200], &[&aes(1), &aes(2)]),
+            ]
+        })
         .collect();
-    let allow = ParseLimits { allow_non_committing: true, max_encrypted_data_keys: 100 };
+    let allow = ParseLimits {
+        allow_non_committing: true,
+        max_encrypted_data_keys: 100,
+    };
     for i in 0..4000u32 {
         let [pick, kind, a, b]: [u8; 4] = rng.bytes();
         let mut m = msgs[usize::from(pick) % msgs.len()].clone();

@@ -82,10 +82,21 @@ impl DataKeyCache {
     /// # Errors
     /// `INVALID_ARGUMENT` for zero limits or more than 2^32 messages.
     pub fn new(limits: CacheLimits) -> Result<Self> {
-        if limits.max_age_ms == 0 || limits.max_messages == 0 || limits.max_messages > 1 << 32 || limits.max_bytes == 0 || limits.capacity == 0 {
-            return Err(Error::InvalidArgument("cache limits must be positive (maxMessages at most 2^32)"));
+        if limits.max_age_ms == 0
+            || limits.max_messages == 0
+            || limits.max_messages > 1 << 32
+            || limits.max_bytes == 0
+            || limits.capacity == 0
+        {
+            return Err(Error::InvalidArgument(
+                "cache limits must be positive (maxMessages at most 2^32)",
+            ));
         }
-        Ok(Self { limits, encrypt: Vec::new(), decrypt: Vec::new() })
+        Ok(Self {
+            limits,
+            encrypt: Vec::new(),
+            decrypt: Vec::new(),
+        })
     }
 
     /// The id of encryption materials for `suite` and the caller's serialized context.
@@ -96,9 +107,15 @@ impl DataKeyCache {
 
     /// The id of a data key for `suite`, these encrypted data keys and this context.
     #[must_use]
-    pub fn decrypt_id(suite: &AlgorithmSuite, edks: &[EncryptedDataKey], context: &[u8]) -> [u8; 64] {
-        let mut edk_ids: Vec<[u8; 64]> =
-            edks.iter().map(|e| id(&[e.provider_id.as_bytes(), &e.provider_info, &e.ciphertext])).collect();
+    pub fn decrypt_id(
+        suite: &AlgorithmSuite,
+        edks: &[EncryptedDataKey],
+        context: &[u8],
+    ) -> [u8; 64] {
+        let mut edk_ids: Vec<[u8; 64]> = edks
+            .iter()
+            .map(|e| id(&[e.provider_id.as_bytes(), &e.provider_info, &e.ciphertext]))
+            .collect();
         edk_ids.sort_unstable();
         let sid = suite.id.to_be_bytes();
         let mut parts: Vec<&[u8]> = Vec::with_capacity(edk_ids.len() + 3);
@@ -117,12 +134,20 @@ impl DataKeyCache {
 
     /// Materials to seal one more message of `len` bytes, if an entry may still
     /// serve it; counts the message against the entry.
-    pub fn use_for_encrypt(&mut self, id: &[u8; 64], len: u64, now: u64) -> Option<&CachedMaterials> {
+    pub fn use_for_encrypt(
+        &mut self,
+        id: &[u8; 64],
+        len: u64,
+        now: u64,
+    ) -> Option<&CachedMaterials> {
         self.expire(now);
         let limits = self.limits;
         let i = self.encrypt.iter().position(|e| &e.id == id)?;
         let e = self.encrypt.get(i)?;
-        let messages = e.messages.checked_add(1).filter(|&m| m <= limits.max_messages);
+        let messages = e
+            .messages
+            .checked_add(1)
+            .filter(|&m| m <= limits.max_messages);
         let bytes = e.bytes.checked_add(len).filter(|&b| b <= limits.max_bytes);
         let (Some(messages), Some(bytes)) = (messages, bytes) else {
             // Used up: drop (and wipe) it so a fresh data key is made.
@@ -143,11 +168,23 @@ impl DataKeyCache {
         }
         self.encrypt.retain(|e| e.id != id);
         if self.encrypt.len() >= self.limits.capacity
-            && let Some(lru) = self.encrypt.iter().enumerate().min_by_key(|(_, e)| e.last_used).map(|(i, _)| i)
+            && let Some(lru) = self
+                .encrypt
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(i, _)| i)
         {
             self.encrypt.remove(lru);
         }
-        self.encrypt.push(EncryptEntry { id, created: now, last_used: now, messages: 1, bytes: len, materials });
+        self.encrypt.push(EncryptEntry {
+            id,
+            created: now,
+            last_used: now,
+            messages: 1,
+            bytes: len,
+            materials,
+        });
     }
 
     /// A data key that opened a message with this id before.
@@ -162,11 +199,21 @@ impl DataKeyCache {
     pub fn put_decrypt(&mut self, id: [u8; 64], data_key: Secret, now: u64) {
         self.decrypt.retain(|e| e.id != id);
         if self.decrypt.len() >= self.limits.capacity
-            && let Some(lru) = self.decrypt.iter().enumerate().min_by_key(|(_, e)| e.last_used).map(|(i, _)| i)
+            && let Some(lru) = self
+                .decrypt
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(i, _)| i)
         {
             self.decrypt.remove(lru);
         }
-        self.decrypt.push(DecryptEntry { id, created: now, last_used: now, data_key });
+        self.decrypt.push(DecryptEntry {
+            id,
+            created: now,
+            last_used: now,
+            data_key,
+        });
     }
 
     /// Entries held (encryption, decryption).

@@ -35,22 +35,43 @@ impl KmsRsaPublicKeyring {
     /// # Errors
     /// `INVALID_KEY_IDENTIFIER` unless `key_arn` is a KMS key ARN; key parse errors.
     pub fn new(key_arn: String, public: &[u8]) -> Result<Self> {
-        if !(key_arn.starts_with("arn:") && key_arn.contains(":kms:") && key_arn.contains(":key/")) {
-            return Err(Error::InvalidKeyIdentifier("the KMS RSA keyring needs a key ARN (arn:...:kms:...:key/...)"));
+        if !(key_arn.starts_with("arn:") && key_arn.contains(":kms:") && key_arn.contains(":key/"))
+        {
+            return Err(Error::InvalidKeyIdentifier(
+                "the KMS RSA keyring needs a key ARN (arn:...:kms:...:key/...)",
+            ));
         }
-        Ok(Self { key_arn, public: rsa_key::public_key(public)? })
+        Ok(Self {
+            key_arn,
+            public: rsa_key::public_key(public)?,
+        })
     }
 }
 
 impl LocalKeyring for KmsRsaPublicKeyring {
-    fn wrap(&self, data_key: &Secret, serialized_context: &[u8], rng: &mut Drbg) -> Result<EncryptedDataKey> {
+    fn wrap(
+        &self,
+        data_key: &Secret,
+        serialized_context: &[u8],
+        rng: &mut Drbg,
+    ) -> Result<EncryptedDataKey> {
         let mut pt = zeroize::Zeroizing::new(Sha384::digest(serialized_context).to_vec());
         pt.extend_from_slice(data_key.expose_secret());
         let ciphertext = rsa_encrypt(&self.public, Padding::OaepSha256, &pt, rng)?;
-        Ok(EncryptedDataKey { provider_id: PROVIDER_ID.into(), provider_info: self.key_arn.as_bytes().to_vec(), ciphertext })
+        Ok(EncryptedDataKey {
+            provider_id: PROVIDER_ID.into(),
+            provider_info: self.key_arn.as_bytes().to_vec(),
+            ciphertext,
+        })
     }
 
-    fn unwrap(&self, _edk: &EncryptedDataKey, _ctx: &[u8], _len: usize, _rng: &mut Drbg) -> Result<Option<Secret>> {
+    fn unwrap(
+        &self,
+        _edk: &EncryptedDataKey,
+        _ctx: &[u8],
+        _len: usize,
+        _rng: &mut Drbg,
+    ) -> Result<Option<Secret>> {
         Ok(None)
     }
 
@@ -71,7 +92,9 @@ impl LocalKeyring for KmsRsaPublicKeyring {
 pub fn open_kms_rsa_plaintext(plaintext: &[u8], serialized_context: &[u8]) -> Result<Secret> {
     let (digest, key) = plaintext
         .split_at_checked(DIGEST_LEN)
-        .ok_or(Error::InvalidDataKey("the KMS RSA answer is shorter than its digest"))?;
+        .ok_or(Error::InvalidDataKey(
+            "the KMS RSA answer is shorter than its digest",
+        ))?;
     if !bool::from(Sha384::digest(serialized_context).as_slice().ct_eq(digest)) {
         return Err(Error::EncryptionContextMismatch);
     }

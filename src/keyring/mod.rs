@@ -14,10 +14,10 @@ pub mod raw_aes;
 pub mod raw_rsa;
 pub mod rsa_key;
 
+use crate::Result;
 use crate::envelope::header::EncryptedDataKey;
 use crate::envelope::rng::Drbg;
 use crate::envelope::secret::Secret;
-use crate::Result;
 
 /// The provider id of KMS encrypted data keys (provider info = key ARN).
 pub const KMS_PROVIDER_ID: &str = "aws-kms";
@@ -28,14 +28,25 @@ pub trait LocalKeyring {
     ///
     /// # Errors
     /// Whatever the scheme's encryption can fail with.
-    fn wrap(&self, data_key: &Secret, serialized_context: &[u8], rng: &mut Drbg) -> Result<EncryptedDataKey>;
+    fn wrap(
+        &self,
+        data_key: &Secret,
+        serialized_context: &[u8],
+        rng: &mut Drbg,
+    ) -> Result<EncryptedDataKey>;
 
     /// Unwraps `edk` if it is this keyring's. `Ok(None)` when it is not ours or
     /// does not decrypt (the caller tries the next one).
     ///
     /// # Errors
     /// `KEYRING_CANNOT_DECRYPT` for a keyring without a private key.
-    fn unwrap(&self, edk: &EncryptedDataKey, serialized_context: &[u8], data_key_len: usize, rng: &mut Drbg) -> Result<Option<Secret>>;
+    fn unwrap(
+        &self,
+        edk: &EncryptedDataKey,
+        serialized_context: &[u8],
+        data_key_len: usize,
+        rng: &mut Drbg,
+    ) -> Result<Option<Secret>>;
 
     /// Whether this keyring holds a key to unwrap with.
     fn can_decrypt(&self) -> bool {

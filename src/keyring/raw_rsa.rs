@@ -42,12 +42,21 @@ impl Padding {
             "OAEP_SHA384" => Self::OaepSha384,
             "OAEP_SHA512" => Self::OaepSha512,
             "PKCS1" => Self::Pkcs1,
-            _ => return Err(Error::UnsupportedAlgorithm("padding must be OAEP_SHA1, OAEP_SHA256, OAEP_SHA384, OAEP_SHA512 or PKCS1")),
+            _ => {
+                return Err(Error::UnsupportedAlgorithm(
+                    "padding must be OAEP_SHA1, OAEP_SHA256, OAEP_SHA384, OAEP_SHA512 or PKCS1",
+                ));
+            }
         })
     }
 }
 
-pub(crate) fn rsa_encrypt(key: &rsa::PublicKey, padding: Padding, msg: &[u8], rng: &mut Drbg) -> Result<Vec<u8>> {
+pub(crate) fn rsa_encrypt(
+    key: &rsa::PublicKey,
+    padding: Padding,
+    msg: &[u8],
+    rng: &mut Drbg,
+) -> Result<Vec<u8>> {
     let r = match padding {
         Padding::OaepSha1 => key.encrypt(rng, rsa::Oaep::<Sha1>::new(), msg),
         Padding::OaepSha256 => key.encrypt(rng, rsa::Oaep::<Sha256>::new(), msg),
@@ -55,10 +64,17 @@ pub(crate) fn rsa_encrypt(key: &rsa::PublicKey, padding: Padding, msg: &[u8], rn
         Padding::OaepSha512 => key.encrypt(rng, rsa::Oaep::<Sha512>::new(), msg),
         Padding::Pkcs1 => key.encrypt(rng, rsa::Pkcs1v15Encrypt, msg),
     };
-    r.map_err(|_| Error::KeyAlgorithmMismatch("the RSA key is too small for this padding and data key"))
+    r.map_err(|_| {
+        Error::KeyAlgorithmMismatch("the RSA key is too small for this padding and data key")
+    })
 }
 
-pub(crate) fn rsa_decrypt(key: &rsa::PrivateKey, padding: Padding, ct: &[u8], rng: &mut Drbg) -> Option<Secret> {
+pub(crate) fn rsa_decrypt(
+    key: &rsa::PrivateKey,
+    padding: Padding,
+    ct: &[u8],
+    rng: &mut Drbg,
+) -> Option<Secret> {
     let r = match padding {
         Padding::OaepSha1 => key.decrypt_blinded(rng, rsa::Oaep::<Sha1>::new(), ct),
         Padding::OaepSha256 => key.decrypt_blinded(rng, rsa::Oaep::<Sha256>::new(), ct),
@@ -84,9 +100,17 @@ impl RawRsaKeyring {
     /// # Errors
     /// `INVALID_ARGUMENT` without keys, with a bad namespace, or with a public
     /// key that is not the private key's; key parse errors from [`rsa_key`].
-    pub fn new(namespace: String, name: String, public: Option<&[u8]>, private: Option<&[u8]>, padding: Padding) -> Result<Self> {
+    pub fn new(
+        namespace: String,
+        name: String,
+        public: Option<&[u8]>,
+        private: Option<&[u8]>,
+        padding: Padding,
+    ) -> Result<Self> {
         if namespace.is_empty() || namespace.starts_with("aws-kms") {
-            return Err(Error::InvalidArgument("the key namespace must be non-empty and not start with aws-kms"));
+            return Err(Error::InvalidArgument(
+                "the key namespace must be non-empty and not start with aws-kms",
+            ));
         }
         let private = private.map(rsa_key::private_key).transpose()?;
         let mut public = public.map(rsa_key::public_key).transpose()?;
@@ -94,27 +118,55 @@ impl RawRsaKeyring {
             let derived = sk.to_public_key();
             match &public {
                 Some(pk) if pk.n() != derived.n() || pk.e() != derived.e() => {
-                    return Err(Error::InvalidArgument("the public key is not the private key's"));
+                    return Err(Error::InvalidArgument(
+                        "the public key is not the private key's",
+                    ));
                 }
                 Some(_) => {}
                 None => public = Some(derived),
             }
         }
         if public.is_none() {
-            return Err(Error::InvalidArgument("a raw RSA keyring needs a public or a private key"));
+            return Err(Error::InvalidArgument(
+                "a raw RSA keyring needs a public or a private key",
+            ));
         }
-        Ok(Self { namespace, name, public, private, padding })
+        Ok(Self {
+            namespace,
+            name,
+            public,
+            private,
+            padding,
+        })
     }
 }
 
 impl LocalKeyring for RawRsaKeyring {
-    fn wrap(&self, data_key: &Secret, _serialized_context: &[u8], rng: &mut Drbg) -> Result<EncryptedDataKey> {
-        let pk = self.public.as_ref().ok_or(Error::InvalidState("no public key"))?;
+    fn wrap(
+        &self,
+        data_key: &Secret,
+        _serialized_context: &[u8],
+        rng: &mut Drbg,
+    ) -> Result<EncryptedDataKey> {
+        let pk = self
+            .public
+            .as_ref()
+            .ok_or(Error::InvalidState("no public key"))?;
         let ciphertext = rsa_encrypt(pk, self.padding, data_key.expose_secret(), rng)?;
-        Ok(EncryptedDataKey { provider_id: self.namespace.clone(), provider_info: self.name.as_bytes().to_vec(), ciphertext })
+        Ok(EncryptedDataKey {
+            provider_id: self.namespace.clone(),
+            provider_info: self.name.as_bytes().to_vec(),
+            ciphertext,
+        })
     }
 
-    fn unwrap(&self, edk: &EncryptedDataKey, _ctx: &[u8], data_key_len: usize, rng: &mut Drbg) -> Result<Option<Secret>> {
+    fn unwrap(
+        &self,
+        edk: &EncryptedDataKey,
+        _ctx: &[u8],
+        data_key_len: usize,
+        rng: &mut Drbg,
+    ) -> Result<Option<Secret>> {
         if edk.provider_id != self.namespace || edk.provider_info != self.name.as_bytes() {
             return Ok(None);
         }

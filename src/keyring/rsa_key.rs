@@ -17,14 +17,17 @@ fn pem_body(text: &str) -> Option<(String, Zeroizing<Vec<u8>>)> {
     let (label, rest) = rest.split_once("-----")?;
     let end = format!("-----END {label}-----");
     let (body, _) = rest.split_once(end.as_str())?;
-    let b64: Zeroizing<String> = Zeroizing::new(body.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+    let b64: Zeroizing<String> =
+        Zeroizing::new(body.chars().filter(|c| !c.is_ascii_whitespace()).collect());
     let der = Base64::decode_vec(&b64).ok()?;
     Some((label.to_owned(), Zeroizing::new(der)))
 }
 
 fn check_size(bits: usize) -> Result<()> {
     if bits < MIN_BITS {
-        return Err(Error::KeyAlgorithmMismatch("RSA keys for wrapping data keys must be at least 2048 bits"));
+        return Err(Error::KeyAlgorithmMismatch(
+            "RSA keys for wrapping data keys must be at least 2048 bits",
+        ));
     }
     Ok(())
 }
@@ -36,8 +39,12 @@ fn check_size(bits: usize) -> Result<()> {
 pub fn public_key(input: &[u8]) -> Result<rsa::PublicKey> {
     let bad = Error::MalformedPublicKey("not an RSA public key (SPKI or PKCS#1, PEM or DER)");
     let key = match core::str::from_utf8(input).ok().and_then(pem_body) {
-        Some((label, der)) if label == "PUBLIC KEY" => rsa::PublicKey::from_public_key_der(&der).map_err(|_| bad)?,
-        Some((label, der)) if label == "RSA PUBLIC KEY" => rsa::PublicKey::from_pkcs1_der(&der).map_err(|_| bad)?,
+        Some((label, der)) if label == "PUBLIC KEY" => {
+            rsa::PublicKey::from_public_key_der(&der).map_err(|_| bad)?
+        }
+        Some((label, der)) if label == "RSA PUBLIC KEY" => {
+            rsa::PublicKey::from_pkcs1_der(&der).map_err(|_| bad)?
+        }
         Some(_) => return Err(bad),
         None => rsa::PublicKey::from_public_key_der(input)
             .or_else(|_| rsa::PublicKey::from_pkcs1_der(input))
@@ -54,8 +61,12 @@ pub fn public_key(input: &[u8]) -> Result<rsa::PublicKey> {
 pub fn private_key(input: &[u8]) -> Result<rsa::PrivateKey> {
     let bad = Error::InvalidArgument("not an RSA private key (PKCS#8 or PKCS#1, PEM or DER)");
     let key = match core::str::from_utf8(input).ok().and_then(pem_body) {
-        Some((label, der)) if label == "PRIVATE KEY" => rsa::PrivateKey::from_pkcs8_der(&der).map_err(|_| bad)?,
-        Some((label, der)) if label == "RSA PRIVATE KEY" => rsa::PrivateKey::from_pkcs1_der(&der).map_err(|_| bad)?,
+        Some((label, der)) if label == "PRIVATE KEY" => {
+            rsa::PrivateKey::from_pkcs8_der(&der).map_err(|_| bad)?
+        }
+        Some((label, der)) if label == "RSA PRIVATE KEY" => {
+            rsa::PrivateKey::from_pkcs1_der(&der).map_err(|_| bad)?
+        }
         Some(_) => return Err(bad),
         None => rsa::PrivateKey::from_pkcs8_der(input)
             .or_else(|_| rsa::PrivateKey::from_pkcs1_der(input))

@@ -1,6 +1,11 @@
 //! Keyring behaviour through whole messages.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use super::kms_rsa::{KmsRsaPublicKeyring, PROVIDER_ID};
 use super::raw_rsa::{Padding, RawRsaKeyring, rsa_decrypt};
@@ -15,10 +20,20 @@ use crate::envelope::suite;
 const PRIV: &str = include_str!("testdata/rsa2048.pem");
 const PUB: &str = include_str!("testdata/rsa2048.pub.pem");
 const OTHER: &str = include_str!("testdata/other2048.pem");
-const LIMITS: ParseLimits = ParseLimits { max_encrypted_data_keys: 10, allow_non_committing: false };
+const LIMITS: ParseLimits = ParseLimits {
+    max_encrypted_data_keys: 10,
+    allow_non_committing: false,
+};
 
 fn rsa(public: Option<&str>, private: Option<&str>, p: Padding) -> RawRsaKeyring {
-    RawRsaKeyring::new("ns".into(), "rsa".into(), public.map(str::as_bytes), private.map(str::as_bytes), p).unwrap()
+    RawRsaKeyring::new(
+        "ns".into(),
+        "rsa".into(),
+        public.map(str::as_bytes),
+        private.map(str::as_bytes),
+        p,
+    )
+    .unwrap()
 }
 
 fn ctx() -> EncryptionContext {
@@ -39,27 +54,60 @@ fn open(msg: &[u8], k: &dyn LocalKeyring) -> crate::Result<Vec<u8>> {
 
 #[test]
 fn raw_rsa_every_padding_round_trips_and_wrong_key_fails() {
-    for p in [Padding::OaepSha1, Padding::OaepSha256, Padding::OaepSha384, Padding::OaepSha512, Padding::Pkcs1] {
+    for p in [
+        Padding::OaepSha1,
+        Padding::OaepSha256,
+        Padding::OaepSha384,
+        Padding::OaepSha512,
+        Padding::Pkcs1,
+    ] {
         let msg = seal(&rsa(Some(PUB), None, p), suite::DEFAULT).unwrap();
-        assert_eq!(open(&msg, &rsa(None, Some(PRIV), p)).unwrap(), b"rsa wrapped", "{p:?}");
-        assert_eq!(open(&msg, &rsa(None, Some(OTHER), p)).unwrap_err().code(), "NO_DECRYPTABLE_DATA_KEY", "{p:?}");
-        assert_eq!(open(&msg, &rsa(Some(PUB), None, p)).unwrap_err().code(), "KEYRING_CANNOT_DECRYPT", "{p:?}");
+        assert_eq!(
+            open(&msg, &rsa(None, Some(PRIV), p)).unwrap(),
+            b"rsa wrapped",
+            "{p:?}"
+        );
+        assert_eq!(
+            open(&msg, &rsa(None, Some(OTHER), p)).unwrap_err().code(),
+            "NO_DECRYPTABLE_DATA_KEY",
+            "{p:?}"
+        );
+        assert_eq!(
+            open(&msg, &rsa(Some(PUB), None, p)).unwrap_err().code(),
+            "KEYRING_CANNOT_DECRYPT",
+            "{p:?}"
+        );
     }
 }
 
 #[test]
 fn raw_rsa_refuses_mismatched_pair_and_garbage() {
-    let e = RawRsaKeyring::new("ns".into(), "rsa".into(), Some(PUB.as_bytes()), Some(OTHER.as_bytes()), Padding::OaepSha256);
+    let e = RawRsaKeyring::new(
+        "ns".into(),
+        "rsa".into(),
+        Some(PUB.as_bytes()),
+        Some(OTHER.as_bytes()),
+        Padding::OaepSha256,
+    );
     assert_eq!(e.err().unwrap().code(), "INVALID_ARGUMENT");
-    assert_eq!(rsa_key::public_key(b"nope").unwrap_err().code(), "MALFORMED_PUBLIC_KEY");
-    assert_eq!(Padding::from_name("OAEP_MD5").unwrap_err().code(), "UNSUPPORTED_ALGORITHM");
+    assert_eq!(
+        rsa_key::public_key(b"nope").unwrap_err().code(),
+        "MALFORMED_PUBLIC_KEY"
+    );
+    assert_eq!(
+        Padding::from_name("OAEP_MD5").unwrap_err().code(),
+        "UNSUPPORTED_ALGORITHM"
+    );
 }
 
 #[test]
 fn kms_rsa_seals_digest_and_key_and_refuses_signed_suites() {
     let arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     let k = KmsRsaPublicKeyring::new(arn.into(), PUB.as_bytes()).unwrap();
-    assert_eq!(seal(&k, suite::DEFAULT).unwrap_err().code(), "UNSUPPORTED_ALGORITHM");
+    assert_eq!(
+        seal(&k, suite::DEFAULT).unwrap_err().code(),
+        "UNSUPPORTED_ALGORITHM"
+    );
     let msg = seal(&k, suite::ALL[9]).unwrap();
     let mut o = Opener::new(&msg, &LIMITS, &EncryptionContext::new(), &[4; 64]).unwrap();
     let edk = o.header().encrypted_data_keys[0].clone();
@@ -67,14 +115,29 @@ fn kms_rsa_seals_digest_and_key_and_refuses_signed_suites() {
     assert_eq!(edk.provider_info, arn.as_bytes());
     // What KMS Decrypt (RSAES_OAEP_SHA_256) would answer.
     let sk = rsa_key::private_key(PRIV.as_bytes()).unwrap();
-    let pt = rsa_decrypt(&sk, Padding::OaepSha256, &edk.ciphertext, &mut Drbg::new(&[5; 64]).unwrap()).unwrap();
+    let pt = rsa_decrypt(
+        &sk,
+        Padding::OaepSha256,
+        &edk.ciphertext,
+        &mut Drbg::new(&[5; 64]).unwrap(),
+    )
+    .unwrap();
     assert_eq!(pt.len(), 48 + 32);
     let mut bad = pt.expose_secret().to_vec();
     bad[0] ^= 1;
-    assert_eq!(o.set_kms_rsa_data_key(&bad).unwrap_err().code(), "ENCRYPTION_CONTEXT_MISMATCH");
+    assert_eq!(
+        o.set_kms_rsa_data_key(&bad).unwrap_err().code(),
+        "ENCRYPTION_CONTEXT_MISMATCH"
+    );
     o.set_kms_rsa_data_key(pt.expose_secret()).unwrap();
     assert_eq!(o.open(&msg).unwrap(), b"rsa wrapped");
-    assert_eq!(KmsRsaPublicKeyring::new("alias/x".into(), PUB.as_bytes()).err().unwrap().code(), "INVALID_KEY_IDENTIFIER");
+    assert_eq!(
+        KmsRsaPublicKeyring::new("alias/x".into(), PUB.as_bytes())
+            .err()
+            .unwrap()
+            .code(),
+        "INVALID_KEY_IDENTIFIER"
+    );
 }
 
 mod cache {
@@ -82,10 +145,20 @@ mod cache {
     use super::*;
     use crate::keyring::raw_aes::RawAesKeyring;
 
-    const LIMITS: CacheLimits = CacheLimits { max_age_ms: 1000, max_messages: 3, max_bytes: 100, capacity: 2 };
+    const LIMITS: CacheLimits = CacheLimits {
+        max_age_ms: 1000,
+        max_messages: 3,
+        max_bytes: 100,
+        capacity: 2,
+    };
 
     fn aes() -> RawAesKeyring {
-        RawAesKeyring::new("ns".into(), "k".into(), crate::envelope::secret::Secret::new(vec![1; 32])).unwrap()
+        RawAesKeyring::new(
+            "ns".into(),
+            "k".into(),
+            crate::envelope::secret::Secret::new(vec![1; 32]),
+        )
+        .unwrap()
     }
 
     /// Seals `len` bytes through the cache at time `now`; returns the message.
@@ -93,7 +166,10 @@ mod cache {
         let id = DataKeyCache::encrypt_id(&suite::DEFAULT, &ctx().serialize().unwrap());
         let pt = vec![7u8; len];
         if let Some(m) = cache.use_for_encrypt(&id, len as u64, now) {
-            return Sealer::from_cached(suite::DEFAULT, 64, m, &[seed; 64]).unwrap().seal(&pt).unwrap();
+            return Sealer::from_cached(suite::DEFAULT, 64, m, &[seed; 64])
+                .unwrap()
+                .seal(&pt)
+                .unwrap();
         }
         let mut s = Sealer::new(suite::DEFAULT, 64, ctx(), &[seed; 64]).unwrap();
         s.wrap_with(&aes()).unwrap();
@@ -102,10 +178,18 @@ mod cache {
     }
 
     fn edk_of(msg: &[u8]) -> Vec<u8> {
-        Opener::new(msg, &LIMITS_PARSE, &EncryptionContext::new(), &[1; 64]).unwrap().header().encrypted_data_keys[0].ciphertext.clone()
+        Opener::new(msg, &LIMITS_PARSE, &EncryptionContext::new(), &[1; 64])
+            .unwrap()
+            .header()
+            .encrypted_data_keys[0]
+            .ciphertext
+            .clone()
     }
 
-    const LIMITS_PARSE: ParseLimits = ParseLimits { max_encrypted_data_keys: 10, allow_non_committing: false };
+    const LIMITS_PARSE: ParseLimits = ParseLimits {
+        max_encrypted_data_keys: 10,
+        allow_non_committing: false,
+    };
 
     #[test]
     fn max_messages_holds_exactly() {
@@ -154,9 +238,21 @@ mod cache {
             c.put_decrypt([i; 64], key(i), u64::from(i));
         }
         assert_eq!(c.len(), (0, 2));
-        assert!(c.get_decrypt(&[0; 64], 10).is_none(), "least recently used went first");
-        assert_eq!(c.get_decrypt(&[2; 64], 10).unwrap().expose_secret(), &[2; 32]);
+        assert!(
+            c.get_decrypt(&[0; 64], 10).is_none(),
+            "least recently used went first"
+        );
+        assert_eq!(
+            c.get_decrypt(&[2; 64], 10).unwrap().expose_secret(),
+            &[2; 32]
+        );
         assert!(c.get_decrypt(&[2; 64], 1002).is_none(), "expired");
-        assert!(DataKeyCache::new(CacheLimits { max_messages: 0, ..LIMITS }).is_err());
+        assert!(
+            DataKeyCache::new(CacheLimits {
+                max_messages: 0,
+                ..LIMITS
+            })
+            .is_err()
+        );
     }
 }

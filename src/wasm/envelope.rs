@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroize;
 
 use super::js_error;
+use crate::Error;
 use crate::envelope::body::{BodyReader, BodyWriter, SealPlan};
 use crate::envelope::decrypt::Opener;
 use crate::envelope::encrypt::Sealer;
@@ -24,7 +25,6 @@ use crate::keyring::cache::{CacheLimits, DataKeyCache};
 use crate::keyring::kms_rsa::KmsRsaPublicKeyring;
 use crate::keyring::raw_aes::RawAesKeyring;
 use crate::keyring::raw_rsa::{Padding, RawRsaKeyring};
-use crate::Error;
 
 type JsResult<T> = Result<T, JsValue>;
 
@@ -35,7 +35,9 @@ fn set(obj: &Object, key: &str, value: &JsValue) {
 
 fn context_from(keys: Vec<String>, values: Vec<String>) -> JsResult<EncryptionContext> {
     if keys.len() != values.len() {
-        return Err(js_error(Error::InvalidEncryptionContext("keys and values differ in number")));
+        return Err(js_error(Error::InvalidEncryptionContext(
+            "keys and values differ in number",
+        )));
     }
     EncryptionContext::from_caller(keys.into_iter().zip(values)).map_err(js_error)
 }
@@ -57,8 +59,16 @@ fn take_secret(bytes: &mut [u8]) -> Secret {
 fn edk_to_js(edk: &EncryptedDataKey) -> Object {
     let obj = Object::new();
     set(&obj, "providerId", &JsValue::from_str(&edk.provider_id));
-    set(&obj, "providerInfo", &Uint8Array::from(&edk.provider_info[..]).into());
-    set(&obj, "ciphertext", &Uint8Array::from(&edk.ciphertext[..]).into());
+    set(
+        &obj,
+        "providerInfo",
+        &Uint8Array::from(&edk.provider_info[..]).into(),
+    );
+    set(
+        &obj,
+        "ciphertext",
+        &Uint8Array::from(&edk.ciphertext[..]).into(),
+    );
     obj
 }
 
@@ -75,7 +85,11 @@ impl CoreKeyring {
     /// # Errors
     /// `INVALID_ARGUMENT` for a key that is not 16, 24 or 32 bytes or a bad namespace.
     #[wasm_bindgen(js_name = rawAes)]
-    pub fn raw_aes(namespace: String, name: String, wrapping_key: &mut [u8]) -> JsResult<CoreKeyring> {
+    pub fn raw_aes(
+        namespace: String,
+        name: String,
+        wrapping_key: &mut [u8],
+    ) -> JsResult<CoreKeyring> {
         let key = take_secret(wrapping_key);
         let k = RawAesKeyring::new(namespace, name, key).map_err(js_error)?;
         Ok(Self { inner: Box::new(k) })
@@ -86,7 +100,13 @@ impl CoreKeyring {
     /// # Errors
     /// `UNSUPPORTED_ALGORITHM` for an unknown padding; key parse errors.
     #[wasm_bindgen(js_name = rawRsa)]
-    pub fn raw_rsa(namespace: String, name: String, public_key: &[u8], private_key: &mut [u8], padding: &str) -> JsResult<CoreKeyring> {
+    pub fn raw_rsa(
+        namespace: String,
+        name: String,
+        public_key: &[u8],
+        private_key: &mut [u8],
+        padding: &str,
+    ) -> JsResult<CoreKeyring> {
         let private = take_secret(private_key);
         let padding = Padding::from_name(padding).map_err(js_error)?;
         let public = (!public_key.is_empty()).then_some(public_key);
@@ -116,7 +136,9 @@ pub struct CoreSealer {
 
 impl CoreSealer {
     fn get(&mut self) -> JsResult<&mut Sealer> {
-        self.inner.as_mut().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))
+        self.inner
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))
     }
 }
 
@@ -127,12 +149,22 @@ impl CoreSealer {
     /// # Errors
     /// `UNSUPPORTED_ALGORITHM`, `INVALID_ARGUMENT`, `INVALID_ENCRYPTION_CONTEXT`.
     #[wasm_bindgen(constructor)]
-    pub fn new(suite: &str, frame_length: u32, keys: Vec<String>, values: Vec<String>, entropy: &mut [u8]) -> JsResult<CoreSealer> {
+    pub fn new(
+        suite: &str,
+        frame_length: u32,
+        keys: Vec<String>,
+        values: Vec<String>,
+        entropy: &mut [u8],
+    ) -> JsResult<CoreSealer> {
         let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error)?;
         let ec = context_from(keys, values)?;
         let r = Sealer::new(suite, frame_length, ec, entropy);
         entropy.zeroize();
-        Ok(Self { inner: Some(r.map_err(js_error)?), writer: None, plan: None })
+        Ok(Self {
+            inner: Some(r.map_err(js_error)?),
+            writer: None,
+            plan: None,
+        })
     }
 
     /// The full encryption context (with `aws-crypto-public-key` for signed suites).
@@ -150,7 +182,8 @@ impl CoreSealer {
     /// `INVALID_STATE` after sealing.
     #[wasm_bindgen(js_name = setMaxEncryptedDataKeys)]
     pub fn set_max_encrypted_data_keys(&mut self, max: u32) -> JsResult<()> {
-        self.get()?.set_max_encrypted_data_keys(usize::try_from(max).unwrap_or(usize::MAX));
+        self.get()?
+            .set_max_encrypted_data_keys(usize::try_from(max).unwrap_or(usize::MAX));
         Ok(())
     }
 
@@ -160,7 +193,8 @@ impl CoreSealer {
     /// `INVALID_STATE` after sealing.
     #[wasm_bindgen(js_name = dataKeyLength)]
     pub fn data_key_length(&mut self) -> JsResult<u32> {
-        u32::try_from(self.get()?.suite().data_key_len()).map_err(|_| js_error(Error::InvalidState("length")))
+        u32::try_from(self.get()?.suite().data_key_len())
+            .map_err(|_| js_error(Error::InvalidState("length")))
     }
 
     /// Takes a KMS `GenerateDataKey` answer. `plaintext` is wiped.
@@ -168,9 +202,19 @@ impl CoreSealer {
     /// # Errors
     /// `INVALID_DATA_KEY`, `INVALID_STATE`.
     #[wasm_bindgen(js_name = setDataKey)]
-    pub fn set_data_key(&mut self, plaintext: &mut [u8], provider_id: String, provider_info: &[u8], ciphertext: &[u8]) -> JsResult<()> {
+    pub fn set_data_key(
+        &mut self,
+        plaintext: &mut [u8],
+        provider_id: String,
+        provider_info: &[u8],
+        ciphertext: &[u8],
+    ) -> JsResult<()> {
         let key = take_secret(plaintext);
-        let edk = EncryptedDataKey { provider_id, provider_info: provider_info.to_vec(), ciphertext: ciphertext.to_vec() };
+        let edk = EncryptedDataKey {
+            provider_id,
+            provider_info: provider_info.to_vec(),
+            ciphertext: ciphertext.to_vec(),
+        };
         self.get()?.set_data_key(key, edk).map_err(js_error)
     }
 
@@ -180,7 +224,9 @@ impl CoreSealer {
     /// Whatever the keyring fails with.
     #[wasm_bindgen(js_name = wrapWith)]
     pub fn wrap_with(&mut self, keyring: &CoreKeyring) -> JsResult<()> {
-        self.get()?.wrap_with(keyring.inner.as_ref()).map_err(js_error)
+        self.get()?
+            .wrap_with(keyring.inner.as_ref())
+            .map_err(js_error)
     }
 
     /// Writes the plaintext data key into `out` for a KMS child keyring's
@@ -192,7 +238,9 @@ impl CoreSealer {
     pub fn data_key_for_kms_encrypt(&mut self, out: &mut [u8]) -> JsResult<()> {
         let key = self.get()?.data_key_for_kms_encrypt().map_err(js_error)?;
         if out.len() != key.len() {
-            return Err(js_error(Error::InvalidArgument("the output buffer has the wrong length")));
+            return Err(js_error(Error::InvalidArgument(
+                "the output buffer has the wrong length",
+            )));
         }
         out.copy_from_slice(key.expose_secret());
         Ok(())
@@ -203,8 +251,17 @@ impl CoreSealer {
     /// # Errors
     /// `INVALID_DATA_KEY`, `LIMIT_EXCEEDED`, `INVALID_STATE`.
     #[wasm_bindgen(js_name = addEncryptedDataKey)]
-    pub fn add_encrypted_data_key(&mut self, provider_id: String, provider_info: &[u8], ciphertext: &[u8]) -> JsResult<()> {
-        let edk = EncryptedDataKey { provider_id, provider_info: provider_info.to_vec(), ciphertext: ciphertext.to_vec() };
+    pub fn add_encrypted_data_key(
+        &mut self,
+        provider_id: String,
+        provider_info: &[u8],
+        ciphertext: &[u8],
+    ) -> JsResult<()> {
+        let edk = EncryptedDataKey {
+            provider_id,
+            provider_info: provider_info.to_vec(),
+            ciphertext: ciphertext.to_vec(),
+        };
         self.get()?.add_encrypted_data_key(edk).map_err(js_error)
     }
 
@@ -213,7 +270,10 @@ impl CoreSealer {
     /// # Errors
     /// `INVALID_STATE` without data key or encrypted data key; `LIMIT_EXCEEDED`.
     pub fn seal(&mut self, plaintext: &[u8]) -> JsResult<Vec<u8>> {
-        let s = self.inner.take().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        let s = self
+            .inner
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
         s.seal(plaintext).map_err(js_error)
     }
 
@@ -225,7 +285,10 @@ impl CoreSealer {
     /// As `seal`.
     #[wasm_bindgen(js_name = planNative)]
     pub fn plan_native(&mut self, len: u32) -> JsResult<Object> {
-        let s = self.inner.take().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        let s = self
+            .inner
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
         let len = usize::try_from(len).map_err(|_| js_error(Error::LimitExceeded("length")))?;
         let (key, plan) = s.plan(len).map_err(js_error)?;
         let frames: Array = plan
@@ -233,8 +296,16 @@ impl CoreSealer {
             .iter()
             .map(|f| {
                 let o = Object::new();
-                set(&o, "start", &JsValue::from(u32::try_from(f.plaintext_start).unwrap_or(u32::MAX)));
-                set(&o, "length", &JsValue::from(u32::try_from(f.plaintext_len).unwrap_or(u32::MAX)));
+                set(
+                    &o,
+                    "start",
+                    &JsValue::from(u32::try_from(f.plaintext_start).unwrap_or(u32::MAX)),
+                );
+                set(
+                    &o,
+                    "length",
+                    &JsValue::from(u32::try_from(f.plaintext_len).unwrap_or(u32::MAX)),
+                );
                 set(&o, "iv", &Uint8Array::from(&f.iv[..]).into());
                 set(&o, "aad", &Uint8Array::from(&f.aad[..]).into());
                 JsValue::from(o)
@@ -253,7 +324,10 @@ impl CoreSealer {
     /// `INVALID_ARGUMENT` for output of the wrong length; `INVALID_STATE` without a plan.
     #[wasm_bindgen(js_name = assembleNative)]
     pub fn assemble_native(&mut self, sealed: &[u8]) -> JsResult<Vec<u8>> {
-        let plan = self.plan.take().ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
+        let plan = self
+            .plan
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
         plan.assemble(sealed).map_err(js_error)
     }
 
@@ -262,7 +336,10 @@ impl CoreSealer {
     /// # Errors
     /// `INVALID_STATE` without data key or encrypted data key, or if already started.
     pub fn start(&mut self) -> JsResult<Vec<u8>> {
-        let s = self.inner.take().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        let s = self
+            .inner
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
         let (header, writer) = s.start().map_err(js_error)?;
         self.writer = Some(writer);
         Ok(header)
@@ -273,7 +350,10 @@ impl CoreSealer {
     /// # Errors
     /// `INVALID_STATE` before `start` or after `finish`; `LIMIT_EXCEEDED`.
     pub fn update(&mut self, plaintext: &[u8]) -> JsResult<Vec<u8>> {
-        let w = self.writer.as_mut().ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
+        let w = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
         w.update(plaintext).map_err(js_error)
     }
 
@@ -282,7 +362,10 @@ impl CoreSealer {
     /// # Errors
     /// `INVALID_STATE` before `start` or when called twice.
     pub fn finish(&mut self) -> JsResult<Vec<u8>> {
-        let w = self.writer.as_mut().ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
+        let w = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
         w.finish().map_err(js_error)
     }
 }
@@ -319,7 +402,11 @@ impl CoreOpener {
         let r = Opener::new(message, &limits, &required, entropy);
         entropy.zeroize();
         let inner = r.map_err(js_error)?;
-        Ok(Self { inner, message: message.to_vec(), reader: None })
+        Ok(Self {
+            inner,
+            message: message.to_vec(),
+            reader: None,
+        })
     }
 
     /// For streams: an opener once `prefix` holds the whole header, else `undefined`.
@@ -342,7 +429,11 @@ impl CoreOpener {
         };
         let r = Opener::from_prefix(prefix, &limits, &required, entropy);
         entropy.zeroize();
-        Ok(r.map_err(js_error)?.map(|(inner, _)| Self { inner, message: Vec::new(), reader: None }))
+        Ok(r.map_err(js_error)?.map(|(inner, _)| Self {
+            inner,
+            message: Vec::new(),
+            reader: None,
+        }))
     }
 
     /// The frame length in the header (0 for a non-framed body).
@@ -404,7 +495,10 @@ impl CoreOpener {
     /// # Errors
     /// `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`, `INVALID_STATE` before `startStream`.
     pub fn update(&mut self, bytes: &[u8]) -> JsResult<Vec<u8>> {
-        let r = self.reader.as_mut().ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?;
+        let r = self
+            .reader
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?;
         r.update(bytes).map_err(js_error)
     }
 
@@ -413,7 +507,10 @@ impl CoreOpener {
     /// # Errors
     /// `MALFORMED_MESSAGE` if incomplete; `INVALID_STATE` before `startStream`.
     pub fn finish(&mut self) -> JsResult<()> {
-        let r = self.reader.as_ref().ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?;
+        let r = self
+            .reader
+            .as_ref()
+            .ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?;
         r.finish().map_err(js_error)
     }
 
@@ -428,7 +525,12 @@ impl CoreOpener {
     #[wasm_bindgen(js_name = encryptedDataKeys)]
     #[must_use]
     pub fn encrypted_data_keys(&self) -> Array {
-        self.inner.header().encrypted_data_keys.iter().map(edk_to_js).collect()
+        self.inner
+            .header()
+            .encrypted_data_keys
+            .iter()
+            .map(edk_to_js)
+            .collect()
     }
 
     /// Tries a local keyring; true once a data key is found.
@@ -437,7 +539,9 @@ impl CoreOpener {
     /// `KEYRING_CANNOT_DECRYPT` for a public-key-only keyring.
     #[wasm_bindgen(js_name = tryKeyring)]
     pub fn try_keyring(&mut self, keyring: &CoreKeyring) -> JsResult<bool> {
-        self.inner.try_keyring(keyring.inner.as_ref()).map_err(js_error)
+        self.inner
+            .try_keyring(keyring.inner.as_ref())
+            .map_err(js_error)
     }
 
     /// Tries a local keyring binding the context serialized in `order` (see
@@ -446,8 +550,14 @@ impl CoreOpener {
     /// # Errors
     /// `INVALID_ARGUMENT`, `KEYRING_CANNOT_DECRYPT`.
     #[wasm_bindgen(js_name = tryKeyringInOrder)]
-    pub fn try_keyring_in_order(&mut self, keyring: &CoreKeyring, order: Vec<String>) -> JsResult<bool> {
-        self.inner.try_keyring_in_order(keyring.inner.as_ref(), &order).map_err(js_error)
+    pub fn try_keyring_in_order(
+        &mut self,
+        keyring: &CoreKeyring,
+        order: Vec<String>,
+    ) -> JsResult<bool> {
+        self.inner
+            .try_keyring_in_order(keyring.inner.as_ref(), &order)
+            .map_err(js_error)
     }
 
     /// Whether a data key was found.
@@ -474,7 +584,9 @@ impl CoreOpener {
     #[wasm_bindgen(js_name = setKmsRsaDataKey)]
     pub fn set_kms_rsa_data_key(&mut self, plaintext: &mut [u8]) -> JsResult<()> {
         let answer = take_secret(plaintext);
-        self.inner.set_kms_rsa_data_key(answer.expose_secret()).map_err(js_error)
+        self.inner
+            .set_kms_rsa_data_key(answer.expose_secret())
+            .map_err(js_error)
     }
 
     /// Verifies and decrypts the whole message.
@@ -490,15 +602,31 @@ fn header_to_js(h: &Header, obj: &Object) {
     set(obj, "version", &JsValue::from(h.version));
     set(obj, "suiteId", &JsValue::from(h.suite.id));
     set(obj, "suite", &JsValue::from_str(h.suite.name));
-    set(obj, "messageId", &Uint8Array::from(&h.message_id[..]).into());
-    set(obj, "encryptionContext", &context_to_js(&h.encryption_context).into());
+    set(
+        obj,
+        "messageId",
+        &Uint8Array::from(&h.message_id[..]).into(),
+    );
+    set(
+        obj,
+        "encryptionContext",
+        &context_to_js(&h.encryption_context).into(),
+    );
     let edks: Array = h.encrypted_data_keys.iter().map(edk_to_js).collect();
     set(obj, "encryptedDataKeys", &edks.into());
-    set(obj, "framed", &JsValue::from(h.content_type == ContentType::Framed));
+    set(
+        obj,
+        "framed",
+        &JsValue::from(h.content_type == ContentType::Framed),
+    );
     set(obj, "frameLength", &JsValue::from(h.frame_length));
     set(obj, "committing", &JsValue::from(h.suite.committing));
     set(obj, "signed", &JsValue::from(h.suite.is_signed()));
-    set(obj, "headerLength", &JsValue::from(u32::try_from(h.len).unwrap_or(u32::MAX)));
+    set(
+        obj,
+        "headerLength",
+        &JsValue::from(u32::try_from(h.len).unwrap_or(u32::MAX)),
+    );
 }
 
 /// The structure of a message, without decrypting anything (nothing is authenticated).
@@ -512,9 +640,21 @@ pub fn parse_message(message: &[u8]) -> JsResult<Object> {
     header_to_js(&info.header, &obj);
     #[allow(clippy::cast_precision_loss)]
     set(&obj, "frameCount", &JsValue::from(info.frame_count as f64));
-    set(&obj, "hasSignature", &JsValue::from(info.signature_len.is_some()));
-    set(&obj, "length", &JsValue::from(u32::try_from(info.len).unwrap_or(u32::MAX)));
-    set(&obj, "trailingBytes", &JsValue::from(u32::try_from(message.len().saturating_sub(info.len)).unwrap_or(u32::MAX)));
+    set(
+        &obj,
+        "hasSignature",
+        &JsValue::from(info.signature_len.is_some()),
+    );
+    set(
+        &obj,
+        "length",
+        &JsValue::from(u32::try_from(info.len).unwrap_or(u32::MAX)),
+    );
+    set(
+        &obj,
+        "trailingBytes",
+        &JsValue::from(u32::try_from(message.len().saturating_sub(info.len)).unwrap_or(u32::MAX)),
+    );
     Ok(obj)
 }
 
@@ -545,14 +685,24 @@ impl CoreCache {
     /// # Errors
     /// `INVALID_ARGUMENT` for limits that are not positive whole numbers.
     #[wasm_bindgen(constructor)]
-    pub fn new(max_age_ms: f64, max_messages: f64, max_bytes: f64, capacity: u32) -> JsResult<CoreCache> {
+    pub fn new(
+        max_age_ms: f64,
+        max_messages: f64,
+        max_bytes: f64,
+        capacity: u32,
+    ) -> JsResult<CoreCache> {
         let limits = CacheLimits {
             max_age_ms: whole(max_age_ms, "cache.maxAgeMs must be a positive whole number")?,
-            max_messages: whole(max_messages, "cache.maxMessages must be a positive whole number")?,
+            max_messages: whole(
+                max_messages,
+                "cache.maxMessages must be a positive whole number",
+            )?,
             max_bytes: whole(max_bytes, "cache.maxBytes must be a positive whole number")?,
             capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
         };
-        Ok(Self { inner: DataKeyCache::new(limits).map_err(js_error)? })
+        Ok(Self {
+            inner: DataKeyCache::new(limits).map_err(js_error)?,
+        })
     }
 
     /// A sealer reusing cached materials for `plaintext_len` more bytes, or `undefined`.
@@ -575,9 +725,16 @@ impl CoreCache {
         let id = DataKeyCache::encrypt_id(&suite, &caller_context_bytes(keys, values)?);
         let len = whole(plaintext_len, "length")?;
         let now = whole(now_ms, "time")?;
-        let r = self.inner.use_for_encrypt(&id, len, now).map(|m| Sealer::from_cached(suite, frame_length, m, entropy));
+        let r = self
+            .inner
+            .use_for_encrypt(&id, len, now)
+            .map(|m| Sealer::from_cached(suite, frame_length, m, entropy));
         entropy.zeroize();
-        Ok(r.transpose().map_err(js_error)?.map(|s| CoreSealer { inner: Some(s), writer: None, plan: None }))
+        Ok(r.transpose().map_err(js_error)?.map(|s| CoreSealer {
+            inner: Some(s),
+            writer: None,
+            plan: None,
+        }))
     }
 
     /// Remembers the materials of a sealer whose data key is wrapped.
@@ -585,12 +742,28 @@ impl CoreCache {
     /// # Errors
     /// `INVALID_STATE` if the sealer has no wrapped data key.
     #[wasm_bindgen(js_name = storeSealer)]
-    pub fn store_sealer(&mut self, suite: &str, keys: Vec<String>, values: Vec<String>, sealer: &CoreSealer, plaintext_len: f64, now_ms: f64) -> JsResult<()> {
+    pub fn store_sealer(
+        &mut self,
+        suite: &str,
+        keys: Vec<String>,
+        values: Vec<String>,
+        sealer: &CoreSealer,
+        plaintext_len: f64,
+        now_ms: f64,
+    ) -> JsResult<()> {
         let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error)?;
         let id = DataKeyCache::encrypt_id(&suite, &caller_context_bytes(keys, values)?);
-        let s = sealer.inner.as_ref().ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        let s = sealer
+            .inner
+            .as_ref()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
         let m = s.materials_for_cache().map_err(js_error)?;
-        self.inner.put_encrypt(id, m, whole(plaintext_len, "length")?, whole(now_ms, "time")?);
+        self.inner.put_encrypt(
+            id,
+            m,
+            whole(plaintext_len, "length")?,
+            whole(now_ms, "time")?,
+        );
         Ok(())
     }
 
@@ -601,8 +774,14 @@ impl CoreCache {
     #[wasm_bindgen(js_name = openerFromCache)]
     pub fn opener_from_cache(&mut self, opener: &mut CoreOpener, now_ms: f64) -> JsResult<bool> {
         let h = opener.inner.header();
-        let id = DataKeyCache::decrypt_id(&h.suite, &h.encrypted_data_keys, opener.inner.serialized_context());
-        let Some(key) = self.inner.get_decrypt(&id, whole(now_ms, "time")?) else { return Ok(false) };
+        let id = DataKeyCache::decrypt_id(
+            &h.suite,
+            &h.encrypted_data_keys,
+            opener.inner.serialized_context(),
+        );
+        let Some(key) = self.inner.get_decrypt(&id, whole(now_ms, "time")?) else {
+            return Ok(false);
+        };
         let key = Secret::copy_from(key.expose_secret());
         opener.inner.set_data_key(key).map_err(js_error)?;
         Ok(true)
@@ -615,7 +794,11 @@ impl CoreCache {
     #[wasm_bindgen(js_name = storeOpener)]
     pub fn store_opener(&mut self, opener: &CoreOpener, now_ms: f64) -> JsResult<()> {
         let h = opener.inner.header();
-        let id = DataKeyCache::decrypt_id(&h.suite, &h.encrypted_data_keys, opener.inner.serialized_context());
+        let id = DataKeyCache::decrypt_id(
+            &h.suite,
+            &h.encrypted_data_keys,
+            opener.inner.serialized_context(),
+        );
         if let Some(key) = opener.inner.data_key_for_cache() {
             self.inner.put_decrypt(id, key, whole(now_ms, "time")?);
         }
