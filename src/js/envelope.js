@@ -75,6 +75,21 @@ function cacheLimits(c) {
   });
 }
 
+/**
+ * Runs `fn`; if `signal` was aborted meanwhile, rejects with the signal's reason
+ * (an AbortError DOMException by default), as fetch does.
+ * @template T @param {AbortSignal | undefined} signal @param {() => Promise<T>} fn @returns {Promise<T>}
+ */
+async function abortable(signal, fn) {
+  signal?.throwIfAborted();
+  try {
+    return await fn();
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    throw e;
+  }
+}
+
 export class EnvelopeClient {
   /** @type {any} the wasm cache, made on first use */
   #cacheHandle;
@@ -110,7 +125,7 @@ export class EnvelopeClient {
    */
   async encrypt(plaintext, { encryptionContext, signal } = {}) {
     const pt = toBytes(plaintext, 'plaintext');
-    return withCore(async (b) => {
+    return abortable(signal, () => withCore(async (b) => {
       const cache = this.#cacheFor(b);
       let sealer;
       if (cache) {
@@ -130,7 +145,7 @@ export class EnvelopeClient {
       } finally {
         sealer.free();
       }
-    });
+    }));
   }
 
   /**
@@ -146,7 +161,7 @@ export class EnvelopeClient {
     // A private copy: the caller's buffer could change while WebCrypto works on it.
     const msg = new Uint8Array(toBytes(message, 'message')); // a copy (slice() of a Buffer is a view)
     const [keys, values] = contextArrays(encryptionContext);
-    return withCore(async (b) => {
+    return abortable(signal, () => withCore(async (b) => {
       const entropy = crypto.getRandomValues(new Uint8Array(64)); // RSA blinding
       const opener = new b.CoreOpener(msg, this.#allowV1(), this.maxEncryptedDataKeys, keys, values, entropy);
       try {
@@ -162,7 +177,7 @@ export class EnvelopeClient {
       } finally {
         opener.free();
       }
-    });
+    }));
   }
 
   /**

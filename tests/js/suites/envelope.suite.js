@@ -218,6 +218,33 @@ export default {
       assert.equal(stranger.calls.length, 0);
     });
 
+    t.test('KMS seam failures: errors surface with their codes, bad answers refused, abort honoured', async () => {
+      const msg = await client(fakeKms()).encrypt('x');
+      // A KMS keyring that fails (as BrokerKeyring does, with an EdgeKmsError code) surfaces its error.
+      const down = { isKmsKeyring: true, keyId: ARN, async decryptDataKey() { const e = new Error('broker down'); e.name = 'EdgeKmsError'; e.code = 'BROKER_UNAVAILABLE'; throw e; },
+        async generateDataKey() { throw Object.assign(new Error('denied'), { name: 'EdgeKmsError', code: 'ACCESS_DENIED' }); } };
+      await assert.rejectsWithCode(client(down).decrypt(msg), 'BROKER_UNAVAILABLE');
+      await assert.rejectsWithCode(client(down).encrypt('x'), 'ACCESS_DENIED');
+      // ... but a local keyring that can open the message wins over a failing KMS one.
+      const both = await client(new MultiKeyring({ generator: fakeKms(), children: [aes()] })).encrypt('y');
+      assert.equal(untext((await client(new MultiKeyring({ children: [down, aes()] })).decrypt(both)).plaintext), 'y');
+      // A data key of the wrong length is refused, and wiped anyway.
+      const short = new Uint8Array(16).fill(7);
+      const liar = { isKmsKeyring: true, keyId: ARN, async generateDataKey() { return { keyId: ARN, plaintext: short, ciphertextBlob: new Uint8Array(8) }; } };
+      await assert.rejectsWithCode(client(liar).encrypt('x'), 'INVALID_DATA_KEY');
+      assert.ok(short.every((b) => b === 0), 'wiped');
+      const noBlob = { isKmsKeyring: true, keyId: ARN, async generateDataKey() { return { keyId: ARN, plaintext: new Uint8Array(32) }; } };
+      await assert.rejectsWithCode(client(noBlob).encrypt('x'), 'INVALID_DATA_KEY');
+      // An aborted signal stops before any KMS call.
+      const kms = fakeKms();
+      const ac = new AbortController();
+      ac.abort();
+      let err;
+      try { await client(kms).encrypt('x', { signal: ac.signal }); } catch (e) { err = e; }
+      assert.ok(err && err.name === 'AbortError', `aborted: ${err && err.name}`);
+      assert.equal(kms.calls.length, 0);
+    });
+
     t.test('multi-keyring: KMS generator and raw AES child open independently', async () => {
       const kms = fakeKms();
       const c = client(new MultiKeyring({ generator: kms, children: [aes({ keyName: 'child' })] }));
