@@ -42,10 +42,18 @@ fn context_from(keys: Vec<String>, values: Vec<String>) -> JsResult<EncryptionCo
     EncryptionContext::from_caller(keys.into_iter().zip(values)).map_err(js_error)
 }
 
+/// The context as a plain object. Properties are defined, not assigned, so a
+/// key like `__proto__` becomes an ordinary own property (no prototype games).
 fn context_to_js(ec: &EncryptionContext) -> Object {
     let obj = Object::new();
     for (k, v) in ec.iter() {
-        set(&obj, k, &JsValue::from_str(v));
+        let d = Object::new();
+        set(&d, "value", &JsValue::from_str(v));
+        set(&d, "enumerable", &JsValue::TRUE);
+        set(&d, "writable", &JsValue::TRUE);
+        set(&d, "configurable", &JsValue::TRUE);
+        // Defining a property on a fresh extensible object cannot fail.
+        let _ = Reflect::define_property(&obj, &JsValue::from_str(k), &d);
     }
     obj
 }

@@ -131,6 +131,18 @@ export default {
       }
     });
 
+    t.test('a context key named __proto__ is just a key', async () => {
+      const ec = JSON.parse('{"__proto__": "polluted?", "tenant": "acme"}');
+      const c = client();
+      const msg = await c.encrypt('x', { encryptionContext: ec });
+      const out = await c.decrypt(msg, { encryptionContext: ec });
+      assert.ok(Object.hasOwn(out.encryptionContext, '__proto__'), 'own property');
+      assert.equal(Object.getOwnPropertyDescriptor(out.encryptionContext, '__proto__').value, 'polluted?');
+      assert.equal(Object.getPrototypeOf(out.encryptionContext), Object.prototype);
+      assert.equal(({}).polluted, undefined);
+      await assert.rejectsWithCode(c.decrypt(msg, { encryptionContext: JSON.parse('{"__proto__": "other"}') }), 'ENCRYPTION_CONTEXT_MISMATCH');
+    });
+
     t.test('inputs: views with a non-zero byteOffset, ArrayBuffer, DataView, strings; caller buffers untouched', async () => {
       const c = client(aes(), { frameLength: 16 });
       const backing = pattern(100);
