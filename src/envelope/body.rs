@@ -33,6 +33,8 @@ pub struct BodyWriter {
     transcript: Transcript,
     signer: Option<MessageSigner>,
     finished: bool,
+    planned: Vec<FramePlan>,
+    planned_last: bool,
 }
 
 impl BodyWriter {
@@ -52,6 +54,8 @@ impl BodyWriter {
             transcript,
             signer,
             finished: false,
+            planned: Vec::new(),
+            planned_last: false,
         }
     }
 
@@ -239,6 +243,118 @@ impl BodyWriter {
     }
 }
 
+impl BodyWriter {
+    /// The message key, for a native engine to import (then wipe).
+    #[must_use]
+    pub fn native_key(&self) -> &Secret {
+        &self.key
+    }
+
+    /// Streams for a native engine, which holds `buffered` bytes of plaintext
+    /// not yet sealed: plans the frames to seal now (ranges from the start of
+    /// that buffer). Before `last`, the final 1..=frame_len bytes stay
+    /// buffered; with `last`, everything goes, ending with the final frame.
+    /// Every plan must be answered by [`absorb`](Self::absorb) before the next.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` out of order; `LIMIT_EXCEEDED` past 2^32 - 2 frames.
+    pub fn plan_frames(&mut self, buffered: usize, last: bool) -> Result<Vec<FramePlan>> {
+        if self.finished || !self.pending.is_empty() || !self.planned.is_empty() {
+            return Err(Error::InvalidState("plan_frames out of order"));
+        }
+        let fl = self.frame_len.max(1);
+        let regular = if buffered == 0 {
+            0
+        } else {
+            (buffered - 1) / fl
+        };
+        let mut frames = Vec::with_capacity(regular + 1);
+        let mut sequence = self.sequence;
+        for i in 0..regular {
+            let iv = frame::frame_iv(sequence);
+            let mut prefix = Vec::with_capacity(4 + IV_LEN);
+            prefix.extend_from_slice(&sequence.to_be_bytes());
+            prefix.extend_from_slice(&iv);
+            let aad = frame::body_aad(&self.message_id, FRAME, sequence, fl as u64);
+            frames.push(FramePlan {
+                plaintext_start: i * fl,
+                plaintext_len: fl,
+                prefix,
+                iv,
+                aad,
+            });
+            sequence = sequence
+                .checked_add(1)
+                .filter(|&s| s != FINAL_MARKER)
+                .ok_or(Error::LimitExceeded("too many frames for one message"))?;
+        }
+        if last {
+            let start = regular * fl;
+            let n = buffered - start;
+            let iv = frame::frame_iv(sequence);
+            let mut prefix = Vec::with_capacity(8 + IV_LEN + 4);
+            prefix.extend_from_slice(&FINAL_MARKER.to_be_bytes());
+            prefix.extend_from_slice(&sequence.to_be_bytes());
+            prefix.extend_from_slice(&iv);
+            prefix.extend_from_slice(
+                &u32::try_from(n)
+                    .map_err(|_| Error::LimitExceeded("frame"))?
+                    .to_be_bytes(),
+            );
+            let aad = frame::body_aad(&self.message_id, FINAL_FRAME, sequence, n as u64);
+            frames.push(FramePlan {
+                plaintext_start: start,
+                plaintext_len: n,
+                prefix,
+                iv,
+                aad,
+            });
+        }
+        self.sequence = sequence;
+        self.planned_last = last;
+        self.planned = frames.clone();
+        Ok(frames)
+    }
+
+    /// The engine's ciphertext ‖ tag for every planned frame, in order; returns
+    /// the frames' bytes (and, after the final frame, the footer).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for output of the wrong length; `INVALID_STATE` without a plan.
+    pub fn absorb(&mut self, sealed: &[u8]) -> Result<Vec<u8>> {
+        if self.finished {
+            return Err(Error::InvalidState("the message is already finished"));
+        }
+        let want = self
+            .planned
+            .iter()
+            .try_fold(0usize, |n, f| n.checked_add(f.plaintext_len + TAG_LEN));
+        if want != Some(sealed.len()) {
+            return Err(Error::InvalidArgument(
+                "the sealed frames do not have the planned length",
+            ));
+        }
+        let mut out = Vec::with_capacity(sealed.len() + self.planned.len() * 24 + 160);
+        let mut at = 0;
+        for f in core::mem::take(&mut self.planned) {
+            out.extend_from_slice(&f.prefix);
+            let n = f.plaintext_len + TAG_LEN;
+            out.extend_from_slice(sealed.get(at..at + n).ok_or(Error::InvalidState("frame"))?);
+            at += n;
+        }
+        self.transcript.update(&out);
+        if self.planned_last {
+            self.finished = true;
+            if let Some(signer) = &self.signer {
+                let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
+                let footer = signer.footer(t)?;
+                out.extend_from_slice(&footer);
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl SealPlan {
     /// The frames to seal, in order.
     #[must_use]
@@ -300,12 +416,16 @@ pub struct FrameDesc {
     pub aad: Vec<u8>,
     /// Where its plaintext goes in the output.
     pub plaintext_offset: usize,
+    /// For streams: a copy of ciphertext ‖ tag (the bytes leave with the description). Empty otherwise.
+    pub bytes: Vec<u8>,
 }
 
 /// Reads frames as message bytes arrive.
 pub struct BodyReader {
     /// `None`: decrypt here. `Some`: only describe frames for a native engine (nothing decrypted).
     plan: Option<Vec<FrameDesc>>,
+    /// In planning mode, whether descriptions carry a copy of their bytes (streams).
+    copy_bytes: bool,
     /// Message offset of the next unread body byte.
     position: usize,
     plaintext_len: usize,
@@ -334,6 +454,7 @@ impl BodyReader {
     ) -> Self {
         Self {
             plan: None,
+            copy_bytes: false,
             position: 0,
             plaintext_len: 0,
             key,
@@ -355,6 +476,35 @@ impl BodyReader {
         self.plan = Some(Vec::new());
         self.position = body_offset;
         self
+    }
+
+    /// Switches to streaming for a native engine: each `plan_update` describes
+    /// the frames completed so far, with a copy of their bytes.
+    #[must_use]
+    pub fn plan_stream(mut self) -> Self {
+        self.plan = Some(Vec::new());
+        self.copy_bytes = true;
+        self
+    }
+
+    /// The message key, for a native engine to import (then wipe).
+    #[must_use]
+    pub fn native_key(&self) -> &Secret {
+        &self.key
+    }
+
+    /// Streams for a native engine: takes more bytes; returns the frames
+    /// completed (structure, sequence and, at the end, the footer signature
+    /// checked here). The engine verifies each frame's tag before releasing it.
+    ///
+    /// # Errors
+    /// As [`update`](Self::update); `INVALID_STATE` unless made by `plan_stream`.
+    pub fn plan_update(&mut self, bytes: &[u8]) -> Result<Vec<FrameDesc>> {
+        if !self.copy_bytes {
+            return Err(Error::InvalidState("not a native stream"));
+        }
+        self.update(bytes)?;
+        Ok(self.plan.as_mut().map(core::mem::take).unwrap_or_default())
     }
 
     /// The frame descriptions and total plaintext length of a planning reader, and its key.
@@ -525,14 +675,22 @@ impl BodyReader {
             let end = start
                 .checked_add(len + TAG_LEN)
                 .ok_or(Error::LimitExceeded("message"))?;
+            let bytes = if self.copy_bytes {
+                let mut b = Vec::with_capacity(len + TAG_LEN);
+                b.extend_from_slice(ct);
+                b.extend_from_slice(tag);
+                b
+            } else {
+                Vec::new()
+            };
             plan.push(FrameDesc {
                 start,
                 end,
                 iv,
                 aad,
                 plaintext_offset: self.plaintext_len,
+                bytes,
             });
-            let _ = (ct, tag);
         } else {
             let start = out.len();
             out.extend_from_slice(ct);

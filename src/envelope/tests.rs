@@ -548,3 +548,74 @@ fn random_mutations_never_panic_or_open() {
         let _ = super::header::Header::parse(&noise, &allow);
     }
 }
+
+/// Native-engine streaming, with the wasm AES-GCM standing in for WebCrypto:
+/// the same bytes as the one-shot writer, and the reader's frame descriptions
+/// decrypt to the plaintext.
+#[test]
+fn native_streams_match() {
+    use super::gcm;
+    for suite in [suite::ALL[9], suite::ALL[10]] {
+        for (frame, n, chunk) in [
+            (16u32, 0usize, 5usize),
+            (16, 16, 16),
+            (16, 17, 3),
+            (16, 100, 7),
+            (8, 64, 64),
+        ] {
+            let pt: Vec<u8> = (0..n).map(|i| (i * 5) as u8).collect();
+            let make = || {
+                let mut s = Sealer::new(suite, frame, ctx(&[("s", "n")]), &[31; 64]).unwrap();
+                s.wrap_with(&aes(1)).unwrap();
+                s
+            };
+            let whole = make().seal(&pt).unwrap();
+            let (mut out, mut w) = make().start().unwrap();
+            let key = Secret::copy_from(w.native_key().expose_secret());
+            let mut pending: Vec<u8> = Vec::new();
+            let seal_plans =
+                |w: &mut super::body::BodyWriter, pending: &mut Vec<u8>, last: bool| {
+                    let plans = w.plan_frames(pending.len(), last).unwrap();
+                    let mut sealed = Vec::new();
+                    let mut used = 0;
+                    for f in &plans {
+                        let mut b = pending[f.plaintext_start..f.plaintext_start + f.plaintext_len]
+                            .to_vec();
+                        let tag = gcm::seal(key.expose_secret(), &f.iv, &f.aad, &mut b).unwrap();
+                        sealed.extend_from_slice(&b);
+                        sealed.extend_from_slice(&tag);
+                        used = f.plaintext_start + f.plaintext_len;
+                    }
+                    pending.drain(..used);
+                    w.absorb(&sealed).unwrap()
+                };
+            for c in pt.chunks(chunk) {
+                pending.extend_from_slice(c);
+                out.extend_from_slice(&seal_plans(&mut w, &mut pending, false));
+            }
+            out.extend_from_slice(&seal_plans(&mut w, &mut pending, true));
+            assert_eq!(
+                out, whole,
+                "suite {:#x} frame {frame} n {n} chunk {chunk}",
+                suite.id
+            );
+            assert!(w.plan_frames(0, true).is_err());
+
+            let mut o = Opener::new(&whole, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+            o.try_keyring(&aes(1)).unwrap();
+            let mut r = o.start().ok().unwrap().plan_stream();
+            let key = Secret::copy_from(r.native_key().expose_secret());
+            let mut got = Vec::new();
+            for c in whole[o.header().len..].chunks(chunk) {
+                for d in r.plan_update(c).unwrap() {
+                    let (ct, tag) = d.bytes.split_at(d.bytes.len() - 16);
+                    let mut b = ct.to_vec();
+                    gcm::open(key.expose_secret(), &d.iv, &d.aad, &mut b, tag).unwrap();
+                    got.extend_from_slice(&b);
+                }
+            }
+            r.finish().unwrap();
+            assert_eq!(got, pt);
+        }
+    }
+}
