@@ -233,14 +233,23 @@ export class EnvelopeClient {
     const [keys, values] = contextArrays(encryptionContext);
     /** @type {any} */ let opener;
     /** @type {Uint8Array} */ let head = new Uint8Array(0);
+    /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto opens the frames
     const release = () => { try { opener?.free(); } catch { /* already freed */ } opener = undefined; };
+    const feed = async (bytes, controller) => {
+      if (key) {
+        const frames = withCoreSync(() => opener.planUpdate(bytes));
+        for (const pt of await decryptFrames(key, frames)) controller.enqueue(pt);
+      } else {
+        const out = withCoreSync(() => opener.update(bytes));
+        if (out.length) controller.enqueue(out);
+      }
+    };
     return new TransformStream({
       transform: async (chunk, controller) => {
         try {
           const bytes = toBytes(chunk, 'chunk');
           if (opener) {
-            const out = withCoreSync(() => opener.update(bytes));
-            if (out.length) controller.enqueue(out);
+            await feed(bytes, controller);
             return;
           }
           const joined = new Uint8Array(head.length + bytes.length);
@@ -253,11 +262,15 @@ export class EnvelopeClient {
             if (!o) return; // the header is not complete yet
             opener = o;
             await this.#findDataKey(b, opener, signal);
-            opener.startStream();
+            const frameLength = opener.frameLength();
+            if (this.#native(Infinity, frameLength === 0 ? Infinity : frameLength)) {
+              key = await importNativeKey(opener.startNativeStream(), 'decrypt');
+            } else {
+              opener.startStream();
+            }
             const rest = head.subarray(opener.headerLength());
             head = new Uint8Array(0);
-            const out = opener.update(rest);
-            if (out.length) controller.enqueue(out);
+            await feed(rest, controller);
           });
         } catch (e) {
           release();
@@ -417,37 +430,57 @@ export class EnvelopeClient {
 // seals and opens, verifying each tag before it returns anything.
 const BATCH = 64;
 
-/** @param {any} sealer @param {Uint8Array} pt */
-async function sealNative(sealer, pt) {
-  const plan = sealer.planNative(pt.length);
-  let key;
+/** Imports a message key from the core into WebCrypto (non-extractable) and wipes the bytes. */
+async function importNativeKey(raw, usage) {
   try {
-    key = await subtle().importKey('raw', plan.key, 'AES-GCM', false, ['encrypt']);
+    return await subtle().importKey('raw', raw, 'AES-GCM', false, [usage]);
   } finally {
-    plan.key.fill(0);
+    raw.fill(0);
   }
-  const parts = new Array(plan.frames.length);
-  for (let i = 0; i < plan.frames.length; i += BATCH) {
-    await Promise.all(plan.frames.slice(i, i + BATCH).map(async (f, j) => {
-      const ct = await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, pt.subarray(f.start, f.start + f.length));
+}
+
+/** Seals the planned frames of `source`; returns every ciphertext ‖ tag, concatenated in order. */
+async function encryptFrames(key, plans, source) {
+  const parts = new Array(plans.length);
+  for (let i = 0; i < plans.length; i += BATCH) {
+    await Promise.all(plans.slice(i, i + BATCH).map(async (f, j) => {
+      const ct = await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.start + f.length));
       parts[i + j] = new Uint8Array(ct);
     }));
   }
   const sealed = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) { sealed.set(p, at); at += p.length; }
-  return sealer.assembleNative(sealed);
+  return sealed;
+}
+
+/** Opens frames `{ iv, aad, data }`; all-or-nothing, TAMPERED if any tag fails. */
+async function decryptFrames(key, frames) {
+  const out = new Array(frames.length);
+  try {
+    for (let i = 0; i < frames.length; i += BATCH) {
+      await Promise.all(frames.slice(i, i + BATCH).map(async (f, j) => {
+        out[i + j] = new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, f.data));
+      }));
+    }
+  } catch (e) {
+    for (const p of out) p?.fill(0);
+    throw new EdgeKmsError('TAMPERED', 'the message failed authentication', { cause: e });
+  }
+  return out;
+}
+
+/** @param {any} sealer @param {Uint8Array} pt */
+async function sealNative(sealer, pt) {
+  const plan = sealer.planNative(pt.length);
+  const key = await importNativeKey(plan.key, 'encrypt');
+  return sealer.assembleNative(await encryptFrames(key, plan.frames, pt));
 }
 
 /** @param {any} opener @param {Uint8Array} msg the private copy the opener was made from */
 async function openNative(opener, msg) {
   const plan = opener.planNative(); // commitment, header tag, structure and signature checked here
-  let key;
-  try {
-    key = await subtle().importKey('raw', plan.key, 'AES-GCM', false, ['decrypt']);
-  } finally {
-    plan.key.fill(0);
-  }
+  const key = await importNativeKey(plan.key, 'decrypt');
   const out = new Uint8Array(plan.plaintextLength);
   try {
     for (let i = 0; i < plan.frames.length; i += BATCH) {

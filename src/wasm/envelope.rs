@@ -12,7 +12,7 @@ use zeroize::Zeroize;
 
 use super::js_error;
 use crate::Error;
-use crate::envelope::body::{BodyReader, BodyWriter, SealPlan};
+use crate::envelope::body::{BodyReader, BodyWriter, FramePlan, SealPlan};
 use crate::envelope::decrypt::Opener;
 use crate::envelope::encrypt::Sealer;
 use crate::envelope::encryption_context::EncryptionContext;
@@ -78,6 +78,23 @@ fn edk_to_js(edk: &EncryptedDataKey) -> Object {
         &Uint8Array::from(&edk.ciphertext[..]).into(),
     );
     obj
+}
+
+fn frame_plan_to_js(f: &FramePlan) -> JsValue {
+    let o = Object::new();
+    set(
+        &o,
+        "start",
+        &JsValue::from(u32::try_from(f.plaintext_start).unwrap_or(u32::MAX)),
+    );
+    set(
+        &o,
+        "length",
+        &JsValue::from(u32::try_from(f.plaintext_len).unwrap_or(u32::MAX)),
+    );
+    set(&o, "iv", &Uint8Array::from(&f.iv[..]).into());
+    set(&o, "aad", &Uint8Array::from(&f.aad[..]).into());
+    JsValue::from(o)
 }
 
 /// A local keyring (raw AES, raw RSA, KMS RSA public key) held by the core.
@@ -299,26 +316,7 @@ impl CoreSealer {
             .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
         let len = usize::try_from(len).map_err(|_| js_error(Error::LimitExceeded("length")))?;
         let (key, plan) = s.plan(len).map_err(js_error)?;
-        let frames: Array = plan
-            .frames()
-            .iter()
-            .map(|f| {
-                let o = Object::new();
-                set(
-                    &o,
-                    "start",
-                    &JsValue::from(u32::try_from(f.plaintext_start).unwrap_or(u32::MAX)),
-                );
-                set(
-                    &o,
-                    "length",
-                    &JsValue::from(u32::try_from(f.plaintext_len).unwrap_or(u32::MAX)),
-                );
-                set(&o, "iv", &Uint8Array::from(&f.iv[..]).into());
-                set(&o, "aad", &Uint8Array::from(&f.aad[..]).into());
-                JsValue::from(o)
-            })
-            .collect();
+        let frames: Array = plan.frames().iter().map(frame_plan_to_js).collect();
         let out = Object::new();
         set(&out, "key", &Uint8Array::from(key.expose_secret()).into());
         set(&out, "frames", &frames.into());
@@ -363,6 +361,50 @@ impl CoreSealer {
             .as_mut()
             .ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
         w.update(plaintext).map_err(js_error)
+    }
+
+    /// Native streaming: the message key for WebCrypto (the shim imports it, then wipes it).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` before `start`.
+    #[wasm_bindgen(js_name = nativeKey)]
+    pub fn native_key(&self) -> JsResult<Uint8Array> {
+        let w = self
+            .writer
+            .as_ref()
+            .ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
+        Ok(Uint8Array::from(w.native_key().expose_secret()))
+    }
+
+    /// Native streaming: the frames to seal now out of `buffered` plaintext bytes the shim holds
+    /// (`[{ start, length, iv, aad }]`); with `last`, all of them, ending with the final frame.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` out of order; `LIMIT_EXCEEDED`.
+    #[wasm_bindgen(js_name = planFrames)]
+    pub fn plan_frames(&mut self, buffered: u32, last: bool) -> JsResult<Array> {
+        let w = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
+        let n = usize::try_from(buffered).map_err(|_| js_error(Error::LimitExceeded("length")))?;
+        Ok(w.plan_frames(n, last)
+            .map_err(js_error)?
+            .iter()
+            .map(frame_plan_to_js)
+            .collect())
+    }
+
+    /// Native streaming: WebCrypto's ciphertext ‖ tag of every planned frame, in order; returns the message bytes.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for output of the wrong length; `INVALID_STATE`.
+    pub fn absorb(&mut self, sealed: &[u8]) -> JsResult<Vec<u8>> {
+        let w = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
+        w.absorb(sealed).map_err(js_error)
     }
 
     /// Writes the final frame and footer.
@@ -496,6 +538,43 @@ impl CoreOpener {
     pub fn start_stream(&mut self) -> JsResult<()> {
         self.reader = Some(self.inner.start().map_err(js_error)?);
         Ok(())
+    }
+
+    /// Native streaming: checks the commitment and header tag and returns the message key for WebCrypto
+    /// (the shim imports it, then wipes it); then `planUpdate` and `finish`.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY`, `KEYRING_CANNOT_DECRYPT`, `TAMPERED`.
+    #[wasm_bindgen(js_name = startNativeStream)]
+    pub fn start_native_stream(&mut self) -> JsResult<Uint8Array> {
+        let r = self.inner.start().map_err(js_error)?.plan_stream();
+        let key = Uint8Array::from(r.native_key().expose_secret());
+        self.reader = Some(r);
+        Ok(key)
+    }
+
+    /// Native streaming: takes more body bytes; returns the completed frames as
+    /// `[{ iv, aad, data }]` (`data` = ciphertext ‖ tag) for WebCrypto to open, in order.
+    ///
+    /// # Errors
+    /// `TAMPERED` (footer), `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`, `INVALID_STATE`.
+    #[wasm_bindgen(js_name = planUpdate)]
+    pub fn plan_update(&mut self, bytes: &[u8]) -> JsResult<Array> {
+        let r = self
+            .reader
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call startNativeStream() first")))?;
+        let descs = r.plan_update(bytes).map_err(js_error)?;
+        Ok(descs
+            .iter()
+            .map(|d| {
+                let o = Object::new();
+                set(&o, "iv", &Uint8Array::from(&d.iv[..]).into());
+                set(&o, "aad", &Uint8Array::from(&d.aad[..]).into());
+                set(&o, "data", &Uint8Array::from(&d.bytes[..]).into());
+                JsValue::from(o)
+            })
+            .collect())
     }
 
     /// Takes more body bytes; returns the plaintext of frames whose tags verified.

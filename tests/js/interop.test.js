@@ -184,9 +184,9 @@ test('the SDK enforces our required context the same way we do', async () => {
   await assert.rejects(ours(ourAes(32)).decrypt(result, { encryptionContext: { missing: 'pair' } }), (e) => e.code === 'ENCRYPTION_CONTEXT_MISMATCH');
 });
 
-test('streams: ours encryptStream → SDK opens; SDK message → ours decryptStream', async () => {
+for (const engine of ENGINES) test(`streams: ours encryptStream → SDK opens; SDK message → ours decryptStream [${engine}]`, async () => {
   const pt = pattern(300_000);
-  const c = ours(ourAes(32), { frameLength: 8192 });
+  const c = ours(ourAes(32), { frameLength: 8192, engine });
   const chunks = [];
   const ts = c.encryptStream({ encryptionContext: CONTEXT });
   const w = ts.writable.getWriter();

@@ -337,9 +337,9 @@ export default {
       await assert.rejectsWithCode(client(k, { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT', engine }).decrypt(m), 'TAMPERED', 'v1 signature');
     });
 
-    t.test('encryptStream / decryptStream: any chunking, byte-identical plaintext, both suites', async () => {
+    for (const engine of ENGINES) t.test('encryptStream / decryptStream: any chunking, byte-identical plaintext, both suites [' + engine + ']', async () => {
       for (const suite of [SIGNED, UNSIGNED]) {
-        const c = client(aes(), { suite, frameLength: 100 });
+        const c = client(aes(), { suite, frameLength: 100, engine });
         for (const n of [0, 1, 100, 101, 1234]) {
           const pt = pattern(n, 3);
           for (const size of [1, 7, 100, 4096]) {
@@ -353,8 +353,8 @@ export default {
       }
     });
 
-    t.test('decryptStream: frames released as they verify; tampering, truncation and context errors surface', async () => {
-      const c = client(aes(), { frameLength: 1024 });
+    for (const engine of ENGINES) t.test('decryptStream: frames released as they verify; tampering, truncation and context errors surface [' + engine + ']', async () => {
+      const c = client(aes(), { frameLength: 1024, engine });
       const pt = pattern(64 * 1024, 5);
       const msg = await c.encrypt(pt, { encryptionContext: { k: 'v' } });
       const { bytes, chunks } = await pipe(c.decryptStream(), split(msg, 4096));
@@ -369,7 +369,7 @@ export default {
       const sig = msg.slice(); sig[sig.length - 1] ^= 1;
       await assert.rejectsWithCode(pipe(c.decryptStream(), split(sig, 4096)), 'TAMPERED');
       await assert.rejectsWithCode(pipe(c.decryptStream(), split(fromB64(V1_MESSAGE), 10)), 'COMMITMENT_POLICY_VIOLATION');
-      const v1 = await pipe(client(new RawAesKeyring({ keyNamespace: 'fixture', keyName: 'v1', wrappingKey: new Uint8Array(32).map((_, i) => i) }), { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' }).decryptStream(), split(fromB64(V1_MESSAGE), 10));
+      const v1 = await pipe(client(new RawAesKeyring({ keyNamespace: 'fixture', keyName: 'v1', wrappingKey: new Uint8Array(32).map((_, i) => i) }), { commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT', engine }).decryptStream(), split(fromB64(V1_MESSAGE), 10));
       assert.equal(untext(v1.bytes), V1_PLAINTEXT);
     });
 
