@@ -188,32 +188,57 @@ export class EnvelopeClient {
    */
   encryptStream({ encryptionContext, signal } = {}) {
     contextArrays(encryptionContext); // refuse a bad context now, not at the first chunk
+    const native = this.#native(Infinity, this.frameLength);
     /** @type {any} */ let sealer;
-    const release = () => { try { sealer?.free(); } catch { /* already freed */ } sealer = undefined; };
+    /** @type {CryptoKey | undefined} */ let key;
+    let pending = new Uint8Array(0); // native engine: plaintext not yet sealed (less than a frame and a chunk)
+    const release = () => { try { sealer?.free(); } catch { /* already freed */ } sealer = undefined; pending.fill(0); };
+    const sealPending = async (last, controller) => {
+      const plans = withCoreSync(() => sealer.planFrames(pending.length, last));
+      if (plans.length === 0) return;
+      const sealed = await encryptFrames(/** @type {CryptoKey} */ (key), plans, pending);
+      const end = plans[plans.length - 1].start + plans[plans.length - 1].length;
+      const rest = pending.slice(end);
+      pending.fill(0);
+      pending = rest;
+      controller.enqueue(withCoreSync(() => sealer.absorb(sealed)));
+    };
     return new TransformStream({
       start: async (controller) => {
         try {
-          await withCore(async (b) => {
+          await abortable(signal, () => withCore(async (b) => {
             sealer = await this.#prepareSealer(b, encryptionContext, signal);
             controller.enqueue(sealer.start());
-          });
+            if (native) key = await importNativeKey(sealer.nativeKey(), 'encrypt');
+          }));
         } catch (e) {
           release();
           throw e;
         }
       },
-      transform: (chunk, controller) => {
+      transform: async (chunk, controller) => {
         try {
-          const out = withCoreSync(() => sealer.update(toBytes(chunk, 'chunk')));
+          const bytes = toBytes(chunk, 'chunk');
+          if (native) {
+            const joined = new Uint8Array(pending.length + bytes.length);
+            joined.set(pending);
+            joined.set(bytes, pending.length);
+            pending.fill(0);
+            pending = joined;
+            await sealPending(false, controller);
+            return;
+          }
+          const out = withCoreSync(() => sealer.update(bytes));
           if (out.length) controller.enqueue(out);
         } catch (e) {
           release();
           throw e;
         }
       },
-      flush: (controller) => {
+      flush: async (controller) => {
         try {
-          controller.enqueue(withCoreSync(() => sealer.finish()));
+          if (native) await sealPending(true, controller);
+          else controller.enqueue(withCoreSync(() => sealer.finish()));
         } finally {
           release();
         }
