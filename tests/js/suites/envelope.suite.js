@@ -416,6 +416,34 @@ export default {
       assert.throwsWithCode(() => client(aes(), { engine: 'gpu' }), 'INVALID_ARGUMENT');
     });
 
+    t.test('engine choice is real: WebCrypto does the frames when chosen, never when not', async () => {
+      const s = crypto.subtle;
+      const orig = { encrypt: s.encrypt, decrypt: s.decrypt };
+      const calls = { encrypt: 0, decrypt: 0 };
+      for (const op of ['encrypt', 'decrypt']) {
+        s[op] = function (...args) { calls[op]++; return orig[op].apply(this, args); };
+      }
+      if (s.encrypt === orig.encrypt) return; // this runtime does not let us observe crypto.subtle
+      try {
+        const count = async (fn) => { calls.encrypt = calls.decrypt = 0; await fn(); return { ...calls }; };
+        const pt = pattern(200_000);
+        const wasm = client(aes(), { engine: 'wasm' });
+        const auto = client(aes());
+        const msg = await wasm.encrypt(pt);
+        assert.deepEqual(await count(() => wasm.encrypt(pt)), { encrypt: 0, decrypt: 0 }, 'wasm encrypt');
+        assert.deepEqual(await count(() => wasm.decrypt(msg)), { encrypt: 0, decrypt: 0 }, 'wasm decrypt');
+        assert.deepEqual(await count(() => auto.encrypt(pt)), { encrypt: 4, decrypt: 0 }, 'auto encrypt: 4 frames of 64 KiB');
+        assert.deepEqual(await count(() => auto.decrypt(msg)), { encrypt: 0, decrypt: 4 }, 'auto decrypt');
+        assert.deepEqual(await count(() => auto.encrypt(pattern(1000))), { encrypt: 0, decrypt: 0 }, 'auto, small: wasm');
+        assert.deepEqual(await count(() => pipe(auto.encryptStream(), split(pt, 50_000))), { encrypt: 4, decrypt: 0 }, 'auto encryptStream');
+        assert.deepEqual(await count(() => pipe(auto.decryptStream(), split(msg, 50_000))), { encrypt: 0, decrypt: 4 }, 'auto decryptStream');
+        assert.deepEqual(await count(() => pipe(wasm.decryptStream(), split(msg, 50_000))), { encrypt: 0, decrypt: 0 }, 'wasm decryptStream');
+      } finally {
+        for (const op of ['encrypt', 'decrypt']) delete s[op];
+        if (s.encrypt !== orig.encrypt) { s.encrypt = orig.encrypt; s.decrypt = orig.decrypt; }
+      }
+    });
+
     t.test('parseMessage describes a message without a key', async () => {
       const msg = await client(new MultiKeyring({ generator: aes(), children: [aes({ keyName: 'two' })] }), { frameLength: 10 }).encrypt(pattern(25), { encryptionContext: { a: 'b' } });
       const info = await parseMessage(msg);
