@@ -132,7 +132,8 @@ export class EnvelopeClient {
         const [keys, values] = contextArrays(encryptionContext);
         const entropy = crypto.getRandomValues(new Uint8Array(64));
         sealer = cache.sealerFromCache(this.suite, this.frameLength, keys, values, pt.length, Date.now(), entropy);
-        if (!sealer) {
+        if (sealer) sealer.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
+        else {
           sealer = await this.#prepareSealer(b, encryptionContext, signal);
           cache.storeSealer(this.suite, keys, values, sealer, pt.length, Date.now());
         }
