@@ -32,7 +32,15 @@ class LocalKeyring {
   }
   /** @param {any} b the wasm bindings @returns {any} */
   [local](b) {
-    if (!this._handle) this._handle = this._create(b);
+    if (this._handle) return this._handle;
+    // A key the core refused stays refused: its bytes were wiped on the first try.
+    if (this._error) throw this._error;
+    try {
+      this._handle = this._create(b);
+    } catch (e) {
+      this._error = e;
+      throw e;
+    }
     return this._handle;
   }
 }

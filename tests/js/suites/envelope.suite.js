@@ -317,6 +317,9 @@ export default {
       assert.throwsWithCode(() => client(aes(), { frameLength: 0 }), 'INVALID_ARGUMENT');
       assert.throwsWithCode(() => new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: new Uint8Array(20) }), 'INVALID_ARGUMENT');
       assert.throwsWithCode(() => new EnvelopeClient({ keyring: {} }), 'INVALID_ARGUMENT');
+      const badRsa = client(new RawRsaKeyring({ keyNamespace: 'ns', keyName: 'r', publicKey: 'not a key' }));
+      await assert.rejectsWithCode(badRsa.encrypt('x'), 'MALFORMED_PUBLIC_KEY');
+      await assert.rejectsWithCode(badRsa.encrypt('x'), 'MALFORMED_PUBLIC_KEY', 'the same error the second time');
       await assert.rejectsWithCode(c.decrypt(new Uint8Array([9, 9, 9])), 'MALFORMED_MESSAGE');
       await assert.rejectsWithCode(parseMessage(new Uint8Array([2, 0x12, 0x34])), 'UNSUPPORTED_ALGORITHM');
     });
