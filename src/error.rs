@@ -57,6 +57,10 @@ pub enum Error {
     LimitExceeded(&'static str),
     /// The stream was used out of order (for example `finish` before the final frame).
     InvalidState(&'static str),
+    /// A JWT whose signature verified but whose `exp` claim has passed.
+    JwtExpired,
+    /// A JWT whose signature verified but whose `nbf` claim is in the future.
+    JwtNotYetValid,
 }
 
 impl Error {
@@ -84,6 +88,8 @@ impl Error {
             Self::InvalidDataKey(_) => "INVALID_DATA_KEY",
             Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
             Self::InvalidState(_) => "INVALID_STATE",
+            Self::JwtExpired => "JWT_EXPIRED",
+            Self::JwtNotYetValid => "JWT_NOT_YET_VALID",
         }
     }
 
@@ -106,7 +112,9 @@ impl Error {
             Self::InvalidDigestLength => {
                 "a DIGEST message must be exactly as long as the signing algorithm's hash"
             }
-            Self::MessageTooLong => "a RAW message may be at most 4096 bytes (use messageType DIGEST)",
+            Self::MessageTooLong => {
+                "a RAW message may be at most 4096 bytes (use messageType DIGEST)"
+            }
             Self::Tampered => "the message failed authentication",
             Self::EncryptionContextMismatch => {
                 "the message's encryption context does not contain the required pairs"
@@ -118,14 +126,18 @@ impl Error {
             Self::CommitmentPolicyViolation => {
                 "the commitment policy forbids this algorithm suite or message version"
             }
-            Self::KeyringCannotDecrypt => "this keyring holds no private or secret key to decrypt with",
+            Self::KeyringCannotDecrypt => {
+                "this keyring holds no private or secret key to decrypt with"
+            }
+            Self::JwtExpired => "the JWT has expired (exp)",
+            Self::JwtNotYetValid => "the JWT is not valid yet (nbf)",
         }
     }
 
     /// Every variant once, for tests that walk the whole mapping.
     #[doc(hidden)]
     #[must_use]
-    pub fn all_for_tests() -> [Self; 20] {
+    pub fn all_for_tests() -> [Self; 22] {
         [
             Self::InvalidArgument(""),
             Self::UnsupportedAlgorithm(""),
@@ -147,6 +159,8 @@ impl Error {
             Self::InvalidDataKey(""),
             Self::LimitExceeded(""),
             Self::InvalidState(""),
+            Self::JwtExpired,
+            Self::JwtNotYetValid,
         ]
     }
 }
@@ -176,7 +190,13 @@ mod tests {
     fn codes_are_unique_upper_snake_case() {
         let all = Error::all_for_tests();
         for (i, a) in all.iter().enumerate() {
-            assert!(a.code().bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{}", a.code());
+            assert!(
+                a.code()
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{}",
+                a.code()
+            );
             for b in all.iter().skip(i + 1) {
                 assert_ne!(a.code(), b.code());
             }

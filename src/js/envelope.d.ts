@@ -35,7 +35,7 @@ export interface EnvelopeClientOptions {
 export class EnvelopeClient {
   constructor(options: EnvelopeClientOptions);
   /**
-   * One message, version 2, framed. An aborted `signal` rejects with its reason (an AbortError), as fetch does. Keys starting with `aws-crypto-` are reserved.
+   * One message, version 2, framed. An aborted `signal` rejects with EdgeKmsError ABORTED (the signal's reason as `cause`). Keys starting with `aws-crypto-` are reserved.
    * @throws EdgeKmsError INVALID_ENCRYPTION_CONTEXT, INVALID_ARGUMENT, UNSUPPORTED_ALGORITHM, or the KMS keyring's error.
    */
   encrypt(plaintext: BytesLike | string, options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): Promise<Uint8Array>;

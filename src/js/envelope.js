@@ -76,16 +76,17 @@ function cacheLimits(c) {
 }
 
 /**
- * Runs `fn`; if `signal` was aborted meanwhile, rejects with the signal's reason
- * (an AbortError DOMException by default), as fetch does.
+ * Runs `fn`; if `signal` was aborted (before or meanwhile), rejects with
+ * EdgeKmsError ABORTED carrying the signal's reason as `cause`, as BrokerKeyring does.
  * @template T @param {AbortSignal | undefined} signal @param {() => Promise<T>} fn @returns {Promise<T>}
  */
 async function abortable(signal, fn) {
-  signal?.throwIfAborted();
+  const aborted = () => new EdgeKmsError('ABORTED', 'the operation was aborted', { cause: signal?.reason });
+  if (signal?.aborted) throw aborted();
   try {
     return await fn();
   } catch (e) {
-    if (signal?.aborted) throw signal.reason;
+    if (signal?.aborted && !(e instanceof EdgeKmsError && e.code === 'ABORTED')) throw aborted();
     throw e;
   }
 }

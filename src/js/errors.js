@@ -1,11 +1,31 @@
 // The one error class of edge-kms. `code` is stable API; `message` is for people.
 // Messages never contain key material or plaintext.
 
-/** @typedef {import('./types.js').EdgeKmsErrorCode} EdgeKmsErrorCode */
+/**
+ * Every code an EdgeKmsError can carry. The first group comes from the Rust
+ * core (src/error.rs), the others from the JS shim and the broker client.
+ * tests/js/errors.test.js checks this list against the core, errors.d.ts and
+ * the README.
+ */
+export const ERROR_CODES = Object.freeze([
+  // core
+  'INVALID_ARGUMENT', 'UNSUPPORTED_ALGORITHM', 'MALFORMED_PUBLIC_KEY', 'KEY_ALGORITHM_MISMATCH',
+  'INVALID_DIGEST_LENGTH', 'MESSAGE_TOO_LONG', 'MALFORMED_SIGNATURE', 'INVALID_KEY_IDENTIFIER',
+  'MALFORMED_JWT', 'MALFORMED_MESSAGE', 'TAMPERED', 'ENCRYPTION_CONTEXT_MISMATCH',
+  'INVALID_ENCRYPTION_CONTEXT', 'TOO_MANY_ENCRYPTED_DATA_KEYS', 'NO_DECRYPTABLE_DATA_KEY',
+  'COMMITMENT_POLICY_VIOLATION', 'KEYRING_CANNOT_DECRYPT', 'INVALID_DATA_KEY', 'LIMIT_EXCEEDED',
+  'INVALID_STATE', 'JWT_EXPIRED', 'JWT_NOT_YET_VALID',
+  // shim
+  'NOT_INITIALISED', 'WASM_LOAD_FAILED', 'ENGINE_UNAVAILABLE', 'INTERNAL',
+  // broker client (BrokerKeyring)
+  'KMS_KEY_DISABLED', 'KMS_INVALID_STATE', 'ACCESS_DENIED', 'NOT_FOUND', 'INVALID_CIPHERTEXT',
+  'INCORRECT_KEY', 'INVALID_KEY_USAGE', 'KMS_LIMIT_EXCEEDED', 'THROTTLED', 'BROKER_UNAVAILABLE',
+  'BAD_REQUEST', 'MALFORMED_RESPONSE', 'TIMEOUT', 'ABORTED',
+]);
 
 export class EdgeKmsError extends Error {
   /**
-   * @param {EdgeKmsErrorCode} code
+   * @param {import('./errors.d.ts').EdgeKmsErrorCode} code
    * @param {string} message
    * @param {{ cause?: unknown, status?: number, retryable?: boolean }} [options]
    */
@@ -20,8 +40,8 @@ export class EdgeKmsError extends Error {
 
 /**
  * Turns anything the wasm core threw into an EdgeKmsError. The core throws
- * plain Errors with a `code`; a wasm trap (a bug: the core never panics on
- * input) becomes INTERNAL and poisons the instance so that it is rebuilt.
+ * plain Errors with a `code`; anything else (a wasm trap is a bug: the core
+ * never panics on input) becomes INTERNAL.
  * @param {unknown} e
  * @returns {EdgeKmsError}
  */

@@ -1,6 +1,9 @@
 // The runtime-independent public API. Entry files (entry-*.js) install the
 // wasm loader for their runtime and re-export everything from here.
-export { EdgeKmsError } from './errors.js';
+export { EdgeKmsError, ERROR_CODES } from './errors.js';
 export { init } from './core.js';
+export { KmsPublicKey, verifyKmsSignature, verifyJwt } from './verify.js';
+export { parseKeyIdentifier, recommendKeyType, estimateCost } from './kms.js';
+export { BrokerKeyring } from './broker-keyring.js';
 export { EnvelopeClient, parseMessage, SUITES, COMMITMENT_POLICIES, DEFAULT_FRAME_LENGTH } from './envelope.js';
 export { RawAesKeyring, RawRsaKeyring, KmsRsaPublicKeyring, MultiKeyring } from './keyrings.js';

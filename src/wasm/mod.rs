@@ -6,8 +6,11 @@
 //! Nothing here panics on input; the core returns errors instead.
 
 mod envelope;
+mod kms;
 
 use wasm_bindgen::prelude::*;
+
+mod verify;
 
 use crate::Error;
 
@@ -15,7 +18,11 @@ use crate::Error;
 pub(crate) fn js_error(e: Error) -> JsValue {
     let err = js_sys::Error::new(e.message());
     // Setting a property on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code()));
+    let _ = js_sys::Reflect::set(
+        &err,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(e.code()),
+    );
     err.into()
 }
 
@@ -32,3 +39,6 @@ pub fn core_version() -> String {
 pub fn all_errors_for_tests() -> Vec<JsValue> {
     Error::all_for_tests().into_iter().map(js_error).collect()
 }
+
+#[cfg(test)]
+mod tests;

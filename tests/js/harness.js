@@ -5,7 +5,7 @@
 /**
  * @typedef {{ name: string, fn: () => unknown | Promise<unknown> }} TestCase
  * @typedef {{ test: (name: string, fn: () => unknown) => void }} Registrar
- * @typedef {{ edgeKms: any, fixtures: Record<string, any>, runtime: 'node' | 'workerd' | 'chromium' }} Ctx
+ * @typedef {{ edgeKms: any, fixtures: Record<string, any>, runtime: 'node' | 'workerd' | 'chromium' | 'deno' }} Ctx
  */
 
 export class AssertionError extends Error {

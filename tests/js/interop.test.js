@@ -218,3 +218,65 @@ test('interop matrix size', () => {
   console.log(`# interop: ${count} messages crossed between edge-kms and @aws-crypto/client-node`);
   assert.ok(count >= 770);
 });
+
+// ---------------------------------------------------------------------------
+// The KMS data-key seam against the real BrokerKeyring and the real broker
+// (edge-kms/broker) over its development KMS, in process (fetch → broker.fetch).
+import { BrokerKeyring, KmsRsaPublicKeyring } from 'edge-kms';
+import { createBroker, createDevKms } from 'edge-kms/broker';
+
+const devKms = await createDevKms({ aliases: ['alias/demo'] });
+const broker = createBroker({ kms: devKms, devMode: true, basePath: '/kms' });
+let brokerCalls = 0;
+const brokerFetch = (url, init) => { brokerCalls++; return broker.fetch(new Request(url, init)); };
+// KMS (and so the broker) refuses empty context keys and values; the ESDK allows them.
+const KMS_CONTEXT = Object.fromEntries(Object.entries(CONTEXT).filter(([k, v]) => k && v));
+const brokerKeyring = (keyId = 'alias/demo') => new BrokerKeyring({ endpoint: 'http://broker.test/kms', keyId, fetch: brokerFetch });
+
+async function oursOpensKms(client, message, plaintext) {
+  const { plaintext: got, encryptionContext } = await client.decrypt(message, { encryptionContext: KMS_CONTEXT });
+  assert.deepEqual(got, plaintext);
+  for (const [k, v] of Object.entries(KMS_CONTEXT)) assert.equal(encryptionContext[k], v);
+}
+
+test('BrokerKeyring (real broker, dev KMS): round trips, context bound by KMS, multi-keyring, cache', async () => {
+  const pt = pattern(100_000);
+  const c = ours(brokerKeyring());
+  const msg = await c.encrypt(pt, { encryptionContext: KMS_CONTEXT });
+  const info = await parseMessage(msg);
+  assert.equal(info.encryptedDataKeys[0].providerId, 'aws-kms');
+  assert.match(new TextDecoder().decode(info.encryptedDataKeys[0].providerInfo), /^arn:aws:kms:us-east-1:111122223333:key\//);
+  await oursOpensKms(c, msg, pt);
+  // The same message with another context in the header: KMS refuses the data key.
+  const multi = new MultiKeyring({ generator: brokerKeyring(), children: [ourAes(32)] });
+  const both = await ours(multi).encrypt(pt, { encryptionContext: KMS_CONTEXT });
+  await oursOpensKms(ours(ourAes(32)), both, pt);
+  await oursOpensKms(ours(brokerKeyring()), both, pt);
+  const { plaintext: viaSdk } = await strictSdk.decrypt(sdkAesOpener(32), both);
+  assert.deepEqual(new Uint8Array(viaSdk), pt);
+  // A raw AES generator with the broker as a child (KMS Encrypt of our data key).
+  const child = await ours(new MultiKeyring({ generator: ourAes(32), children: [brokerKeyring()] })).encrypt(pt, { encryptionContext: KMS_CONTEXT });
+  await oursOpensKms(ours(brokerKeyring()), child, pt);
+  // The cache: ten messages, one GenerateDataKey; three opens, one Decrypt.
+  const cached = ours(brokerKeyring(), { cache: { maxAgeMs: 60_000, maxMessages: 100 } });
+  const before = brokerCalls;
+  const msgs = [];
+  for (let i = 0; i < 10; i++) msgs.push(await cached.encrypt(pattern(10, i), { encryptionContext: KMS_CONTEXT }));
+  for (let i = 0; i < 3; i++) await cached.decrypt(msgs[0]);
+  assert.equal(brokerCalls - before, 2);
+  // Abort reaches the broker call.
+  await assert.rejects(c.encrypt('x', { signal: AbortSignal.abort() }), (e) => e.code === 'ABORTED');
+});
+
+test('KmsRsaPublicKeyring with the broker: seal offline with the public key, open through KMS Decrypt (RSAES_OAEP_SHA_256)', async () => {
+  const kr = brokerKeyring('alias/encrypt-rsa-2048');
+  const { keyId, publicKey } = await kr.getPublicKey();
+  const before = brokerCalls;
+  const sealer = ours(new KmsRsaPublicKeyring({ keyId, publicKey }), { suite: 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY' });
+  const pt = pattern(5000);
+  const msg = await sealer.encrypt(pt, { encryptionContext: KMS_CONTEXT });
+  assert.equal(brokerCalls, before, 'sealing made no broker call');
+  const opener = ours(new KmsRsaPublicKeyring({ keyId, publicKey, kms: brokerKeyring(keyId) }));
+  await oursOpensKms(opener, msg, pt);
+  await assert.rejects(sealer.decrypt(msg), (e) => e.code === 'KEYRING_CANNOT_DECRYPT');
+});

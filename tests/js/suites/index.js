@@ -1,5 +1,8 @@
-// Every portable suite, in the order they run. Each runtime runner imports this.
+// Every portable suite, in the order they run. Each runner imports this.
 import basics from './basics.suite.js';
+import verify from './verify.suite.js';
+import kms from './kms.suite.js';
+import brokerKeyring from './broker.suite.js';
 import envelope from './envelope.suite.js';
 
-export default [basics, envelope];
+export default [basics, verify, kms, brokerKeyring, envelope];

@@ -1,0 +1,329 @@
+// BrokerKeyring: the KMS keyring of edge-kms. Browsers never hold AWS
+// credentials, so data keys come from KMS through the app's backend (the
+// broker, edge-kms/broker) over a small JSON protocol (DESIGN.md, "Broker
+// wire protocol"). Only fetch, AbortController and timers: runs unchanged in
+// browsers, Workers, Node and Deno.
+//
+// Key bytes never enter a JS string other than the base64 the protocol
+// requires: request bodies are encoded from, and responses decoded straight
+// into, Uint8Arrays; errors and their causes never carry response bodies.
+import { EdgeKmsError } from './errors.js';
+import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './broker/protocol.js';
+
+const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt', GetPublicKey: '/public-key' };
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 2000;
+
+export class BrokerKeyring {
+  /** @param {import('./broker-keyring.js').BrokerKeyringOptions} options */
+  constructor(options) {
+    const { endpoint, keyId, headers, fetch: fetchImpl, timeoutMs = 10_000, retries = 2, grantTokens } = options ?? /** @type {any} */ ({});
+    if (typeof endpoint !== 'string' || endpoint.length === 0) throw invalid('endpoint must be the broker URL (absolute, or a path such as /kms in a browser)');
+    try {
+      // relative endpoints resolve against the page (browsers); elsewhere they must be absolute
+      new URL(endpoint, /** @type {any} */ (globalThis).location?.href);
+    } catch {
+      throw invalid('endpoint must be an absolute URL outside a browser page');
+    }
+    const kp = keyIdProblem(keyId);
+    if (kp) throw invalid(kp);
+    if (headers !== undefined && typeof headers !== 'function' && (headers === null || typeof headers !== 'object')) throw invalid('headers must be an object or a function returning one');
+    if (fetchImpl !== undefined && typeof fetchImpl !== 'function') throw invalid('fetch must be a function');
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw invalid('timeoutMs must be a positive number');
+    if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw invalid('retries must be an integer from 0 to 10');
+    if (grantTokens !== undefined && (!Array.isArray(grantTokens) || grantTokens.length > LIMITS.maxGrantTokens || !grantTokens.every((t) => typeof t === 'string' && t.length > 0))) {
+      throw invalid(`grantTokens must be an array of at most ${LIMITS.maxGrantTokens} strings`);
+    }
+    if (typeof fetchImpl !== 'function' && typeof globalThis.fetch !== 'function') throw invalid('this runtime has no fetch; pass options.fetch');
+    /** @readonly */ this.isKmsKeyring = true;
+    /** @readonly */ this.keyId = keyId;
+    /** @readonly */ this.endpoint = endpoint.replace(/\/+$/, '');
+    this.#headers = headers;
+    // Call through globalThis at call time: a bare `fetch` reference loses its receiver in some runtimes.
+    this.#fetch = fetchImpl ?? ((/** @type {any} */ input, /** @type {any} */ init) => globalThis.fetch(input, init));
+    this.#timeoutMs = timeoutMs;
+    this.#retries = retries;
+    this.#grantTokens = grantTokens ? [...grantTokens] : undefined;
+    Object.freeze(this);
+  }
+
+  /** @type {import('./broker-keyring.js').BrokerKeyringOptions['headers']} */ #headers;
+  /** @type {(input: string, init: RequestInit) => Promise<Response>} */ #fetch;
+  /** @type {number} */ #timeoutMs;
+  /** @type {number} */ #retries;
+  /** @type {string[] | undefined} */ #grantTokens;
+
+  /**
+   * A new data key from KMS: its plaintext and its KMS ciphertext.
+   * @param {{ encryptionContext?: Record<string, string>, numberOfBytes?: number, signal?: AbortSignal }} [args]
+   * @returns {Promise<{ keyId: string, plaintext: Uint8Array, ciphertextBlob: Uint8Array }>}
+   */
+  async generateDataKey({ encryptionContext = {}, numberOfBytes = 32, signal } = {}) {
+    checkContext(encryptionContext);
+    if (!Number.isInteger(numberOfBytes) || numberOfBytes < LIMITS.minDataKeyBytes || numberOfBytes > LIMITS.maxDataKeyBytes) {
+      throw invalid(`numberOfBytes must be an integer from ${LIMITS.minDataKeyBytes} to ${LIMITS.maxDataKeyBytes}`);
+    }
+    const res = await this.#call('GenerateDataKey', { keyId: this.keyId, encryptionContext, numberOfBytes }, signal);
+    const keyId = arnField(res);
+    const ciphertextBlob = bytesField(res, 'ciphertextBlob');
+    const plaintext = bytesField(res, 'plaintext');
+    if (plaintext.length !== numberOfBytes) {
+      plaintext.fill(0);
+      throw malformed(`the broker returned a data key of the wrong length (expected ${numberOfBytes} bytes)`);
+    }
+    return { keyId, plaintext, ciphertextBlob };
+  }
+
+  /**
+   * Encrypts an existing data key under this keyring's KMS key (for messages
+   * with more than one KMS key).
+   * @param {{ plaintext: Uint8Array, encryptionContext?: Record<string, string>, encryptionAlgorithm?: string, signal?: AbortSignal }} args
+   * @returns {Promise<{ keyId: string, ciphertextBlob: Uint8Array }>}
+   */
+  async encryptDataKey({ plaintext, encryptionContext = {}, encryptionAlgorithm, signal } = /** @type {any} */ ({})) {
+    checkContext(encryptionContext);
+    checkAlgorithm(encryptionAlgorithm);
+    if (!(plaintext instanceof Uint8Array) || plaintext.length < 1 || plaintext.length > LIMITS.maxPlaintextBytes) {
+      throw invalid(`plaintext must be a Uint8Array of 1 to ${LIMITS.maxPlaintextBytes} bytes`);
+    }
+    const res = await this.#call('Encrypt', { keyId: this.keyId, plaintext: encodeBase64(plaintext), encryptionContext, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}) }, signal);
+    return { keyId: arnField(res), ciphertextBlob: bytesField(res, 'ciphertextBlob') };
+  }
+
+  /**
+   * Decrypts a KMS ciphertext blob (an encrypted data key). `keyId` is the
+   * key ARN recorded with it (the EDK's provider info); the broker decides
+   * whether it serves that key and, for a multi-Region key, which replica
+   * it calls. The answer must name the same key (or, for an `mrk-` key, a
+   * replica of it). `encryptionAlgorithm: 'RSAES_OAEP_SHA_256'` (or `_SHA_1`)
+   * decrypts with an asymmetric KMS RSA key, as KmsRsaPublicKeyring needs
+   * (no encryption context then).
+   * @param {{ keyId?: string, ciphertextBlob: Uint8Array, encryptionContext?: Record<string, string>, encryptionAlgorithm?: string, signal?: AbortSignal }} args
+   * @returns {Promise<{ keyId: string, plaintext: Uint8Array }>}
+   */
+  async decryptDataKey({ keyId = this.keyId, ciphertextBlob, encryptionContext = {}, encryptionAlgorithm, signal } = /** @type {any} */ ({})) {
+    const kp = keyIdProblem(keyId);
+    if (kp) throw invalid(kp);
+    checkContext(encryptionContext);
+    checkAlgorithm(encryptionAlgorithm);
+    if (!(ciphertextBlob instanceof Uint8Array) || ciphertextBlob.length < 1 || ciphertextBlob.length > LIMITS.maxCiphertextBytes) {
+      throw invalid(`ciphertextBlob must be a Uint8Array of 1 to ${LIMITS.maxCiphertextBytes} bytes`);
+    }
+    const res = await this.#call('Decrypt', { keyId, ciphertextBlob: encodeBase64(ciphertextBlob), encryptionContext, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}) }, signal);
+    const answered = arnField(res);
+    // A key ARN in the request must come back (AWS Encryption SDK spec, KMS
+    // keyring OnDecrypt: the response KeyId equals the EDK's key ARN).
+    if (parseArn(keyId)?.type === 'key' && !(answered === keyId || (isMultiRegionKey(keyId) && mrkMatch(answered, keyId)))) {
+      throw malformed('the broker answered with another key than the one requested');
+    }
+    const plaintext = bytesField(res, 'plaintext');
+    return { keyId: answered, plaintext };
+  }
+
+  /**
+   * The public half of an asymmetric KMS key (DER SPKI) with its spec and
+   * algorithms, through the broker: for verifyKmsSignature, or to seal data
+   * keys locally with KmsRsaPublicKeyring. `keyId` defaults to the keyring's.
+   * @param {{ keyId?: string, signal?: AbortSignal }} [args]
+   * @returns {Promise<{ keyId: string, keySpec: string, keyUsage: string, publicKey: Uint8Array, signingAlgorithms: string[], encryptionAlgorithms: string[] }>}
+   */
+  async getPublicKey({ keyId = this.keyId, signal } = {}) {
+    const kp = keyIdProblem(keyId);
+    if (kp) throw invalid(kp);
+    const res = await this.#call('GetPublicKey', { keyId }, signal);
+    const strings = (/** @type {unknown} */ v) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+    if (typeof res.keySpec !== 'string' || typeof res.keyUsage !== 'string' || !strings(res.signingAlgorithms) || !strings(res.encryptionAlgorithms)) {
+      throw malformed('the broker answer lacks the key spec, usage or algorithms');
+    }
+    return {
+      keyId: arnField(res),
+      keySpec: res.keySpec,
+      keyUsage: res.keyUsage,
+      publicKey: bytesField(res, 'publicKey'),
+      signingAlgorithms: [.../** @type {string[]} */ (res.signingAlgorithms)],
+      encryptionAlgorithms: [.../** @type {string[]} */ (res.encryptionAlgorithms)],
+    };
+  }
+
+  /**
+   * One protocol call with deadline, caller abort and retries.
+   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation @param {Record<string, unknown>} body @param {AbortSignal | undefined} signal
+   * @returns {Promise<Record<string, unknown>>}
+   */
+  async #call(operation, body, signal) {
+    // duck-typed, so signals from another realm (an iframe, a test DOM) work too
+    if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) throw invalid('signal must be an AbortSignal');
+    if (this.#grantTokens) body.grantTokens = this.#grantTokens;
+    const json = JSON.stringify(body);
+    const url = this.endpoint + PATHS[operation];
+    const deadline = Date.now() + this.#timeoutMs;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    if (signal?.aborted) throw aborted(signal);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    /** @type {EdgeKmsError | undefined} */
+    let last;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          // raced with the signal: a `headers` function that never settles cannot outlive the deadline
+          return await untilAborted(this.#attempt(operation, url, json, controller.signal), controller.signal);
+        } catch (e) {
+          if (signal?.aborted) throw aborted(signal);
+          if (controller.signal.aborted) throw timeout(this.#timeoutMs, last);
+          if (!(e instanceof EdgeKmsError)) throw new EdgeKmsError('INVALID_ARGUMENT', 'the request could not be sent (check headers and endpoint)', { cause: e });
+          const err = e;
+          if (!err.retryable || attempt >= this.#retries) throw err;
+          last = err;
+          const delay = backoff(attempt, /** @type {any} */ (err).retryAfterMs);
+          if (Date.now() + delay >= deadline) throw err;
+          await sleep(delay, controller.signal);
+          if (signal?.aborted) throw aborted(signal);
+          if (controller.signal.aborted) throw timeout(this.#timeoutMs, last);
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation @param {string} url @param {string} json @param {AbortSignal} signal
+   * @returns {Promise<Record<string, unknown>>}
+   */
+  async #attempt(operation, url, json, signal) {
+    const headers = new Headers(await this.#extraHeaders(operation));
+    headers.set('content-type', 'application/json');
+    headers.set('accept', 'application/json');
+    let res;
+    try {
+      // 'manual': never re-send a body (it can hold a data key) to wherever a
+      // redirect points. ('error' would do, but workerd does not implement it.)
+      res = await this.#fetch(url, { method: 'POST', headers, body: json, signal, redirect: 'manual' });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw new EdgeKmsError('BROKER_UNAVAILABLE', 'the broker could not be reached', { cause: e, retryable: true });
+    }
+    if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
+      res.body?.cancel().catch(() => {});
+      throw malformed('the broker answered with a redirect (point endpoint at the broker itself)');
+    }
+    let text;
+    try {
+      text = await res.text();
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw new EdgeKmsError('BROKER_UNAVAILABLE', 'the broker connection failed mid-response', { cause: e, retryable: true, status: res.status });
+    }
+    if (!res.ok) throw errorFromResponse(res, text);
+    let parsed;
+    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw malformed('the broker answered something that is not a JSON object');
+    return parsed;
+  }
+
+  /** @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation */
+  async #extraHeaders(operation) {
+    const h = this.#headers;
+    if (h === undefined) return {};
+    try {
+      const v = typeof h === 'function' ? await h({ operation, keyId: this.keyId }) : h;
+      return v ?? {};
+    } catch (e) {
+      throw new EdgeKmsError('ACCESS_DENIED', 'the headers function failed (no credentials for the broker)', { cause: e });
+    }
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** @param {string} message */
+const invalid = (message) => new EdgeKmsError('INVALID_ARGUMENT', message);
+/** @param {string} message */
+const malformed = (message) => new EdgeKmsError('MALFORMED_RESPONSE', message);
+/** @param {AbortSignal} [signal] */
+const aborted = (signal) => new EdgeKmsError('ABORTED', 'the operation was aborted', signal?.reason === undefined ? {} : { cause: signal.reason });
+/** @param {number} ms @param {EdgeKmsError | undefined} last */
+const timeout = (ms, last) => new EdgeKmsError('TIMEOUT', `the broker did not answer within ${ms} ms`, last ? { cause: last } : {});
+
+/** @param {unknown} ec */
+function checkContext(ec) {
+  const p = encryptionContextProblem(ec);
+  if (p) throw invalid(p);
+}
+
+/** @param {unknown} alg */
+function checkAlgorithm(alg) {
+  if (alg !== undefined && !/** @type {readonly string[]} */ (ENCRYPTION_ALGORITHMS).includes(/** @type {string} */ (alg))) throw invalid(`encryptionAlgorithm must be one of ${ENCRYPTION_ALGORITHMS.join(', ')}`);
+}
+
+/** @param {Record<string, unknown>} res */
+function arnField(res) {
+  const k = res.keyId;
+  if (typeof k !== 'string' || keyIdProblem(k) || !parseArn(k)) throw malformed('the broker answer lacks a key ARN');
+  return k;
+}
+
+/** @param {Record<string, unknown>} res @param {string} field */
+function bytesField(res, field) {
+  const bytes = decodeBase64(res[field]);
+  res[field] = undefined; // drop our reference to the base64 text
+  if (bytes === null || bytes.length === 0) throw malformed(`the broker answer has no valid base64 ${field}`);
+  return bytes;
+}
+
+/**
+ * @param {Response} res @param {string} text
+ */
+function errorFromResponse(res, text) {
+  const status = res.status;
+  /** @type {string | undefined} */
+  let name;
+  let message = '';
+  try {
+    const e = JSON.parse(text)?.error;
+    if (typeof e?.code === 'string' && /^[A-Za-z]{1,64}$/.test(e.code)) name = e.code;
+    if (typeof e?.message === 'string') message = e.message.slice(0, 200).replace(/[^\x20-\x7e]/g, '?');
+  } catch {
+    // not our broker's JSON (a proxy's HTML error page, say): go by status
+  }
+  const retryAfter = Number(res.headers.get('retry-after'));
+  const retryAfterMs = Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(retryAfter * 1000, BACKOFF_CAP_MS * 5) : undefined;
+  let code = name && Object.hasOwn(ERROR_CODE, name) ? ERROR_CODE[/** @type {keyof typeof ERROR_CODE} */ (name)] : undefined;
+  if (!code) code = status === 429 ? 'THROTTLED' : status >= 500 ? 'BROKER_UNAVAILABLE' : status === 401 || status === 403 ? 'ACCESS_DENIED' : 'BAD_REQUEST';
+  // Safe to retry: throttling and server-side failures. Never other 4xx.
+  const retryable = code === 'THROTTLED' || status === 429 || (status >= 500 && code === 'BROKER_UNAVAILABLE');
+  const err = new EdgeKmsError(/** @type {any} */ (code), `broker: ${name ?? `HTTP ${status}`}${message ? `: ${message}` : ''}`, { status, retryable });
+  if (name) /** @type {any} */ (err).kmsCode = name;
+  if (retryAfterMs !== undefined) Object.defineProperty(err, 'retryAfterMs', { value: retryAfterMs, enumerable: false });
+  return err;
+}
+
+/** Full-jitter exponential backoff, at least the server's Retry-After. @param {number} attempt @param {number} [retryAfterMs] */
+function backoff(attempt, retryAfterMs) {
+  const jittered = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts.
+ * @template T @param {Promise<T>} promise @param {AbortSignal} signal @returns {Promise<T>}
+ */
+function untilAborted(promise, signal) {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** @param {number} ms @param {AbortSignal} signal */
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() { clearTimeout(t); signal.removeEventListener('abort', done); resolve(undefined); }
+  });
+}

@@ -1,0 +1,109 @@
+import type { DevKms } from './dev-kms.js';
+import type { BrokerOperation } from './protocol.js';
+
+export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
+export type { DevKms, DevKmsOptions, SigningKeySpec, EncryptionKeySpec } from './dev-kms.js';
+export { OPERATIONS, ERROR_STATUS } from './protocol.js';
+export type { BrokerOperation } from './protocol.js';
+
+/**
+ * What `authorize` returns. `true` or `{ allow: true, principal }` lets the
+ * request through (`principal` is recorded as the audit record's "who");
+ * `false`, `undefined` or `{ allow: false }` refuses it with 403
+ * `AccessDeniedException`; `{ allow: false, status: 401 }` answers 401
+ * `Unauthorized` (no or bad credentials).
+ */
+export type AuthorizeResult = boolean | undefined | null | { allow: boolean; principal?: string; status?: 401 | 403 };
+
+/**
+ * Decides whether the caller of `request` may run `operation` with `keyId`
+ * (as the caller wrote it) and `encryptionContext` (`{}` for GetPublicKey and
+ * Sign). Called after the request is validated and before the key
+ * allow-list (so a refused caller cannot probe which keys are served), then KMS.
+ */
+export type Authorize = (request: Request, operation: BrokerOperation, keyId: string, encryptionContext: Record<string, string>) => AuthorizeResult | Promise<AuthorizeResult>;
+
+/** One record per request that names an operation: the broker's CloudTrail. Never contains key material. */
+export interface AuditRecord {
+  time: string;
+  /** Also in the answer's `x-request-id` header and error body. */
+  requestId: string;
+  operation: BrokerOperation;
+  /** From `authorize`'s `{ principal }`, else null. */
+  principal: string | null;
+  origin: string | null;
+  /** The key as the caller named it (null when the body did not parse). */
+  keyId: string | null;
+  /** The key ARN KMS answered with (null on failure). */
+  kmsKeyId: string | null;
+  encryptionContext: Record<string, string> | null;
+  outcome: 'allowed' | 'denied' | 'error';
+  status: number;
+  /** The error name answered (e.g. `'InvalidCiphertextException'`), null on success. */
+  errorCode: string | null;
+  /** For InternalError / KMSUnavailable: the underlying error's class name and code (never its message). */
+  errorDetail?: string;
+  durationMs: number;
+}
+
+export interface CorsOptions {
+  /** Exact origins (`'https://app.example'`), or `'*'` (not with credentials). */
+  origins: string[];
+  /** Default `['authorization', 'content-type']`. */
+  allowHeaders?: string[];
+  /** Default 600. */
+  maxAgeSeconds?: number;
+  /** Send `access-control-allow-credentials: true` (cookies). Default false. */
+  credentials?: boolean;
+}
+
+/** Anything with KMS's operation shapes behind `call` (the dev KMS is one). */
+export interface KmsPort {
+  call(operation: string, input: Record<string, any>, signal?: AbortSignal): Promise<Record<string, any>>;
+}
+
+export interface BrokerOptions {
+  /**
+   * A `KMSClient` from `@aws-sdk/client-kms` (AWS, or any KMS-compatible
+   * endpoint; the command classes are imported from `@aws-sdk/client-kms` on
+   * first use), the development KMS from `createDevKms`, or a `KmsPort`.
+   */
+  kms: { send(command: any, options?: any): Promise<any> } | DevKms | KmsPort;
+  /**
+   * The keys this broker serves: key ids, key ARNs, alias names, alias ARNs.
+   * Each is resolved with DescribeKey (cached five minutes) so that a request
+   * naming a listed alias's key by ARN (as a message's data key does) is
+   * served. Anything else is 404 `NotFoundException`. Required unless `devMode`.
+   * A listed multi-Region key (`mrk-`) also serves requests naming its
+   * replicas in other Regions; KMS is then called with the listed ARN.
+   */
+  keyIds?: string[];
+  /** Default: refuse everything (403), or allow everything in `devMode`. */
+  authorize?: Authorize;
+  /** Awaited once per operation before the answer is sent; if it throws, the answer is 500 `InternalError` and nothing is handed out (fail closed). */
+  audit?: (record: AuditRecord) => void | Promise<void>;
+  /** CORS for these origins only (including preflight); others get no CORS headers. Shorthand: an array of origins. */
+  cors?: CorsOptions | string[];
+  /** Largest accepted body (default 32 KiB, at least 1 KiB) → 413 `PayloadTooLarge`. */
+  maxBodyBytes?: number;
+  /** Deadline of one KMS call (default 10,000 ms); past it, or when the client goes away, the call is abandoned and answered 503 `KMSUnavailable`. */
+  kmsTimeoutMs?: number;
+  /** Allow every caller. Only with the development KMS (otherwise createBroker throws). */
+  devMode?: boolean;
+  /** Serve only under this path (e.g. `'/kms'`); default: any path ending in an operation name. */
+  basePath?: string;
+}
+
+export interface Broker {
+  /** A Fetch-API handler: a Worker's default export as is. */
+  fetch(request: Request): Promise<Response>;
+  /** True over the development KMS (the node adapter then binds loopback only and warns). */
+  readonly isDev: boolean;
+}
+
+/**
+ * The backend of BrokerKeyring: POST JSON at `/generate-data-key`,
+ * `/decrypt`, `/encrypt`, `/public-key` (and `/sign` over the dev KMS).
+ * Every answer is `cache-control: no-store`.
+ */
+export declare function createBroker(options: BrokerOptions): Broker;

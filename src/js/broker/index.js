@@ -1,0 +1,475 @@
+// edge-kms/broker: the backend half of BrokerKeyring. A Fetch-API handler
+// (`{ fetch(request) → Response }`, a Worker's default export as is; Node via
+// edge-kms/broker/node) that validates each request, checks the key against
+// an allow-list, asks the app's `authorize`, calls KMS with the caller's
+// encryption context, answers KMS's exception names, and writes one audit
+// record per operation. It never logs, audits or echoes key material.
+import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMultiRegionKey, mrkMatch, encodeBase64 } from './protocol.js';
+
+export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
+export { OPERATIONS, ERROR_STATUS } from './protocol.js';
+
+const DEFAULT_MAX_BODY = 32 * 1024;
+const RESOLVE_TTL_MS = 5 * 60_000;
+
+/**
+ * @param {import('./index.js').BrokerOptions} options
+ * @returns {import('./index.js').Broker}
+ */
+export function createBroker(options) {
+  const { kms, keyIds, audit, maxBodyBytes = DEFAULT_MAX_BODY, devMode = false, basePath, kmsTimeoutMs = 10_000 } = options ?? /** @type {any} */ ({});
+  const port = kmsPort(kms);
+  if (devMode && !port.isDev) {
+    // devMode lets every caller in; with real KMS that would hand out data keys to anyone
+    throw new TypeError('createBroker: devMode is only allowed with the development KMS (createDevKms)');
+  }
+  if (keyIds !== undefined && (!Array.isArray(keyIds) || !keyIds.every((k) => typeof k === 'string' && k.length > 0))) {
+    throw new TypeError('createBroker: keyIds must be an array of key ids, key ARNs, alias names or alias ARNs');
+  }
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new TypeError('createBroker: maxBodyBytes must be an integer >= 1024');
+  if (!Number.isFinite(kmsTimeoutMs) || kmsTimeoutMs <= 0) throw new TypeError('createBroker: kmsTimeoutMs must be a positive number');
+  if (basePath !== undefined && (typeof basePath !== 'string' || !/^(\/[^/]+)*$/.test(basePath))) throw new TypeError("createBroker: basePath must look like '/kms' (or '')");
+  if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new TypeError('createBroker: authorize must be a function');
+  if (audit !== undefined && typeof audit !== 'function') throw new TypeError('createBroker: audit must be a function');
+  if (!keyIds && !devMode) throw new TypeError('createBroker: keyIds (the allow-list of keys this broker serves) is required outside devMode');
+
+  /** @type {import('./index.js').Authorize} */
+  const authorize = options.authorize ?? (devMode ? () => true : () => false);
+  const cors = normaliseCors(options.cors);
+  const allow = keyIds ? allowList(keyIds, (/** @type {string} */ op, /** @type {any} */ input) => callKms(port, op, input, undefined, kmsTimeoutMs)) : null;
+  const signEnabled = port.isDev;
+
+  /** @param {Request} request */
+  async function handle(request) {
+    const t0 = Date.now();
+    const url = new URL(request.url);
+    const origin = request.headers.get('origin');
+    const corsHeaders = cors ? cors.headersFor(origin) : null;
+
+    if (request.method === 'OPTIONS') {
+      // Preflight: answered only for configured origins asking for POST;
+      // anything else gets no CORS headers and the browser stops there.
+      const headers = new Headers(corsHeaders ?? undefined);
+      if (!cors || !cors.allows(origin) || request.headers.get('access-control-request-method') !== 'POST') {
+        headers.delete('access-control-allow-origin');
+        return new Response(null, { status: 403, headers });
+      }
+      headers.set('access-control-allow-methods', 'POST');
+      headers.set('access-control-allow-headers', cors.allowHeaders.join(', '));
+      headers.set('access-control-max-age', String(cors.maxAge));
+      return new Response(null, { status: 204, headers });
+    }
+
+    const operation = operationOf(url.pathname, basePath);
+    if (!operation || (operation === 'Sign' && !signEnabled)) {
+      return reply(errorBody('UnknownOperation', 'no such broker operation'), 404, corsHeaders);
+    }
+
+    /** @type {import('./index.js').AuditRecord} */
+    const record = {
+      time: new Date(t0).toISOString(),
+      requestId: globalThis.crypto.randomUUID(),
+      operation,
+      principal: null,
+      origin,
+      keyId: null,
+      kmsKeyId: null,
+      encryptionContext: null,
+      outcome: 'error',
+      status: 0,
+      errorCode: null,
+      durationMs: 0,
+    };
+    /** @type {Uint8Array[]} */
+    const secrets = [];
+    let status = 200;
+    /** @type {object} */
+    let body;
+    try {
+      body = await run(request, operation, record, secrets);
+      record.outcome = 'allowed';
+    } catch (e) {
+      const { code, message } = classify(e);
+      status = ERROR_STATUS[/** @type {keyof typeof ERROR_STATUS} */ (code)] ?? 500;
+      record.outcome = code === 'AccessDeniedException' || code === 'Unauthorized' ? 'denied' : 'error';
+      record.errorCode = code;
+      if (code === 'InternalError' || code === 'KMSUnavailable') record.errorDetail = detailOf(e);
+      body = errorBody(code, message, record.requestId);
+    }
+    record.status = status;
+    record.durationMs = Date.now() - t0;
+    if (audit) {
+      try {
+        await audit(Object.freeze(record));
+      } catch {
+        // Fail closed: an operation that could not be audited hands out nothing.
+        for (const s of secrets) s.fill(0);
+        return reply(errorBody('InternalError', 'the broker could not record the audit event', record.requestId), 500, corsHeaders);
+      }
+    }
+    const res = reply(body, status, corsHeaders, record.requestId);
+    for (const s of secrets) s.fill(0);
+    return res;
+  }
+
+  /**
+   * @param {Request} request @param {import('./protocol.js').BrokerOperation} operation @param {import('./index.js').AuditRecord} record @param {Uint8Array[]} secrets
+   */
+  async function run(request, operation, record, secrets) {
+    if (request.method !== 'POST') throw new ProtocolError('MethodNotAllowed', 'use POST');
+    const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') throw new ProtocolError('UnsupportedMediaType', 'the body must be application/json');
+    const text = await readBody(request, maxBodyBytes);
+    let json;
+    try { json = JSON.parse(text); } catch { throw new ProtocolError('BadRequest', 'the body is not valid JSON'); }
+    const input = parseRequest(operation, json);
+    if (input.Plaintext) secrets.push(input.Plaintext);
+    record.keyId = input.KeyId;
+    if (operation !== 'GetPublicKey' && operation !== 'Sign') record.encryptionContext = input.EncryptionContext ?? {};
+
+    // authorize before the allow-list: a caller who may not use the broker
+    // learns nothing about which keys it serves (401/403 for every key).
+    // a frozen copy: what authorize approves is exactly what KMS and the audit get
+    const verdict = await authorize(request, operation, input.KeyId, Object.freeze({ ...(input.EncryptionContext ?? {}) }));
+    if (verdict === true || (verdict && typeof verdict === 'object' && verdict.allow === true)) {
+      if (typeof verdict === 'object' && typeof verdict.principal === 'string') record.principal = verdict.principal;
+    } else if (verdict && typeof verdict === 'object' && verdict.status === 401) {
+      throw new ProtocolError('Unauthorized', 'authentication required');
+    } else {
+      if (verdict && typeof verdict === 'object' && typeof verdict.principal === 'string') record.principal = verdict.principal;
+      throw new ProtocolError('AccessDeniedException', 'the caller may not use this key with this encryption context');
+    }
+
+    const kmsKeyId = allow ? await allow.check(input.KeyId) : input.KeyId;
+    if (kmsKeyId === null) throw new ProtocolError('NotFoundException', 'this broker does not serve that key');
+
+    input.KeyId = kmsKeyId;
+    const out = await callKms(port, operation, input, request.signal, kmsTimeoutMs);
+    record.kmsKeyId = typeof out?.KeyId === 'string' ? out.KeyId : null;
+    return answer(operation, out, secrets);
+  }
+
+  return {
+    fetch: (request) => handle(request),
+    get isDev() { return port.isDev; },
+  };
+}
+
+/**
+ * One KMS call, bounded by `timeoutMs` and by the caller going away (the
+ * request's signal). A call that outlives either is abandoned (and told so
+ * through its signal) and answered as KMSUnavailable: safe to retry.
+ * @param {{ call: Function }} port @param {string} operation @param {any} input @param {AbortSignal | undefined} requestSignal @param {number} timeoutMs
+ */
+function callKms(port, operation, input, requestSignal, timeoutMs) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const onGone = () => controller.abort();
+  requestSignal?.addEventListener('abort', onGone, { once: true });
+  return new Promise((resolve, reject) => {
+    const gone = () => reject(Object.assign(new Error('KMS call abandoned'), { name: 'TimeoutError' }));
+    controller.signal.addEventListener('abort', gone, { once: true });
+    Promise.resolve()
+      .then(() => port.call(operation, input, controller.signal))
+      .then(resolve, reject)
+      .finally(() => {
+        clearTimeout(timer);
+        requestSignal?.removeEventListener('abort', onGone);
+        controller.signal.removeEventListener('abort', gone);
+      });
+  });
+}
+
+/**
+ * The JSON answer of one operation. Blobs are base64-encoded and the
+ * Uint8Arrays KMS returned are queued for zeroing.
+ * @param {string} operation @param {any} out @param {Uint8Array[]} secrets
+ */
+function answer(operation, out, secrets) {
+  const bytes = (/** @type {unknown} */ v, /** @type {string} */ what) => {
+    if (!(v instanceof Uint8Array) || v.length === 0) throw Object.assign(new Error(`KMS answered without ${what}`), { name: 'InternalError' });
+    return v;
+  };
+  if (typeof out?.KeyId !== 'string') throw Object.assign(new Error('KMS answered without KeyId'), { name: 'InternalError' });
+  switch (operation) {
+    case 'GenerateDataKey': {
+      const pt = bytes(out.Plaintext, 'Plaintext');
+      secrets.push(pt);
+      return { keyId: out.KeyId, plaintext: encodeBase64(pt), ciphertextBlob: encodeBase64(bytes(out.CiphertextBlob, 'CiphertextBlob')) };
+    }
+    case 'Decrypt': {
+      const pt = bytes(out.Plaintext, 'Plaintext');
+      secrets.push(pt);
+      return { keyId: out.KeyId, plaintext: encodeBase64(pt) };
+    }
+    case 'Encrypt':
+      return { keyId: out.KeyId, ciphertextBlob: encodeBase64(bytes(out.CiphertextBlob, 'CiphertextBlob')) };
+    case 'GetPublicKey':
+      return {
+        keyId: out.KeyId,
+        keySpec: out.KeySpec ?? out.CustomerMasterKeySpec ?? null,
+        keyUsage: out.KeyUsage ?? null,
+        publicKey: encodeBase64(bytes(out.PublicKey, 'PublicKey')),
+        signingAlgorithms: out.SigningAlgorithms ?? [],
+        encryptionAlgorithms: out.EncryptionAlgorithms ?? [],
+      };
+    case 'Sign':
+      return { keyId: out.KeyId, signature: encodeBase64(bytes(out.Signature, 'Signature')), signingAlgorithm: out.SigningAlgorithm };
+    default:
+      throw new ProtocolError('UnknownOperation', 'no such broker operation');
+  }
+}
+
+/** @param {string} pathname @param {string | undefined} basePath */
+function operationOf(pathname, basePath) {
+  const path = pathname.replace(/\/+$/, '');
+  const i = path.lastIndexOf('/');
+  const name = path.slice(i + 1);
+  if (!Object.hasOwn(OPERATIONS, name)) return null;
+  if (basePath !== undefined && path.slice(0, i) !== basePath) return null;
+  return OPERATIONS[/** @type {keyof typeof OPERATIONS} */ (name)];
+}
+
+/**
+ * Reads at most `max` bytes of the body; more is PayloadTooLarge, whatever
+ * Content-Length claimed.
+ * @param {Request} request @param {number} max
+ */
+async function readBody(request, max) {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) throw new ProtocolError('PayloadTooLarge', `the body may be at most ${max} bytes`);
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  /** @type {Uint8Array[]} */
+  const chunks = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > max) {
+        reader.cancel().catch(() => {});
+        throw new ProtocolError('PayloadTooLarge', `the body may be at most ${max} bytes`);
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock?.();
+  }
+  const all = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) { all.set(c, o); o += c.length; c.fill(0); }
+  let text;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(all);
+  } catch {
+    throw new ProtocolError('BadRequest', 'the body is not UTF-8');
+  } finally {
+    all.fill(0);
+  }
+  return text;
+}
+
+/**
+ * Maps anything a KMS call or a check threw to an error name and a fixed
+ * message. KMS's own messages are not forwarded: they can name the broker's
+ * IAM role or other internals. Unknown failures are InternalError.
+ * @param {unknown} e
+ */
+function classify(e) {
+  if (e instanceof ProtocolError) return { code: e.code, message: e.message };
+  const name = /** @type {any} */ (e)?.name;
+  if (typeof name === 'string' && Object.hasOwn(ERROR_STATUS, name) && name.endsWith('Exception')) {
+    return { code: name, message: KMS_MESSAGES[name] ?? 'KMS refused the request' };
+  }
+  const fault = /** @type {any} */ (e)?.$fault;
+  if (fault === 'client' && typeof name === 'string' && /^[A-Za-z]{1,64}Exception$/.test(name)) {
+    return { code: 'BadRequest', message: 'KMS refused the request' };
+  }
+  if (fault === 'server' || isNetworkError(e)) return { code: 'KMSUnavailable', message: 'KMS is unavailable; retry later' };
+  return { code: 'InternalError', message: 'internal broker error' };
+}
+
+/** @type {Record<string, string>} */
+const KMS_MESSAGES = {
+  AccessDeniedException: 'KMS denied the broker access to the key',
+  NotFoundException: 'the key does not exist',
+  DisabledException: 'the key is disabled',
+  KMSInvalidStateException: 'the key is not in a state that allows this operation (pending deletion or import)',
+  KeyUnavailableException: 'the key is unavailable; retry later',
+  InvalidCiphertextException: 'the ciphertext or its encryption context is invalid',
+  IncorrectKeyException: 'the ciphertext was encrypted under another key',
+  InvalidKeyUsageException: 'the key does not allow this operation',
+  InvalidGrantTokenException: 'a grant token is invalid',
+  ValidationException: 'KMS rejected a parameter',
+  UnsupportedOperationException: 'the key does not support this operation',
+  LimitExceededException: 'a KMS quota was exceeded',
+  ThrottlingException: 'KMS is throttling requests; retry later',
+  DependencyTimeoutException: 'KMS timed out; retry later',
+  KMSInternalException: 'KMS failed internally; retry later',
+};
+
+/** @param {unknown} e */
+function isNetworkError(e) {
+  const code = /** @type {any} */ (e)?.code ?? /** @type {any} */ (e)?.cause?.code;
+  const name = /** @type {any} */ (e)?.name;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code) || name === 'TimeoutError' || name === 'AbortError' || (e instanceof TypeError && /fetch/i.test(String(/** @type {any} */ (e).message)));
+}
+
+/** For the audit record of internal failures: the error's class name only. @param {unknown} e */
+function detailOf(e) {
+  const n = /** @type {any} */ (e)?.name;
+  const c = /** @type {any} */ (e)?.code;
+  return [typeof n === 'string' ? n.slice(0, 64) : 'unknown', typeof c === 'string' ? c.slice(0, 64) : ''].filter(Boolean).join(' ');
+}
+
+/** @param {string} code @param {string} message @param {string} [requestId] */
+function errorBody(code, message, requestId) {
+  return { error: requestId ? { code, message, requestId } : { code, message } };
+}
+
+/** @param {object} body @param {number} status @param {Headers | null} corsHeaders @param {string} [requestId] */
+function reply(body, status, corsHeaders, requestId) {
+  const headers = new Headers(corsHeaders ?? undefined);
+  headers.set('content-type', 'application/json; charset=utf-8');
+  headers.set('cache-control', 'no-store');
+  headers.set('x-content-type-options', 'nosniff');
+  if (requestId) headers.set('x-request-id', requestId);
+  if (status === 405) headers.set('allow', 'POST, OPTIONS');
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+// ---------------------------------------------------------------- CORS
+
+/** @param {unknown} cors */
+function normaliseCors(cors) {
+  if (cors === undefined || cors === null || cors === false) return null;
+  const c = Array.isArray(cors) ? { origins: cors } : /** @type {any} */ (cors);
+  const origins = c.origins;
+  if (!Array.isArray(origins) || !origins.every((o) => typeof o === 'string' && (o === '*' || /^https?:\/\/[^/]+$/.test(o)))) {
+    throw new TypeError("createBroker: cors.origins must list origins like 'https://app.example' (scheme, host, port; no path)");
+  }
+  const credentials = c.credentials === true;
+  if (credentials && origins.includes('*')) throw new TypeError("createBroker: cors with credentials cannot allow '*'");
+  const allowHeaders = (c.allowHeaders ?? ['authorization', 'content-type']).map((/** @type {string} */ h) => h.toLowerCase());
+  const maxAge = c.maxAgeSeconds ?? 600;
+  const set = new Set(origins);
+  return {
+    /** @param {string | null} origin @returns {Headers | null} */
+    headersFor(origin) {
+      const h = new Headers({ vary: 'origin' });
+      if (!origin || !(set.has(origin) || set.has('*'))) return h;
+      h.set('access-control-allow-origin', set.has('*') && !set.has(origin) ? '*' : origin);
+      if (credentials) h.set('access-control-allow-credentials', 'true');
+      h.set('access-control-expose-headers', 'x-request-id, retry-after');
+      return h;
+    },
+    allowHeaders,
+    maxAge,
+    /** @param {string | null} origin */
+    allows(origin) { return !!origin && (set.has(origin) || set.has('*')); },
+  };
+}
+
+// ---------------------------------------------------------------- KMS access
+
+/**
+ * The one shape the broker calls: `call(operation, input, signal)` with KMS's
+ * input and output shapes. The dev KMS is one; a KMSClient gets an adapter
+ * that builds the SDK's command objects (imported on first use, so a Worker
+ * that only uses the dev KMS never loads the SDK).
+ * @param {any} kms
+ */
+function kmsPort(kms) {
+  if (kms && kms.isDevKms === true && typeof kms.call === 'function') {
+    return { isDev: true, call: (/** @type {string} */ op, /** @type {any} */ input) => kms.call(op, input) };
+  }
+  if (kms && typeof kms.send === 'function') {
+    /** @type {Promise<any> | undefined} */
+    let sdk;
+    return {
+      isDev: false,
+      /** @param {string} op @param {any} input @param {AbortSignal} [signal] */
+      async call(op, input, signal) {
+        sdk ??= import('@aws-sdk/client-kms').catch((e) => { sdk = undefined; throw e; });
+        const mod = await sdk;
+        const Command = mod[`${op}Command`];
+        return kms.send(new Command(input), signal ? { abortSignal: signal } : undefined);
+      },
+    };
+  }
+  if (kms && typeof kms.call === 'function') return { isDev: false, call: (/** @type {string} */ op, /** @type {any} */ input, /** @type {AbortSignal} */ signal) => kms.call(op, input, signal) };
+  throw new TypeError('createBroker: kms must be a KMSClient from @aws-sdk/client-kms or a dev KMS from createDevKms');
+}
+
+/**
+ * The key allow-list. Entries are key ids, key ARNs, alias names or alias
+ * ARNs. Each entry is resolved once (DescribeKey, refreshed every five
+ * minutes) so that a request naming the key by its ARN (as a message's
+ * encrypted data key does) matches an entry written as an alias. Returns the
+ * identifier to send to KMS, or null when the key is not served.
+ *
+ * Multi-Region keys: a request naming an `mrk-` key ARN in another Region
+ * matches an entry for the same multi-Region key (same partition, account
+ * and key id); the broker then calls KMS with its own entry, i.e. the
+ * replica in the broker's Region. The request's Region never chooses where
+ * the broker sends the call.
+ * @param {string[]} entries @param {(operation: string, input: any) => Promise<any>} call
+ */
+function allowList(entries, call) {
+  const literal = new Set(entries);
+  /** @type {{ at: number, ids: Map<string, string>, arns: string[] } | null} */
+  let resolved = null;
+  /** @type {Promise<any> | null} */
+  let resolving = null;
+
+  async function refresh() {
+    /** @type {Map<string, string>} */
+    const ids = new Map(); // identifier → what to send to KMS
+    const arns = [];
+    let transient = false;
+    for (const e of entries) {
+      ids.set(e, e);
+      try {
+        const { KeyMetadata: m } = await call('DescribeKey', { KeyId: e });
+        if (m?.Arn && m?.KeyId) {
+          // a request may name the key by ARN or bare id; KMS gets the ARN
+          ids.set(m.Arn, m.Arn);
+          ids.set(m.KeyId, m.Arn);
+          arns.push(m.Arn);
+        }
+      } catch (err) {
+        // Unknown key or no kms:DescribeKey permission: the literal entry
+        // still matches. KMS unreachable: the same, but try again soon.
+        const name = /** @type {any} */ (err)?.name;
+        if (name !== 'NotFoundException' && name !== 'AccessDeniedException') transient = true;
+      }
+    }
+    for (const e of entries) if (parseArn(e)?.type === 'key') arns.push(e);
+    // after a transient failure, expire after 10 s instead of 5 minutes
+    resolved = { at: transient ? Date.now() - RESOLVE_TTL_MS + 10_000 : Date.now(), ids, arns };
+  }
+
+  return {
+    /** @param {string} keyId @returns {Promise<string | null>} */
+    async check(keyId) {
+      if (!resolved || Date.now() - resolved.at > RESOLVE_TTL_MS) {
+        resolving ??= refresh().finally(() => { resolving = null; });
+        await resolving;
+      }
+      const r = /** @type {NonNullable<typeof resolved>} */ (resolved);
+      const hit = r.ids.get(keyId);
+      if (hit !== undefined) return hit;
+      if (literal.has(keyId)) return keyId;
+      // a bare key id entry also matches that key's ARN
+      const arn = parseArn(keyId);
+      if (arn?.type === 'key' && literal.has(arn.resource)) return keyId;
+      if (isMultiRegionKey(keyId)) {
+        const replica = r.arns.find((a) => mrkMatch(a, keyId));
+        if (replica) return replica;
+      }
+      return null;
+    },
+  };
+}

@@ -1,0 +1,319 @@
+// The broker wire protocol (DESIGN.md, "Broker wire protocol"), shared by the
+// broker (server side) and BrokerKeyring (client side): operation names,
+// limits, request validation, error names with their HTTP status, and a
+// base64 codec that goes straight between base64 text and Uint8Array (no
+// intermediate "binary string" holding key bytes).
+//
+// Pure JS, no node: imports: it runs in browsers, Workers, Node and Deno.
+
+/** path segment → KMS operation name. `sign` is served only by the dev KMS. */
+export const OPERATIONS = Object.freeze({
+  'generate-data-key': 'GenerateDataKey',
+  decrypt: 'Decrypt',
+  encrypt: 'Encrypt',
+  'public-key': 'GetPublicKey',
+  sign: 'Sign',
+});
+
+// KMS's own limits, so the broker refuses what KMS would refuse before it
+// spends a call (and a caller learns the limit from a 400, not a KMS error).
+export const LIMITS = Object.freeze({
+  keyIdChars: 2048, // KeyId: 1..2048
+  minDataKeyBytes: 1, // NumberOfBytes: 1..1024
+  maxDataKeyBytes: 1024,
+  maxPlaintextBytes: 4096, // Encrypt Plaintext: 1..4096
+  maxCiphertextBytes: 6144, // CiphertextBlob: 1..6144
+  maxMessageBytes: 4096, // Sign Message: 1..4096
+  maxEncryptionContextBytes: 8192, // total UTF-8 bytes of keys and values
+  maxEncryptionContextPairs: 64,
+  maxGrantTokens: 10,
+  maxGrantTokenChars: 8192,
+});
+
+/**
+ * Error names the broker answers with, and the HTTP status of each. KMS's
+ * exception names where KMS has one; the broker's own otherwise.
+ */
+export const ERROR_STATUS = Object.freeze({
+  // the broker's own
+  BadRequest: 400,
+  Unauthorized: 401,
+  UnknownOperation: 404,
+  MethodNotAllowed: 405,
+  PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
+  InternalError: 500,
+  KMSUnavailable: 503,
+  // KMS exceptions
+  AccessDeniedException: 403,
+  NotFoundException: 404,
+  DisabledException: 409,
+  KMSInvalidStateException: 409,
+  KeyUnavailableException: 503,
+  InvalidCiphertextException: 400,
+  IncorrectKeyException: 400,
+  InvalidKeyUsageException: 400,
+  InvalidGrantTokenException: 400,
+  ValidationException: 400,
+  UnsupportedOperationException: 400,
+  LimitExceededException: 400,
+  KMSInvalidSignatureException: 400,
+  ThrottlingException: 429,
+  DependencyTimeoutException: 503,
+  KMSInternalException: 500,
+});
+
+/** Broker error name → EdgeKmsError code (used by BrokerKeyring). */
+export const ERROR_CODE = Object.freeze({
+  DisabledException: 'KMS_KEY_DISABLED',
+  KMSInvalidStateException: 'KMS_INVALID_STATE',
+  AccessDeniedException: 'ACCESS_DENIED',
+  Unauthorized: 'ACCESS_DENIED',
+  NotFoundException: 'NOT_FOUND',
+  InvalidCiphertextException: 'INVALID_CIPHERTEXT',
+  IncorrectKeyException: 'INCORRECT_KEY',
+  InvalidKeyUsageException: 'INVALID_KEY_USAGE',
+  ThrottlingException: 'THROTTLED',
+  LimitExceededException: 'KMS_LIMIT_EXCEEDED',
+  KeyUnavailableException: 'BROKER_UNAVAILABLE',
+  DependencyTimeoutException: 'BROKER_UNAVAILABLE',
+  KMSInternalException: 'BROKER_UNAVAILABLE',
+  KMSUnavailable: 'BROKER_UNAVAILABLE',
+  InternalError: 'BROKER_UNAVAILABLE',
+  BadRequest: 'BAD_REQUEST',
+  ValidationException: 'BAD_REQUEST',
+  InvalidGrantTokenException: 'BAD_REQUEST',
+  UnsupportedOperationException: 'BAD_REQUEST',
+  UnknownOperation: 'BAD_REQUEST',
+  MethodNotAllowed: 'BAD_REQUEST',
+  UnsupportedMediaType: 'BAD_REQUEST',
+  PayloadTooLarge: 'BAD_REQUEST',
+});
+
+/** KMS EncryptionAlgorithm values: symmetric keys, and RSA keys (KMS RSA public-key sealing). */
+export const ENCRYPTION_ALGORITHMS = Object.freeze(['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']);
+
+// ---------------------------------------------------------------- base64
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const DECODE = new Int16Array(128).fill(-1);
+for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+
+/**
+ * Standard, padded base64 → bytes, strictly (no whitespace, no URL alphabet,
+ * canonical padding bits). Returns null when `text` is not such base64, so
+ * the caller picks the error. Never builds a string of the decoded bytes.
+ * @param {unknown} text
+ * @returns {Uint8Array | null}
+ */
+export function decodeBase64(text) {
+  if (typeof text !== 'string' || text.length % 4 !== 0) return null;
+  const n = text.length;
+  let pad = 0;
+  if (n > 0 && text.charCodeAt(n - 1) === 61) pad = text.charCodeAt(n - 2) === 61 ? 2 : 1;
+  const out = new Uint8Array((n / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < n; i += 4) {
+    const last = i + 4 === n;
+    const c0 = sextet(text, i), c1 = sextet(text, i + 1);
+    const c2 = last && pad === 2 ? 0 : sextet(text, i + 2);
+    const c3 = last && pad >= 1 ? 0 : sextet(text, i + 3);
+    if ((c0 | c1 | c2 | c3) < 0) { out.fill(0); return null; }
+    const v = (c0 << 18) | (c1 << 12) | (c2 << 6) | c3;
+    out[o++] = v >>> 16;
+    if (o < out.length) out[o++] = (v >>> 8) & 0xff;
+    if (o < out.length) out[o++] = v & 0xff;
+    // canonical: the padding bits must be zero
+    if (last && ((pad === 2 && (c1 & 0x0f)) || (pad === 1 && (c2 & 0x03)))) { out.fill(0); return null; }
+  }
+  return out;
+}
+
+/** @param {string} s @param {number} i */
+function sextet(s, i) {
+  const c = s.charCodeAt(i);
+  return c < 128 ? DECODE[c] : -1;
+}
+
+/**
+ * Bytes → standard padded base64.
+ * @param {Uint8Array} bytes
+ * @returns {string}
+ */
+export function encodeBase64(bytes) {
+  const parts = [];
+  let chunk = '';
+  const n = bytes.length;
+  for (let i = 0; i < n; i += 3) {
+    const b0 = bytes[i], b1 = i + 1 < n ? bytes[i + 1] : 0, b2 = i + 2 < n ? bytes[i + 2] : 0;
+    const v = (b0 << 16) | (b1 << 8) | b2;
+    chunk += ALPHABET[v >>> 18] + ALPHABET[(v >>> 12) & 63]
+      + (i + 1 < n ? ALPHABET[(v >>> 6) & 63] : '=')
+      + (i + 2 < n ? ALPHABET[v & 63] : '=');
+    if (chunk.length >= 8192) { parts.push(chunk); chunk = ''; }
+  }
+  parts.push(chunk);
+  return parts.join('');
+}
+
+// ---------------------------------------------------------------- validation
+
+const utf8 = new TextEncoder();
+
+/**
+ * Checks an encryption context: a plain object of non-empty string keys to
+ * string values, within KMS's size limit. Returns an error message or null.
+ * @param {unknown} ec
+ * @returns {string | null}
+ */
+export function encryptionContextProblem(ec) {
+  if (ec === null || typeof ec !== 'object' || Array.isArray(ec)) return 'encryptionContext must be an object of string keys to string values';
+  const proto = Object.getPrototypeOf(ec);
+  if (proto !== Object.prototype && proto !== null) return 'encryptionContext must be a plain object';
+  const entries = Object.entries(ec);
+  if (entries.length > LIMITS.maxEncryptionContextPairs) return `encryptionContext may have at most ${LIMITS.maxEncryptionContextPairs} pairs`;
+  let size = 0;
+  for (const [k, v] of entries) {
+    if (k.length === 0) return 'encryptionContext keys must be non-empty strings';
+    if (typeof v !== 'string') return 'encryptionContext values must be strings';
+    size += utf8.encode(k).length + utf8.encode(v).length;
+  }
+  if (size > LIMITS.maxEncryptionContextBytes) return `encryptionContext may hold at most ${LIMITS.maxEncryptionContextBytes} bytes`;
+  return null;
+}
+
+/** @param {unknown} keyId @returns {string | null} */
+export function keyIdProblem(keyId) {
+  if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > LIMITS.keyIdChars) return `keyId must be a string of 1 to ${LIMITS.keyIdChars} characters`;
+  // control characters and whitespace never occur in key ids, ARNs or alias names
+  if (/[\u0000-\u0020\u007f]/.test(keyId)) return 'keyId contains characters KMS never uses';
+  return null;
+}
+
+export class ProtocolError extends Error {
+  /** @param {string} code  broker error name @param {string} message */
+  constructor(code, message) {
+    super(message);
+    this.name = 'ProtocolError';
+    this.code = code;
+  }
+}
+
+/** @param {string} message */
+const bad = (message) => new ProtocolError('BadRequest', message);
+
+/**
+ * @param {Record<string, unknown>} body @param {string} field @param {number} max
+ * @returns {Uint8Array}
+ */
+function binaryField(body, field, max) {
+  const bytes = decodeBase64(body[field]);
+  if (bytes === null) throw bad(`${field} must be standard base64`);
+  if (bytes.length < 1 || bytes.length > max) { bytes.fill(0); throw bad(`${field} must hold 1 to ${max} bytes`); }
+  return bytes;
+}
+
+/**
+ * Validates one request body of `operation` and returns it in KMS API shape
+ * (PascalCase, Uint8Array blobs), ready for the KMS call. Throws
+ * ProtocolError('BadRequest') naming the field, never echoing its value.
+ * @param {string} operation  a value of OPERATIONS
+ * @param {unknown} body  parsed JSON
+ */
+export function parseRequest(operation, body) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('the request body must be a JSON object');
+  const b = /** @type {Record<string, unknown>} */ (body);
+  const allowed = {
+    GenerateDataKey: ['keyId', 'encryptionContext', 'numberOfBytes', 'grantTokens'],
+    Decrypt: ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'grantTokens'],
+    Encrypt: ['keyId', 'plaintext', 'encryptionContext', 'encryptionAlgorithm', 'grantTokens'],
+    GetPublicKey: ['keyId', 'grantTokens'],
+    Sign: ['keyId', 'message', 'messageType', 'signingAlgorithm', 'grantTokens'],
+  }[operation];
+  if (!allowed) throw new ProtocolError('UnknownOperation', 'unknown operation');
+  for (const k of Object.keys(b)) if (!allowed.includes(k)) throw bad(`unexpected field ${JSON.stringify(k.slice(0, 64))}`);
+
+  const kp = keyIdProblem(b.keyId);
+  if (kp) throw bad(kp);
+  /** @type {Record<string, any>} */
+  const input = { KeyId: b.keyId };
+
+  if (operation !== 'GetPublicKey' && operation !== 'Sign') {
+    const ec = b.encryptionContext === undefined ? {} : b.encryptionContext;
+    const ep = encryptionContextProblem(ec);
+    if (ep) throw bad(ep);
+    // An empty context is sent as none: KMS treats the two alike.
+    if (Object.keys(/** @type {object} */ (ec)).length) input.EncryptionContext = { .../** @type {object} */ (ec) };
+  }
+  if (b.encryptionAlgorithm !== undefined) {
+    if (!/** @type {readonly string[]} */ (ENCRYPTION_ALGORITHMS).includes(/** @type {string} */ (b.encryptionAlgorithm))) throw bad(`encryptionAlgorithm must be one of ${ENCRYPTION_ALGORITHMS.join(', ')}`);
+    input.EncryptionAlgorithm = b.encryptionAlgorithm;
+  }
+  if (b.grantTokens !== undefined) {
+    const g = b.grantTokens;
+    if (!Array.isArray(g) || g.length > LIMITS.maxGrantTokens || !g.every((t) => typeof t === 'string' && t.length > 0 && t.length <= LIMITS.maxGrantTokenChars)) {
+      throw bad(`grantTokens must be an array of at most ${LIMITS.maxGrantTokens} non-empty strings`);
+    }
+    if (g.length) input.GrantTokens = [...g];
+  }
+  switch (operation) {
+    case 'GenerateDataKey': {
+      const n = b.numberOfBytes;
+      if (!Number.isInteger(n) || /** @type {number} */ (n) < LIMITS.minDataKeyBytes || /** @type {number} */ (n) > LIMITS.maxDataKeyBytes) {
+        throw bad(`numberOfBytes must be an integer from ${LIMITS.minDataKeyBytes} to ${LIMITS.maxDataKeyBytes}`);
+      }
+      input.NumberOfBytes = n;
+      break;
+    }
+    case 'Decrypt':
+      input.CiphertextBlob = binaryField(b, 'ciphertextBlob', LIMITS.maxCiphertextBytes);
+      break;
+    case 'Encrypt':
+      input.Plaintext = binaryField(b, 'plaintext', LIMITS.maxPlaintextBytes);
+      break;
+    case 'Sign': {
+      const mt = b.messageType === undefined ? 'RAW' : b.messageType;
+      if (mt !== 'RAW' && mt !== 'DIGEST') throw bad('messageType must be RAW or DIGEST');
+      if (typeof b.signingAlgorithm !== 'string' || !/^[A-Z0-9_]{1,64}$/.test(b.signingAlgorithm)) throw bad('signingAlgorithm must be a KMS signing algorithm name');
+      input.Message = binaryField(b, 'message', LIMITS.maxMessageBytes);
+      input.MessageType = mt;
+      input.SigningAlgorithm = b.signingAlgorithm;
+      break;
+    }
+    default:
+      break;
+  }
+  return input;
+}
+
+// ---------------------------------------------------------------- key ids
+
+/**
+ * Splits a KMS ARN. Returns null for anything that is not `arn:…:kms:…`.
+ * @param {string} id
+ */
+export function parseArn(id) {
+  const m = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):(key|alias)\/(.+)$/.exec(id);
+  if (!m) return null;
+  return { partition: m[1], region: m[2], account: m[3], type: m[4], resource: m[5] };
+}
+
+/** True for a multi-Region key id or key ARN (`mrk-…`). @param {string} id */
+export function isMultiRegionKey(id) {
+  const arn = parseArn(id);
+  if (arn) return arn.type === 'key' && arn.resource.startsWith('mrk-');
+  return id.startsWith('mrk-');
+}
+
+/**
+ * Two key identifiers name the same multi-Region key: equal, or both mrk key
+ * ARNs that differ only in their region (AWS Encryption SDK specification,
+ * "aws-kms-mrk-match-for-decrypt").
+ * @param {string} a @param {string} b
+ */
+export function mrkMatch(a, b) {
+  if (a === b) return true;
+  const x = parseArn(a), y = parseArn(b);
+  if (!x || !y || !isMultiRegionKey(a) || !isMultiRegionKey(b)) return false;
+  return x.partition === y.partition && x.account === y.account && x.type === y.type && x.resource === y.resource;
+}

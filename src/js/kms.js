@@ -1,0 +1,36 @@
+// KMS concepts: key identifiers, the key-type advisor and the cost model.
+// Thin wrappers: the Rust core decides everything; here we only load it.
+import { withCore } from './core.js';
+
+/**
+ * Parses a KMS key id, multi-Region key id, key ARN, alias name or alias ARN
+ * with the rules KMS applies. Rejects with EdgeKmsError INVALID_KEY_IDENTIFIER
+ * for anything KMS would refuse.
+ * @param {string} identifier
+ * @returns {Promise<import('./kms').KeyIdentifier>}
+ */
+export function parseKeyIdentifier(identifier) {
+  return withCore((b) => b.parseKeyIdentifier(identifier));
+}
+
+/**
+ * Recommends a KMS key type for the advisor's answers (all optional), with
+ * reasons, conflicts, alternatives, cost, `aws kms` commands and a key policy.
+ * Rejects with INVALID_ARGUMENT for unknown fields or malformed names.
+ * @param {import('./kms').KeyTypeAnswers} [answers]
+ * @returns {Promise<import('./kms').KeyTypeRecommendation>}
+ */
+export function recommendKeyType(answers = {}) {
+  return withCore((b) => b.recommendKeyType(answers));
+}
+
+/**
+ * Estimates a month of KMS (and CloudHSM) charges at us-east-1 list prices,
+ * and what a data-key cache saves. Rejects with INVALID_ARGUMENT for
+ * negative or non-numeric inputs or a cacheHitRatio outside 0..1.
+ * @param {import('./kms').CostInput} [input]
+ * @returns {Promise<import('./kms').CostEstimate>}
+ */
+export function estimateCost(input = {}) {
+  return withCore((b) => b.estimateCost(input));
+}

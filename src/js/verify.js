@@ -1,0 +1,208 @@
+// Offline verification of AWS KMS signatures and KMS-signed JWTs.
+//
+// The wasm core decides everything (key parsing, algorithm fit, message and
+// digest lengths, strict DER, range checks, allow-lists). For RSA and
+// NIST-curve ECDSA over RAW messages it can answer with the signature in
+// WebCrypto's form instead of a verdict (ECDSA DER → r ‖ s), plus the
+// importKey/verify parameters (RSA-PSS saltLength = hash length); this file
+// only runs subtle.verify with a CryptoKey imported once per key and
+// algorithm, and falls back to the wasm engine when WebCrypto lacks it.
+import { core, withCoreSync } from './core.js';
+import { EdgeKmsError } from './errors.js';
+import { keyBytes, toBytes } from './bytes.js';
+
+const ENGINES = new Set(['auto', 'wasm', 'native']);
+/** Module-private method name: verifyJwt's access to a key's engines. */
+const VERIFY_JWT = Symbol('verifyJwt');
+
+/** @returns {SubtleCrypto | undefined} */
+const subtle = () => globalThis.crypto?.subtle;
+
+const invalid = (msg) => new EdgeKmsError('INVALID_ARGUMENT', msg);
+const unavailable = (msg, cause) => new EdgeKmsError('ENGINE_UNAVAILABLE', msg, cause === undefined ? {} : { cause });
+
+function engineOf(engine = 'auto') {
+  if (!ENGINES.has(engine)) throw invalid("engine must be 'auto', 'wasm' or 'native'");
+  return engine;
+}
+
+function sigBytes(signature) {
+  if (typeof signature === 'string') throw invalid('signature must be bytes (decode base64 from the KMS JSON API first)');
+  return toBytes(signature, 'signature');
+}
+
+function stringArg(v, what) {
+  if (typeof v !== 'string') throw invalid(`${what} must be a string`);
+  return v;
+}
+
+export class KmsPublicKey {
+  /** @type {any} */ #core;
+  /** @type {Map<string, Promise<CryptoKey | null>>} */ #imported = new Map();
+  /** @type {Map<string, any>} */ #params = new Map();
+
+  /**
+   * Parses the key once. Synchronous: needs the wasm core loaded (always in
+   * Node; elsewhere `await init()` first, or use `await KmsPublicKey.from(…)`).
+   * @param {Uint8Array | ArrayBuffer | ArrayBufferView | string} publicKey  DER SPKI, base64 or PEM
+   */
+  constructor(publicKey) {
+    if (publicKey === undefined || publicKey === null) throw invalid('publicKey is required');
+    const bytes = keyBytes(publicKey, 'publicKey');
+    this.#core = withCoreSync((b) => new b.WasmPublicKey(bytes));
+  }
+
+  /** Loads the wasm core if needed, then parses. @param {Uint8Array | ArrayBuffer | ArrayBufferView | string} publicKey */
+  static async from(publicKey) {
+    await core();
+    return new KmsPublicKey(publicKey);
+  }
+
+  /** KMS key spec: `RSA_2048`, `ECC_NIST_P256`, `ML_DSA_65`, … */
+  get keySpec() {
+    return this.#core.keySpec;
+  }
+
+  /**
+   * Verifies a signature as KMS `Verify` would. Resolves `false` for a
+   * signature that does not verify, including a malformed one.
+   * @param {{ signingAlgorithm: string, message: Uint8Array | ArrayBuffer | ArrayBufferView | string,
+   *           messageType?: 'RAW' | 'DIGEST' | 'EXTERNAL_MU', signature: Uint8Array | ArrayBuffer | ArrayBufferView,
+   *           engine?: 'auto' | 'wasm' | 'native' }} options
+   * @returns {Promise<boolean>}
+   */
+  async verify(options) {
+    const { signingAlgorithm, message, messageType = 'RAW', signature, engine } = options ?? {};
+    const eng = engineOf(engine);
+    const alg = stringArg(signingAlgorithm, 'signingAlgorithm');
+    const mt = stringArg(messageType, 'messageType');
+    const msg = toBytes(message, 'message');
+    const sig = sigBytes(signature);
+    return this.#run(eng, alg, mt, msg, (native) => this.#core.decide(alg, mt, msg, sig, native));
+  }
+
+  /**
+   * Synchronous verification with the wasm engine only.
+   * @param {{ signingAlgorithm: string, message: Uint8Array | ArrayBuffer | ArrayBufferView | string,
+   *           messageType?: 'RAW' | 'DIGEST' | 'EXTERNAL_MU', signature: Uint8Array | ArrayBuffer | ArrayBufferView }} options
+   * @returns {boolean}
+   */
+  verifySync(options) {
+    const { signingAlgorithm, message, messageType = 'RAW', signature } = options ?? {};
+    const alg = stringArg(signingAlgorithm, 'signingAlgorithm');
+    const mt = stringArg(messageType, 'messageType');
+    const msg = toBytes(message, 'message');
+    const sig = sigBytes(signature);
+    return withCoreSync(() => this.#core.decide(alg, mt, msg, sig, false));
+  }
+
+  /** Decides and verifies a JWT with this key (for verifyJwt only). */
+  async [VERIFY_JWT](token, algorithms, engine) {
+    let jwt;
+    const valid = await this.#run(engine, undefined, 'RAW', undefined, (native) => {
+      jwt = this.#core.decideJwt(token, algorithms, native);
+      return jwt.outcome;
+    }, () => [jwt.signingAlgorithm, jwt.data]);
+    return { valid, jwt };
+  }
+
+  /**
+   * @param {'auto' | 'wasm' | 'native'} engine
+   * @param {string | undefined} alg  signing algorithm (undefined: ask `late`)
+   * @param {string} mt  message type
+   * @param {Uint8Array | undefined} data  the signed bytes (undefined: ask `late`)
+   * @param {(native: boolean) => boolean | Uint8Array} decide  the core's outcome (throws coded errors)
+   * @param {() => [string, Uint8Array]} [late]  algorithm and data known only after `decide`
+   * @returns {Promise<boolean>}
+   */
+  async #run(engine, alg, mt, data, decide, late) {
+    const wasm = () => withCoreSync(() => decide(false));
+    if (engine === 'wasm') return wasm();
+    const s = subtle();
+    if (!s) {
+      if (engine === 'native') {
+        withCoreSync(() => decide(false)); // argument errors first
+        throw unavailable('WebCrypto (crypto.subtle) is not available here');
+      }
+      return wasm();
+    }
+    const out = withCoreSync(() => decide(true));
+    if (late) [alg, data] = late();
+    const params = this.#paramsFor(alg, mt);
+    if (typeof out === 'boolean') {
+      if (engine === 'native' && !params) throw unavailable('WebCrypto cannot verify this algorithm or message type; use the wasm engine');
+      return out;
+    }
+    const key = await this.#importFor(s, params);
+    if (key) {
+      try {
+        return await s.verify(params.verify, key, out, data);
+      } catch (e) {
+        if (engine === 'native') throw unavailable('WebCrypto failed to verify', e);
+      }
+    } else if (engine === 'native') {
+      throw unavailable(`this runtime's WebCrypto cannot import ${params.importId} keys`);
+    }
+    return wasm();
+  }
+
+  /** The core's WebCrypto parameters for an algorithm and message type, cached; undefined if none. */
+  #paramsFor(alg, mt) {
+    const id = `${alg}\0${mt}`;
+    if (!this.#params.has(id)) this.#params.set(id, withCoreSync(() => this.#core.nativeParams(alg, mt)));
+    return this.#params.get(id);
+  }
+
+  /** Imports (once per algorithm) the CryptoKey for `params`; `null` if this WebCrypto refuses it. */
+  #importFor(s, params) {
+    let p = this.#imported.get(params.importId);
+    if (!p) {
+      p = s.importKey('spki', this.#core.spki, params.import, false, ['verify']).catch(() => null);
+      this.#imported.set(params.importId, p);
+    }
+    return p;
+  }
+}
+
+/**
+ * One-shot verification. For many signatures by one key, keep a `KmsPublicKey`.
+ * @param {{ publicKey: KmsPublicKey | Uint8Array | ArrayBuffer | ArrayBufferView | string, signingAlgorithm: string,
+ *           message: Uint8Array | ArrayBuffer | ArrayBufferView | string, messageType?: 'RAW' | 'DIGEST' | 'EXTERNAL_MU',
+ *           signature: Uint8Array | ArrayBuffer | ArrayBufferView, engine?: 'auto' | 'wasm' | 'native' }} options
+ * @returns {Promise<boolean>}
+ */
+export async function verifyKmsSignature(options) {
+  const { publicKey, ...rest } = options ?? {};
+  const key = publicKey instanceof KmsPublicKey ? publicKey : await KmsPublicKey.from(publicKey);
+  return key.verify(rest);
+}
+
+/**
+ * Verifies a JWT signed with a KMS key.
+ * @param {string} token  JWS compact serialization
+ * @param {KmsPublicKey | Uint8Array | ArrayBuffer | ArrayBufferView | string} publicKey
+ * @param {{ algorithms: string[], engine?: 'auto' | 'wasm' | 'native', currentDate?: Date,
+ *           clockTolerance?: number, checkTimeClaims?: boolean }} options
+ * @returns {Promise<{ valid: boolean, header: Record<string, unknown>, payload: Record<string, unknown> | undefined }>}
+ */
+export async function verifyJwt(token, publicKey, options) {
+  const { algorithms, engine, currentDate, clockTolerance = 0, checkTimeClaims = true } = options ?? {};
+  const eng = engineOf(engine);
+  stringArg(token, 'token');
+  if (!Array.isArray(algorithms) || !algorithms.every((a) => typeof a === 'string')) {
+    throw invalid('options.algorithms must be an array of JWS algorithm names');
+  }
+  if (typeof clockTolerance !== 'number' || !(clockTolerance >= 0)) throw invalid('clockTolerance must be a number of seconds ≥ 0');
+  if (currentDate !== undefined && !(currentDate instanceof Date && !Number.isNaN(currentDate.getTime()))) {
+    throw invalid('currentDate must be a valid Date');
+  }
+  const key = publicKey instanceof KmsPublicKey ? publicKey : await KmsPublicKey.from(publicKey);
+  const { valid, jwt } = await key[VERIFY_JWT](token, algorithms, eng);
+  const header = JSON.parse(jwt.headerJson);
+  if (!valid) return { valid: false, header, payload: undefined };
+  if (checkTimeClaims) {
+    const now = (currentDate ?? new Date()).getTime() / 1000;
+    withCoreSync((b) => b.checkJwtClaims(jwt.payloadJson, now, clockTolerance));
+  }
+  return { valid: true, header, payload: JSON.parse(jwt.payloadJson) };
+}

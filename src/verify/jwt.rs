@@ -1,0 +1,416 @@
+//! Verifying JWTs (RFC 7519) in JWS compact serialization (RFC 7515 §7.1)
+//! signed by a KMS key: `ES256`/`ES384`/`ES512`/`ES256K` (JOSE `r ‖ s`,
+//! RFC 7518 §3.4, RFC 8812 §3.2), `RS256`/`RS384`/`RS512` (RFC 7518 §3.3),
+//! `PS256`/`PS384`/`PS512` (RFC 7518 §3.5, salt = hash length, as KMS
+//! signs), `EdDSA` with Ed25519 (RFC 8037 §3.1).
+//!
+//! Policy: the caller's allow-list is required and `none` is never allowed;
+//! the header's `alg` must be in the list and fit the key exactly (`ES256`
+//! needs a P-256 key, not secp256k1). A `crit` header is refused (we
+//! understand no extensions, RFC 7515 §4.1.11), duplicate `alg`/`crit`/`b64`
+//! members are refused, and header and payload must be JSON objects.
+
+use base64ct::{Base64UrlUnpadded, Encoding as _};
+use serde::Deserialize;
+
+use super::algorithm::{KeySpec, SigningAlgorithm};
+use super::public_key::{Decision, EnginePreference, Message, PublicKey, SignatureForm};
+use crate::{Error, Result};
+
+/// Longest token accepted (bytes).
+pub const MAX_TOKEN_LEN: usize = 256 * 1024;
+
+/// A JWS `alg` this library verifies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum JwsAlgorithm {
+    Es256,
+    Es384,
+    Es512,
+    Es256k,
+    Rs256,
+    Rs384,
+    Rs512,
+    Ps256,
+    Ps384,
+    Ps512,
+    EdDsa,
+}
+
+impl JwsAlgorithm {
+    /// Parses a JWS `alg` name. `None` for `none`, HMAC and everything else.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "ES256" => Self::Es256,
+            "ES384" => Self::Es384,
+            "ES512" => Self::Es512,
+            "ES256K" => Self::Es256k,
+            "RS256" => Self::Rs256,
+            "RS384" => Self::Rs384,
+            "RS512" => Self::Rs512,
+            "PS256" => Self::Ps256,
+            "PS384" => Self::Ps384,
+            "PS512" => Self::Ps512,
+            "EdDSA" => Self::EdDsa,
+            _ => return None,
+        })
+    }
+
+    /// The KMS signing algorithm that makes these signatures.
+    #[must_use]
+    pub const fn kms_algorithm(self) -> SigningAlgorithm {
+        use SigningAlgorithm as K;
+        match self {
+            Self::Es256 | Self::Es256k => K::EcdsaSha256,
+            Self::Es384 => K::EcdsaSha384,
+            Self::Es512 => K::EcdsaSha512,
+            Self::Rs256 => K::RsassaPkcs1V15Sha256,
+            Self::Rs384 => K::RsassaPkcs1V15Sha384,
+            Self::Rs512 => K::RsassaPkcs1V15Sha512,
+            Self::Ps256 => K::RsassaPssSha256,
+            Self::Ps384 => K::RsassaPssSha384,
+            Self::Ps512 => K::RsassaPssSha512,
+            Self::EdDsa => K::Ed25519Sha512,
+        }
+    }
+
+    /// Whether a key of `spec` is the one this `alg` names (stricter than the
+    /// KMS pairing: `ES256` is P-256 only, `ES256K` secp256k1 only).
+    #[must_use]
+    pub const fn fits(self, spec: KeySpec) -> bool {
+        match self {
+            Self::Es256 => matches!(spec, KeySpec::EccNistP256),
+            Self::Es256k => matches!(spec, KeySpec::EccSecgP256k1),
+            _ => self.kms_algorithm().fits(spec),
+        }
+    }
+}
+
+/// Parses the caller's allow-list.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] if it is empty, names `none`, or names an
+/// algorithm this library does not verify.
+pub fn parse_allow_list<S: AsRef<str>>(names: &[S]) -> Result<Vec<JwsAlgorithm>> {
+    if names.is_empty() {
+        return Err(Error::InvalidArgument(
+            "algorithms: an allow-list of JWS algorithms is required",
+        ));
+    }
+    names
+        .iter()
+        .map(|n| match n.as_ref() {
+            "none" => Err(Error::InvalidArgument(
+                "algorithms: 'none' is never allowed",
+            )),
+            n => JwsAlgorithm::from_name(n).ok_or(Error::InvalidArgument(
+                "algorithms: unknown or unsupported JWS algorithm",
+            )),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default)]
+    crit: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    b64: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    #[serde(default)]
+    exp: Option<f64>,
+    #[serde(default)]
+    nbf: Option<f64>,
+}
+
+/// A token whose structure has been checked and whose `alg` is allowed.
+#[derive(Clone, Debug)]
+pub struct DecodedJwt {
+    /// The header's `alg`.
+    pub alg: JwsAlgorithm,
+    /// The decoded header, JSON text of an object.
+    pub header_json: String,
+    /// The decoded payload, JSON text of an object.
+    pub payload_json: String,
+    signing_input_len: usize,
+    signature: Vec<u8>,
+}
+
+fn b64(part: &str) -> Result<Vec<u8>> {
+    Base64UrlUnpadded::decode_vec(part)
+        .map_err(|_| Error::MalformedJwt("a JWT part is not unpadded base64url"))
+}
+
+fn json_object(bytes: Vec<u8>) -> Result<String> {
+    let text =
+        String::from_utf8(bytes).map_err(|_| Error::MalformedJwt("a JWT part is not UTF-8"))?;
+    if !text.trim_start().starts_with('{') {
+        return Err(Error::MalformedJwt(
+            "JWT header and payload must be JSON objects",
+        ));
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(&text)
+        .map_err(|_| Error::MalformedJwt("a JWT part is not JSON"))?;
+    Ok(text)
+}
+
+/// Splits and decodes `token`, and checks its `alg` against `allowed`.
+///
+/// # Errors
+/// [`Error::MalformedJwt`] for anything but three base64url parts of JSON
+/// objects with a string `alg`, a `crit` or `b64` header, or duplicate
+/// members among those; [`Error::UnsupportedAlgorithm`] for `alg` `none` or
+/// one outside `allowed`.
+pub fn decode(token: &str, allowed: &[JwsAlgorithm]) -> Result<DecodedJwt> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Error::MalformedJwt("token is too long"));
+    }
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Error::MalformedJwt(
+            "a JWS compact token has exactly three parts",
+        ));
+    };
+    let header_json = json_object(b64(h)?)?;
+    let payload_json = json_object(b64(p)?)?;
+    let signature = b64(s)?;
+    let header: Header = serde_json::from_str(&header_json)
+        .map_err(|_| Error::MalformedJwt("JWT header needs one string alg"))?;
+    if header.crit.is_some() || header.b64.is_some() {
+        return Err(Error::MalformedJwt(
+            "JWT header extensions (crit, b64) are not supported",
+        ));
+    }
+    let alg = JwsAlgorithm::from_name(&header.alg)
+        .filter(|a| allowed.contains(a))
+        .ok_or(Error::UnsupportedAlgorithm(
+            "the token's alg is not in the allowed algorithms",
+        ))?;
+    // Header and payload parts are ASCII; the signing input is their text.
+    let signing_input_len = h.len().saturating_add(1).saturating_add(p.len());
+    Ok(DecodedJwt {
+        alg,
+        header_json,
+        payload_json,
+        signing_input_len,
+        signature,
+    })
+}
+
+/// Decodes `token` and decides its signature under `key` (see [`PublicKey::decide`]).
+///
+/// # Errors
+/// Those of [`decode`], and [`Error::KeyAlgorithmMismatch`] if `alg` does
+/// not name this key's type and size.
+pub fn decide(
+    key: &PublicKey,
+    token: &str,
+    allowed: &[JwsAlgorithm],
+    engine: EnginePreference,
+) -> Result<(DecodedJwt, Decision)> {
+    let jwt = decode(token, allowed)?;
+    if !jwt.alg.fits(key.key_spec()) {
+        return Err(Error::KeyAlgorithmMismatch(
+            "the token's alg does not fit the key",
+        ));
+    }
+    let input = token
+        .as_bytes()
+        .get(..jwt.signing_input_len)
+        .ok_or(Error::MalformedJwt("token"))?;
+    let decision = key.decide_message(
+        jwt.alg.kms_algorithm(),
+        Message::Raw(input),
+        &jwt.signature,
+        SignatureForm::Jose,
+        engine,
+    )?;
+    Ok((jwt, decision))
+}
+
+/// Verifies `token` under `key` with the core's arithmetic: `Ok((true, jwt))`
+/// if the signature verifies, `Ok((false, jwt))` if not. Time claims are not
+/// checked here; see [`check_claims`].
+///
+/// # Errors
+/// As [`decide`].
+pub fn verify(
+    key: &PublicKey,
+    token: &str,
+    allowed: &[JwsAlgorithm],
+) -> Result<(bool, DecodedJwt)> {
+    let (jwt, decision) = decide(key, token, allowed, EnginePreference::Core)?;
+    Ok((decision == Decision::Verdict(true), jwt))
+}
+
+/// Checks `exp` and `nbf` (RFC 7519 §4.1.4, §4.1.5) at `now` (seconds since
+/// the epoch) with `leeway` seconds of clock skew. Call only after the
+/// signature verified: claims of an unverified token mean nothing.
+///
+/// # Errors
+/// [`Error::MalformedJwt`] if `exp` or `nbf` is present but not a number,
+/// [`Error::JwtExpired`] if `now ≥ exp + leeway`,
+/// [`Error::JwtNotYetValid`] if `now < nbf − leeway`.
+pub fn check_claims(payload_json: &str, now: f64, leeway: f64) -> Result<()> {
+    let claims: Claims = serde_json::from_str(payload_json)
+        .map_err(|_| Error::MalformedJwt("exp and nbf must be NumericDate numbers"))?;
+    if claims.exp.is_some_and(|exp| now >= exp + leeway) {
+        return Err(Error::JwtExpired);
+    }
+    if claims.nbf.is_some_and(|nbf| now < nbf - leeway) {
+        return Err(Error::JwtNotYetValid);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn enc(s: &str) -> String {
+        Base64UrlUnpadded::encode_string(s.as_bytes())
+    }
+
+    fn token(header: &str, payload: &str) -> String {
+        format!(
+            "{}.{}.{}",
+            enc(header),
+            enc(payload),
+            Base64UrlUnpadded::encode_string(&[1, 2, 3])
+        )
+    }
+
+    fn code(r: Result<DecodedJwt>) -> &'static str {
+        r.err().map_or("ok", |e| e.code())
+    }
+
+    #[test]
+    fn allow_list() {
+        assert_eq!(
+            parse_allow_list(&["ES256", "PS512"]).unwrap(),
+            vec![JwsAlgorithm::Es256, JwsAlgorithm::Ps512]
+        );
+        assert_eq!(
+            parse_allow_list::<&str>(&[]).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            parse_allow_list(&["none"]).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            parse_allow_list(&["HS256"]).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+    }
+
+    #[test]
+    fn structure_and_alg_policy() {
+        let es = [JwsAlgorithm::Es256];
+        assert_eq!(code(decode(&token(r#"{"alg":"ES256"}"#, "{}"), &es)), "ok");
+        assert_eq!(
+            code(decode(&token(r#"{"alg":"none"}"#, "{}"), &es)),
+            "UNSUPPORTED_ALGORITHM"
+        );
+        assert_eq!(
+            code(decode(&token(r#"{"alg":"RS256"}"#, "{}"), &es)),
+            "UNSUPPORTED_ALGORITHM"
+        );
+        assert_eq!(
+            code(decode(&token(r#"{"alg":"HS256"}"#, "{}"), &es)),
+            "UNSUPPORTED_ALGORITHM"
+        );
+        assert_eq!(
+            code(decode(&token(r#"{"alg":"ES256","alg":"none"}"#, "{}"), &es)),
+            "MALFORMED_JWT"
+        );
+        assert_eq!(
+            code(decode(&token(r#"{"alg":"ES256","crit":["x"]}"#, "{}"), &es)),
+            "MALFORMED_JWT"
+        );
+        assert_eq!(
+            code(decode(&token(r#"{"alg":"ES256","b64":false}"#, "{}"), &es)),
+            "MALFORMED_JWT"
+        );
+        assert_eq!(
+            code(decode(&token(r#"["ES256"]"#, "{}"), &es)),
+            "MALFORMED_JWT"
+        );
+        assert_eq!(
+            code(decode(&token(r#"{"alg":1}"#, "{}"), &es)),
+            "MALFORMED_JWT"
+        );
+        assert_eq!(
+            code(decode(&token(r#"{"alg":"ES256"}"#, "[1]"), &es)),
+            "MALFORMED_JWT"
+        );
+        assert_eq!(
+            code(decode(&token(r#"{"alg":"ES256"}"#, "{"), &es)),
+            "MALFORMED_JWT"
+        );
+        assert_eq!(code(decode("a.b", &es)), "MALFORMED_JWT");
+        assert_eq!(code(decode("a.b.c.d", &es)), "MALFORMED_JWT");
+        let padded = format!("{}=.{}.AQID", enc(r#"{"alg":"ES256"}"#), enc("{}"));
+        assert_eq!(code(decode(&padded, &es)), "MALFORMED_JWT");
+    }
+
+    /// RFC 7515 Appendix A.3: ES256, JOSE `r ‖ s` signature.
+    #[test]
+    fn rfc7515_a3_es256() {
+        let spki = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEf83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEXH8UTNG72bfocs3+257rn0s2ldbqkLJK2KRiMohYjlrQ==";
+        let key = PublicKey::parse(spki.as_bytes()).unwrap();
+        let token = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+        let (valid, jwt) = verify(&key, token, &[JwsAlgorithm::Es256]).unwrap();
+        assert!(valid);
+        assert!(jwt.payload_json.contains("\"iss\":\"joe\""));
+        assert_eq!(
+            check_claims(&jwt.payload_json, 1_300_819_379.0, 0.0),
+            Ok(())
+        );
+        assert_eq!(
+            check_claims(&jwt.payload_json, 1_300_819_380.0, 0.0),
+            Err(Error::JwtExpired)
+        );
+        let tampered = token.replacen(".eyJpc3MiOiJqb2Ui", ".eyJpc3MiOiJqb2Ei", 1);
+        assert!(!verify(&key, &tampered, &[JwsAlgorithm::Es256]).unwrap().0);
+        assert_eq!(
+            verify(&key, token, &[JwsAlgorithm::Es384])
+                .unwrap_err()
+                .code(),
+            "UNSUPPORTED_ALGORITHM"
+        );
+    }
+
+    #[test]
+    fn claims() {
+        assert!(check_claims(r#"{"exp":100,"nbf":50}"#, 75.0, 0.0).is_ok());
+        assert!(check_claims("{}", 75.0, 0.0).is_ok());
+        assert_eq!(
+            check_claims(r#"{"exp":100}"#, 100.0, 0.0)
+                .unwrap_err()
+                .code(),
+            "JWT_EXPIRED"
+        );
+        assert!(check_claims(r#"{"exp":100}"#, 100.0, 5.0).is_ok());
+        assert_eq!(
+            check_claims(r#"{"nbf":100}"#, 99.0, 0.0)
+                .unwrap_err()
+                .code(),
+            "JWT_NOT_YET_VALID"
+        );
+        assert_eq!(
+            check_claims(r#"{"exp":"soon"}"#, 1.0, 0.0)
+                .unwrap_err()
+                .code(),
+            "MALFORMED_JWT"
+        );
+    }
+}

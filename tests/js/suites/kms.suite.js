@@ -1,0 +1,104 @@
+// parseKeyIdentifier, recommendKeyType and estimateCost through the built
+// package, the same in Node, workerd and Chromium. The exhaustive rule tables
+// are Rust unit tests (src/kms/*); here we check the JS surface: shapes,
+// nulls, codes, and that every kind of input crosses the boundary.
+import { assert } from '../harness.js';
+
+const UUID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const MRK = 'mrk-1234abcd12ab34cd56ef1234567890ab';
+
+export default {
+  name: 'kms',
+  /** @param {import('../harness.js').Registrar} t @param {import('../harness.js').Ctx} ctx */
+  register(t, { edgeKms }) {
+    const { parseKeyIdentifier, recommendKeyType, estimateCost } = edgeKms;
+
+    t.test('parseKeyIdentifier: key id', async () => {
+      assert.deepEqual(await parseKeyIdentifier(UUID), {
+        kind: 'key-id', partition: null, region: null, account: null, keyId: UUID, alias: null, multiRegion: false, awsManaged: false,
+      });
+    });
+    t.test('parseKeyIdentifier: multi-Region key ARN in aws-us-gov', async () => {
+      const k = await parseKeyIdentifier(`arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/${MRK}`);
+      assert.deepEqual(k, {
+        kind: 'key-arn', partition: 'aws-us-gov', region: 'us-gov-west-1', account: '111122223333', keyId: MRK, alias: null, multiRegion: true, awsManaged: false,
+      });
+    });
+    t.test('parseKeyIdentifier: alias name and AWS managed alias ARN', async () => {
+      const a = await parseKeyIdentifier('alias/my-app-key');
+      assert.equal(a.kind, 'alias-name');
+      assert.equal(a.alias, 'alias/my-app-key');
+      assert.equal(a.awsManaged, false);
+      const b = await parseKeyIdentifier('arn:aws:kms:eu-west-1:111122223333:alias/aws/s3');
+      assert.equal(b.kind, 'alias-arn');
+      assert.equal(b.awsManaged, true);
+      assert.equal(b.region, 'eu-west-1');
+    });
+    t.test('parseKeyIdentifier: refuses what KMS would refuse', async () => {
+      for (const bad of ['', 'my-key', UUID.toUpperCase(), 'alias/', 'alias/dot.name', `alias/${'a'.repeat(251)}`,
+        `arn:aws:kms:us-east-1:11112222333:key/${UUID}`, `arn:aws:kms:cn-north-1:111122223333:key/${UUID}`,
+        `arn:aws:s3:us-east-1:111122223333:key/${UUID}`, ` ${UUID}`]) {
+        await assert.rejectsWithCode(parseKeyIdentifier(bad), 'INVALID_KEY_IDENTIFIER', JSON.stringify(bad));
+      }
+      await assert.rejectsWithCode(parseKeyIdentifier(/** @type {any} */ (42)), 'INVALID_KEY_IDENTIFIER', 'a number');
+    });
+
+    t.test('recommendKeyType: the six key types', async () => {
+      const cases = [
+        [{ needKeyControl: false, crossAccount: false, auditKeyUse: false }, 'aws-owned'],
+        [{ needKeyControl: false, crossAccount: false, auditKeyUse: true }, 'aws-managed'],
+        [{ needKeyControl: true }, 'customer-managed'],
+        [{ needKeyControl: true, hsmRequired: true }, 'cloudhsm-key-store'],
+        [{ needKeyControl: true, importKeyMaterial: true }, 'imported-key-material'],
+        [{ needKeyControl: true, multiRegion: true }, 'multi-region'],
+      ];
+      for (const [answers, want] of cases) {
+        const r = await recommendKeyType(answers);
+        assert.equal(r.keyType, want, JSON.stringify(answers));
+        assert.deepEqual(r.conflicts, [], want);
+        assert.ok(r.reasons.length > 0 && r.cli.length > 0 && r.alternatives.length > 0, want);
+        assert.equal(typeof r.monthlyCostUsd, 'number');
+      }
+    });
+    t.test('recommendKeyType: key policy is a plain object with an encryption-context condition', async () => {
+      const r = await recommendKeyType({ needKeyControl: true, encryptionContext: { tenant: 'acme' } });
+      assert.equal(Object.getPrototypeOf(r.keyPolicy), Object.prototype);
+      assert.equal(r.keyPolicy.Version, '2012-10-17');
+      assert.equal(r.keyPolicy.Statement[1].Condition.StringEquals['kms:EncryptionContext:tenant'], 'acme');
+      assert.ok(r.cli.some((l) => l.includes('--key-spec SYMMETRIC_DEFAULT --key-usage ENCRYPT_DECRYPT')));
+      assert.equal((await recommendKeyType()).keyPolicy, null, 'AWS owned keys have no policy of yours');
+    });
+    t.test('recommendKeyType: conflicts come with stable codes', async () => {
+      const r = await recommendKeyType({ needKeyControl: true, hsmRequired: true, multiRegion: true });
+      assert.equal(r.keyType, 'cloudhsm-key-store');
+      assert.deepEqual(r.conflictCodes, ['HSM_MULTI_REGION']);
+      assert.equal(r.conflicts.length, 1);
+      const s = await recommendKeyType({ needKeyControl: false, crossAccount: true });
+      assert.equal(s.keyType, 'customer-managed');
+      assert.deepEqual(s.conflictCodes, ['CONTROL_REQUIRED_FOR_CROSS_ACCOUNT']);
+    });
+    t.test('recommendKeyType: refuses unknown fields and wrong types', async () => {
+      await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ needKeyControll: true })), 'INVALID_ARGUMENT', 'typo');
+      await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ needKeyControl: 'yes' })), 'INVALID_ARGUMENT', 'string');
+      await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ purpose: 'decrypt' })), 'INVALID_ARGUMENT', 'purpose');
+      await assert.rejectsWithCode(recommendKeyType({ alias: 'alias/aws/mine' }), 'INVALID_ARGUMENT', 'reserved alias');
+      await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ([])), 'INVALID_ARGUMENT', 'array');
+    });
+
+    t.test('estimateCost: the data-key cache cuts request cost', async () => {
+      const e = await estimateCost({ keys: 1, requestsPerMonth: 10_020_000, cacheHitRatio: 0.9 });
+      assert.equal(e.totalWithoutCacheUsd, 31);
+      assert.equal(e.kmsRequests, 1_002_000);
+      assert.ok(e.cacheSavingsUsd > 27 && e.cacheSavingsUsd < 28, `saves ${e.cacheSavingsUsd}`);
+      assert.ok(/^\d{4}-\d{2}-\d{2}$/.test(e.pricesAsOf));
+      const h = await estimateCost({ hsmCount: 2 });
+      assert.equal(h.hsmUsd, 2117);
+    });
+    t.test('estimateCost: refuses nonsense', async () => {
+      await assert.rejectsWithCode(estimateCost({ cacheHitRatio: 2 }), 'INVALID_ARGUMENT');
+      await assert.rejectsWithCode(estimateCost({ keys: -1 }), 'INVALID_ARGUMENT');
+      await assert.rejectsWithCode(estimateCost(/** @type {any} */ ({ keys: '3' })), 'INVALID_ARGUMENT');
+      await assert.rejectsWithCode(estimateCost(/** @type {any} */ ({ key: 3 })), 'INVALID_ARGUMENT');
+    });
+  },
+};
