@@ -17,10 +17,12 @@ const pattern = (n, seed = 1) => { const b = new Uint8Array(n); for (let i = 0; 
 const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /**
- * STAND-IN for BrokerKeyring (owned by the broker branch) until it merges: an
- * in-process object with the same interface. It wraps data keys with a local
- * AES-GCM key through WebCrypto, binding the encryption context like KMS does,
- * and records what it was given so the tests can check the seam.
+ * STAND-IN KMS keyring: an in-process object with BrokerKeyring's interface.
+ * It wraps data keys with a local AES-GCM key through WebCrypto, binding the
+ * encryption context like KMS does, and records what it was given (and keeps
+ * the buffers it returned) so these tests can check what crosses the seam and
+ * that every plaintext data key is wiped. The real BrokerKeyring against the
+ * real broker is exercised in tests/js/interop.test.js (Node).
  */
 function fakeKms({ keyId = ARN } = {}) {
   const calls = [];
