@@ -12,7 +12,7 @@
 use zeroize::Zeroizing;
 
 use super::encryption_context::EncryptionContext;
-use super::footer::{self, MessageSigner, Transcript};
+use super::footer::{self, ExternalSignature, MessageSigner, Transcript};
 use super::frame::{self, FINAL_FRAME, FINAL_MARKER, FRAME, MAX_NON_FRAMED_LEN, SINGLE_BLOCK};
 use super::gcm::{self, IV_LEN, TAG_LEN};
 use super::header::ContentType;
@@ -356,17 +356,18 @@ impl BodyWriter {
 }
 
 impl SealPlan {
-    /// The frames to seal, in order.
+    /// Whether the message gets a footer signature.
     #[must_use]
-    pub fn frames(&self) -> &[FramePlan] {
-        &self.frames
+    pub fn is_signed(&self) -> bool {
+        self.signer.is_some()
     }
 
-    /// The message from the engine's output: every frame's ciphertext ‖ tag, concatenated in order.
+    /// Header ‖ body from the engine's output, without footer, for an engine
+    /// that hashes it; then [`footer_for_digest`](Self::footer_for_digest).
     ///
     /// # Errors
-    /// `INVALID_ARGUMENT` if `sealed` does not have exactly the planned length.
-    pub fn assemble(self, sealed: &[u8]) -> Result<Vec<u8>> {
+    /// As [`assemble`](Self::assemble).
+    pub fn assemble_unsigned(&self, sealed: &[u8]) -> Result<Vec<u8>> {
         let want = self
             .frames
             .iter()
@@ -386,6 +387,32 @@ impl SealPlan {
             out.extend_from_slice(sealed.get(at..at + n).ok_or(Error::InvalidState("frame"))?);
             at += n;
         }
+        Ok(out)
+    }
+
+    /// The footer for the SHA-384 digest of what [`assemble_unsigned`](Self::assemble_unsigned) returned.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` for an unsigned suite; `INVALID_ARGUMENT` for a digest that is not 48 bytes.
+    pub fn footer_for_digest(&self, digest: &[u8]) -> Result<Vec<u8>> {
+        self.signer
+            .as_ref()
+            .ok_or(Error::InvalidState("an unsigned suite has no footer"))?
+            .footer_for_digest(digest)
+    }
+
+    /// The frames to seal, in order.
+    #[must_use]
+    pub fn frames(&self) -> &[FramePlan] {
+        &self.frames
+    }
+
+    /// The message from the engine's output: every frame's ciphertext ‖ tag, concatenated in order.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` if `sealed` does not have exactly the planned length.
+    pub fn assemble(self, sealed: &[u8]) -> Result<Vec<u8>> {
+        let mut out = self.assemble_unsigned(sealed)?;
         if let Some(signer) = &self.signer {
             let mut t = self.transcript;
             t.update(out.get(self.header.len()..).unwrap_or(&[]));
@@ -426,6 +453,8 @@ pub struct BodyReader {
     plan: Option<Vec<FrameDesc>>,
     /// In planning mode, whether descriptions carry a copy of their bytes (streams).
     copy_bytes: bool,
+    /// One-shot native planning: the footer is described for the engine, not verified here.
+    external: Option<Option<ExternalSignature>>,
     /// Message offset of the next unread body byte.
     position: usize,
     plaintext_len: usize,
@@ -455,6 +484,7 @@ impl BodyReader {
         Self {
             plan: None,
             copy_bytes: false,
+            external: None,
             position: 0,
             plaintext_len: 0,
             key,
@@ -476,6 +506,19 @@ impl BodyReader {
         self.plan = Some(Vec::new());
         self.position = body_offset;
         self
+    }
+
+    /// Like `plan_only`, and the footer signature is left to the engine too:
+    /// nothing is hashed here; see [`ExternalSignature`].
+    pub(crate) fn plan_only_external_signature(mut self, body_offset: usize) -> Self {
+        self.transcript = Transcript::new(Signing::None);
+        self.external = Some(None);
+        self.plan_only(body_offset)
+    }
+
+    /// The footer described by a planning reader made with `plan_only_external_signature`.
+    pub(crate) fn take_external_signature(&mut self) -> Option<ExternalSignature> {
+        self.external.as_mut().and_then(Option::take)
     }
 
     /// Switches to streaming for a native engine: each `plan_update` describes
@@ -733,8 +776,17 @@ impl BodyReader {
         let Some(sig) = rest.get(2..2 + n) else {
             return Ok(None);
         };
-        let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
-        footer::verify(self.signing, &self.context, t, sig)?;
+        if let Some(slot) = &mut self.external {
+            *slot = Some(footer::external(
+                self.signing,
+                &self.context,
+                sig,
+                self.position,
+            )?);
+        } else {
+            let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
+            footer::verify(self.signing, &self.context, t, sig)?;
+        }
         self.position = self.position.saturating_add(2 + n);
         self.state = ReadState::Done;
         Ok(Some(2 + n))

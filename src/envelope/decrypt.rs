@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::body::{BodyReader, FrameDesc};
 use super::encryption_context::EncryptionContext;
-use super::footer::Transcript;
+use super::footer::{ExternalSignature, Transcript};
 use super::gcm;
 use super::header::{Header, ParseLimits};
 use super::kdf;
@@ -281,6 +281,32 @@ impl Opener {
         reader.update(body)?;
         reader.finish()?;
         Ok(reader.into_plan())
+    }
+
+    /// Like [`plan`](Self::plan), with the footer signature also left to the
+    /// engine (which hashes and verifies faster): returns its description,
+    /// `None` for unsigned suites. The engine must verify it, and every frame
+    /// tag, before releasing anything.
+    ///
+    /// # Errors
+    /// As [`plan`](Self::plan), except the signature check itself.
+    #[allow(clippy::type_complexity)]
+    pub fn plan_external_signature(
+        &self,
+        message: &[u8],
+    ) -> Result<(Secret, Vec<FrameDesc>, usize, Option<ExternalSignature>)> {
+        let mut reader = self.start()?.plan_only_external_signature(self.header.len);
+        let body = message
+            .get(self.header.len..)
+            .ok_or(Error::MalformedMessage("the message is truncated"))?;
+        reader.update(body)?;
+        reader.finish()?;
+        let sig = reader.take_external_signature();
+        if self.header.suite.is_signed() != sig.is_some() {
+            return Err(Error::InvalidState("signature bookkeeping"));
+        }
+        let (key, frames, len) = reader.into_plan();
+        Ok((key, frames, len, sig))
     }
 
     /// Verifies and decrypts the whole message; returns nothing unless every

@@ -97,10 +97,22 @@ impl MessageSigner {
     /// # Errors
     /// `INVALID_STATE` if the transcript is not SHA-384 (a bug).
     pub fn footer(&self, transcript: Transcript) -> Result<Vec<u8>> {
-        let digest = transcript.finish();
+        self.footer_for_digest(&transcript.finish())
+    }
+
+    /// Signs a SHA-384 digest of header ‖ body computed elsewhere (a native
+    /// engine); returns the footer. A wrong digest only yields a signature no
+    /// reader accepts.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` unless `digest` is 48 bytes.
+    pub fn footer_for_digest(&self, digest: &[u8]) -> Result<Vec<u8>> {
+        if digest.len() != 48 {
+            return Err(Error::InvalidArgument("a SHA-384 digest is 48 bytes"));
+        }
         let sig: p384::ecdsa::Signature = self
             .0
-            .sign_prehash(&digest)
+            .sign_prehash(digest)
             .map_err(|_| Error::InvalidState("signing failed"))?;
         let der = sig.to_der();
         let der = der.as_bytes();
@@ -110,6 +122,71 @@ impl MessageSigner {
         out.extend_from_slice(der);
         Ok(out)
     }
+}
+
+/// A footer signature for a native engine to verify: the signer's public key
+/// (uncompressed SEC1 point), the signature as r ‖ s (IEEE P1363, what
+/// WebCrypto takes), and how many leading message bytes it covers.
+#[derive(Clone, Debug)]
+pub struct ExternalSignature {
+    /// The suite's signature algorithm.
+    pub signing: Signing,
+    /// Uncompressed public point.
+    pub public_key: Vec<u8>,
+    /// r ‖ s, fixed width.
+    pub signature: Vec<u8>,
+    /// Length of header ‖ body, the signed bytes.
+    pub signed_len: usize,
+}
+
+/// Parses a footer for a native engine: strict DER, the key from `context`.
+///
+/// # Errors
+/// `MALFORMED_MESSAGE` without a usable public key; `TAMPERED` for a signature that is not valid DER.
+pub fn external(
+    signing: Signing,
+    context: &EncryptionContext,
+    der: &[u8],
+    signed_len: usize,
+) -> Result<ExternalSignature> {
+    let b64 = context
+        .get(PUBLIC_KEY_FIELD)
+        .ok_or(Error::MalformedMessage(
+            "a signed message lacks aws-crypto-public-key",
+        ))?;
+    let point = Base64::decode_vec(b64)
+        .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not base64"))?;
+    let (public_key, signature) = match signing {
+        Signing::None => return Err(Error::InvalidState("an unsigned suite has no signature")),
+        Signing::EcdsaP256Sha256 => {
+            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| {
+                Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")
+            })?;
+            let sig = p256::ecdsa::DerSignature::from_bytes(der).map_err(|_| Error::Tampered)?;
+            let sig = p256::ecdsa::Signature::try_from(sig).map_err(|_| Error::Tampered)?;
+            (
+                key.to_sec1_point(false).as_bytes().to_vec(),
+                sig.to_bytes().to_vec(),
+            )
+        }
+        Signing::EcdsaP384Sha384 => {
+            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| {
+                Error::MalformedMessage("aws-crypto-public-key is not a P-384 point")
+            })?;
+            let sig = p384::ecdsa::DerSignature::from_bytes(der).map_err(|_| Error::Tampered)?;
+            let sig = p384::ecdsa::Signature::try_from(sig).map_err(|_| Error::Tampered)?;
+            (
+                key.to_sec1_point(false).as_bytes().to_vec(),
+                sig.to_bytes().to_vec(),
+            )
+        }
+    };
+    Ok(ExternalSignature {
+        signing,
+        public_key,
+        signature,
+        signed_len,
+    })
 }
 
 /// Verifies a footer signature over `transcript` with the key in `context`.

@@ -619,3 +619,69 @@ fn native_streams_match() {
         }
     }
 }
+
+/// The external-signature paths (a native engine hashes; WebCrypto verifies):
+/// the digest-signed footer is byte-identical, and the described signature
+/// verifies over exactly the described bytes with the described key.
+#[test]
+fn external_signature_paths_match() {
+    use sha2::{Digest, Sha384};
+    use signature::Verifier;
+    for (n, frame) in [(0usize, 16u32), (100, 16), (5000, 4096)] {
+        let pt: Vec<u8> = (0..n).map(|i| (i * 3) as u8).collect();
+        let make = || {
+            let mut s = Sealer::new(suite::DEFAULT, frame, ctx(&[("x", "y")]), &[55; 64]).unwrap();
+            s.wrap_with(&aes(1)).unwrap();
+            s
+        };
+        let whole = make().seal(&pt).unwrap();
+        let (key, plan) = make().plan(pt.len()).unwrap();
+        assert!(plan.is_signed());
+        let mut sealed = Vec::new();
+        for f in plan.frames() {
+            let mut b = pt[f.plaintext_start..f.plaintext_start + f.plaintext_len].to_vec();
+            let tag = super::gcm::seal(key.expose_secret(), &f.iv, &f.aad, &mut b).unwrap();
+            sealed.extend_from_slice(&b);
+            sealed.extend_from_slice(&tag);
+        }
+        let mut body = plan.assemble_unsigned(&sealed).unwrap();
+        body.extend_from_slice(&plan.footer_for_digest(&Sha384::digest(&body)).unwrap());
+        assert_eq!(body, whole);
+        assert_eq!(
+            plan.footer_for_digest(&[0; 47]).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+
+        let mut o = Opener::new(&whole, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+        o.try_keyring(&aes(1)).unwrap();
+        let (_, _, len, sig) = o.plan_external_signature(&whole).ok().unwrap();
+        assert_eq!(len, n);
+        let sig = sig.unwrap();
+        assert_eq!((sig.public_key.len(), sig.signature.len()), (97, 96));
+        let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(&sig.public_key).unwrap();
+        let s = p384::ecdsa::Signature::from_slice(&sig.signature).unwrap();
+        assert!(vk.verify(&whole[..sig.signed_len], &s).is_ok());
+        assert_eq!(
+            sig.signed_len
+                + 2
+                + usize::from(u16::from_be_bytes([
+                    whole[sig.signed_len],
+                    whole[sig.signed_len + 1]
+                ])),
+            whole.len()
+        );
+        // A broken signature no longer verifies but still parses; bad DER is TAMPERED.
+        let mut bad = whole.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        if let Ok((_, _, _, Some(s2))) = o.plan_external_signature(&bad) {
+            let s2 = p384::ecdsa::Signature::from_slice(&s2.signature).unwrap();
+            assert!(vk.verify(&bad[..sig.signed_len], &s2).is_err());
+        }
+    }
+    // Unsigned suites describe no signature.
+    let msg = seal(suite::ALL[9], 16, b"u", &[&aes(1)]);
+    let mut o = Opener::new(&msg, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+    o.try_keyring(&aes(1)).unwrap();
+    assert!(o.plan_external_signature(&msg).ok().unwrap().3.is_none());
+}

@@ -171,9 +171,10 @@ export class EnvelopeClient {
         const hit = cache ? cache.openerFromCache(opener, Date.now()) : false;
         if (!hit) await this.#findDataKey(b, opener, signal);
         const frameLength = opener.frameLength();
-        const plaintext = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength)
-          ? await openNative(opener, msg)
-          : opener.open();
+        // auto also opens signed messages of any size natively: WebCrypto verifies ECDSA ~3x faster than wasm.
+        const native = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength)
+          || (this.engine === 'auto' && !!subtle() && opener.isSigned());
+        const plaintext = native ? await openNative(opener, msg) : opener.open();
         if (cache && !hit) cache.storeOpener(opener, Date.now());
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
@@ -501,14 +502,29 @@ async function decryptFrames(key, frames) {
 async function sealNative(sealer, pt) {
   const plan = sealer.planNative(pt.length);
   const key = await importNativeKey(plan.key, 'encrypt');
-  return sealer.assembleNative(await encryptFrames(key, plan.frames, pt));
+  const sealed = await encryptFrames(key, plan.frames, pt);
+  if (!plan.signed) return sealer.assembleNative(sealed);
+  // Signed suite: WebCrypto hashes header ‖ body, the core signs the digest with the message's key.
+  const body = sealer.assembleNativeUnsigned(sealed);
+  const footer = sealer.footerForDigest(new Uint8Array(await subtle().digest('SHA-384', body)));
+  const out = new Uint8Array(body.length + footer.length);
+  out.set(body);
+  out.set(footer, body.length);
+  return out;
+}
+
+/** Verifies a footer signature the core described (key, r ‖ s, signed range) with WebCrypto. */
+async function verifyFooter(sig, msg) {
+  const key = await subtle().importKey('raw', sig.publicKey, { name: 'ECDSA', namedCurve: sig.namedCurve }, false, ['verify']);
+  return subtle().verify({ name: 'ECDSA', hash: sig.hash }, key, sig.signature, msg.subarray(0, sig.signedLength));
 }
 
 /** @param {any} opener @param {Uint8Array} msg the private copy the opener was made from */
 async function openNative(opener, msg) {
-  const plan = opener.planNative(); // commitment, header tag, structure and signature checked here
+  const plan = opener.planNative(); // commitment, header tag and structure checked; signature described
   const key = await importNativeKey(plan.key, 'decrypt');
   const out = new Uint8Array(plan.plaintextLength);
+  const signatureOk = plan.signature ? verifyFooter(plan.signature, msg) : Promise.resolve(true);
   try {
     for (let i = 0; i < plan.frames.length; i += BATCH) {
       await Promise.all(plan.frames.slice(i, i + BATCH).map(async (f) => {
@@ -516,8 +532,10 @@ async function openNative(opener, msg) {
         out.set(new Uint8Array(pt), f.plaintextOffset);
       }));
     }
+    if (!(await signatureOk)) throw new Error('footer signature');
   } catch (e) {
-    out.fill(0); // nothing leaves unless every frame verified
+    out.fill(0); // nothing leaves unless every frame and the signature verified
+    signatureOk.catch(() => {});
     throw new EdgeKmsError('TAMPERED', 'the message failed authentication', { cause: e });
   }
   return out;

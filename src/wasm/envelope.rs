@@ -19,7 +19,7 @@ use crate::envelope::encryption_context::EncryptionContext;
 use crate::envelope::header::{ContentType, EncryptedDataKey, Header, ParseLimits};
 use crate::envelope::inspect;
 use crate::envelope::secret::Secret;
-use crate::envelope::suite::AlgorithmSuite;
+use crate::envelope::suite::{AlgorithmSuite, Signing};
 use crate::keyring::LocalKeyring;
 use crate::keyring::cache::{CacheLimits, DataKeyCache};
 use crate::keyring::kms_rsa::KmsRsaPublicKeyring;
@@ -320,6 +320,7 @@ impl CoreSealer {
         let out = Object::new();
         set(&out, "key", &Uint8Array::from(key.expose_secret()).into());
         set(&out, "frames", &frames.into());
+        set(&out, "signed", &JsValue::from(plan.is_signed()));
         self.plan = Some(plan);
         Ok(out)
     }
@@ -335,6 +336,33 @@ impl CoreSealer {
             .take()
             .ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
         plan.assemble(sealed).map_err(js_error)
+    }
+
+    /// For a signed suite after `planNative`: header ‖ body from WebCrypto's output,
+    /// without footer; the shim hashes it (SHA-384) and calls `footerForDigest`.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for output of the wrong length; `INVALID_STATE` without a plan.
+    #[wasm_bindgen(js_name = assembleNativeUnsigned)]
+    pub fn assemble_native_unsigned(&mut self, sealed: &[u8]) -> JsResult<Vec<u8>> {
+        let plan = self
+            .plan
+            .as_ref()
+            .ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
+        plan.assemble_unsigned(sealed).map_err(js_error)
+    }
+
+    /// The footer signing `digest` (SHA-384 of what `assembleNativeUnsigned` returned).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for a digest that is not 48 bytes; `INVALID_STATE` without a plan or for an unsigned suite.
+    #[wasm_bindgen(js_name = footerForDigest)]
+    pub fn footer_for_digest(&mut self, digest: &[u8]) -> JsResult<Vec<u8>> {
+        let plan = self
+            .plan
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
+        plan.footer_for_digest(digest).map_err(js_error)
     }
 
     /// Starts streaming: returns the header; then `update` and `finish`.
@@ -486,6 +514,13 @@ impl CoreOpener {
         }))
     }
 
+    /// Whether the message's suite has a footer signature.
+    #[wasm_bindgen(js_name = isSigned)]
+    #[must_use]
+    pub fn is_signed(&self) -> bool {
+        self.inner.header().suite.is_signed()
+    }
+
     /// The frame length in the header (0 for a non-framed body).
     #[wasm_bindgen(js_name = frameLength)]
     #[must_use]
@@ -502,7 +537,10 @@ impl CoreOpener {
     /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`.
     #[wasm_bindgen(js_name = planNative)]
     pub fn plan_native(&self) -> JsResult<Object> {
-        let (key, descs, len) = self.inner.plan(&self.message).map_err(js_error)?;
+        let (key, descs, len, sig) = self
+            .inner
+            .plan_external_signature(&self.message)
+            .map_err(js_error)?;
         let num = |n: usize| JsValue::from(u32::try_from(n).unwrap_or(u32::MAX));
         let frames: Array = descs
             .iter()
@@ -520,6 +558,27 @@ impl CoreOpener {
         set(&out, "key", &Uint8Array::from(key.expose_secret()).into());
         set(&out, "frames", &frames.into());
         set(&out, "plaintextLength", &num(len));
+        if let Some(sig) = sig {
+            let (curve, hash) = match sig.signing {
+                Signing::EcdsaP256Sha256 => ("P-256", "SHA-256"),
+                _ => ("P-384", "SHA-384"),
+            };
+            let o = Object::new();
+            set(&o, "namedCurve", &JsValue::from_str(curve));
+            set(&o, "hash", &JsValue::from_str(hash));
+            set(
+                &o,
+                "publicKey",
+                &Uint8Array::from(&sig.public_key[..]).into(),
+            );
+            set(
+                &o,
+                "signature",
+                &Uint8Array::from(&sig.signature[..]).into(),
+            );
+            set(&o, "signedLength", &num(sig.signed_len));
+            set(&out, "signature", &o.into());
+        }
         Ok(out)
     }
 

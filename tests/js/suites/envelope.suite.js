@@ -438,7 +438,11 @@ export default {
         assert.deepEqual(await count(() => wasm.decrypt(msg)), { encrypt: 0, decrypt: 0 }, 'wasm decrypt');
         assert.deepEqual(await count(() => auto.encrypt(pt)), { encrypt: 4, decrypt: 0 }, 'auto encrypt: 4 frames of 64 KiB');
         assert.deepEqual(await count(() => auto.decrypt(msg)), { encrypt: 0, decrypt: 4 }, 'auto decrypt');
+        const small = await auto.encrypt(pattern(1000));
         assert.deepEqual(await count(() => auto.encrypt(pattern(1000))), { encrypt: 0, decrypt: 0 }, 'auto, small: wasm');
+        assert.deepEqual(await count(() => auto.decrypt(small)), { encrypt: 0, decrypt: 1 }, 'auto, small signed: WebCrypto (ECDSA)');
+        const smallUnsigned = await client(aes(), { suite: UNSIGNED }).encrypt(pattern(1000));
+        assert.deepEqual(await count(() => auto.decrypt(smallUnsigned)), { encrypt: 0, decrypt: 0 }, 'auto, small unsigned: wasm');
         assert.deepEqual(await count(() => pipe(auto.encryptStream(), split(pt, 50_000))), { encrypt: 4, decrypt: 0 }, 'auto encryptStream');
         assert.deepEqual(await count(() => pipe(auto.decryptStream(), split(msg, 50_000))), { encrypt: 0, decrypt: 4 }, 'auto decryptStream');
         assert.deepEqual(await count(() => pipe(wasm.decryptStream(), split(msg, 50_000))), { encrypt: 0, decrypt: 0 }, 'wasm decryptStream');
