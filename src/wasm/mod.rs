@@ -5,6 +5,7 @@
 //! with a stable `code` property, which the shim turns into `EdgeKmsError`.
 //! Nothing here panics on input; the core returns errors instead.
 
+mod envelope;
 mod kms;
 
 use wasm_bindgen::prelude::*;

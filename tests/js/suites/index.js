@@ -3,5 +3,6 @@ import basics from './basics.suite.js';
 import verify from './verify.suite.js';
 import kms from './kms.suite.js';
 import brokerKeyring from './broker.suite.js';
+import envelope from './envelope.suite.js';
 
-export default [basics, verify, kms, brokerKeyring];
+export default [basics, verify, kms, brokerKeyring, envelope];
