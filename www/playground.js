@@ -414,7 +414,7 @@ function mountEnvelope(root, say, endpoint, keyId) {
         tamperResult.replaceChildren();
         await inspect();
         const n = utf8.encode(text).length;
-        const msg = `Sealed ${bytesText(n)} of plaintext into a ${bytesText(message.length)} message.`;
+        const msg = `Sealed ${bytesText(n)} of plaintext into a ${count(message.length)}-byte message.`;
         sealResult.replaceChildren(verdict(true, msg));
         say(msg);
       } catch (e) {
@@ -482,7 +482,7 @@ function mountEnvelope(root, say, endpoint, keyId) {
       offset.value = String(at);
       const copy = bytes.slice();
       copy[at] ^= 0x01;
-      const what = `Byte ${count(at)} of ${count(bytes.length)}, in ${regionOf(current.info, at)}, changed from ${hexByte(bytes[at])} to ${hexByte(copy[at])}.`;
+      const what = `The byte at offset ${count(at)} (of ${bytesText(bytes.length)}), in ${regionOf(current.info, at)}, changed from ${hexByte(bytes[at])} to ${hexByte(copy[at])}.`;
       tamperResult.dataset.offset = String(at);
       try {
         const out = await open(copy);
@@ -573,7 +573,9 @@ function mountSignatures(root, say, endpoint) {
     return b;
   }
 
-  async function verify() {
+  /** Verifies what the form holds; `context` (a sentence) is shown above the verdict. */
+  async function verify(context) {
+    const lead = context ? [el('p', { class: 'note', id: 'pg-verify-context' }, context)] : [];
     for (const c of [pubkey, signature]) c.removeAttribute('aria-invalid');
     if (pubkey.value.trim() === '') return fail('Paste a public key first, or ask the dev KMS to sign.', pubkey);
     const msg = messageBytes();
@@ -586,12 +588,12 @@ function mountSignatures(root, say, endpoint) {
       const text = ok
         ? `Valid: ${algorithm.value} over this ${messageType.value === 'RAW' ? 'message' : 'digest'} was signed by the private half of this key.`
         : 'Invalid: this signature was not made by this key over this message with this algorithm.';
-      result.replaceChildren(el('p', { class: `verdict ${ok ? 'ok' : 'bad'}` }, ok ? '✓ ' : '✗ ', el('code', { id: 'pg-verdict' }, String(ok)), ' ', el('span', { class: 'reason' }, text)));
+      result.replaceChildren(...lead, el('p', { class: `verdict ${ok ? 'ok' : 'bad'}` }, ok ? '✓ ' : '✗ ', el('code', { id: 'pg-verdict' }, String(ok)), ' ', el('span', { class: 'reason' }, text)));
       say(`${ok ? 'true' : 'false'}. ${text}`);
     } catch (e) {
       result.dataset.verdict = 'error';
       const v = errorView(e, 'Cannot verify');
-      result.replaceChildren(v.node);
+      result.replaceChildren(...lead, v.node);
       say(v.text);
     }
     return undefined;
@@ -599,7 +601,7 @@ function mountSignatures(root, say, endpoint) {
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    busy(verifyButton, verify);
+    busy(verifyButton, () => verify());
   });
 
   flipButton.addEventListener('click', () => busy(flipButton, async () => {
@@ -609,8 +611,7 @@ function mountSignatures(root, say, endpoint) {
     // signature stays well formed and the answer is a plain false, not a parse error.
     sig[sig.length - 1] ^= 0x01;
     signature.value = toBase64(sig);
-    say(`Flipped the lowest bit of byte ${sig.length - 1} of the signature.`);
-    await verify();
+    await verify(`Flipped the lowest bit of the signature's last byte (byte ${sig.length - 1}): ${hexByte(sig[sig.length - 1] ^ 0x01)} → ${hexByte(sig[sig.length - 1])}.`);
     return undefined;
   }));
 
@@ -636,8 +637,7 @@ function mountSignatures(root, say, endpoint) {
       algorithm.value = alg;
       messageType.value = 'RAW';
       signature.value = body.signature;
-      say(`The dev KMS signed with ${keyId} (${pk.keySpec}, ${alg}). Verifying…`);
-      await verify();
+      await verify(`The dev KMS signed the message with ${keyId} (${pk.keySpec}, ${alg}); the form now holds its public key and signature.`);
     } catch (e) {
       result.dataset.verdict = 'error';
       const v = errorView(e.code === undefined && e instanceof TypeError ? { code: 'BROKER_UNAVAILABLE' } : e, 'The dev KMS did not sign');

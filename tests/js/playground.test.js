@@ -53,10 +53,8 @@ async function open({ viewport = { width: 1200, height: 900 }, colorScheme } = {
   return page;
 }
 
-const shot = async (page, name, selector) => {
-  await page.locator(selector).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: `${shots}${name}.png` });
-};
+/** A screenshot of one part of the page (the whole element, however tall). */
+const shot = (page, name, selector) => page.locator(selector).screenshot({ path: `${shots}${name}.png`, style: 'header.site { position: static !important; }' });
 const status = (page) => page.locator('#playground-status').textContent();
 const PLAINTEXT = 'Attack at dawn, bring the tea.';
 
@@ -70,9 +68,10 @@ test('envelope: seal, inspect, open, require a context, tamper', async () => {
   await page.keyboard.type('region');
   await page.getByLabel('Value 3', { exact: true }).fill('eu-west-1');
   await page.getByLabel('Frame length (bytes)').fill('16');
+  await shot(page, 'seal-form', '#pg-seal-form');
   await page.getByRole('button', { name: 'Seal', exact: true }).click();
   await page.waitForSelector('#pg-inspector');
-  assert.match(await page.locator('#pg-seal-result').textContent(), new RegExp(`Sealed ${PLAINTEXT.length} bytes of plaintext into a [\\d,]+ bytes? message`));
+  assert.match(await page.locator('#pg-seal-result').textContent(), new RegExp(`Sealed ${PLAINTEXT.length} bytes of plaintext into a [\\d,]+-byte message`));
   assert.match(await status(page), /^Sealed/);
 
   // The inspector: suite, context (with the signing key), the KMS EDK, frames, signature.
@@ -132,7 +131,7 @@ test('envelope: seal, inspect, open, require a context, tamper', async () => {
     assert.match(await status(page), /TAMPERED.*No plaintext was released/);
   }
   assert.equal(await page.locator('#pg-sealed').inputValue(), sealedB64, 'tampering works on a copy');
-  await shot(page, 'tampered', '#pg-tamper-result');
+  await shot(page, 'tampered', '#pg-envelope');
 
   // Random bytes: whatever they hit, a code and no plaintext. A hit in the encrypted data key makes KMS
   // refuse it (HTTP 400, or 404 for a changed key ARN, from the broker), which Chromium logs as a failed resource load: expected here.
@@ -184,14 +183,16 @@ test('signatures: the dev KMS signs, verifies true; a flipped bit is false', asy
     assert.equal(await page.locator('#pg-verdict').textContent(), 'true', alias);
     assert.equal(await page.getByLabel('Signing algorithm').inputValue(), algorithm);
     assert.match(await page.getByLabel(/^Public key/).inputValue(), /^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PUBLIC KEY-----$/);
-    if (alias.endsWith('p256')) await shot(page, 'signature-valid', '#pg-verify-result');
+    assert.match(await page.locator('#pg-verify-context').textContent(), new RegExp(`signed the message with ${alias}`));
+    if (alias.endsWith('p256')) await shot(page, 'signature-valid', '#pg-signatures');
 
     await page.getByRole('button', { name: 'Flip a bit of the signature' }).click();
     await page.waitForSelector('#pg-verify-result[data-verdict=invalid]');
     assert.equal(await page.locator('#pg-verdict').textContent(), 'false', `${alias} flipped`);
     assert.match(await status(page), /^false\./);
+    assert.match(await page.locator('#pg-verify-context').textContent(), /^Flipped the lowest bit/);
   }
-  await shot(page, 'signature-flipped', '#pg-verify-result');
+  await shot(page, 'signature-flipped', '#pg-verify-form');
 
   // A P-256 key with a SHA-384 algorithm is a coded error, not false.
   await page.getByLabel('Dev KMS signing key').selectOption('alias/sign-ecc-nist-p256');
@@ -251,7 +252,7 @@ test('layout: small screen, dark mode, no sideways scroll', async () => {
   await page.waitForSelector('#pg-inspector');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
-  await shot(page, 'mobile-dark', '#pg-inspector');
+  await shot(page, 'mobile-dark', '#playground');
   await page.context().close();
 });
 
