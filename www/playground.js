@@ -136,6 +136,17 @@ function errorView(e, prefix) {
   return { node: p, text: `${prefix ? `${prefix}: ` : ''}${code ?? 'error'}. ${sentence}` };
 }
 
+/**
+ * Runs `fn` for `button`, once at a time. The button is marked aria-disabled
+ * rather than disabled, so keyboard focus stays on it while the call runs.
+ */
+async function busy(button, fn) {
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  button.setAttribute('aria-disabled', 'true');
+  button.setAttribute('aria-busy', 'true');
+  try { await fn(); } finally { button.removeAttribute('aria-disabled'); button.removeAttribute('aria-busy'); }
+}
+
 let uid = 0;
 
 /**
@@ -311,23 +322,25 @@ function mountEnvelope(root, say, endpoint, keyId) {
     initial: [],
     noun: 'required',
   });
-  const openButton = el('button', { type: 'button', class: 'primary', id: 'pg-open' }, 'Open');
+  const openButton = el('button', { type: 'submit', class: 'primary', id: 'pg-open' }, 'Open');
   const openResult = el('div', { id: 'pg-open-result', class: 'pg-result' });
   const offset = el('input', { type: 'number', id: 'pg-tamper-offset', min: '0', step: '1', value: '0', inputmode: 'numeric' });
-  const tamperButton = el('button', { type: 'button', class: 'secondary', id: 'pg-tamper' }, 'Tamper at this byte');
+  const tamperButton = el('button', { type: 'submit', class: 'secondary', id: 'pg-tamper' }, 'Tamper at this byte');
   const tamperRandom = el('button', { type: 'button', class: 'secondary', id: 'pg-tamper-random' }, 'Tamper at a random byte');
   const tamperResult = el('div', { id: 'pg-tamper-result', class: 'pg-result' });
 
+  const openForm = el('form', { id: 'pg-open-form', class: 'pg-form', novalidate: '' }, required.node, el('div', { class: 'buttons' }, openButton));
+  const tamperForm = el('form', { id: 'pg-tamper-form', class: 'tamper-row', novalidate: '' },
+    field('Byte offset', offset, null), el('div', { class: 'buttons' }, tamperButton, tamperRandom));
   const sealedBox = el('div', { class: 'pg-form' },
     field('Sealed message (base64)', sealed, null, 'field wide'),
     sealedSize,
     inspector,
-    required.node,
-    el('div', { class: 'buttons' }, openButton),
+    openForm,
     openResult,
     el('h4', { id: 'pg-tamper-h' }, 'Tamper with one byte'),
     el('p', { class: 'help' }, 'Flips the lowest bit of one byte of a copy of the message, then tries to open the copy. Nothing decrypted is released unless every tag, the key commitment and the signature verify.'),
-    el('div', { class: 'tamper-row' }, field('Byte offset', offset, null), el('div', { class: 'buttons' }, tamperButton, tamperRandom)),
+    tamperForm,
     tamperResult,
   );
 
@@ -379,11 +392,6 @@ function mountEnvelope(root, say, endpoint, keyId) {
   }
   sealed.addEventListener('input', () => { openResult.replaceChildren(); tamperResult.replaceChildren(); inspect(); });
 
-  const busy = async (button, fn) => {
-    button.disabled = true;
-    button.setAttribute('aria-busy', 'true');
-    try { await fn(); } finally { button.disabled = false; button.removeAttribute('aria-busy'); }
-  };
 
   sealForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -436,7 +444,7 @@ function mountEnvelope(root, say, endpoint, keyId) {
     return client.decrypt(bytes, { encryptionContext: req.pairs });
   }
 
-  openButton.addEventListener('click', () => busy(openButton, async () => {
+  openForm.addEventListener('submit', (ev) => { ev.preventDefault(); busy(openButton, async () => {
     if (!current.bytes) {
       const msg = 'There is no message to open: seal something first, or paste a message in base64.';
       openResult.replaceChildren(verdict(false, msg));
@@ -459,7 +467,7 @@ function mountEnvelope(root, say, endpoint, keyId) {
       openResult.replaceChildren(v.node);
       say(v.text);
     }
-  }));
+  }); });
 
   async function tamper(at, button) {
     await busy(button, async () => {
@@ -499,7 +507,7 @@ function mountEnvelope(root, say, endpoint, keyId) {
       }
     });
   }
-  tamperButton.addEventListener('click', () => tamper(offset.valueAsNumber, tamperButton));
+  tamperForm.addEventListener('submit', (ev) => { ev.preventDefault(); tamper(offset.valueAsNumber, tamperButton); });
   tamperRandom.addEventListener('click', () => {
     const n = current.bytes?.length ?? 0;
     const r = crypto.getRandomValues(new Uint32Array(1))[0];
@@ -550,11 +558,6 @@ function mountSignatures(root, say, endpoint) {
   const clear = () => { result.replaceChildren(); delete result.dataset.verdict; };
   for (const c of [pubkey, message, encoding, messageType, algorithm, signature]) c.addEventListener('input', clear);
 
-  const busy = async (button, fn) => {
-    button.disabled = true;
-    button.setAttribute('aria-busy', 'true');
-    try { await fn(); } finally { button.disabled = false; button.removeAttribute('aria-busy'); }
-  };
 
   const fail = (msg, control) => {
     result.dataset.verdict = 'error';

@@ -120,7 +120,7 @@ test('envelope: seal, inspect, open, require a context, tamper', async () => {
   const headerLength = Number(await inspector.getAttribute('data-header-length'));
   for (const at of [headerLength - 1, headerLength + 5, sealedLength - 1]) {
     await page.getByLabel('Byte offset').fill(String(at));
-    await page.getByRole('button', { name: 'Tamper at this byte' }).click();
+    await page.keyboard.press('Enter'); // the offset field's form: tamper at this byte
     await page.waitForFunction((at) => document.querySelector('#pg-tamper-result')?.dataset.offset === String(at) && document.querySelector('#pg-released'), at);
     const result = page.locator('#pg-tamper-result');
     assert.equal(await result.getAttribute('data-code'), 'TAMPERED', `byte ${at}`);
@@ -223,6 +223,7 @@ test('signatures: a pasted node:crypto P-256 key and signature, RAW and DIGEST, 
   await page.keyboard.press('Enter');
   await page.waitForSelector('#pg-verify-result[data-verdict=valid]');
   assert.equal(await page.locator('#pg-verdict').textContent(), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'pg-verify', 'focus stays on the button');
 
   // The same signature over the SHA-256 digest, as DIGEST in hex (base64 DER SPKI instead of PEM).
   const { createHash } = await import('node:crypto');
