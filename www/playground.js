@@ -270,11 +270,12 @@ function renderInspector(info) {
         el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, '#'), el('th', { scope: 'col' }, 'Provider id'), el('th', { scope: 'col' }, 'Provider info'), el('th', { scope: 'col', class: 'num' }, 'Ciphertext'))),
         el('tbody', {}, ...edks.map((k, i) => {
           const infoText = printable(k.providerInfo);
+          // data-label: the column name, shown beside each cell where the table stacks (narrow screens).
           return el('tr', { 'data-provider-id': k.providerId },
-            el('td', {}, String(i + 1)),
-            el('td', {}, el('code', {}, k.providerId)),
-            el('td', {}, infoText !== null ? el('code', { class: 'hex' }, infoText) : el('code', { class: 'hex', title: 'hex' }, toHex(k.providerInfo))),
-            el('td', { class: 'num' }, bytesText(k.ciphertext.length)));
+            el('td', { 'data-label': '#' }, String(i + 1)),
+            el('td', { 'data-label': 'Provider id' }, el('code', {}, k.providerId)),
+            el('td', { 'data-label': 'Provider info' }, infoText !== null ? el('code', { class: 'hex' }, infoText) : el('code', { class: 'hex', title: 'hex' }, toHex(k.providerInfo))),
+            el('td', { 'data-label': 'Ciphertext', class: 'num' }, bytesText(k.ciphertext.length)));
         })),
       )),
   );
