@@ -20,7 +20,7 @@ const consoleErrors = [];
 
 before(async () => {
   await mkdir(shots, { recursive: true });
-  server = spawn(process.execPath, [script, '--in-memory', '--quiet'], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(process.execPath, [script, '--in-memory'], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   serverExit = new Promise((ok) => server.once('exit', (code, signal) => ok({ code, signal })));
   server.stdout.on('data', (c) => { serverOut += c; });
   server.stderr.on('data', (c) => { serverOut += c; });
@@ -257,7 +257,10 @@ test('layout: small screen, dark mode, no sideways scroll', async () => {
   await page.context().close();
 });
 
-test('no console errors, and the broker log holds no plaintext', () => {
+test('no console errors; the broker audited every call, and its log holds no plaintext', () => {
   assert.deepEqual(consoleErrors, []);
-  assert.ok(!serverOut.includes(PLAINTEXT));
+  for (const op of ['GenerateDataKey alias/demo', 'Decrypt arn:aws:kms:', 'GetPublicKey alias/sign-ecc-nist-p256', 'Sign alias/sign-rsa-2048']) {
+    assert.match(serverOut, new RegExp(`audit \\S+ ${op}\\S* allowed 200`), op);
+  }
+  assert.ok(!serverOut.includes(PLAINTEXT) && !serverOut.includes(Buffer.from(PLAINTEXT).toString('base64').slice(0, 16)));
 });
