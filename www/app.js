@@ -3,22 +3,26 @@ import { init } from 'edge-kms';
 import { mountAdvisor } from './advisor.js';
 import { mountCost } from './cost.js';
 import { mountExplainer } from './explainer.js';
+import { mountPlayground } from './playground.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 try {
   await init();
   mountAdvisor($('advisor-app'), $('advisor-status'));
+  mountPlayground($('playground-app'), $('playground-status'));
   await Promise.all([
     mountCost(/** @type {HTMLFormElement} */ ($('cost-form')), $('cost-result'), $('cost-source')),
     mountExplainer(/** @type {HTMLInputElement} */ ($('explain-input')), $('explain-result')),
   ]);
   document.documentElement.dataset.ready = 'true';
 } catch (e) {
-  $('advisor-app').replaceChildren(Object.assign(document.createElement('p'), {
-    className: 'error',
-    textContent: `The edge-kms WebAssembly core did not load (${e?.code ?? e}). The comparison table and glossary still work.`,
-  }));
+  for (const id of ['advisor-app', 'playground-app']) {
+    $(id).replaceChildren(Object.assign(document.createElement('p'), {
+      className: 'error',
+      textContent: `The edge-kms WebAssembly core did not load (${e?.code ?? e}). The comparison table and glossary still work.`,
+    }));
+  }
   document.documentElement.dataset.ready = 'error';
   throw e;
 }
