@@ -5,3 +5,5 @@ export { init } from './core.js';
 export * from './verify.js';
 export * from './kms.js';
 export * from './broker-keyring.js';
+export * from './envelope.js';
+export * from './keyrings.js';

@@ -6,6 +6,7 @@
 //! Nothing here panics on input; the core returns errors instead.
 
 mod kms;
+mod envelope;
 
 use wasm_bindgen::prelude::*;
 

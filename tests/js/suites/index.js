@@ -1,7 +1,8 @@
 // Every portable suite, in the order they run. Each runner imports this.
 import basics from './basics.suite.js';
 import verify from './verify.suite.js';
+import envelope from './envelope.suite.js';
 import kms from './kms.suite.js';
 import brokerKeyring from './broker.suite.js';
 
-export default [basics, verify, kms, brokerKeyring];
+export default [basics, verify, envelope, kms, brokerKeyring];

@@ -1,0 +1,301 @@
+//! Opening: any ESDK message, v1 or v2, framed or not. Spec:
+//! `client-apis/decrypt.md`.
+//!
+//! Order of checks: header parse (policy, limits) → required context →
+//! data key (local keyrings here, KMS through the seam) → key commitment in
+//! constant time → header tag → every frame tag → footer signature. The
+//! plaintext is assembled inside the core and returned only when all of
+//! them passed; on any failure it is wiped.
+
+use zeroize::Zeroizing;
+
+use super::body::{BodyReader, FrameDesc};
+use super::encryption_context::EncryptionContext;
+use super::footer::Transcript;
+use super::gcm;
+use super::header::{Header, ParseLimits};
+use super::kdf;
+use super::reader::TRUNCATED;
+use super::rng::Drbg;
+use super::secret::Secret;
+use crate::keyring::LocalKeyring;
+use crate::{Error, Result};
+
+/// Largest header a streaming reader buffers.
+pub const MAX_HEADER: usize = 4 << 20;
+
+/// Default maximum of encrypted data keys a reader accepts.
+pub const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: usize = 10;
+
+/// One message being opened.
+pub struct Opener {
+    header: Header,
+    serialized_context: Vec<u8>,
+    data_key: Option<Secret>,
+    rng: Drbg,
+    only_incapable_keyrings: Option<bool>,
+    rejected_candidate: bool,
+}
+
+impl Opener {
+    /// Parses the header of `message` and checks the caller's required context.
+    ///
+    /// # Errors
+    /// See [`Header::parse`]; `ENCRYPTION_CONTEXT_MISMATCH` if `required` is not met.
+    /// `entropy` (64 random bytes) blinds RSA private-key operations.
+    pub fn new(
+        message: &[u8],
+        limits: &ParseLimits,
+        required: &EncryptionContext,
+        entropy: &[u8],
+    ) -> Result<Self> {
+        let rng = Drbg::new(entropy)?;
+        let header = Header::parse(message, limits)?;
+        header.encryption_context.require(required)?;
+        let serialized_context = header.encryption_context.serialize()?;
+        Ok(Self {
+            header,
+            serialized_context,
+            data_key: None,
+            rng,
+            only_incapable_keyrings: None,
+            rejected_candidate: false,
+        })
+    }
+
+    /// Whether `key` is this message's data key: the commitment (v2) and the
+    /// header tag verify under it. Lets a keyring whose unwrap cannot fail
+    /// loudly (PKCS#1 v1.5 implicit rejection) fall through to the next one.
+    fn accepts(&self, key: &Secret) -> bool {
+        let h = &self.header;
+        let Ok(keys) = kdf::derive(&h.suite, key, &h.message_id) else {
+            return false;
+        };
+        if let Some(derived) = &keys.commitment
+            && kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..]))
+                .is_err()
+        {
+            return false;
+        }
+        gcm::open(
+            keys.encryption_key.expose_secret(),
+            &h.auth_iv,
+            &h.authenticated,
+            &mut [],
+            &h.auth_tag,
+        )
+        .is_ok()
+    }
+
+    /// Like [`new`](Self::new) for the first bytes of a stream: `Ok(None)` until
+    /// the whole header is there, then the opener and the header's length.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new); `LIMIT_EXCEEDED` for a header over 4 MiB.
+    pub fn from_prefix(
+        prefix: &[u8],
+        limits: &ParseLimits,
+        required: &EncryptionContext,
+        entropy: &[u8],
+    ) -> Result<Option<(Self, usize)>> {
+        match Self::new(prefix, limits, required, entropy) {
+            Ok(o) => {
+                let len = o.header.len;
+                Ok(Some((o, len)))
+            }
+            Err(e) if e == TRUNCATED => {
+                if prefix.len() > MAX_HEADER {
+                    Err(Error::LimitExceeded("a header over 4 MiB"))
+                } else {
+                    Ok(None)
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The parsed header.
+    #[must_use]
+    pub const fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Whether a data key has been found.
+    #[must_use]
+    pub const fn has_data_key(&self) -> bool {
+        self.data_key.is_some()
+    }
+
+    /// Tries a local keyring on every encrypted data key; true once one unwraps.
+    ///
+    /// # Errors
+    /// Only what the keyring reports as fatal (e.g. `KEYRING_CANNOT_DECRYPT`).
+    pub fn try_keyring(&mut self, keyring: &dyn LocalKeyring) -> Result<bool> {
+        // Keyrings bind the canonical serialization (sorted by UTF-8 bytes). A
+        // writer that sorted otherwise is still tried with the bytes as written.
+        let raw = self.header.encryption_context_bytes.clone();
+        let canonical = self.serialized_context.clone();
+        if raw == canonical {
+            self.try_with(keyring, &[&canonical])
+        } else {
+            self.try_with(keyring, &[&canonical, &raw])
+        }
+    }
+
+    /// Like [`try_keyring`](Self::try_keyring), binding the context serialized
+    /// in `order`. The JavaScript ESDK sorts the context it binds with
+    /// `localeCompare` by default (its issue #428), an order only JS can
+    /// reproduce; the shim passes it here. The result is authenticated like
+    /// any other candidate.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` if `order` is not a permutation of the keys.
+    pub fn try_keyring_in_order(
+        &mut self,
+        keyring: &dyn LocalKeyring,
+        order: &[String],
+    ) -> Result<bool> {
+        let bytes = self.header.encryption_context.serialize_in_order(order)?;
+        self.try_with(keyring, &[&bytes])
+    }
+
+    fn try_with(&mut self, keyring: &dyn LocalKeyring, contexts: &[&[u8]]) -> Result<bool> {
+        if self.data_key.is_some() {
+            return Ok(true);
+        }
+        let capable = keyring.can_decrypt();
+        self.only_incapable_keyrings =
+            Some(self.only_incapable_keyrings.unwrap_or(true) && !capable);
+        if !capable {
+            return Ok(false);
+        }
+        let len = self.header.suite.data_key_len();
+        for context in contexts {
+            for edk in &self.header.encrypted_data_keys {
+                if let Some(key) = keyring.unwrap(edk, context, len, &mut self.rng)? {
+                    if self.accepts(&key) {
+                        self.data_key = Some(key);
+                        return Ok(true);
+                    }
+                    // A key came out but the header does not authenticate under it.
+                    self.rejected_candidate = true;
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// The serialized (canonical) context, for cache ids.
+    #[must_use]
+    pub fn serialized_context(&self) -> &[u8] {
+        &self.serialized_context
+    }
+
+    /// A copy of the data key, for the cache (after the message opened).
+    #[must_use]
+    pub fn data_key_for_cache(&self) -> Option<Secret> {
+        self.data_key
+            .as_ref()
+            .map(|k| Secret::copy_from(k.expose_secret()))
+    }
+
+    /// Takes a data key decrypted elsewhere (a KMS `Decrypt` answer).
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY` if it has the wrong length for the suite.
+    pub fn set_data_key(&mut self, key: Secret) -> Result<()> {
+        if key.len() != self.header.suite.data_key_len() {
+            return Err(Error::InvalidDataKey(
+                "the data key has the wrong length for the algorithm suite",
+            ));
+        }
+        self.data_key = Some(key);
+        Ok(())
+    }
+
+    /// Takes a KMS `Decrypt` answer for an `aws-kms-rsa` encrypted data key
+    /// (context digest ‖ data key) after checking the digest.
+    ///
+    /// # Errors
+    /// `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_DATA_KEY`.
+    pub fn set_kms_rsa_data_key(&mut self, plaintext: &[u8]) -> Result<()> {
+        let key =
+            crate::keyring::kms_rsa::open_kms_rsa_plaintext(plaintext, &self.serialized_context)?;
+        self.set_data_key(key)
+    }
+
+    /// Checks the key commitment and header tag, and returns the body reader (streaming).
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY` without a data key; `TAMPERED`.
+    pub fn start(&self) -> Result<BodyReader> {
+        let h = &self.header;
+        let key = self.data_key.as_ref().ok_or(if self.rejected_candidate {
+            Error::Tampered
+        } else if self.only_incapable_keyrings == Some(true) {
+            Error::KeyringCannotDecrypt
+        } else {
+            Error::NoDecryptableDataKey
+        })?;
+        let keys = kdf::derive(&h.suite, key, &h.message_id)?;
+        if let Some(derived) = &keys.commitment {
+            kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..]))?;
+        }
+        gcm::open(
+            keys.encryption_key.expose_secret(),
+            &h.auth_iv,
+            &h.authenticated,
+            &mut [],
+            &h.auth_tag,
+        )?;
+        let mut transcript = Transcript::new(h.suite.signing);
+        transcript.update(&h.authenticated);
+        if h.version == 1 {
+            transcript.update(&h.auth_iv);
+        }
+        transcript.update(&h.auth_tag);
+        Ok(BodyReader::new(
+            keys.encryption_key,
+            h.message_id.clone(),
+            h.content_type,
+            h.frame_length,
+            h.suite.signing,
+            h.encryption_context.clone(),
+            transcript,
+        ))
+    }
+
+    /// Plans the opening of `message` for a native AES-GCM engine: checks the
+    /// commitment, header tag, every frame's structure and sequence, and the
+    /// footer signature, then returns the message key (for the engine to
+    /// import, then wipe), where each frame is, and the plaintext length. The
+    /// engine must verify every frame tag before releasing anything.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open), except frame tags (the engine checks those).
+    pub fn plan(&self, message: &[u8]) -> Result<(Secret, Vec<FrameDesc>, usize)> {
+        let mut reader = self.start()?.plan_only(self.header.len);
+        let body = message
+            .get(self.header.len..)
+            .ok_or(Error::MalformedMessage("the message is truncated"))?;
+        reader.update(body)?;
+        reader.finish()?;
+        Ok(reader.into_plan())
+    }
+
+    /// Verifies and decrypts the whole message; returns nothing unless every
+    /// check, including the footer signature, passed.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY` without a data key; `TAMPERED` for any failed
+    /// commitment, tag or signature; `MALFORMED_MESSAGE` for a body that does not parse.
+    pub fn open(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let mut reader = self.start()?;
+        let body = message
+            .get(self.header.len..)
+            .ok_or(Error::MalformedMessage("the message is truncated"))?;
+        let out = Zeroizing::new(reader.update(body)?);
+        reader.finish()?;
+        Ok(out.to_vec())
+    }
+}

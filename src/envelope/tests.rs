@@ -1,0 +1,621 @@
+//! Round trips and failure codes of the sealing and opening state machines.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
+
+use super::decrypt::Opener;
+use super::encrypt::Sealer;
+use super::encryption_context::EncryptionContext;
+use super::header::ParseLimits;
+use super::inspect::inspect;
+use super::secret::Secret;
+use super::suite::{self, AlgorithmSuite};
+use crate::Result;
+use crate::keyring::LocalKeyring;
+use crate::keyring::raw_aes::RawAesKeyring;
+
+const STRICT: ParseLimits = ParseLimits {
+    max_encrypted_data_keys: 10,
+    allow_non_committing: false,
+};
+
+fn aes(key: u8) -> RawAesKeyring {
+    RawAesKeyring::new("ns".into(), "name".into(), Secret::new(vec![key; 32])).unwrap()
+}
+
+fn ctx(pairs: &[(&str, &str)]) -> EncryptionContext {
+    EncryptionContext::from_caller(pairs.iter().map(|(k, v)| ((*k).into(), (*v).into()))).unwrap()
+}
+
+fn seal(suite: AlgorithmSuite, frame: u32, pt: &[u8], kr: &[&dyn LocalKeyring]) -> Vec<u8> {
+    let mut s = Sealer::new(
+        suite,
+        frame,
+        ctx(&[("tenant", "acme"), ("é", "😀")]),
+        &[7; 64],
+    )
+    .unwrap();
+    for k in kr {
+        s.wrap_with(*k).unwrap();
+    }
+    s.seal(pt).unwrap()
+}
+
+fn open(msg: &[u8], kr: &dyn LocalKeyring) -> Result<Vec<u8>> {
+    let mut o = Opener::new(msg, &STRICT, &EncryptionContext::new(), &[9; 64])?;
+    o.try_keyring(kr)?;
+    o.open(msg)
+}
+
+#[test]
+fn round_trips_every_edge_size_and_both_suites() {
+    for suite in [suite::ALL[9], suite::ALL[10]] {
+        for frame in [1u32, 7, 512] {
+            let f = frame as usize;
+            for n in [0, 1, f - 1, f, f + 1, 3 * f + 7] {
+                let pt: Vec<u8> = (0..n).map(|i| (i * 31) as u8).collect();
+                let msg = seal(suite, frame, &pt, &[&aes(1)]);
+                assert_eq!(
+                    open(&msg, &aes(1)).unwrap(),
+                    pt,
+                    "suite {:#x} frame {frame} n {n}",
+                    suite.id
+                );
+                let info = inspect(&msg).unwrap();
+                assert_eq!(info.len, msg.len());
+                assert_eq!(info.signature_len.is_some(), suite.is_signed());
+                assert_eq!(info.frame_count, (n.saturating_sub(1) / f + 1) as u64);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_bit_flip_and_truncation_fails_with_a_code() {
+    for suite in [suite::ALL[9], suite::ALL[10]] {
+        let msg = seal(suite, 4, b"hello world", &[&aes(1)]);
+        for i in 0..msg.len() * 8 {
+            let mut m = msg.clone();
+            m[i / 8] ^= 1 << (i % 8);
+            let e = open(&m, &aes(1)).expect_err("a flipped bit must fail");
+            assert!(!e.code().is_empty());
+        }
+        for n in 0..msg.len() {
+            assert!(open(&msg[..n], &aes(1)).is_err(), "truncated at {n}");
+        }
+        let mut longer = msg.clone();
+        longer.push(0);
+        assert_eq!(
+            open(&longer, &aes(1)).unwrap_err().code(),
+            "MALFORMED_MESSAGE"
+        );
+    }
+}
+
+#[test]
+fn error_codes() {
+    let msg = seal(suite::DEFAULT, 64, b"x", &[&aes(1)]);
+    assert_eq!(
+        open(&msg, &aes(2)).unwrap_err().code(),
+        "NO_DECRYPTABLE_DATA_KEY"
+    );
+    let e = Opener::new(&msg, &STRICT, &ctx(&[("tenant", "other")]), &[9; 64])
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), "ENCRYPTION_CONTEXT_MISMATCH");
+    let three = seal(suite::DEFAULT, 64, b"x", &[&aes(1), &aes(2), &aes(3)]);
+    let two = ParseLimits {
+        max_encrypted_data_keys: 2,
+        ..STRICT
+    };
+    assert_eq!(
+        Opener::new(&three, &two, &EncryptionContext::new(), &[9; 64])
+            .err()
+            .unwrap()
+            .code(),
+        "TOO_MANY_ENCRYPTED_DATA_KEYS"
+    );
+    // A second keyring opens a multi-wrapped message.
+    assert_eq!(open(&three, &aes(3)).unwrap(), b"x");
+}
+
+#[test]
+fn wrong_commitment_is_tampered_before_anything_else() {
+    let msg = seal(suite::ALL[9], 64, b"secret", &[&aes(1)]);
+    let info = inspect(&msg).unwrap();
+    // The commitment is the 32 bytes before the 16-byte header tag.
+    let at = info.header.len - 16 - 32;
+    let mut m = msg.clone();
+    m[at] ^= 1;
+    assert_eq!(open(&m, &aes(1)).unwrap_err().code(), "TAMPERED");
+}
+
+#[test]
+fn sealer_refuses_bad_arguments() {
+    let e = Sealer::new(suite::ALL[5], 64, EncryptionContext::new(), &[1; 64])
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), "UNSUPPORTED_ALGORITHM");
+    let e = Sealer::new(suite::DEFAULT, 0, EncryptionContext::new(), &[1; 64])
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), "INVALID_ARGUMENT");
+    let s = Sealer::new(suite::DEFAULT, 64, EncryptionContext::new(), &[1; 64]).unwrap();
+    assert_eq!(s.seal(b"x").err().unwrap().code(), "INVALID_STATE");
+}
+
+/// Messages written by the reference SDK, one per suite (see testdata/generate.mjs).
+#[test]
+fn opens_reference_sdk_vectors_of_every_suite() {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("testdata/sdk_vectors.json")).unwrap();
+    let key = RawAesKeyring::new(
+        "vectors".into(),
+        "aes-256".into(),
+        Secret::new((0u8..32).collect()),
+    )
+    .unwrap();
+    let allow = ParseLimits {
+        allow_non_committing: true,
+        ..STRICT
+    };
+    let vectors = vectors.as_array().unwrap();
+    assert_eq!(vectors.len(), 11);
+    for v in vectors {
+        let id = u16::try_from(v["suite"].as_u64().unwrap()).unwrap();
+        let msg = hex::decode(v["message"].as_str().unwrap()).unwrap();
+        let suite = AlgorithmSuite::from_id(id).unwrap();
+        let required = ctx(&[("vector", v["name"].as_str().unwrap())]);
+        let mut o = Opener::new(&msg, &allow, &required, &[1; 64]).unwrap();
+        assert!(o.try_keyring(&key).unwrap(), "suite {id:#06x}");
+        assert_eq!(
+            o.open(&msg).unwrap(),
+            v["plaintext"].as_str().unwrap().as_bytes(),
+            "suite {id:#06x}"
+        );
+        let info = inspect(&msg).unwrap();
+        assert_eq!(
+            (info.header.version, info.frame_count),
+            (suite.message_version, 3)
+        );
+        if !suite.committing {
+            let e = Opener::new(&msg, &STRICT, &EncryptionContext::new(), &[1; 64])
+                .err()
+                .unwrap();
+            assert_eq!(e.code(), "COMMITMENT_POLICY_VIOLATION");
+        }
+        // The last byte is in a tag or the signature: always TAMPERED.
+        let mut bad = msg.clone();
+        *bad.last_mut().unwrap() ^= 1;
+        let mut o = Opener::new(&bad, &allow, &required, &[1; 64]).unwrap();
+        o.try_keyring(&key).unwrap();
+        assert_eq!(
+            o.open(&bad).unwrap_err().code(),
+            "TAMPERED",
+            "suite {id:#06x}"
+        );
+    }
+}
+
+/// A version 1 non-framed message (suite 0x0014, no KDF), built field by field
+/// from `data-format/message-header.md` and `message-body.md` (non-framed data).
+#[test]
+fn opens_v1_non_framed() {
+    use super::frame::{SINGLE_BLOCK, body_aad};
+    use super::gcm;
+    let data_key = [0x42u8; 16];
+    let message_id = [7u8; 16];
+    let ec = ctx(&[("a", "b")]).serialize().unwrap();
+    let wrap = aes(9);
+    let mut rng = super::rng::Drbg::new(&[5; 64]).unwrap();
+    let edk = wrap
+        .wrap(&Secret::new(data_key.to_vec()), &ec, &mut rng)
+        .unwrap();
+
+    let mut m = vec![1u8, 0x80, 0x00, 0x14];
+    m.extend_from_slice(&message_id);
+    m.extend_from_slice(&u16::try_from(ec.len()).unwrap().to_be_bytes());
+    m.extend_from_slice(&ec);
+    m.extend_from_slice(&1u16.to_be_bytes());
+    for field in [
+        edk.provider_id.as_bytes(),
+        &edk.provider_info,
+        &edk.ciphertext,
+    ] {
+        m.extend_from_slice(&u16::try_from(field.len()).unwrap().to_be_bytes());
+        m.extend_from_slice(field);
+    }
+    m.push(1); // non-framed
+    m.extend_from_slice(&[0, 0, 0, 0, 12, 0, 0, 0, 0]); // reserved, IV length, frame length 0
+    let tag = gcm::seal(&data_key, &[0; 12], &m.clone(), &mut []).unwrap();
+    m.extend_from_slice(&[0; 12]);
+    m.extend_from_slice(&tag);
+    let pt = b"non-framed body";
+    let iv = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let mut body = pt.to_vec();
+    let tag = gcm::seal(
+        &data_key,
+        &iv,
+        &body_aad(&message_id, SINGLE_BLOCK, 1, pt.len() as u64),
+        &mut body,
+    )
+    .unwrap();
+    m.extend_from_slice(&iv);
+    m.extend_from_slice(&(pt.len() as u64).to_be_bytes());
+    m.extend_from_slice(&body);
+    m.extend_from_slice(&tag);
+
+    let allow = ParseLimits {
+        allow_non_committing: true,
+        ..STRICT
+    };
+    let mut o = Opener::new(&m, &allow, &EncryptionContext::new(), &[1; 64]).unwrap();
+    assert!(o.try_keyring(&wrap).unwrap());
+    assert_eq!(o.open(&m).unwrap(), pt);
+    assert_eq!(inspect(&m).unwrap().frame_count, 1);
+    // A content length beyond the message is MALFORMED, never an allocation or a panic.
+    let at = m.len() - 16 - pt.len() - 8;
+    let mut lying = m.clone();
+    lying[at..at + 8].copy_from_slice(&u64::MAX.to_be_bytes());
+    assert_eq!(o.open(&lying).unwrap_err().code(), "MALFORMED_MESSAGE");
+}
+
+#[test]
+fn header_round_trips() {
+    use super::header::{EncryptedDataKey, Header, serialize_v2};
+    let edks = vec![
+        EncryptedDataKey {
+            provider_id: "aws-kms".into(),
+            provider_info: b"arn:aws:kms:x".to_vec(),
+            ciphertext: vec![1, 2, 3],
+        },
+        EncryptedDataKey {
+            provider_id: "ns".into(),
+            provider_info: vec![],
+            ciphertext: vec![9; 300],
+        },
+    ];
+    let ec = ctx(&[("k", "v"), ("ключ", "значение")]);
+    let mut bytes = serialize_v2(
+        &suite::DEFAULT,
+        &[3; 32],
+        &ec.serialize().unwrap(),
+        &edks,
+        777,
+        &[4; 32],
+    )
+    .unwrap();
+    bytes.extend_from_slice(&[5; 16]);
+    let h = Header::parse(&bytes, &STRICT).unwrap();
+    assert_eq!(
+        (h.version, h.suite.id, h.frame_length, h.len),
+        (2, 0x0578, 777, bytes.len())
+    );
+    assert_eq!(h.message_id, [3; 32]);
+    assert_eq!(h.encryption_context, ec);
+    assert_eq!(h.encrypted_data_keys, edks);
+    assert_eq!(h.commitment, Some([4; 32]));
+    assert_eq!(h.auth_tag, [5; 16]);
+    assert_eq!(h.authenticated, bytes[..bytes.len() - 16]);
+    // Limits are checked while parsing.
+    let one = ParseLimits {
+        max_encrypted_data_keys: 1,
+        ..STRICT
+    };
+    assert_eq!(
+        Header::parse(&bytes, &one).unwrap_err().code(),
+        "TOO_MANY_ENCRYPTED_DATA_KEYS"
+    );
+    let mut v3 = bytes.clone();
+    v3[0] = 3;
+    assert_eq!(
+        Header::parse(&v3, &STRICT).unwrap_err().code(),
+        "MALFORMED_MESSAGE"
+    );
+    let mut unknown = bytes.clone();
+    unknown[1] = 0x99;
+    assert_eq!(
+        Header::parse(&unknown, &STRICT).unwrap_err().code(),
+        "UNSUPPORTED_ALGORITHM"
+    );
+    let mut v1_suite_in_v2 = bytes;
+    v1_suite_in_v2[1..3].copy_from_slice(&0x0178u16.to_be_bytes());
+    let allow = ParseLimits {
+        allow_non_committing: true,
+        ..STRICT
+    };
+    assert_eq!(
+        Header::parse(&v1_suite_in_v2, &allow).unwrap_err().code(),
+        "MALFORMED_MESSAGE"
+    );
+}
+
+#[test]
+fn kdf_v2_matches_a_fixed_vector() {
+    // HKDF-SHA512(salt = message id, ikm = data key): computed independently with
+    // Python's `cryptography` (HKDF(SHA512(), 32, salt, info).derive(ikm)).
+    let keys = super::kdf::derive(&suite::ALL[9], &Secret::new(vec![1; 32]), &[2; 32]).unwrap();
+    assert_eq!(hex::encode(keys.encryption_key.expose_secret()), KDF_ENC);
+    assert_eq!(hex::encode(keys.commitment.unwrap()), KDF_COMMIT);
+}
+
+const KDF_ENC: &str = "8c897cf6e98130876f20bd711ec93f39e47fd8df26daeddf377ec1e9633ee1a4";
+const KDF_COMMIT: &str = "2404c0ce344731f3f17b2b1837c7c20318a2717576fb6e957b82abf2a2dcd76c";
+
+#[test]
+fn streaming_is_byte_identical_to_one_shot_and_reads_byte_by_byte() {
+    for suite in [suite::ALL[9], suite::ALL[10]] {
+        for (frame, n) in [
+            (16u32, 0usize),
+            (16, 16),
+            (16, 17),
+            (16, 100),
+            (1, 9),
+            (4096, 5000),
+        ] {
+            let pt: Vec<u8> = (0..n).map(|i| (i * 7) as u8).collect();
+            let make = || {
+                let mut s = Sealer::new(suite, frame, ctx(&[("a", "b")]), &[42; 64]).unwrap();
+                s.wrap_with(&aes(1)).unwrap();
+                s
+            };
+            let whole = make().seal(&pt).unwrap();
+            for chunk in [1usize, 3, 15, 16, 17, 1000] {
+                let (mut streamed, mut w) = make().start().unwrap();
+                for c in pt.chunks(chunk) {
+                    streamed.extend_from_slice(&w.update(c).unwrap());
+                }
+                streamed.extend_from_slice(&w.finish().unwrap());
+                assert_eq!(
+                    streamed, whole,
+                    "suite {:#x} frame {frame} n {n} chunk {chunk}",
+                    suite.id
+                );
+                assert_eq!(w.update(b"x").unwrap_err().code(), "INVALID_STATE");
+            }
+            // Read it back one byte at a time.
+            let mut o = Opener::new(&whole, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+            o.try_keyring(&aes(1)).unwrap();
+            let mut r = o.start().unwrap();
+            let mut got = Vec::new();
+            for b in &whole[o.header().len..] {
+                got.extend_from_slice(&r.update(&[*b]).unwrap());
+            }
+            r.finish().unwrap();
+            assert_eq!(got, pt);
+            // A stream that stops early never finishes.
+            let mut r = o.start().unwrap();
+            r.update(&whole[o.header().len..whole.len() - 1]).unwrap();
+            assert_eq!(r.finish().unwrap_err().code(), "MALFORMED_MESSAGE");
+        }
+    }
+}
+
+#[test]
+fn from_prefix_waits_for_the_whole_header() {
+    let msg = seal(suite::DEFAULT, 64, b"stream", &[&aes(1)]);
+    let header_len = inspect(&msg).unwrap().header.len;
+    for n in 0..header_len {
+        assert!(
+            Opener::from_prefix(&msg[..n], &STRICT, &EncryptionContext::new(), &[9; 64])
+                .unwrap()
+                .is_none(),
+            "{n}"
+        );
+    }
+    let (_, len) = Opener::from_prefix(
+        &msg[..header_len],
+        &STRICT,
+        &EncryptionContext::new(),
+        &[9; 64],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(len, header_len);
+    assert_eq!(
+        Opener::from_prefix(&[2, 0, 0], &STRICT, &EncryptionContext::new(), &[9; 64])
+            .err()
+            .unwrap()
+            .code(),
+        "UNSUPPORTED_ALGORITHM"
+    );
+}
+
+/// The native-engine plans, driven here by the wasm AES-GCM as the "engine",
+/// give byte-identical messages and the same plaintext.
+#[test]
+fn native_engine_plans_match_the_wasm_engine() {
+    use super::gcm;
+    for suite in [suite::ALL[9], suite::ALL[10]] {
+        for (frame, n) in [
+            (16u32, 0usize),
+            (16, 16),
+            (16, 17),
+            (16, 100),
+            (1, 3),
+            (4096, 10_000),
+        ] {
+            let pt: Vec<u8> = (0..n).map(|i| (i * 13) as u8).collect();
+            let make = || {
+                let mut s = Sealer::new(suite, frame, ctx(&[("a", "b")]), &[77; 64]).unwrap();
+                s.wrap_with(&aes(1)).unwrap();
+                s
+            };
+            let whole = make().seal(&pt).unwrap();
+            let (key, plan) = make().plan(pt.len()).unwrap();
+            let mut sealed = Vec::new();
+            for f in plan.frames() {
+                let mut buf = pt[f.plaintext_start..f.plaintext_start + f.plaintext_len].to_vec();
+                let tag = gcm::seal(key.expose_secret(), &f.iv, &f.aad, &mut buf).unwrap();
+                sealed.extend_from_slice(&buf);
+                sealed.extend_from_slice(&tag);
+            }
+            assert_eq!(
+                plan.assemble(&sealed).unwrap(),
+                whole,
+                "suite {:#x} frame {frame} n {n}",
+                suite.id
+            );
+
+            let mut o = Opener::new(&whole, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+            o.try_keyring(&aes(1)).unwrap();
+            let (key, descs, len) = o.plan(&whole).unwrap();
+            assert_eq!(len, n);
+            let mut out = vec![0u8; len];
+            for d in &descs {
+                let mut buf = whole[d.start..d.end - 16].to_vec();
+                gcm::open(
+                    key.expose_secret(),
+                    &d.iv,
+                    &d.aad,
+                    &mut buf,
+                    &whole[d.end - 16..d.end],
+                )
+                .unwrap();
+                out[d.plaintext_offset..d.plaintext_offset + buf.len()].copy_from_slice(&buf);
+            }
+            assert_eq!(out, pt);
+            // The plan already refuses a bad signature or a truncated body.
+            if suite.is_signed() {
+                let mut bad = whole.clone();
+                *bad.last_mut().unwrap() ^= 1;
+                assert_eq!(o.plan(&bad).err().map(|e| e.code()), Some("TAMPERED"));
+            }
+            assert_eq!(
+                o.plan(&whole[..whole.len() - 1]).err().map(|e| e.code()),
+                Some("MALFORMED_MESSAGE")
+            );
+        }
+    }
+    let (_, plan) = {
+        let mut s = Sealer::new(suite::DEFAULT, 16, EncryptionContext::new(), &[1; 64]).unwrap();
+        s.wrap_with(&aes(1)).unwrap();
+        s.plan(5).unwrap()
+    };
+    assert_eq!(
+        plan.assemble(&[0; 20]).unwrap_err().code(),
+        "INVALID_ARGUMENT"
+    );
+}
+
+/// A small deterministic fuzzer: random multi-byte mutations, truncations and
+/// extensions of valid messages, and random bytes as headers. Nothing may
+/// panic, and no mutated message may open.
+#[test]
+fn random_mutations_never_panic_or_open() {
+    let mut rng = super::rng::Drbg::new(&[0x5a; 64]).unwrap();
+    let msgs: Vec<Vec<u8>> = [suite::ALL[9], suite::ALL[10]]
+        .iter()
+        .flat_map(|&s| {
+            [
+                seal(s, 3, b"fuzz", &[&aes(1)]),
+                seal(s, 64, &[1; 200], &[&aes(1), &aes(2)]),
+            ]
+        })
+        .collect();
+    let allow = ParseLimits {
+        allow_non_committing: true,
+        max_encrypted_data_keys: 100,
+    };
+    for i in 0..4000u32 {
+        let [pick, kind, a, b]: [u8; 4] = rng.bytes();
+        let mut m = msgs[usize::from(pick) % msgs.len()].clone();
+        let at = (usize::from(a) << 8 | usize::from(b)) % m.len();
+        match kind % 4 {
+            0 => {
+                for _ in 0..=(kind >> 4) {
+                    let [x, y, z]: [u8; 3] = rng.bytes();
+                    let j = (usize::from(x) << 8 | usize::from(y)) % m.len();
+                    m[j] ^= z | 1;
+                }
+            }
+            1 => m.truncate(at),
+            2 => m.splice(at..at, rng.bytes::<5>()).for_each(drop),
+            _ => m.drain(at..(at + 3).min(m.len())).for_each(drop),
+        }
+        if let Ok(mut o) = Opener::new(&m, &allow, &EncryptionContext::new(), &[1; 64]) {
+            let _ = o.try_keyring(&aes(1));
+            let _ = o.try_keyring(&aes(2));
+            assert!(o.open(&m).is_err(), "mutation {i} opened");
+            let _ = inspect(&m);
+        }
+        let noise: [u8; 96] = rng.bytes();
+        let _ = inspect(&noise);
+        let _ = super::header::Header::parse(&noise, &allow);
+    }
+}
+
+/// Native-engine streaming, with the wasm AES-GCM standing in for WebCrypto:
+/// the same bytes as the one-shot writer, and the reader's frame descriptions
+/// decrypt to the plaintext.
+#[test]
+fn native_streams_match() {
+    use super::gcm;
+    for suite in [suite::ALL[9], suite::ALL[10]] {
+        for (frame, n, chunk) in [
+            (16u32, 0usize, 5usize),
+            (16, 16, 16),
+            (16, 17, 3),
+            (16, 100, 7),
+            (8, 64, 64),
+        ] {
+            let pt: Vec<u8> = (0..n).map(|i| (i * 5) as u8).collect();
+            let make = || {
+                let mut s = Sealer::new(suite, frame, ctx(&[("s", "n")]), &[31; 64]).unwrap();
+                s.wrap_with(&aes(1)).unwrap();
+                s
+            };
+            let whole = make().seal(&pt).unwrap();
+            let (mut out, mut w) = make().start().unwrap();
+            let key = Secret::copy_from(w.native_key().expose_secret());
+            let mut pending: Vec<u8> = Vec::new();
+            let seal_plans =
+                |w: &mut super::body::BodyWriter, pending: &mut Vec<u8>, last: bool| {
+                    let plans = w.plan_frames(pending.len(), last).unwrap();
+                    let mut sealed = Vec::new();
+                    let mut used = 0;
+                    for f in &plans {
+                        let mut b = pending[f.plaintext_start..f.plaintext_start + f.plaintext_len]
+                            .to_vec();
+                        let tag = gcm::seal(key.expose_secret(), &f.iv, &f.aad, &mut b).unwrap();
+                        sealed.extend_from_slice(&b);
+                        sealed.extend_from_slice(&tag);
+                        used = f.plaintext_start + f.plaintext_len;
+                    }
+                    pending.drain(..used);
+                    w.absorb(&sealed).unwrap()
+                };
+            for c in pt.chunks(chunk) {
+                pending.extend_from_slice(c);
+                out.extend_from_slice(&seal_plans(&mut w, &mut pending, false));
+            }
+            out.extend_from_slice(&seal_plans(&mut w, &mut pending, true));
+            assert_eq!(
+                out, whole,
+                "suite {:#x} frame {frame} n {n} chunk {chunk}",
+                suite.id
+            );
+            assert!(w.plan_frames(0, true).is_err());
+
+            let mut o = Opener::new(&whole, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+            o.try_keyring(&aes(1)).unwrap();
+            let mut r = o.start().ok().unwrap().plan_stream();
+            let key = Secret::copy_from(r.native_key().expose_secret());
+            let mut got = Vec::new();
+            for c in whole[o.header().len..].chunks(chunk) {
+                for d in r.plan_update(c).unwrap() {
+                    let (ct, tag) = d.bytes.split_at(d.bytes.len() - 16);
+                    let mut b = ct.to_vec();
+                    gcm::open(key.expose_secret(), &d.iv, &d.aad, &mut b, tag).unwrap();
+                    got.extend_from_slice(&b);
+                }
+            }
+            r.finish().unwrap();
+            assert_eq!(got, pt);
+        }
+    }
+}

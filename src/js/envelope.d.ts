@@ -1,0 +1,90 @@
+import type { BytesLike, Keyring } from './keyrings.js';
+
+export type AlgorithmSuiteName = 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384' | 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY';
+export type CommitmentPolicy = 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT' | 'REQUIRE_ENCRYPT_ALLOW_DECRYPT';
+export declare const SUITES: Readonly<Record<AlgorithmSuiteName, AlgorithmSuiteName>>;
+export declare const COMMITMENT_POLICIES: Readonly<Record<CommitmentPolicy, CommitmentPolicy>>;
+export declare const DEFAULT_FRAME_LENGTH: 65536;
+export declare const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: 10;
+
+export interface EnvelopeClientOptions {
+  keyring: Keyring;
+  /** Default AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 (as the AWS Encryption SDK). */
+  suite?: AlgorithmSuiteName;
+  /** Bytes of plaintext per frame, 1 … 2^31 − 1; default 65536 (the reference SDK uses 4096; any reader accepts either). */
+  frameLength?: number;
+  /** Default REQUIRE_ENCRYPT_REQUIRE_DECRYPT: version 1 / non-committing messages are refused. */
+  commitmentPolicy?: CommitmentPolicy;
+  /** Messages with more encrypted data keys are refused (TOO_MANY_ENCRYPTED_DATA_KEYS); default 10. */
+  maxEncryptedDataKeys?: number;
+  /**
+   * Reuse data keys: one KMS GenerateDataKey serves up to `maxMessages` messages / `maxBytes` of plaintext for
+   * `maxAgeMs`; decryption remembers data keys of messages that opened. Streams bypass the cache.
+   * Defaults: maxMessages 2^32, maxBytes 2^53 − 1, capacity 100 entries.
+   */
+  /**
+   * Who does the bulk AES-GCM: 'wasm' (always available), 'webcrypto' (crypto.subtle; much faster for big
+   * messages), or 'auto' (default: WebCrypto for messages of 64 KiB and more with frames of 4 KiB and more).
+   * Both produce the same bytes; the core decides all framing, checks and signatures either way.
+   */
+  engine?: 'auto' | 'wasm' | 'webcrypto';
+  cache?: { maxAgeMs: number; maxMessages?: number; maxBytes?: number; capacity?: number };
+}
+
+/** Encrypts and decrypts AWS Encryption SDK messages. */
+export class EnvelopeClient {
+  constructor(options: EnvelopeClientOptions);
+  /**
+   * One message, version 2, framed. An aborted `signal` rejects with its reason (an AbortError), as fetch does. Keys starting with `aws-crypto-` are reserved.
+   * @throws EdgeKmsError INVALID_ENCRYPTION_CONTEXT, INVALID_ARGUMENT, UNSUPPORTED_ALGORITHM, or the KMS keyring's error.
+   */
+  encrypt(plaintext: BytesLike | string, options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): Promise<Uint8Array>;
+  /**
+   * Nothing is returned unless every tag, the key commitment and (signed suites) the footer signature verify.
+   * `encryptionContext` lists pairs the message must contain.
+   * @throws EdgeKmsError TAMPERED, MALFORMED_MESSAGE, ENCRYPTION_CONTEXT_MISMATCH, COMMITMENT_POLICY_VIOLATION,
+   *   TOO_MANY_ENCRYPTED_DATA_KEYS, NO_DECRYPTABLE_DATA_KEY, KEYRING_CANNOT_DECRYPT, UNSUPPORTED_ALGORITHM.
+   */
+  decrypt(message: BytesLike, options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }):
+    Promise<{ plaintext: Uint8Array; encryptionContext: Record<string, string> }>;
+}
+
+export interface EnvelopeStreams {
+  /** Plaintext chunks in, one message out, constant memory (one frame plus the chunk). */
+  encryptStream(options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): TransformStream<BytesLike | string, Uint8Array>;
+  /**
+   * Message chunks in, plaintext out as each frame's tag verifies. A signed message's footer is checked at the
+   * end: treat output as unverified until the stream closes without error (`decrypt` withholds everything).
+   */
+  decryptStream(options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): TransformStream<BytesLike, Uint8Array>;
+}
+export interface EnvelopeClient extends EnvelopeStreams {}
+
+export interface EnvelopeClient {
+  /** Drops and wipes every cached data key. */
+  clearCache(): void;
+}
+
+export interface EncryptedDataKeyInfo { providerId: string; providerInfo: Uint8Array; ciphertext: Uint8Array }
+
+/** The structure of a message, read without any key. Nothing in it is authenticated. */
+export interface MessageInfo {
+  version: 1 | 2;
+  suiteId: number;
+  suite: string;
+  messageId: Uint8Array;
+  encryptionContext: Record<string, string>;
+  encryptedDataKeys: EncryptedDataKeyInfo[];
+  framed: boolean;
+  frameLength: number;
+  frameCount: number;
+  committing: boolean;
+  signed: boolean;
+  hasSignature: boolean;
+  headerLength: number;
+  length: number;
+  trailingBytes: number;
+}
+
+/** @throws EdgeKmsError MALFORMED_MESSAGE, UNSUPPORTED_ALGORITHM */
+export function parseMessage(message: BytesLike): Promise<MessageInfo>;

@@ -1,0 +1,820 @@
+//! JS bindings of envelope encryption: keyring handles, a sealing session,
+//! an opening session and the message inspector. The shim (`src/js/envelope.js`)
+//! drives the sessions and answers the data-key seam with KMS keyrings.
+//!
+//! Secrets cross this boundary only as `&mut [u8]` arguments, which are
+//! wiped here after being copied into zeroizing types (the glue then copies
+//! the zeros back over the caller's buffer too).
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroize;
+
+use super::js_error;
+use crate::Error;
+use crate::envelope::body::{BodyReader, BodyWriter, SealPlan};
+use crate::envelope::decrypt::Opener;
+use crate::envelope::encrypt::Sealer;
+use crate::envelope::encryption_context::EncryptionContext;
+use crate::envelope::header::{ContentType, EncryptedDataKey, Header, ParseLimits};
+use crate::envelope::inspect;
+use crate::envelope::secret::Secret;
+use crate::envelope::suite::AlgorithmSuite;
+use crate::keyring::LocalKeyring;
+use crate::keyring::cache::{CacheLimits, DataKeyCache};
+use crate::keyring::kms_rsa::KmsRsaPublicKeyring;
+use crate::keyring::raw_aes::RawAesKeyring;
+use crate::keyring::raw_rsa::{Padding, RawRsaKeyring};
+
+type JsResult<T> = Result<T, JsValue>;
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    // Defining a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn context_from(keys: Vec<String>, values: Vec<String>) -> JsResult<EncryptionContext> {
+    if keys.len() != values.len() {
+        return Err(js_error(Error::InvalidEncryptionContext(
+            "keys and values differ in number",
+        )));
+    }
+    EncryptionContext::from_caller(keys.into_iter().zip(values)).map_err(js_error)
+}
+
+/// The context as a plain object. Properties are defined, not assigned, so a
+/// key like `__proto__` becomes an ordinary own property (no prototype games).
+fn context_to_js(ec: &EncryptionContext) -> Object {
+    let obj = Object::new();
+    for (k, v) in ec.iter() {
+        let d = Object::new();
+        set(&d, "value", &JsValue::from_str(v));
+        set(&d, "enumerable", &JsValue::TRUE);
+        set(&d, "writable", &JsValue::TRUE);
+        set(&d, "configurable", &JsValue::TRUE);
+        // Defining a property on a fresh extensible object cannot fail.
+        let _ = Reflect::define_property(&obj, &JsValue::from_str(k), &d);
+    }
+    obj
+}
+
+fn take_secret(bytes: &mut [u8]) -> Secret {
+    let s = Secret::copy_from(bytes);
+    bytes.zeroize();
+    s
+}
+
+fn edk_to_js(edk: &EncryptedDataKey) -> Object {
+    let obj = Object::new();
+    set(&obj, "providerId", &JsValue::from_str(&edk.provider_id));
+    set(
+        &obj,
+        "providerInfo",
+        &Uint8Array::from(&edk.provider_info[..]).into(),
+    );
+    set(
+        &obj,
+        "ciphertext",
+        &Uint8Array::from(&edk.ciphertext[..]).into(),
+    );
+    obj
+}
+
+/// A local keyring (raw AES, raw RSA, KMS RSA public key) held by the core.
+#[wasm_bindgen]
+pub struct CoreKeyring {
+    inner: Box<dyn LocalKeyring>,
+}
+
+#[wasm_bindgen]
+impl CoreKeyring {
+    /// A raw AES keyring. `wrapping_key` is wiped (here and in the caller's buffer).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for a key that is not 16, 24 or 32 bytes or a bad namespace.
+    #[wasm_bindgen(js_name = rawAes)]
+    pub fn raw_aes(
+        namespace: String,
+        name: String,
+        wrapping_key: &mut [u8],
+    ) -> JsResult<CoreKeyring> {
+        let key = take_secret(wrapping_key);
+        let k = RawAesKeyring::new(namespace, name, key).map_err(js_error)?;
+        Ok(Self { inner: Box::new(k) })
+    }
+
+    /// A raw RSA keyring from PEM text or DER bytes (empty = absent). The private key buffer is wiped.
+    ///
+    /// # Errors
+    /// `UNSUPPORTED_ALGORITHM` for an unknown padding; key parse errors.
+    #[wasm_bindgen(js_name = rawRsa)]
+    pub fn raw_rsa(
+        namespace: String,
+        name: String,
+        public_key: &[u8],
+        private_key: &mut [u8],
+        padding: &str,
+    ) -> JsResult<CoreKeyring> {
+        let private = take_secret(private_key);
+        let padding = Padding::from_name(padding).map_err(js_error)?;
+        let public = (!public_key.is_empty()).then_some(public_key);
+        let private = (!private.is_empty()).then_some(private.expose_secret());
+        let k = RawRsaKeyring::new(namespace, name, public, private, padding).map_err(js_error)?;
+        Ok(Self { inner: Box::new(k) })
+    }
+
+    /// A KMS RSA public-key keyring (seal only; opening goes through KMS).
+    ///
+    /// # Errors
+    /// `INVALID_KEY_IDENTIFIER`, key parse errors.
+    #[wasm_bindgen(js_name = kmsRsaPublic)]
+    pub fn kms_rsa_public(key_arn: String, public_key: &[u8]) -> JsResult<CoreKeyring> {
+        let k = KmsRsaPublicKeyring::new(key_arn, public_key).map_err(js_error)?;
+        Ok(Self { inner: Box::new(k) })
+    }
+}
+
+/// One message being sealed (see `envelope::encrypt::Sealer`).
+#[wasm_bindgen]
+pub struct CoreSealer {
+    inner: Option<Sealer>,
+    writer: Option<BodyWriter>,
+    plan: Option<SealPlan>,
+}
+
+impl CoreSealer {
+    fn get(&mut self) -> JsResult<&mut Sealer> {
+        self.inner
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))
+    }
+}
+
+#[wasm_bindgen]
+impl CoreSealer {
+    /// Starts a message.
+    ///
+    /// # Errors
+    /// `UNSUPPORTED_ALGORITHM`, `INVALID_ARGUMENT`, `INVALID_ENCRYPTION_CONTEXT`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        suite: &str,
+        frame_length: u32,
+        keys: Vec<String>,
+        values: Vec<String>,
+        entropy: &mut [u8],
+    ) -> JsResult<CoreSealer> {
+        let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error)?;
+        let ec = context_from(keys, values)?;
+        let r = Sealer::new(suite, frame_length, ec, entropy);
+        entropy.zeroize();
+        Ok(Self {
+            inner: Some(r.map_err(js_error)?),
+            writer: None,
+            plan: None,
+        })
+    }
+
+    /// The full encryption context (with `aws-crypto-public-key` for signed suites).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` after sealing.
+    #[wasm_bindgen(js_name = encryptionContext)]
+    pub fn encryption_context(&mut self) -> JsResult<Object> {
+        Ok(context_to_js(self.get()?.encryption_context()))
+    }
+
+    /// Refuses to seal with more than `max` encrypted data keys (`TOO_MANY_ENCRYPTED_DATA_KEYS`).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` after sealing.
+    #[wasm_bindgen(js_name = setMaxEncryptedDataKeys)]
+    pub fn set_max_encrypted_data_keys(&mut self, max: u32) -> JsResult<()> {
+        self.get()?
+            .set_max_encrypted_data_keys(usize::try_from(max).unwrap_or(usize::MAX));
+        Ok(())
+    }
+
+    /// Bytes of data key a KMS generator must produce.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` after sealing.
+    #[wasm_bindgen(js_name = dataKeyLength)]
+    pub fn data_key_length(&mut self) -> JsResult<u32> {
+        u32::try_from(self.get()?.suite().data_key_len())
+            .map_err(|_| js_error(Error::InvalidState("length")))
+    }
+
+    /// Takes a KMS `GenerateDataKey` answer. `plaintext` is wiped.
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY`, `INVALID_STATE`.
+    #[wasm_bindgen(js_name = setDataKey)]
+    pub fn set_data_key(
+        &mut self,
+        plaintext: &mut [u8],
+        provider_id: String,
+        provider_info: &[u8],
+        ciphertext: &[u8],
+    ) -> JsResult<()> {
+        let key = take_secret(plaintext);
+        let edk = EncryptedDataKey {
+            provider_id,
+            provider_info: provider_info.to_vec(),
+            ciphertext: ciphertext.to_vec(),
+        };
+        self.get()?.set_data_key(key, edk).map_err(js_error)
+    }
+
+    /// Wraps the data key with a local keyring (generating it first if needed).
+    ///
+    /// # Errors
+    /// Whatever the keyring fails with.
+    #[wasm_bindgen(js_name = wrapWith)]
+    pub fn wrap_with(&mut self, keyring: &CoreKeyring) -> JsResult<()> {
+        self.get()?
+            .wrap_with(keyring.inner.as_ref())
+            .map_err(js_error)
+    }
+
+    /// Writes the plaintext data key into `out` for a KMS child keyring's
+    /// `Encrypt`; the shim wipes `out` as soon as the call returns.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without a data key; `INVALID_ARGUMENT` if `out` has the wrong length.
+    #[wasm_bindgen(js_name = dataKeyForKmsEncrypt)]
+    pub fn data_key_for_kms_encrypt(&mut self, out: &mut [u8]) -> JsResult<()> {
+        let key = self.get()?.data_key_for_kms_encrypt().map_err(js_error)?;
+        if out.len() != key.len() {
+            return Err(js_error(Error::InvalidArgument(
+                "the output buffer has the wrong length",
+            )));
+        }
+        out.copy_from_slice(key.expose_secret());
+        Ok(())
+    }
+
+    /// Adds a KMS `Encrypt` answer.
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY`, `LIMIT_EXCEEDED`, `INVALID_STATE`.
+    #[wasm_bindgen(js_name = addEncryptedDataKey)]
+    pub fn add_encrypted_data_key(
+        &mut self,
+        provider_id: String,
+        provider_info: &[u8],
+        ciphertext: &[u8],
+    ) -> JsResult<()> {
+        let edk = EncryptedDataKey {
+            provider_id,
+            provider_info: provider_info.to_vec(),
+            ciphertext: ciphertext.to_vec(),
+        };
+        self.get()?.add_encrypted_data_key(edk).map_err(js_error)
+    }
+
+    /// Seals `plaintext` into a whole message. The session is spent afterwards.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without data key or encrypted data key; `LIMIT_EXCEEDED`.
+    pub fn seal(&mut self, plaintext: &[u8]) -> JsResult<Vec<u8>> {
+        let s = self
+            .inner
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        s.seal(plaintext).map_err(js_error)
+    }
+
+    /// Plans a `len`-byte message for WebCrypto: `{ key, frames: [{ start, length, iv, aad }] }`.
+    /// The shim imports `key` (then wipes it), seals each frame's plaintext range with
+    /// AES-GCM (128-bit tag) and passes every ciphertext ‖ tag, in order, to `assembleNative`.
+    ///
+    /// # Errors
+    /// As `seal`.
+    #[wasm_bindgen(js_name = planNative)]
+    pub fn plan_native(&mut self, len: u32) -> JsResult<Object> {
+        let s = self
+            .inner
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        let len = usize::try_from(len).map_err(|_| js_error(Error::LimitExceeded("length")))?;
+        let (key, plan) = s.plan(len).map_err(js_error)?;
+        let frames: Array = plan
+            .frames()
+            .iter()
+            .map(|f| {
+                let o = Object::new();
+                set(
+                    &o,
+                    "start",
+                    &JsValue::from(u32::try_from(f.plaintext_start).unwrap_or(u32::MAX)),
+                );
+                set(
+                    &o,
+                    "length",
+                    &JsValue::from(u32::try_from(f.plaintext_len).unwrap_or(u32::MAX)),
+                );
+                set(&o, "iv", &Uint8Array::from(&f.iv[..]).into());
+                set(&o, "aad", &Uint8Array::from(&f.aad[..]).into());
+                JsValue::from(o)
+            })
+            .collect();
+        let out = Object::new();
+        set(&out, "key", &Uint8Array::from(key.expose_secret()).into());
+        set(&out, "frames", &frames.into());
+        self.plan = Some(plan);
+        Ok(out)
+    }
+
+    /// The message from WebCrypto's output (every frame's ciphertext ‖ tag, concatenated in order).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for output of the wrong length; `INVALID_STATE` without a plan.
+    #[wasm_bindgen(js_name = assembleNative)]
+    pub fn assemble_native(&mut self, sealed: &[u8]) -> JsResult<Vec<u8>> {
+        let plan = self
+            .plan
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
+        plan.assemble(sealed).map_err(js_error)
+    }
+
+    /// Starts streaming: returns the header; then `update` and `finish`.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without data key or encrypted data key, or if already started.
+    pub fn start(&mut self) -> JsResult<Vec<u8>> {
+        let s = self
+            .inner
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        let (header, writer) = s.start().map_err(js_error)?;
+        self.writer = Some(writer);
+        Ok(header)
+    }
+
+    /// Encrypts more plaintext; returns the frames completed.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` before `start` or after `finish`; `LIMIT_EXCEEDED`.
+    pub fn update(&mut self, plaintext: &[u8]) -> JsResult<Vec<u8>> {
+        let w = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
+        w.update(plaintext).map_err(js_error)
+    }
+
+    /// Writes the final frame and footer.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` before `start` or when called twice.
+    pub fn finish(&mut self) -> JsResult<Vec<u8>> {
+        let w = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
+        w.finish().map_err(js_error)
+    }
+}
+
+/// One message being opened (see `envelope::decrypt::Opener`).
+#[wasm_bindgen]
+pub struct CoreOpener {
+    inner: Opener,
+    message: Vec<u8>,
+    reader: Option<BodyReader>,
+}
+
+#[wasm_bindgen]
+impl CoreOpener {
+    /// Copies `message` in and parses its header.
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE`, `UNSUPPORTED_ALGORITHM`, `COMMITMENT_POLICY_VIOLATION`,
+    /// `TOO_MANY_ENCRYPTED_DATA_KEYS`, `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_ENCRYPTION_CONTEXT`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        message: &[u8],
+        allow_non_committing: bool,
+        max_encrypted_data_keys: u32,
+        keys: Vec<String>,
+        values: Vec<String>,
+        entropy: &mut [u8],
+    ) -> JsResult<CoreOpener> {
+        let required = context_from(keys, values)?;
+        let limits = ParseLimits {
+            max_encrypted_data_keys: usize::try_from(max_encrypted_data_keys).unwrap_or(usize::MAX),
+            allow_non_committing,
+        };
+        let r = Opener::new(message, &limits, &required, entropy);
+        entropy.zeroize();
+        let inner = r.map_err(js_error)?;
+        Ok(Self {
+            inner,
+            message: message.to_vec(),
+            reader: None,
+        })
+    }
+
+    /// For streams: an opener once `prefix` holds the whole header, else `undefined`.
+    ///
+    /// # Errors
+    /// As the constructor; `LIMIT_EXCEEDED` for a header over 4 MiB.
+    #[wasm_bindgen(js_name = fromPrefix)]
+    pub fn from_prefix(
+        prefix: &[u8],
+        allow_non_committing: bool,
+        max_encrypted_data_keys: u32,
+        keys: Vec<String>,
+        values: Vec<String>,
+        entropy: &mut [u8],
+    ) -> JsResult<Option<CoreOpener>> {
+        let required = context_from(keys, values)?;
+        let limits = ParseLimits {
+            max_encrypted_data_keys: usize::try_from(max_encrypted_data_keys).unwrap_or(usize::MAX),
+            allow_non_committing,
+        };
+        let r = Opener::from_prefix(prefix, &limits, &required, entropy);
+        entropy.zeroize();
+        Ok(r.map_err(js_error)?.map(|(inner, _)| Self {
+            inner,
+            message: Vec::new(),
+            reader: None,
+        }))
+    }
+
+    /// The frame length in the header (0 for a non-framed body).
+    #[wasm_bindgen(js_name = frameLength)]
+    #[must_use]
+    pub fn frame_length(&self) -> u32 {
+        self.inner.header().frame_length
+    }
+
+    /// Plans opening for WebCrypto: checks everything but the frame tags (commitment,
+    /// header tag, structure, footer signature) and returns
+    /// `{ key, frames: [{ start, end, iv, aad, plaintextOffset }], plaintextLength }`.
+    /// The shim must verify every frame (AES-GCM decrypt of `start..end`) before releasing anything.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`.
+    #[wasm_bindgen(js_name = planNative)]
+    pub fn plan_native(&self) -> JsResult<Object> {
+        let (key, descs, len) = self.inner.plan(&self.message).map_err(js_error)?;
+        let num = |n: usize| JsValue::from(u32::try_from(n).unwrap_or(u32::MAX));
+        let frames: Array = descs
+            .iter()
+            .map(|d| {
+                let o = Object::new();
+                set(&o, "start", &num(d.start));
+                set(&o, "end", &num(d.end));
+                set(&o, "iv", &Uint8Array::from(&d.iv[..]).into());
+                set(&o, "aad", &Uint8Array::from(&d.aad[..]).into());
+                set(&o, "plaintextOffset", &num(d.plaintext_offset));
+                JsValue::from(o)
+            })
+            .collect();
+        let out = Object::new();
+        set(&out, "key", &Uint8Array::from(key.expose_secret()).into());
+        set(&out, "frames", &frames.into());
+        set(&out, "plaintextLength", &num(len));
+        Ok(out)
+    }
+
+    /// Length of the header in bytes.
+    #[wasm_bindgen(js_name = headerLength)]
+    #[must_use]
+    pub fn header_length(&self) -> u32 {
+        u32::try_from(self.inner.header().len).unwrap_or(u32::MAX)
+    }
+
+    /// Starts streaming (checks the commitment and header tag); then `update` and `finish`.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY`, `KEYRING_CANNOT_DECRYPT`, `TAMPERED`.
+    #[wasm_bindgen(js_name = startStream)]
+    pub fn start_stream(&mut self) -> JsResult<()> {
+        self.reader = Some(self.inner.start().map_err(js_error)?);
+        Ok(())
+    }
+
+    /// Takes more body bytes; returns the plaintext of frames whose tags verified.
+    ///
+    /// # Errors
+    /// `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`, `INVALID_STATE` before `startStream`.
+    pub fn update(&mut self, bytes: &[u8]) -> JsResult<Vec<u8>> {
+        let r = self
+            .reader
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?;
+        r.update(bytes).map_err(js_error)
+    }
+
+    /// Checks that the message ended exactly, footer signature verified.
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE` if incomplete; `INVALID_STATE` before `startStream`.
+    pub fn finish(&mut self) -> JsResult<()> {
+        let r = self
+            .reader
+            .as_ref()
+            .ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?;
+        r.finish().map_err(js_error)
+    }
+
+    /// The message's encryption context (unauthenticated until `open` succeeds).
+    #[wasm_bindgen(js_name = encryptionContext)]
+    #[must_use]
+    pub fn encryption_context(&self) -> Object {
+        context_to_js(&self.inner.header().encryption_context)
+    }
+
+    /// The encrypted data keys, as `{ providerId, providerInfo, ciphertext }`.
+    #[wasm_bindgen(js_name = encryptedDataKeys)]
+    #[must_use]
+    pub fn encrypted_data_keys(&self) -> Array {
+        self.inner
+            .header()
+            .encrypted_data_keys
+            .iter()
+            .map(edk_to_js)
+            .collect()
+    }
+
+    /// Tries a local keyring; true once a data key is found.
+    ///
+    /// # Errors
+    /// `KEYRING_CANNOT_DECRYPT` for a public-key-only keyring.
+    #[wasm_bindgen(js_name = tryKeyring)]
+    pub fn try_keyring(&mut self, keyring: &CoreKeyring) -> JsResult<bool> {
+        self.inner
+            .try_keyring(keyring.inner.as_ref())
+            .map_err(js_error)
+    }
+
+    /// Tries a local keyring binding the context serialized in `order` (see
+    /// `Opener::try_keyring_in_order`: messages of the JavaScript ESDK's default sorting).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT`, `KEYRING_CANNOT_DECRYPT`.
+    #[wasm_bindgen(js_name = tryKeyringInOrder)]
+    pub fn try_keyring_in_order(
+        &mut self,
+        keyring: &CoreKeyring,
+        order: Vec<String>,
+    ) -> JsResult<bool> {
+        self.inner
+            .try_keyring_in_order(keyring.inner.as_ref(), &order)
+            .map_err(js_error)
+    }
+
+    /// Whether a data key was found.
+    #[wasm_bindgen(js_name = hasDataKey)]
+    #[must_use]
+    pub fn has_data_key(&self) -> bool {
+        self.inner.has_data_key()
+    }
+
+    /// Takes a KMS `Decrypt` answer. `plaintext` is wiped.
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY` for the wrong length.
+    #[wasm_bindgen(js_name = setDataKey)]
+    pub fn set_data_key(&mut self, plaintext: &mut [u8]) -> JsResult<()> {
+        let key = take_secret(plaintext);
+        self.inner.set_data_key(key).map_err(js_error)
+    }
+
+    /// Takes a KMS `Decrypt` answer for an `aws-kms-rsa` key (context digest ‖ data key). `plaintext` is wiped.
+    ///
+    /// # Errors
+    /// `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_DATA_KEY`.
+    #[wasm_bindgen(js_name = setKmsRsaDataKey)]
+    pub fn set_kms_rsa_data_key(&mut self, plaintext: &mut [u8]) -> JsResult<()> {
+        let answer = take_secret(plaintext);
+        self.inner
+            .set_kms_rsa_data_key(answer.expose_secret())
+            .map_err(js_error)
+    }
+
+    /// Verifies and decrypts the whole message.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`.
+    pub fn open(&self) -> JsResult<Vec<u8>> {
+        self.inner.open(&self.message).map_err(js_error)
+    }
+}
+
+fn header_to_js(h: &Header, obj: &Object) {
+    set(obj, "version", &JsValue::from(h.version));
+    set(obj, "suiteId", &JsValue::from(h.suite.id));
+    set(obj, "suite", &JsValue::from_str(h.suite.name));
+    set(
+        obj,
+        "messageId",
+        &Uint8Array::from(&h.message_id[..]).into(),
+    );
+    set(
+        obj,
+        "encryptionContext",
+        &context_to_js(&h.encryption_context).into(),
+    );
+    let edks: Array = h.encrypted_data_keys.iter().map(edk_to_js).collect();
+    set(obj, "encryptedDataKeys", &edks.into());
+    set(
+        obj,
+        "framed",
+        &JsValue::from(h.content_type == ContentType::Framed),
+    );
+    set(obj, "frameLength", &JsValue::from(h.frame_length));
+    set(obj, "committing", &JsValue::from(h.suite.committing));
+    set(obj, "signed", &JsValue::from(h.suite.is_signed()));
+    set(
+        obj,
+        "headerLength",
+        &JsValue::from(u32::try_from(h.len).unwrap_or(u32::MAX)),
+    );
+}
+
+/// The structure of a message, without decrypting anything (nothing is authenticated).
+///
+/// # Errors
+/// `MALFORMED_MESSAGE`, `UNSUPPORTED_ALGORITHM`.
+#[wasm_bindgen(js_name = parseMessage)]
+pub fn parse_message(message: &[u8]) -> JsResult<Object> {
+    let info = inspect::inspect(message).map_err(js_error)?;
+    let obj = Object::new();
+    header_to_js(&info.header, &obj);
+    #[allow(clippy::cast_precision_loss)]
+    set(&obj, "frameCount", &JsValue::from(info.frame_count as f64));
+    set(
+        &obj,
+        "hasSignature",
+        &JsValue::from(info.signature_len.is_some()),
+    );
+    set(
+        &obj,
+        "length",
+        &JsValue::from(u32::try_from(info.len).unwrap_or(u32::MAX)),
+    );
+    set(
+        &obj,
+        "trailingBytes",
+        &JsValue::from(u32::try_from(message.len().saturating_sub(info.len)).unwrap_or(u32::MAX)),
+    );
+    Ok(obj)
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn whole(x: f64, what: &'static str) -> JsResult<u64> {
+    // Checked: finite, non-negative, integral and exactly representable.
+    if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_991.0 {
+        Ok(x as u64)
+    } else {
+        Err(js_error(Error::InvalidArgument(what)))
+    }
+}
+
+fn caller_context_bytes(keys: Vec<String>, values: Vec<String>) -> JsResult<Vec<u8>> {
+    context_from(keys, values)?.serialize().map_err(js_error)
+}
+
+/// The data-key cache of one `EnvelopeClient` (see `keyring::cache`).
+#[wasm_bindgen]
+pub struct CoreCache {
+    inner: DataKeyCache,
+}
+
+#[wasm_bindgen]
+impl CoreCache {
+    /// A cache with these limits (whole numbers).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for limits that are not positive whole numbers.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        max_age_ms: f64,
+        max_messages: f64,
+        max_bytes: f64,
+        capacity: u32,
+    ) -> JsResult<CoreCache> {
+        let limits = CacheLimits {
+            max_age_ms: whole(max_age_ms, "cache.maxAgeMs must be a positive whole number")?,
+            max_messages: whole(
+                max_messages,
+                "cache.maxMessages must be a positive whole number",
+            )?,
+            max_bytes: whole(max_bytes, "cache.maxBytes must be a positive whole number")?,
+            capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
+        };
+        Ok(Self {
+            inner: DataKeyCache::new(limits).map_err(js_error)?,
+        })
+    }
+
+    /// A sealer reusing cached materials for `plaintext_len` more bytes, or `undefined`.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT`, `UNSUPPORTED_ALGORITHM`, `INVALID_ENCRYPTION_CONTEXT`.
+    #[wasm_bindgen(js_name = sealerFromCache)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn sealer_from_cache(
+        &mut self,
+        suite: &str,
+        frame_length: u32,
+        keys: Vec<String>,
+        values: Vec<String>,
+        plaintext_len: f64,
+        now_ms: f64,
+        entropy: &mut [u8],
+    ) -> JsResult<Option<CoreSealer>> {
+        let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error)?;
+        let id = DataKeyCache::encrypt_id(&suite, &caller_context_bytes(keys, values)?);
+        let len = whole(plaintext_len, "length")?;
+        let now = whole(now_ms, "time")?;
+        let r = self
+            .inner
+            .use_for_encrypt(&id, len, now)
+            .map(|m| Sealer::from_cached(suite, frame_length, m, entropy));
+        entropy.zeroize();
+        Ok(r.transpose().map_err(js_error)?.map(|s| CoreSealer {
+            inner: Some(s),
+            writer: None,
+            plan: None,
+        }))
+    }
+
+    /// Remembers the materials of a sealer whose data key is wrapped.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` if the sealer has no wrapped data key.
+    #[wasm_bindgen(js_name = storeSealer)]
+    pub fn store_sealer(
+        &mut self,
+        suite: &str,
+        keys: Vec<String>,
+        values: Vec<String>,
+        sealer: &CoreSealer,
+        plaintext_len: f64,
+        now_ms: f64,
+    ) -> JsResult<()> {
+        let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error)?;
+        let id = DataKeyCache::encrypt_id(&suite, &caller_context_bytes(keys, values)?);
+        let s = sealer
+            .inner
+            .as_ref()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        let m = s.materials_for_cache().map_err(js_error)?;
+        self.inner.put_encrypt(
+            id,
+            m,
+            whole(plaintext_len, "length")?,
+            whole(now_ms, "time")?,
+        );
+        Ok(())
+    }
+
+    /// Gives `opener` a cached data key for its message; true on a hit.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for a bad time.
+    #[wasm_bindgen(js_name = openerFromCache)]
+    pub fn opener_from_cache(&mut self, opener: &mut CoreOpener, now_ms: f64) -> JsResult<bool> {
+        let h = opener.inner.header();
+        let id = DataKeyCache::decrypt_id(
+            &h.suite,
+            &h.encrypted_data_keys,
+            opener.inner.serialized_context(),
+        );
+        let Some(key) = self.inner.get_decrypt(&id, whole(now_ms, "time")?) else {
+            return Ok(false);
+        };
+        let key = Secret::copy_from(key.expose_secret());
+        opener.inner.set_data_key(key).map_err(js_error)?;
+        Ok(true)
+    }
+
+    /// Remembers the data key of an opener whose message opened.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for a bad time.
+    #[wasm_bindgen(js_name = storeOpener)]
+    pub fn store_opener(&mut self, opener: &CoreOpener, now_ms: f64) -> JsResult<()> {
+        let h = opener.inner.header();
+        let id = DataKeyCache::decrypt_id(
+            &h.suite,
+            &h.encrypted_data_keys,
+            opener.inner.serialized_context(),
+        );
+        if let Some(key) = opener.inner.data_key_for_cache() {
+            self.inner.put_decrypt(id, key, whole(now_ms, "time")?);
+        }
+        Ok(())
+    }
+
+    /// Drops and wipes every entry.
+    pub fn clear(&mut self) {
+        self.inner.clear();
+    }
+}
