@@ -24,6 +24,6 @@ test(`encryptStream → decryptStream of ${mib} MiB: output SHA-256 = input's, p
   // One message: each full frame adds sequence number, IV and tag (32 bytes); header, final frame and footer a few hundred.
   const frames = Math.ceil(r.plainBytes / FRAME);
   assert.ok(r.sealedBytes > r.plainBytes + frames * 32 && r.sealedBytes < r.plainBytes + frames * 32 + 4096, `sealed ${r.sealedBytes} bytes`);
-  assert.ok(r.controlMiB >= 48, `maxRSS must see a 64 MiB allocation (saw +${r.controlMiB} MiB)`);
+  assert.ok(r.controlMiB >= 56, `maxRSS must see a 64 MiB allocation (saw +${r.controlMiB} MiB)`);
   assert.ok(r.peakMiB - r.baselineMiB < 200, `peak RSS grew by ${r.peakMiB - r.baselineMiB} MiB`);
 });

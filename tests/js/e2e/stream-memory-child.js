@@ -61,10 +61,12 @@ const t0 = performance.now();
 const r = await roundTrip(totalBytes);
 const seconds = (performance.now() - t0) / 1000;
 const peakMiB = rssMiB();
-// The instrument itself: touching 64 MiB more must raise the peak by about that much
-// (so a bounded peak above means little was held, not that maxRSS does not move).
+// The instrument itself: holding 64 MiB more must lift maxRSS to at least the current RSS
+// plus about that much (so a bounded peak above means little was held, not that maxRSS
+// does not move here).
+const rssNowMiB = process.memoryUsage.rss() / MiB;
 const hold = Buffer.alloc(64 * MiB, 1);
-const controlMiB = rssMiB() - peakMiB;
+const controlMiB = rssMiB() - rssNowMiB;
 hold.fill(2);
 process.stdout.write(JSON.stringify({
   ...r,
