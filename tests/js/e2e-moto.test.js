@@ -199,6 +199,34 @@ test('the cache holds its message limit exactly: maxMessages 5 → 4 GenerateDat
   assert.equal(calls.filter((c) => c === 'GenerateDataKey').length, 4);
 });
 
+/** A stream of `bytes` in pieces of `size`, and the concatenation of a stream's chunks. */
+const streamOf = (bytes, size) => new ReadableStream({
+  start(c) { for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.slice(i, i + size)); c.close(); },
+});
+async function collect(stream) {
+  const parts = [];
+  await stream.pipeTo(new WritableStream({ write(c) { parts.push(c); } }));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+test('streams through the broker: encryptStream → SDK decrypt, SDK encrypt → decryptStream', async () => {
+  const plaintext = new Uint8Array(Buffer.alloc(300_000).map((_, i) => (i * 7) ^ (i >> 10)));
+  const client = new EnvelopeClient({ keyring: keyring(), frameLength: 4096 });
+  const sealed = await collect(streamOf(plaintext, 10_007).pipeThrough(client.encryptStream({ encryptionContext: ec })));
+  assert.equal((await parseMessage(sealed)).frameCount, Math.ceil(plaintext.length / 4096));
+  const opened = await sdk.decrypt(sdkKeyring({ keyIds: [keyArn] }), sealed);
+  assert.deepEqual(new Uint8Array(opened.plaintext), plaintext);
+  assert.equal(opened.messageHeader.encryptionContext.tenant, 'acme');
+
+  const { result } = await sdk.encrypt(sdkKeyring({ generatorKeyId: keyArn }), plaintext, { encryptionContext: ec, frameLength: 4096 });
+  assert.deepEqual(await collect(streamOf(result, 777).pipeThrough(client.decryptStream({ encryptionContext: { tenant: 'acme' } }))), plaintext);
+  const calls = await kmsCallsDuring(() => rejectsCode(collect(streamOf(result, 777).pipeThrough(client.decryptStream({ encryptionContext: { tenant: 'globex' } }))), 'ENCRYPTION_CONTEXT_MISMATCH'));
+  assert.deepEqual(calls, []);
+  const damaged = result.slice();
+  damaged[damaged.length >> 1] ^= 0x40;
+  await rejectsCode(collect(streamOf(damaged, 777).pipeThrough(client.decryptStream())), 'TAMPERED');
+});
+
 test('audit records never hold key material', () => {
   assert.ok(audit.length >= 30, `${audit.length} records`);
   assert.ok(audit.some((r) => r.outcome === 'denied') && audit.some((r) => r.outcome === 'error'), 'refusals and KMS errors are audited too');
