@@ -124,3 +124,23 @@ test('workerd with the data-key cache: 10 messages, one GenerateDataKey at the b
     assert.equal(new TextDecoder().decode((await client.decrypt(Buffer.from(m, 'base64'))).plaintext), `burst ${i}`);
   }
 });
+
+test('a Worker seals an upload as it streams in, and opens a message as it streams in (8 MiB)', async () => {
+  const size = 8 * 2 ** 20 + 3;
+  const plaintext = new Uint8Array(size).map((_, i) => (i * 13) ^ (i >> 11));
+  const context = { tenant: 'acme', upload: 'stream' };
+  const sealedRes = await mf.dispatchFetch('http://worker.local/seal-stream', { method: 'POST', body: plaintext, headers: { 'x-encryption-context': JSON.stringify(context) } });
+  assert.equal(sealedRes.status, 200);
+  const sealed = new Uint8Array(await sealedRes.arrayBuffer());
+  const info = await parseMessage(sealed);
+  assert.equal(info.frameCount, Math.ceil(size / 65536) + (size % 65536 === 0 ? 1 : 0));
+  const { plaintext: back, encryptionContext } = await nodeClient().decrypt(sealed, { encryptionContext: context });
+  assert.equal(encryptionContext.upload, 'stream');
+  assert.equal(createHash('sha256').update(back).digest('hex'), createHash('sha256').update(plaintext).digest('hex'));
+
+  const nodeSealed = await nodeClient().encrypt(plaintext, { encryptionContext: context });
+  const openedRes = await mf.dispatchFetch('http://worker.local/open-stream', { method: 'POST', body: nodeSealed, headers: { 'x-encryption-context': JSON.stringify({ tenant: 'acme' }) } });
+  const opened = new Uint8Array(await openedRes.arrayBuffer());
+  assert.equal(opened.length, size);
+  assert.equal(createHash('sha256').update(opened).digest('hex'), createHash('sha256').update(plaintext).digest('hex'));
+});

@@ -20,6 +20,15 @@ function pattern(n, seed) {
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
+    if (url.pathname === '/seal-stream' || url.pathname === '/open-stream') {
+      // The request body streams through the Worker into the response: an upload sealed (or a
+      // message opened) as it arrives, never held whole.
+      const keyring = new BrokerKeyring({ endpoint: env.BROKER, keyId: 'alias/demo', headers: { authorization: env.TOKEN }, retries: 0 });
+      const client = new EnvelopeClient({ keyring });
+      const encryptionContext = JSON.parse(request.headers.get('x-encryption-context') ?? '{}');
+      const transform = url.pathname === '/seal-stream' ? client.encryptStream({ encryptionContext }) : client.decryptStream({ encryptionContext });
+      return new Response(request.body.pipeThrough(transform));
+    }
     const body = request.method === 'POST' ? await request.json() : {};
     const keyring = new BrokerKeyring({ endpoint: env.BROKER, keyId: 'alias/demo', headers: async () => ({ authorization: body.token ?? env.TOKEN }), retries: 0, timeoutMs: 10_000 });
     try {
