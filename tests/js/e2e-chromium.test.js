@@ -75,3 +75,15 @@ test('Node → chromium: the page opens a message sealed in Node, and refuses wi
   const truncated = Buffer.from(sealed.subarray(0, sealed.length - 1)).toString('base64');
   assert.deepEqual(await open(truncated), { error: 'MALFORMED_MESSAGE' });
 });
+
+test('chromium streams: a 16 MiB Blob through encryptStream → decryptStream, and a streamed message opens in Node', async () => {
+  const big = await page.evaluate((n) => window.e2eStream(n, false), 16 * 2 ** 20 + 1);
+  assert.equal(big.error, undefined, big.error);
+  assert.match(big.inSha256, /^[0-9a-f]{64}$/);
+  assert.equal(big.outSha256, big.inSha256);
+  assert.ok(big.sealedBytes > 16 * 2 ** 20);
+  const small = await page.evaluate((n) => window.e2eStream(n, true), 200_000);
+  const { plaintext, encryptionContext } = await nodeClient().decrypt(Buffer.from(small.message, 'base64'), { encryptionContext: { via: 'stream' } });
+  assert.equal(encryptionContext.tenant, 'acme');
+  assert.equal(createHash('sha256').update(plaintext).digest('hex'), small.inSha256);
+});
