@@ -161,7 +161,7 @@ test('unknown keys: NOT_FOUND whether the broker or KMS does not know them', asy
   assert.ok(calls.length >= 1, 'this one did reach KMS');
 });
 
-test('20 messages with the data-key cache cost one GenerateDataKey; without it, 20', async () => {
+test('20 messages with the data-key cache cost one GenerateDataKey (and opening them one Decrypt); without it, 20', async () => {
   const plaintexts = Array.from({ length: 20 }, (_, i) => utf8.encode(`message ${i} `.repeat(i + 1)));
   const run = async (client) => {
     const sealed = [];
@@ -183,6 +183,15 @@ test('20 messages with the data-key cache cost one GenerateDataKey; without it, 
   const uncached = await run(new EnvelopeClient({ keyring: keyring() }));
   assert.equal(uncached.kmsGenerates, 20);
   assert.equal(uncached.brokerGenerates, 20);
+
+  // Opening: a client with the cache asks KMS once for the 20 messages sharing one data key; without it, 20 times.
+  for (const [cache, expected] of [[{ maxAgeMs: 60_000 }, 1], [undefined, 20]]) {
+    const opener = new EnvelopeClient({ keyring: keyring(), cache });
+    const calls = await kmsCallsDuring(async () => {
+      for (const [i, m] of cached.sealed.entries()) assert.deepEqual((await opener.decrypt(m)).plaintext, plaintexts[i]);
+    });
+    assert.equal(calls.filter((c) => c === 'Decrypt').length, expected, `decrypt with cache ${JSON.stringify(cache)}`);
+  }
 
   // Every message of both bursts opens in the SDK, each with its own plaintext.
   const sdkKr = sdkKeyring({ keyIds: [keyArn] });
@@ -225,6 +234,26 @@ test('streams through the broker: encryptStream → SDK decrypt, SDK encrypt →
   const damaged = result.slice();
   damaged[damaged.length >> 1] ^= 0x40;
   await rejectsCode(collect(streamOf(damaged, 777).pipeThrough(client.decryptStream())), 'TAMPERED');
+});
+
+test('when the broker or KMS is unreachable: BROKER_UNAVAILABLE, after the keyring\'s retries', async () => {
+  const gone = new BrokerKeyring({ endpoint: 'http://127.0.0.1:9/kms', keyId: 'alias/e2e', retries: 1, timeoutMs: 5000 });
+  await rejectsCode(new EnvelopeClient({ keyring: gone }).encrypt('x'), 'BROKER_UNAVAILABLE');
+  // A broker whose KMS endpoint refuses connections answers 503 KMSUnavailable; the keyring retries once.
+  const deadKms = new KMSClient({ region, endpoint: 'http://127.0.0.1:9', credentials, maxAttempts: 1 });
+  const deadAudit = [];
+  const dead = await serve(createBroker({ kms: deadKms, keyIds: [keyArn], authorize: () => true, audit: (r) => { deadAudit.push(r); } }), { port: 0 });
+  try {
+    const kr = new BrokerKeyring({ endpoint: `${dead.url}/kms`, keyId: keyArn, retries: 1, timeoutMs: 8000 });
+    const err = await rejectsCode(new EnvelopeClient({ keyring: kr }).encrypt('x'), 'BROKER_UNAVAILABLE');
+    assert.equal(err.status, 503);
+    assert.equal(err.retryable, true);
+    assert.equal(err.kmsCode, 'KMSUnavailable');
+    assert.deepEqual(deadAudit.map((r) => `${r.operation} ${r.status} ${r.errorCode}`), ['GenerateDataKey 503 KMSUnavailable', 'GenerateDataKey 503 KMSUnavailable']);
+  } finally {
+    await dead.close();
+    deadKms.destroy();
+  }
 });
 
 test('audit records never hold key material', () => {
