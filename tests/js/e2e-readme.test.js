@@ -2,8 +2,9 @@
 // first-example markers of README.md is extracted, checked to be exactly
 // tests/readme/first-example.mjs, and run as a user would run it (a new Node
 // process, importing the built package by name). So neither the README nor the
-// file can drift from what works. The other code blocks of the usage section
-// must at least parse as modules.
+// file can drift from what works; it must also type-check against the
+// published .d.ts. The other code blocks of the usage section must at least
+// parse as modules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -48,6 +49,18 @@ test('README: the first example runs and round-trips', { timeout: 60_000 }, asyn
   // Header with the ARN, the signed suite's public key in the context, one frame, and the footer signature.
   assert.ok(Number(m[1]) > 400 && Number(m[1]) < 700, `${m[1]} bytes`);
   assert.match(stderr, /DEVELOPMENT KMS, NOT FOR PRODUCTION/, 'the development KMS says so');
+});
+
+test('README: the first example type-checks against the published .d.ts (tsc --checkJs --strict)', { timeout: 60_000 }, async () => {
+  const [block] = jsBlocks(between(readme, 'first-example:begin', 'first-example:end'));
+  const dir = new URL('tests/artifacts/readme/', root);
+  await mkdir(dir, { recursive: true });
+  const file = fileURLToPath(new URL('first-example-typed.mjs', dir));
+  await writeFile(file, block);
+  const tsc = fileURLToPath(new URL('node_modules/.bin/tsc', root));
+  await promisify(execFile)(tsc, ['--noEmit', '--allowJs', '--checkJs', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--target', 'es2022', '--types', 'node', '--skipLibCheck', file], { cwd: fileURLToPath(root), timeout: 50_000 })
+    .catch((e) => { throw new Error(`tsc failed:\n${e.stdout}${e.stderr}`); });
 });
 
 test('README: the usage section\'s code blocks parse as modules', async () => {
