@@ -94,6 +94,8 @@ async function abortable(signal, fn) {
 export class EnvelopeClient {
   /** @type {any} the wasm cache, made on first use */
   #cacheHandle;
+  /** @type {Map<string, Promise<void>>} cache misses being filled (see encrypt) */
+  #filling = new Map();
   /**
    * @param {{ keyring: any, suite?: string, frameLength?: number, commitmentPolicy?: string,
    *           maxEncryptedDataKeys?: number, cache?: unknown }} options
@@ -131,12 +133,30 @@ export class EnvelopeClient {
       let sealer;
       if (cache) {
         const [keys, values] = contextArrays(encryptionContext);
-        const entropy = crypto.getRandomValues(new Uint8Array(64));
-        sealer = cache.sealerFromCache(this.suite, this.frameLength, keys, values, pt.length, Date.now(), entropy);
-        if (sealer) sealer.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
-        else {
-          sealer = await this.#prepareSealer(b, encryptionContext, signal);
-          cache.storeSealer(this.suite, keys, values, sealer, pt.length, Date.now());
+        const fromCache = () => {
+          const entropy = crypto.getRandomValues(new Uint8Array(64));
+          const s = cache.sealerFromCache(this.suite, this.frameLength, keys, values, pt.length, Date.now(), entropy);
+          s?.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
+          return s;
+        };
+        // Single flight: concurrent misses for the same suite and context wait
+        // for the one data-key request under way, then draw from the cache.
+        const slot = JSON.stringify([this.suite, keys.map((k, i) => [k, values[i]]).sort()]);
+        sealer = fromCache();
+        if (!sealer && this.#filling.has(slot)) {
+          await this.#filling.get(slot);
+          sealer = fromCache();
+        }
+        if (!sealer) {
+          const owner = !this.#filling.has(slot);
+          /** @type {() => void} */ let filled = () => {};
+          if (owner) this.#filling.set(slot, new Promise((resolve) => { filled = resolve; }));
+          try {
+            sealer = await this.#prepareSealer(b, encryptionContext, signal);
+            cache.storeSealer(this.suite, keys, values, sealer, pt.length, Date.now());
+          } finally {
+            if (owner) { this.#filling.delete(slot); filled(); }
+          }
         }
       } else {
         sealer = await this.#prepareSealer(b, encryptionContext, signal);
