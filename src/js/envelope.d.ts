@@ -22,6 +22,7 @@ export interface EnvelopeClientOptions {
    * `maxAgeMs`; decryption remembers data keys of messages that opened. Streams bypass the cache.
    * Defaults: maxMessages 2^32, maxBytes 2^53 − 1, capacity 100 entries.
    */
+  cache?: { maxAgeMs: number; maxMessages?: number; maxBytes?: number; capacity?: number };
   /**
    * Who does the bulk AES-GCM: 'wasm' (always available), 'webcrypto' (crypto.subtle; much faster for big
    * messages), or 'auto' (default: WebCrypto for messages of 64 KiB and more with frames of 4 KiB and more, and
@@ -29,7 +30,6 @@ export interface EnvelopeClientOptions {
    * Both produce the same bytes; the core decides all framing, checks and signatures either way.
    */
   engine?: 'auto' | 'wasm' | 'webcrypto';
-  cache?: { maxAgeMs: number; maxMessages?: number; maxBytes?: number; capacity?: number };
 }
 
 /** Encrypts and decrypts AWS Encryption SDK messages. */
