@@ -6,8 +6,6 @@
 // (moto serves disabled keys, so key states are tested against the dev KMS.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { KMSClient, KMS, CreateKeyCommand, CreateAliasCommand, DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { buildClient, CommitmentPolicy, KmsKeyringNode } from '@aws-crypto/client-node';
 import { deserializeFactory } from '@aws-crypto/serialize';
@@ -16,34 +14,15 @@ import { BrokerKeyring } from 'edge-kms';
 import { createBroker } from 'edge-kms/broker';
 import { serve } from 'edge-kms/broker/node';
 import { rejectsCode } from './broker-helpers.js';
+import { startMoto } from './servers.js';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 let moto, endpoint, client, server, keyring, keyArn, otherArn, records = [];
 
-async function freePort() {
-  const s = createServer();
-  await new Promise((ok) => s.listen(0, '127.0.0.1', ok));
-  const { port } = s.address();
-  await new Promise((ok) => s.close(ok));
-  return port;
-}
-
 before(async () => {
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  moto = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  moto.stderr.on('data', (c) => { stderr = (stderr + c).slice(-4000); });
-  const exited = new Promise((ok) => moto.once('exit', ok));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (moto.exitCode !== null) throw new Error(`moto exited: ${stderr}`);
-    try { if ((await fetch(`${endpoint}/moto-api/`)).ok) break; } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`moto did not start in 30 s: ${stderr}`);
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  moto.exited = exited;
+  moto = await startMoto();
+  ({ endpoint } = moto);
 
   client = new KMSClient({ region, endpoint, credentials });
   const k1 = (await client.send(new CreateKeyCommand({ Description: 'edge-kms broker test' }))).KeyMetadata;
@@ -64,11 +43,7 @@ before(async () => {
 
 after(async () => {
   await server?.close();
-  if (moto && moto.exitCode === null) {
-    moto.kill('SIGTERM');
-    await Promise.race([moto.exited, new Promise((ok) => setTimeout(ok, 3000))]);
-    if (moto.exitCode === null) moto.kill('SIGKILL');
-  }
+  await moto?.stop();
   client?.destroy();
 });
 

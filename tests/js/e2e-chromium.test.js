@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { EnvelopeClient, BrokerKeyring, parseMessage } from 'edge-kms';
 import { launchChromium } from './browser.js';
-import { startDemoServer } from './e2e/servers.js';
+import { startDemoServer } from './servers.js';
 
 let demo, browser, page, result;
 const pageErrors = [];

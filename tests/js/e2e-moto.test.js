@@ -12,7 +12,7 @@ import { EnvelopeClient, BrokerKeyring, parseMessage } from 'edge-kms';
 import { createBroker } from 'edge-kms/broker';
 import { serve } from 'edge-kms/broker/node';
 import { rejectsCode } from './broker-helpers.js';
-import { startMoto } from './e2e/servers.js';
+import { startMoto } from './servers.js';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };

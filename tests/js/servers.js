@@ -1,4 +1,4 @@
-// Child servers for the end-to-end tests (not a test file itself): moto's KMS
+// Child servers for the tests (not a test file itself): moto's KMS
 // and pkg-scripts/demo-server.js, each on a free port of 127.0.0.1, each
 // stopped by the test that started it. Startup waits are bounded.
 import { spawn } from 'node:child_process';
@@ -54,7 +54,7 @@ export async function startMoto() {
  * @returns {Promise<{ url: string, output: () => string, stop: () => Promise<{ code: number | null, signal: string | null }> }>}
  */
 export async function startDemoServer(args = []) {
-  const script = fileURLToPath(new URL('../../../pkg-scripts/demo-server.js', import.meta.url));
+  const script = fileURLToPath(new URL('../../pkg-scripts/demo-server.js', import.meta.url));
   const child = spawn(process.execPath, [script, '--in-memory', ...args], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stdout.on('data', (c) => { out += c; });
