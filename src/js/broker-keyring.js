@@ -8,6 +8,7 @@
 // requires: request bodies are encoded from, and responses decoded straight
 // into, Uint8Arrays; errors and their causes never carry response bodies.
 import { EdgeKmsError } from './errors.js';
+import { jsonWithSecret, parseWithSecret } from './secret-json.js';
 import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './broker/protocol.js';
 
 const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt', GetPublicKey: '/public-key' };
@@ -86,7 +87,7 @@ export class BrokerKeyring {
     if (!(plaintext instanceof Uint8Array) || plaintext.length < 1 || plaintext.length > LIMITS.maxPlaintextBytes) {
       throw invalid(`plaintext must be a Uint8Array of 1 to ${LIMITS.maxPlaintextBytes} bytes`);
     }
-    const res = await this.#call('Encrypt', { keyId: this.keyId, plaintext: encodeBase64(plaintext), encryptionContext, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}) }, signal);
+    const res = await this.#call('Encrypt', { keyId: this.keyId, encryptionContext, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}) }, signal, plaintext);
     return { keyId: arnField(res), ciphertextBlob: bytesField(res, 'ciphertextBlob') };
   }
 
@@ -148,13 +149,14 @@ export class BrokerKeyring {
   /**
    * One protocol call with deadline, caller abort and retries.
    * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation @param {Record<string, unknown>} body @param {AbortSignal | undefined} signal
+   * @param {Uint8Array} [secret] a data key to send as the body's `plaintext`, spliced in as bytes (see secret-json.js)
    * @returns {Promise<Record<string, unknown>>}
    */
-  async #call(operation, body, signal) {
+  async #call(operation, body, signal, secret) {
     // duck-typed, so signals from another realm (an iframe, a test DOM) work too
     if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) throw invalid('signal must be an AbortSignal');
     if (this.#grantTokens) body.grantTokens = this.#grantTokens;
-    const json = JSON.stringify(body);
+    const json = secret ? jsonWithSecret(body, 'plaintext', secret) : JSON.stringify(body);
     const url = this.endpoint + PATHS[operation];
     const deadline = Date.now() + this.#timeoutMs;
     const controller = new AbortController();
@@ -186,11 +188,12 @@ export class BrokerKeyring {
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      if (typeof json !== 'string') json.fill(0);
     }
   }
 
   /**
-   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation @param {string} url @param {string} json @param {AbortSignal} signal
+   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation @param {string} url @param {string | Uint8Array} json @param {AbortSignal} signal
    * @returns {Promise<Record<string, unknown>>}
    */
   async #attempt(operation, url, json, signal) {
@@ -210,18 +213,30 @@ export class BrokerKeyring {
       res.body?.cancel().catch(() => {});
       throw malformed('the broker answered with a redirect (point endpoint at the broker itself)');
     }
-    let text;
+    let raw;
     try {
-      text = await res.text();
+      raw = new Uint8Array(await res.arrayBuffer());
     } catch (e) {
       if (signal.aborted) throw e;
       throw new EdgeKmsError('BROKER_UNAVAILABLE', 'the broker connection failed mid-response', { cause: e, retryable: true, status: res.status });
     }
-    if (!res.ok) throw errorFromResponse(res, text);
+    if (!res.ok) throw errorFromResponse(res, new TextDecoder().decode(raw));
+    /** @type {unknown} */
     let parsed;
-    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+    if (operation === 'GenerateDataKey' || operation === 'Decrypt') {
+      // The answer holds a data key: decode it from the bytes, never via a string.
+      const { value, secret } = parseWithSecret(raw, 'plaintext');
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        secret?.fill(0);
+        throw malformed('the broker answered something that is not a JSON object');
+      }
+      /** @type {any} */ (value).plaintext = secret;
+      parsed = value;
+    } else {
+      try { parsed = JSON.parse(new TextDecoder().decode(raw)); } catch { parsed = undefined; }
+    }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw malformed('the broker answered something that is not a JSON object');
-    return parsed;
+    return /** @type {Record<string, unknown>} */ (parsed);
   }
 
   /** @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation */
@@ -268,7 +283,8 @@ function arnField(res) {
 
 /** @param {Record<string, unknown>} res @param {string} field */
 function bytesField(res, field) {
-  const bytes = decodeBase64(res[field]);
+  const v = res[field];
+  const bytes = v instanceof Uint8Array ? v : decodeBase64(v);
   res[field] = undefined; // drop our reference to the base64 text
   if (bytes === null || bytes.length === 0) throw malformed(`the broker answer has no valid base64 ${field}`);
   return bytes;

@@ -98,26 +98,30 @@ export const ENCRYPTION_ALGORITHMS = Object.freeze(['SYMMETRIC_DEFAULT', 'RSAES_
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const DECODE = new Int16Array(128).fill(-1);
 for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+const ENCODE = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 
 /**
  * Standard, padded base64 → bytes, strictly (no whitespace, no URL alphabet,
- * canonical padding bits). Returns null when `text` is not such base64, so
- * the caller picks the error. Never builds a string of the decoded bytes.
+ * canonical padding bits). `text` may be a string or its ASCII bytes (so a
+ * data key can be decoded straight out of a response body, never becoming a
+ * string). Returns null when it is not such base64, so the caller picks the
+ * error. Never builds a string of the decoded bytes.
  * @param {unknown} text
  * @returns {Uint8Array | null}
  */
 export function decodeBase64(text) {
-  if (typeof text !== 'string' || text.length % 4 !== 0) return null;
+  if (!(typeof text === 'string' || text instanceof Uint8Array) || text.length % 4 !== 0) return null;
+  const at = typeof text === 'string' ? (/** @type {number} */ i) => text.charCodeAt(i) : (/** @type {number} */ i) => text[i];
   const n = text.length;
   let pad = 0;
-  if (n > 0 && text.charCodeAt(n - 1) === 61) pad = text.charCodeAt(n - 2) === 61 ? 2 : 1;
+  if (n > 0 && at(n - 1) === 61) pad = at(n - 2) === 61 ? 2 : 1;
   const out = new Uint8Array((n / 4) * 3 - pad);
   let o = 0;
   for (let i = 0; i < n; i += 4) {
     const last = i + 4 === n;
-    const c0 = sextet(text, i), c1 = sextet(text, i + 1);
-    const c2 = last && pad === 2 ? 0 : sextet(text, i + 2);
-    const c3 = last && pad >= 1 ? 0 : sextet(text, i + 3);
+    const c0 = sextet(at(i)), c1 = sextet(at(i + 1));
+    const c2 = last && pad === 2 ? 0 : sextet(at(i + 2));
+    const c3 = last && pad >= 1 ? 0 : sextet(at(i + 3));
     if ((c0 | c1 | c2 | c3) < 0) { out.fill(0); return null; }
     const v = (c0 << 18) | (c1 << 12) | (c2 << 6) | c3;
     out[o++] = v >>> 16;
@@ -129,10 +133,30 @@ export function decodeBase64(text) {
   return out;
 }
 
-/** @param {string} s @param {number} i */
-function sextet(s, i) {
-  const c = s.charCodeAt(i);
+/** @param {number} c a character code */
+function sextet(c) {
   return c < 128 ? DECODE[c] : -1;
+}
+
+/**
+ * Bytes → the ASCII bytes of their standard padded base64, for secrets that
+ * must not become a JS string (the caller wipes the result after use).
+ * @param {Uint8Array} bytes
+ * @returns {Uint8Array}
+ */
+export function encodeBase64Ascii(bytes) {
+  const n = bytes.length;
+  const out = new Uint8Array(Math.ceil(n / 3) * 4);
+  let o = 0;
+  for (let i = 0; i < n; i += 3) {
+    const b0 = bytes[i], b1 = i + 1 < n ? bytes[i + 1] : 0, b2 = i + 2 < n ? bytes[i + 2] : 0;
+    const v = (b0 << 16) | (b1 << 8) | b2;
+    out[o++] = ENCODE[v >>> 18];
+    out[o++] = ENCODE[(v >>> 12) & 63];
+    out[o++] = i + 1 < n ? ENCODE[(v >>> 6) & 63] : 61;
+    out[o++] = i + 2 < n ? ENCODE[v & 63] : 61;
+  }
+  return out;
 }
 
 /**
