@@ -32,9 +32,9 @@ const mib = (r, bytes) => `${((r * bytes) / 2 ** 20).toFixed(1)} MiB/s`;
 const cell = (r, bytes) => (bytes < 65536 ? `${r.toFixed(0)}/s` : mib(r, bytes)).padStart(11);
 
 console.log(`node ${process.version}, ${new Date().toISOString()}; SDK at its default 4 KiB frames`);
-console.log('op    suite   size    |  wasm/4K  webcrypto/4K webcrypto/64K |   SDK/4K   | WebCrypto 1 call | best/SDK  best/WebCrypto');
+console.log('op    suite   size    |  wasm/4K     native/4K    native/64K |   SDK/4K   | WebCrypto 1 call | best/SDK  best/WebCrypto');
 for (const [sid, name, sdkId] of SUITES) {
-  const clients = [ours(name, 'wasm', 4096), ours(name, 'webcrypto', 4096), ours(name, 'webcrypto', 65536)];
+  const clients = [ours(name, 'wasm', 4096), ours(name, 'native', 4096), ours(name, 'native', 65536)];
   for (const [label, size] of SIZES) {
     const pt = randomBytes(size);
     const budget = size > 1 << 20 ? 2500 : 1000;
@@ -69,7 +69,7 @@ const split = (b, n) => { const o = []; for (let i = 0; i < b.length; i += n) o.
 console.log('\nstreams, 16 MiB in 64 KiB chunks, 64 KiB frames');
 const big = randomBytes(16 << 20);
 for (const [sid, name] of SUITES) {
-  for (const engine of ['wasm', 'webcrypto']) {
+  for (const engine of ['wasm', 'native']) {
     const c = ours(name, engine, 65536);
     let t = performance.now();
     const msg = await pipe(c.encryptStream(), split(big, 65536));

@@ -286,7 +286,9 @@ export function mountEnvelope(root, say, endpoint, keyId) {
       const copy = bytes.slice();
       copy[at] ^= 0x01;
       const what = `The byte at offset ${count(at)} (of ${bytesText(bytes.length)}), in ${regionOf(current.info, at)}, changed from ${hexByte(bytes[at])} to ${hexByte(copy[at])}.`;
-      tamperResult.dataset.offset = String(at);
+      // Mark the result with its offset only once it is shown, so a reader
+      // (or a test) never takes the previous byte's verdict for this one.
+      delete tamperResult.dataset.offset;
       try {
         const out = await open(copy);
         // Not expected: say so plainly rather than hide it.
@@ -299,6 +301,8 @@ export function mountEnvelope(root, say, endpoint, keyId) {
         tamperResult.replaceChildren(el('p', {}, what), v.node,
           el('p', { class: 'released', id: 'pg-released' }, 'Plaintext released: ', el('strong', {}, 'none'), '.'));
         say(`${what} ${v.text} No plaintext was released.`);
+      } finally {
+        tamperResult.dataset.offset = String(at);
       }
     });
   }

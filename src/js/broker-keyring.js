@@ -204,7 +204,7 @@ export class BrokerKeyring {
     try {
       // 'manual': never re-send a body (it can hold a data key) to wherever a
       // redirect points. ('error' would do, but workerd does not implement it.)
-      res = await this.#fetch(url, { method: 'POST', headers, body: json, signal, redirect: 'manual' });
+      res = await this.#fetch(url, { method: 'POST', headers, body: /** @type {BodyInit} */ (json), signal, redirect: 'manual' });
     } catch (e) {
       if (signal.aborted) throw e;
       throw new EdgeKmsError('BROKER_UNAVAILABLE', 'the broker could not be reached', { cause: e, retryable: true });

@@ -24,12 +24,12 @@ export interface EnvelopeClientOptions {
    */
   cache?: { maxAgeMs: number; maxMessages?: number; maxBytes?: number; capacity?: number };
   /**
-   * Who does the bulk AES-GCM: 'wasm' (always available), 'webcrypto' (crypto.subtle; much faster for big
+   * Who does the bulk AES-GCM: 'wasm' (always available), 'native' (WebCrypto's crypto.subtle, as in the verify API; much faster for big
    * messages), or 'auto' (default: WebCrypto for messages of 64 KiB and more with frames of 4 KiB and more, and
    * to open signed messages of any size, since it verifies ECDSA faster).
    * Both produce the same bytes; the core decides all framing, checks and signatures either way.
    */
-  engine?: 'auto' | 'wasm' | 'webcrypto';
+  engine?: 'auto' | 'wasm' | 'native';
 }
 
 /** Encrypts and decrypts AWS Encryption SDK messages. */

@@ -24,7 +24,7 @@ export const DEFAULT_MAX_ENCRYPTED_DATA_KEYS = 10;
 /** Below this many bytes (or with smaller frames) the wasm engine wins: WebCrypto's per-call cost dominates. */
 export const NATIVE_MIN_BYTES = 64 * 1024;
 export const NATIVE_MIN_FRAME = 4096;
-const ENGINES = ['auto', 'wasm', 'webcrypto'];
+const ENGINES = ['auto', 'wasm', 'native'];
 const subtle = () => globalThis.crypto?.subtle;
 const KMS_PROVIDER_ID = 'aws-kms';
 const utf8 = new TextEncoder();
@@ -109,8 +109,8 @@ export class EnvelopeClient {
     if (!Object.hasOwn(COMMITMENT_POLICIES, commitmentPolicy)) throw new EdgeKmsError('INVALID_ARGUMENT', 'commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT');
     if (!Number.isInteger(maxEncryptedDataKeys) || maxEncryptedDataKeys < 1 || maxEncryptedDataKeys > 65535) throw new EdgeKmsError('INVALID_ARGUMENT', 'maxEncryptedDataKeys must be an integer from 1 to 65535');
     this.cache = cache === undefined ? undefined : cacheLimits(cache);
-    if (!ENGINES.includes(engine)) throw new EdgeKmsError('INVALID_ARGUMENT', "engine must be 'auto', 'wasm' or 'webcrypto'");
-    if (engine === 'webcrypto' && !subtle()) throw new EdgeKmsError('INVALID_ARGUMENT', 'WebCrypto (crypto.subtle) is not available here (an insecure context?)');
+    if (!ENGINES.includes(engine)) throw new EdgeKmsError('INVALID_ARGUMENT', "engine must be 'auto', 'wasm' or 'native'");
+    if (engine === 'native' && !subtle()) throw new EdgeKmsError('ENGINE_UNAVAILABLE', 'the native engine needs WebCrypto (crypto.subtle), which is not available here (an insecure context?)');
     this.engine = engine;
     this.keyring = keyring;
     this.suite = suite;
@@ -354,7 +354,7 @@ export class EnvelopeClient {
   /** Whether WebCrypto does the AES-GCM of this message. */
   #native(bytes, frameLength) {
     if (this.engine === 'wasm' || !subtle()) return false;
-    if (this.engine === 'webcrypto') return true;
+    if (this.engine === 'native') return true;
     return bytes >= NATIVE_MIN_BYTES && frameLength >= NATIVE_MIN_FRAME;
   }
 

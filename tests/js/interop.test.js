@@ -74,7 +74,7 @@ async function oursOpens(client, message, plaintext) {
   count++;
 }
 
-const ENGINES = ['wasm', 'webcrypto'];
+const ENGINES = ['wasm', 'native'];
 
 for (const engine of ENGINES) test(`ours seals → SDK opens: both suites × frame lengths × sizes at the frame edges (raw AES-256) [${engine}]`, async () => {
   for (const suite of OUR_SUITES) {

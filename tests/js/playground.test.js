@@ -121,7 +121,7 @@ test('envelope: seal, inspect, open, require a context, tamper', async () => {
   for (const at of [headerLength - 1, headerLength + 5, sealedLength - 1]) {
     await page.getByLabel('Byte offset').fill(String(at));
     await page.keyboard.press('Enter'); // the offset field's form: tamper at this byte
-    await page.waitForFunction((at) => document.querySelector('#pg-tamper-result')?.dataset.offset === String(at) && document.querySelector('#pg-released'), at);
+    await page.waitForFunction((at) => document.querySelector('#pg-tamper-result')?.dataset.offset === String(at) && document.querySelector('#pg-released'), at, { timeout: 60_000 });
     const result = page.locator('#pg-tamper-result');
     assert.equal(await result.getAttribute('data-code'), 'TAMPERED', `byte ${at}`);
     const text = await result.textContent();

@@ -13,7 +13,8 @@ function stubBroker() {
   const blobs = new Map();
   const calls = [];
   const fetch = async (url, init) => {
-    const body = JSON.parse(init.body);
+    // A request that carries a data key is sent as bytes (see secret-json.js).
+    const body = JSON.parse(typeof init.body === 'string' ? init.body : new TextDecoder().decode(init.body));
     calls.push({ url, body, headers: new Headers(init.headers) });
     const ctx = JSON.stringify(body.encryptionContext ?? {});
     if (url.endsWith('/generate-data-key')) {

@@ -101,7 +101,7 @@ export default {
     const aes = (opts = {}) => new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: aesKey(), ...opts });
     const client = (keyring = aes(), opts = {}) => new EnvelopeClient({ keyring, ...opts });
     // Tests that move message bytes run through both AES-GCM engines.
-    const ENGINES = ['wasm', 'webcrypto'];
+    const ENGINES = ['wasm', 'native'];
     let rsa;
     const getRsa = async () => (rsa ??= await rsaPair());
 
@@ -402,7 +402,7 @@ export default {
     });
 
     t.test('engines: WebCrypto-sealed opens with wasm and back, big frames, any size; bad engine refused', async () => {
-      const native = client(aes(), { engine: 'webcrypto', frameLength: 65536 });
+      const native = client(aes(), { engine: 'native', frameLength: 65536 });
       const wasm = client(aes(), { engine: 'wasm', frameLength: 65536 });
       const auto = client(aes(), { frameLength: 65536 });
       for (const n of [0, 1, 65535, 65536, 65537, 300_000]) {
