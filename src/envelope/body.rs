@@ -362,6 +362,34 @@ impl SealPlan {
         self.signer.is_some()
     }
 
+    /// The header bytes, which start the message.
+    #[must_use]
+    pub fn header(&self) -> &[u8] {
+        &self.header
+    }
+
+    /// Where every frame goes in the message: for each planned frame, the
+    /// offset of its prefix (the ciphertext ‖ tag follows the prefix), and the
+    /// length of header ‖ body. An engine can write its output straight into
+    /// a buffer of that length; [`assemble_unsigned`](Self::assemble_unsigned)
+    /// does exactly that.
+    ///
+    /// # Errors
+    /// `LIMIT_EXCEEDED` if the message length overflows `usize`.
+    pub fn layout(&self) -> Result<(Vec<usize>, usize)> {
+        let mut offsets = Vec::with_capacity(self.frames.len());
+        let mut at = self.header.len();
+        for f in &self.frames {
+            offsets.push(at);
+            at = at
+                .checked_add(f.prefix.len())
+                .and_then(|n| n.checked_add(f.plaintext_len))
+                .and_then(|n| n.checked_add(TAG_LEN))
+                .ok_or(Error::LimitExceeded("message length"))?;
+        }
+        Ok((offsets, at))
+    }
+
     /// Header ‖ body from the engine's output, without footer, for an engine
     /// that hashes it; then [`footer_for_digest`](Self::footer_for_digest).
     ///
@@ -377,11 +405,12 @@ impl SealPlan {
                 "the sealed frames do not have the planned length",
             ));
         }
-        let prefixes: usize = self.frames.iter().map(|f| f.prefix.len()).sum();
-        let mut out = Vec::with_capacity(self.header.len() + prefixes + sealed.len() + 160);
+        let (offsets, total) = self.layout()?;
+        let mut out = Vec::with_capacity(total + 160);
         out.extend_from_slice(&self.header);
         let mut at = 0;
-        for f in &self.frames {
+        for (f, offset) in self.frames.iter().zip(offsets) {
+            debug_assert_eq!(out.len(), offset);
             out.extend_from_slice(&f.prefix);
             let n = f.plaintext_len + TAG_LEN;
             out.extend_from_slice(sealed.get(at..at + n).ok_or(Error::InvalidState("frame"))?);

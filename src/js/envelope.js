@@ -520,12 +520,21 @@ async function decryptFrames(key, frames) {
 
 /** @param {any} sealer @param {Uint8Array} pt */
 async function sealNative(sealer, pt) {
+  // The core lays the message out (header, each frame's prefix and where it
+  // goes); WebCrypto's output for each frame is written once, in place.
   const plan = sealer.planNative(pt.length);
   const key = await importNativeKey(plan.key, 'encrypt');
-  const sealed = await encryptFrames(key, plan.frames, pt);
-  if (!plan.signed) return sealer.assembleNative(sealed);
+  const body = new Uint8Array(plan.length);
+  body.set(plan.header, 0);
+  for (let i = 0; i < plan.frames.length; i += BATCH) {
+    await Promise.all(plan.frames.slice(i, i + BATCH).map(async (f) => {
+      const ct = await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, pt.subarray(f.start, f.start + f.length));
+      body.set(f.prefix, f.outOffset);
+      body.set(new Uint8Array(ct), f.outOffset + f.prefix.length);
+    }));
+  }
+  if (!plan.signed) return body;
   // Signed suite: WebCrypto hashes header ‖ body, the core signs the digest with the message's key.
-  const body = sealer.assembleNativeUnsigned(sealed);
   const footer = sealer.footerForDigest(new Uint8Array(await subtle().digest('SHA-384', body)));
   const out = new Uint8Array(body.length + footer.length);
   out.set(body);

@@ -28,6 +28,12 @@ use crate::keyring::raw_rsa::{Padding, RawRsaKeyring};
 
 type JsResult<T> = Result<T, JsValue>;
 
+/// A length or offset as a JS number (exact up to 2^53).
+#[allow(clippy::cast_precision_loss)]
+fn js_usize(n: usize) -> JsValue {
+    JsValue::from_f64(n as f64)
+}
+
 fn set(obj: &Object, key: &str, value: &JsValue) {
     // Defining a property on a fresh plain object cannot fail.
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
@@ -302,9 +308,12 @@ impl CoreSealer {
         s.seal(plaintext).map_err(js_error)
     }
 
-    /// Plans a `len`-byte message for WebCrypto: `{ key, frames: [{ start, length, iv, aad }] }`.
-    /// The shim imports `key` (then wipes it), seals each frame's plaintext range with
-    /// AES-GCM (128-bit tag) and passes every ciphertext ‖ tag, in order, to `assembleNative`.
+    /// Plans a `len`-byte message for WebCrypto: `{ key, header, length, signed,
+    /// frames: [{ start, length, iv, aad, prefix, outOffset }] }`. The shim imports `key`
+    /// (then wipes it), makes a `length`-byte buffer starting with `header`, seals each
+    /// frame's plaintext range with AES-GCM (128-bit tag) and writes `prefix` at
+    /// `outOffset` and the ciphertext ‖ tag right after it; a signed suite then gets
+    /// its footer from `footerForDigest`.
     ///
     /// # Errors
     /// As `seal`.
@@ -316,43 +325,29 @@ impl CoreSealer {
             .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
         let len = usize::try_from(len).map_err(|_| js_error(Error::LimitExceeded("length")))?;
         let (key, plan) = s.plan(len).map_err(js_error)?;
-        let frames: Array = plan.frames().iter().map(frame_plan_to_js).collect();
+        let (offsets, total) = plan.layout().map_err(js_error)?;
+        let frames: Array = plan
+            .frames()
+            .iter()
+            .zip(offsets)
+            .map(|(f, offset)| {
+                let o: Object = frame_plan_to_js(f).unchecked_into();
+                set(&o, "prefix", &Uint8Array::from(&f.prefix[..]).into());
+                set(&o, "outOffset", &js_usize(offset));
+                JsValue::from(o)
+            })
+            .collect();
         let out = Object::new();
         set(&out, "key", &Uint8Array::from(key.expose_secret()).into());
+        set(&out, "header", &Uint8Array::from(plan.header()).into());
         set(&out, "frames", &frames.into());
+        set(&out, "length", &js_usize(total));
         set(&out, "signed", &JsValue::from(plan.is_signed()));
         self.plan = Some(plan);
         Ok(out)
     }
 
-    /// The message from WebCrypto's output (every frame's ciphertext ‖ tag, concatenated in order).
-    ///
-    /// # Errors
-    /// `INVALID_ARGUMENT` for output of the wrong length; `INVALID_STATE` without a plan.
-    #[wasm_bindgen(js_name = assembleNative)]
-    pub fn assemble_native(&mut self, sealed: &[u8]) -> JsResult<Vec<u8>> {
-        let plan = self
-            .plan
-            .take()
-            .ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
-        plan.assemble(sealed).map_err(js_error)
-    }
-
-    /// For a signed suite after `planNative`: header ‖ body from WebCrypto's output,
-    /// without footer; the shim hashes it (SHA-384) and calls `footerForDigest`.
-    ///
-    /// # Errors
-    /// `INVALID_ARGUMENT` for output of the wrong length; `INVALID_STATE` without a plan.
-    #[wasm_bindgen(js_name = assembleNativeUnsigned)]
-    pub fn assemble_native_unsigned(&mut self, sealed: &[u8]) -> JsResult<Vec<u8>> {
-        let plan = self
-            .plan
-            .as_ref()
-            .ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
-        plan.assemble_unsigned(sealed).map_err(js_error)
-    }
-
-    /// The footer signing `digest` (SHA-384 of what `assembleNativeUnsigned` returned).
+    /// The footer signing `digest`: the SHA-384 of header ‖ body as laid out by `planNative`.
     ///
     /// # Errors
     /// `INVALID_ARGUMENT` for a digest that is not 48 bytes; `INVALID_STATE` without a plan or for an unsigned suite.
