@@ -453,14 +453,14 @@ pub struct CoreOpener {
 
 #[wasm_bindgen]
 impl CoreOpener {
-    /// Copies `message` in and parses its header.
+    /// Takes `message` (copied into wasm memory once, by the glue) and parses its header.
     ///
     /// # Errors
     /// `MALFORMED_MESSAGE`, `UNSUPPORTED_ALGORITHM`, `COMMITMENT_POLICY_VIOLATION`,
     /// `TOO_MANY_ENCRYPTED_DATA_KEYS`, `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_ENCRYPTION_CONTEXT`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        message: &[u8],
+        message: Vec<u8>,
         allow_non_committing: bool,
         max_encrypted_data_keys: u32,
         keys: Vec<String>,
@@ -472,12 +472,12 @@ impl CoreOpener {
             max_encrypted_data_keys: usize::try_from(max_encrypted_data_keys).unwrap_or(usize::MAX),
             allow_non_committing,
         };
-        let r = Opener::new(message, &limits, &required, entropy);
+        let r = Opener::new(&message, &limits, &required, entropy);
         entropy.zeroize();
         let inner = r.map_err(js_error)?;
         Ok(Self {
             inner,
-            message: message.to_vec(),
+            message,
             reader: None,
         })
     }
