@@ -325,23 +325,9 @@ impl BodyWriter {
         if self.finished {
             return Err(Error::InvalidState("the message is already finished"));
         }
-        let want = self
-            .planned
-            .iter()
-            .try_fold(0usize, |n, f| n.checked_add(f.plaintext_len + TAG_LEN));
-        if want != Some(sealed.len()) {
-            return Err(Error::InvalidArgument(
-                "the sealed frames do not have the planned length",
-            ));
-        }
         let mut out = Vec::with_capacity(sealed.len() + self.planned.len() * 24 + 160);
-        let mut at = 0;
-        for f in core::mem::take(&mut self.planned) {
-            out.extend_from_slice(&f.prefix);
-            let n = f.plaintext_len + TAG_LEN;
-            out.extend_from_slice(sealed.get(at..at + n).ok_or(Error::InvalidState("frame"))?);
-            at += n;
-        }
+        interleave(&self.planned, sealed, &mut out)?;
+        self.planned.clear();
         self.transcript.update(&out);
         if self.planned_last {
             self.finished = true;
@@ -396,26 +382,11 @@ impl SealPlan {
     /// # Errors
     /// As [`assemble`](Self::assemble).
     pub fn assemble_unsigned(&self, sealed: &[u8]) -> Result<Vec<u8>> {
-        let want = self
-            .frames
-            .iter()
-            .try_fold(0usize, |n, f| n.checked_add(f.plaintext_len + TAG_LEN));
-        if want != Some(sealed.len()) {
-            return Err(Error::InvalidArgument(
-                "the sealed frames do not have the planned length",
-            ));
-        }
-        let (offsets, total) = self.layout()?;
+        let (_, total) = self.layout()?;
         let mut out = Vec::with_capacity(total + 160);
         out.extend_from_slice(&self.header);
-        let mut at = 0;
-        for (f, offset) in self.frames.iter().zip(offsets) {
-            debug_assert_eq!(out.len(), offset);
-            out.extend_from_slice(&f.prefix);
-            let n = f.plaintext_len + TAG_LEN;
-            out.extend_from_slice(sealed.get(at..at + n).ok_or(Error::InvalidState("frame"))?);
-            at += n;
-        }
+        interleave(&self.frames, sealed, &mut out)?;
+        debug_assert_eq!(out.len(), total);
         Ok(out)
     }
 
@@ -450,6 +421,30 @@ impl SealPlan {
         }
         Ok(out)
     }
+}
+
+/// Appends every planned frame to `out`: its prefix, then its ciphertext ‖ tag
+/// from `sealed` (the engine's outputs for `frames`, concatenated in order).
+///
+/// # Errors
+/// `INVALID_ARGUMENT` if `sealed` does not have exactly the planned length.
+fn interleave(frames: &[FramePlan], sealed: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    let want = frames
+        .iter()
+        .try_fold(0usize, |n, f| n.checked_add(f.plaintext_len + TAG_LEN));
+    if want != Some(sealed.len()) {
+        return Err(Error::InvalidArgument(
+            "the sealed frames do not have the planned length",
+        ));
+    }
+    let mut at = 0;
+    for f in frames {
+        out.extend_from_slice(&f.prefix);
+        let n = f.plaintext_len + TAG_LEN;
+        out.extend_from_slice(sealed.get(at..at + n).ok_or(Error::InvalidState("frame"))?);
+        at += n;
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -52,16 +52,7 @@ impl Sealer {
         mut context: EncryptionContext,
         entropy: &[u8],
     ) -> Result<Self> {
-        if !suite.committing {
-            return Err(Error::UnsupportedAlgorithm(
-                "only the committing suites 0x0478 and 0x0578 are written",
-            ));
-        }
-        if frame_length == 0 || frame_length > header::MAX_FRAME_LENGTH {
-            return Err(Error::InvalidArgument(
-                "the frame length must be between 1 and 2^31 - 1",
-            ));
-        }
+        check_writable(&suite, frame_length)?;
         let mut rng = Drbg::new(entropy)?;
         let message_id = rng.bytes();
         let signer = suite.is_signed().then(|| MessageSigner::generate(&mut rng));
@@ -94,16 +85,7 @@ impl Sealer {
         m: &CachedMaterials,
         entropy: &[u8],
     ) -> Result<Self> {
-        if !suite.committing {
-            return Err(Error::UnsupportedAlgorithm(
-                "only the committing suites 0x0478 and 0x0578 are written",
-            ));
-        }
-        if frame_length == 0 || frame_length > header::MAX_FRAME_LENGTH {
-            return Err(Error::InvalidArgument(
-                "the frame length must be between 1 and 2^31 - 1",
-            ));
-        }
+        check_writable(&suite, frame_length)?;
         if m.data_key.len() != suite.data_key_len()
             || m.signing_key.is_some() != suite.is_signed()
             || m.edks.is_empty()
@@ -336,4 +318,20 @@ impl Sealer {
         out.extend_from_slice(&writer.finish()?);
         Ok(out)
     }
+}
+
+/// What this library writes: a committing suite (0x0478, 0x0578) and a frame
+/// length the format allows.
+fn check_writable(suite: &AlgorithmSuite, frame_length: u32) -> Result<()> {
+    if !suite.committing {
+        return Err(Error::UnsupportedAlgorithm(
+            "only the committing suites 0x0478 and 0x0578 are written",
+        ));
+    }
+    if frame_length == 0 || frame_length > header::MAX_FRAME_LENGTH {
+        return Err(Error::InvalidArgument(
+            "the frame length must be between 1 and 2^31 - 1",
+        ));
+    }
+    Ok(())
 }
