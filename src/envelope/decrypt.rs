@@ -67,15 +67,19 @@ impl Opener {
     /// header tag verify under it. Lets a keyring whose unwrap cannot fail
     /// loudly (PKCS#1 v1.5 implicit rejection) fall through to the next one.
     fn accepts(&self, key: &Secret) -> bool {
+        self.authenticate(key).is_ok()
+    }
+
+    /// Derives the message's keys from `key` and checks the key commitment
+    /// (v2, in constant time) and the header tag under them.
+    ///
+    /// # Errors
+    /// `TAMPERED` if either check fails.
+    fn authenticate(&self, key: &Secret) -> Result<kdf::DerivedKeys> {
         let h = &self.header;
-        let Ok(keys) = kdf::derive(&h.suite, key, &h.message_id) else {
-            return false;
-        };
-        if let Some(derived) = &keys.commitment
-            && kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..]))
-                .is_err()
-        {
-            return false;
+        let keys = kdf::derive(&h.suite, key, &h.message_id)?;
+        if let Some(derived) = &keys.commitment {
+            kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..]))?;
         }
         gcm::open(
             keys.encryption_key.expose_secret(),
@@ -83,8 +87,8 @@ impl Opener {
             &h.authenticated,
             &mut [],
             &h.auth_tag,
-        )
-        .is_ok()
+        )?;
+        Ok(keys)
     }
 
     /// Like [`new`](Self::new) for the first bytes of a stream: `Ok(None)` until
@@ -237,17 +241,7 @@ impl Opener {
         } else {
             Error::NoDecryptableDataKey
         })?;
-        let keys = kdf::derive(&h.suite, key, &h.message_id)?;
-        if let Some(derived) = &keys.commitment {
-            kdf::check_commitment(derived, h.commitment.as_ref().map_or(&[][..], |c| &c[..]))?;
-        }
-        gcm::open(
-            keys.encryption_key.expose_secret(),
-            &h.auth_iv,
-            &h.authenticated,
-            &mut [],
-            &h.auth_tag,
-        )?;
+        let keys = self.authenticate(key)?;
         let mut transcript = Transcript::new(h.suite.signing);
         transcript.update(&h.authenticated);
         if h.version == 1 {

@@ -114,11 +114,11 @@ impl Sealer {
         })
     }
 
-    /// Copies of what a cache needs to seal more messages like this one.
+    /// The data key, once at least one keyring has wrapped it.
     ///
     /// # Errors
-    /// `INVALID_STATE` before the data key is wrapped.
-    pub fn materials_for_cache(&self) -> Result<CachedMaterials> {
+    /// `INVALID_STATE` without a data key or without an encrypted data key.
+    fn wrapped_data_key(&self) -> Result<&Secret> {
         let key = self
             .data_key
             .as_ref()
@@ -126,6 +126,15 @@ impl Sealer {
         if self.edks.is_empty() {
             return Err(Error::InvalidState("no keyring wrapped the data key"));
         }
+        Ok(key)
+    }
+
+    /// Copies of what a cache needs to seal more messages like this one.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` before the data key is wrapped.
+    pub fn materials_for_cache(&self) -> Result<CachedMaterials> {
+        let key = self.wrapped_data_key()?;
         Ok(CachedMaterials {
             data_key: Secret::copy_from(key.expose_secret()),
             edks: self.edks.clone(),
@@ -246,13 +255,7 @@ impl Sealer {
     /// # Errors
     /// `INVALID_STATE` without a data key or encrypted data key.
     pub fn start(self) -> Result<(Vec<u8>, BodyWriter)> {
-        let key = self
-            .data_key
-            .as_ref()
-            .ok_or(Error::InvalidState("no data key"))?;
-        if self.edks.is_empty() {
-            return Err(Error::InvalidState("no keyring wrapped the data key"));
-        }
+        let key = self.wrapped_data_key()?;
         if self.edks.len() > self.max_edks {
             return Err(Error::TooManyEncryptedDataKeys);
         }

@@ -9,7 +9,7 @@
 // algorithm, and falls back to the wasm engine when WebCrypto lacks it.
 import { core, withCoreSync } from './core.js';
 import { EdgeKmsError } from './errors.js';
-import { keyBytes, toBytes } from './bytes.js';
+import { toBytes } from './bytes.js';
 
 const ENGINES = new Set(['auto', 'wasm', 'native']);
 /** Module-private method name: verifyJwt's access to a key's engines. */
@@ -48,7 +48,7 @@ export class KmsPublicKey {
    */
   constructor(publicKey) {
     if (publicKey === undefined || publicKey === null) throw invalid('publicKey is required');
-    const bytes = keyBytes(publicKey, 'publicKey');
+    const bytes = toBytes(publicKey, 'publicKey'); // DER, or base64/PEM text: the core decides
     this.#core = withCoreSync((b) => new b.WasmPublicKey(bytes));
   }
 
