@@ -1,10 +1,16 @@
-// Seal/open throughput of edge-kms (wasm engine, WebCrypto engine at 4 KiB and
-// 64 KiB frames) beside the reference SDK (@aws-crypto/client-node) and raw
-// WebCrypto AES-GCM over the same bytes, as ratios from one run.
+// Seal/open throughput of edge-kms (wasm engine; WebCrypto engine at 64 KiB
+// frames and at the default frame length) beside the reference SDK
+// (@aws-crypto/client-node) and raw WebCrypto doing the same cryptographic work
+// over the same bytes, as ratios from one run:
+//   0x0478: one AES-256-GCM call;
+//   0x0578: seal = one AES-256-GCM call, then ECDSA P-384/SHA-384 over the result;
+//           open = the AES-256-GCM call and the ECDSA verification side by side.
+// The 0x0578 rows also print the ratio against the AES-GCM call alone, and the
+// cost of one SHA-384 over the message (the part no format can skip).
 // Then encryptStream/decryptStream of 16 MiB in 64 KiB chunks on both engines.
 // A script, not a test:  node bench/envelope.bench.js   (after pkg-scripts/build)
 import { randomBytes } from 'node:crypto';
-import { EnvelopeClient, RawAesKeyring, init } from 'edge-kms';
+import { DEFAULT_FRAME_LENGTH, EnvelopeClient, RawAesKeyring, init } from 'edge-kms';
 import { buildClient, CommitmentPolicy, AlgorithmSuiteIdentifier as S, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
 
 const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
@@ -12,14 +18,27 @@ const key = randomBytes(32);
 const ours = (suite, engine, frameLength) => new EnvelopeClient({ suite, engine, frameLength, keyring: new RawAesKeyring({ keyNamespace: 'bench', keyName: 'k', wrappingKey: key }) });
 const sdkKeyring = () => new RawAesKeyringNode({ keyNamespace: 'bench', keyName: 'k', unencryptedMasterKey: new Uint8Array(key), wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
 const gcmKey = await crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt', 'decrypt']);
+const ecdsa = { name: 'ECDSA', hash: 'SHA-384' };
+const p384 = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify']);
 
-/** Runs `fn` until ~budget ms have passed (at least twice) and returns ops/s. */
-async function rate(fn, budgetMs) {
-  await fn(); // warm up
-  let n = 0;
-  const t0 = performance.now();
-  while (n < 2 || performance.now() - t0 < budgetMs) { await fn(); n++; }
-  return n / ((performance.now() - t0) / 1000);
+/**
+ * ops/s of each function, measured in interleaved rounds (each round runs every
+ * function for budget/rounds ms, at least twice) so that garbage collection and
+ * CPU-frequency drift fall on every column alike instead of on whichever ran next.
+ */
+async function rates(fns, budgetMs, rounds = 5) {
+  for (const fn of fns) await fn(); // warm up
+  const ops = fns.map(() => 0), ms = fns.map(() => 0);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, fn] of fns.entries()) {
+      let n = 0;
+      const t0 = performance.now();
+      while (n < 2 || performance.now() - t0 < budgetMs / rounds) { await fn(); n++; }
+      ops[i] += n;
+      ms[i] += performance.now() - t0;
+    }
+  }
+  return ops.map((n, i) => n / (ms[i] / 1000));
 }
 
 await init();
@@ -29,12 +48,14 @@ const SUITES = [
   ['0x0578', 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384', S.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384],
 ];
 const mib = (r, bytes) => `${((r * bytes) / 2 ** 20).toFixed(1)} MiB/s`;
-const cell = (r, bytes) => (bytes < 65536 ? `${r.toFixed(0)}/s` : mib(r, bytes)).padStart(11);
+const cell = (r, bytes) => (bytes < 65536 ? `${r.toFixed(0)}/s` : mib(r, bytes)).padStart(12);
+const kib = (n) => `${n / 1024}K`;
 
-console.log(`node ${process.version}, ${new Date().toISOString()}; SDK at its default 4 KiB frames`);
-console.log('op    suite   size    |  wasm/4K     native/4K    native/64K |   SDK/4K   | WebCrypto 1 call | best/SDK  best/WebCrypto');
+console.log(`node ${process.version}, ${new Date().toISOString()}; SDK at its default 4 KiB frames; edge-kms default frame ${kib(DEFAULT_FRAME_LENGTH)}`);
+console.log(`op    suite   size    |  wasm/${kib(DEFAULT_FRAME_LENGTH)}   native/64K  native/${kib(DEFAULT_FRAME_LENGTH)} |    SDK/4K    | WebCrypto same work | best/SDK  best/WebCrypto  (vs AES-GCM alone)`);
 for (const [sid, name, sdkId] of SUITES) {
-  const clients = [ours(name, 'wasm', 4096), ours(name, 'native', 4096), ours(name, 'native', 65536)];
+  const signed = sid === '0x0578';
+  const clients = [ours(name, 'wasm', DEFAULT_FRAME_LENGTH), ours(name, 'native', 65536), ours(name, 'native', DEFAULT_FRAME_LENGTH)];
   for (const [label, size] of SIZES) {
     const pt = randomBytes(size);
     const budget = size > 1 << 20 ? 2500 : 1000;
@@ -42,18 +63,30 @@ for (const [sid, name, sdkId] of SUITES) {
     const { result: sdkMsg } = await sdk.encrypt(sdkKeyring(), pt, { suiteId: sdkId });
     const iv = new Uint8Array(12);
     const gcmCt = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, gcmKey, pt);
+    const sig = await crypto.subtle.sign(ecdsa, p384.privateKey, gcmCt);
+    const aesSeal = () => crypto.subtle.encrypt({ name: 'AES-GCM', iv }, gcmKey, pt);
+    const aesOpen = () => crypto.subtle.decrypt({ name: 'AES-GCM', iv }, gcmKey, gcmCt);
+    const rawSeal = signed ? async () => crypto.subtle.sign(ecdsa, p384.privateKey, await aesSeal()) : aesSeal;
+    const rawOpen = signed ? () => Promise.all([aesOpen(), crypto.subtle.verify(ecdsa, p384.publicKey, sig, gcmCt)]) : aesOpen;
     const ops = [
-      ['seal', clients.map((c) => () => c.encrypt(pt)), () => sdk.encrypt(sdkKeyring(), pt, { suiteId: sdkId }), () => crypto.subtle.encrypt({ name: 'AES-GCM', iv }, gcmKey, pt)],
-      ['open', clients.map((c, i) => () => c.decrypt(msgs[i])), () => sdk.decrypt(sdkKeyring(), sdkMsg), () => crypto.subtle.decrypt({ name: 'AES-GCM', iv }, gcmKey, gcmCt)],
+      ['seal', clients.map((c) => () => c.encrypt(pt)), () => sdk.encrypt(sdkKeyring(), pt, { suiteId: sdkId }), rawSeal, aesSeal],
+      ['open', clients.map((c, i) => () => c.decrypt(msgs[i])), () => sdk.decrypt(sdkKeyring(), sdkMsg), rawOpen, aesOpen],
     ];
-    for (const [op, mine, theirs, raw] of ops) {
-      const r = [];
-      for (const f of mine) r.push(await rate(f, budget));
-      const rs = await rate(theirs, budget), rw = await rate(raw, budget);
+    for (const [op, mine, theirs, raw, aesOnly] of ops) {
+      const all = await rates([...mine, theirs, raw, ...(signed ? [aesOnly] : [])], budget);
+      const r = all.slice(0, mine.length);
+      const [rs, rw, ra = rw] = all.slice(mine.length);
       const best = Math.max(...r);
-      console.log(`${op}  ${sid}  ${label.padEnd(7)} | ${r.map((x) => cell(x, size)).join(' ')} | ${cell(rs, size)} | ${cell(rw, size).padStart(16)} | ${(best / rs).toFixed(2).padStart(6)}x  ${(best / rw).toFixed(3).padStart(8)}x`);
+      const alone = signed ? `  (${(best / ra).toFixed(3)}x)` : '';
+      console.log(`${op}  ${sid}  ${label.padEnd(7)} | ${r.map((x) => cell(x, size)).join(' ')} | ${cell(rs, size)} | ${cell(rw, size).padStart(19)} | ${(best / rs).toFixed(2).padStart(6)}x  ${(best / rw).toFixed(3).padStart(8)}x${alone}`);
     }
   }
+}
+{
+  const big = randomBytes(16 << 20);
+  const iv = new Uint8Array(12);
+  const [sha, aes] = await rates([() => crypto.subtle.digest('SHA-384', big), () => crypto.subtle.encrypt({ name: 'AES-GCM', iv }, gcmKey, big)], 2500);
+  console.log(`\n16 MiB: one WebCrypto SHA-384 ${mib(sha, big.length)}, one WebCrypto AES-256-GCM ${mib(aes, big.length)}: the hash a 0x0578 footer needs costs ${(aes / sha).toFixed(1)}x the encryption`);
 }
 
 async function pipe(ts, chunks) {
@@ -66,11 +99,11 @@ async function pipe(ts, chunks) {
   return Buffer.concat(out);
 }
 const split = (b, n) => { const o = []; for (let i = 0; i < b.length; i += n) o.push(b.subarray(i, i + n)); return o; };
-console.log('\nstreams, 16 MiB in 64 KiB chunks, 64 KiB frames');
+console.log(`\nstreams, 16 MiB in 64 KiB chunks, ${kib(DEFAULT_FRAME_LENGTH)} frames`);
 const big = randomBytes(16 << 20);
 for (const [sid, name] of SUITES) {
   for (const engine of ['wasm', 'native']) {
-    const c = ours(name, engine, 65536);
+    const c = ours(name, engine, DEFAULT_FRAME_LENGTH);
     let t = performance.now();
     const msg = await pipe(c.encryptStream(), split(big, 65536));
     const te = performance.now() - t;

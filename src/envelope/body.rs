@@ -20,7 +20,7 @@ use super::secret::Secret;
 use super::suite::Signing;
 use crate::{Error, Result};
 
-/// Largest frame (or non-framed body) a streaming reader buffers.
+/// Largest frame (or non-framed body) a reader buffers, whatever `max_body_size` says.
 pub const MAX_BUFFERED: usize = 1 << 30;
 
 /// Writes frames as plaintext arrives.
@@ -492,6 +492,7 @@ pub struct BodyReader {
     buf: Vec<u8>,
     transcript: Transcript,
     state: ReadState,
+    max_body_size: usize,
 }
 
 impl BodyReader {
@@ -504,6 +505,7 @@ impl BodyReader {
         signing: Signing,
         context: EncryptionContext,
         transcript: Transcript,
+        max_body_size: usize,
     ) -> Self {
         Self {
             plan: None,
@@ -521,6 +523,7 @@ impl BodyReader {
             buf: Vec::new(),
             transcript,
             state: ReadState::Body,
+            max_body_size: max_body_size.min(MAX_BUFFERED),
         }
     }
 
@@ -583,7 +586,8 @@ impl BodyReader {
     ///
     /// # Errors
     /// `TAMPERED` for a failed tag or signature; `MALFORMED_MESSAGE` for bytes
-    /// that do not parse or come after the end; `LIMIT_EXCEEDED` for a frame over [`MAX_BUFFERED`].
+    /// that do not parse or come after the end; `LIMIT_EXCEEDED` for a non-framed
+    /// body over the reader's `max_body_size`.
     pub fn update(&mut self, bytes: &[u8]) -> Result<Vec<u8>> {
         if self.state == ReadState::Done {
             return if bytes.is_empty() {
@@ -594,19 +598,27 @@ impl BodyReader {
                 ))
             };
         }
-        self.buf.extend_from_slice(bytes);
-        // Plaintext is never longer than the buffered ciphertext: reserving that
+        // Plaintext is never longer than the ciphertext at hand: reserving that
         // up front means no reallocation leaves an unwiped copy behind.
         let mut out = Zeroizing::new(Vec::with_capacity(if self.plan.is_some() {
             0
         } else {
-            self.buf.len()
+            self.buf.len().saturating_add(bytes.len())
         }));
-        let buf = core::mem::take(&mut self.buf);
-        let r = self.consume(&buf, &mut out);
-        self.buf = buf;
-        let at = r?;
-        self.buf.drain(..at);
+        if self.buf.is_empty() {
+            // Nothing held back: read the frames straight from `bytes` and keep
+            // only an incomplete tail (a one-shot open copies nothing here).
+            let at = self.consume(bytes, &mut out)?;
+            self.buf
+                .extend_from_slice(bytes.get(at..).ok_or(Error::InvalidState("consumed"))?);
+        } else {
+            self.buf.extend_from_slice(bytes);
+            let buf = core::mem::take(&mut self.buf);
+            let r = self.consume(&buf, &mut out);
+            self.buf = buf;
+            let at = r?;
+            self.buf.drain(..at);
+        }
         Ok(core::mem::take(&mut *out))
     }
 
@@ -673,8 +685,10 @@ impl BodyReader {
                         "the non-framed content is too long",
                     ));
                 }
-                let len =
-                    usize::try_from(len).map_err(|_| Error::LimitExceeded("non-framed body"))?;
+                let len = usize::try_from(len)
+                    .ok()
+                    .filter(|&n| n <= self.max_body_size)
+                    .ok_or(Error::LimitExceeded("a non-framed body above maxBodySize"))?;
                 (SINGLE_BLOCK, None, 0, IV_LEN + 8, len, true)
             }
             ContentType::Framed => {

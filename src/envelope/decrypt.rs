@@ -21,11 +21,8 @@ use super::secret::Secret;
 use crate::keyring::LocalKeyring;
 use crate::{Error, Result};
 
-/// Largest header a streaming reader buffers.
-pub const MAX_HEADER: usize = 4 << 20;
-
 /// Default maximum of encrypted data keys a reader accepts.
-pub const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: usize = 10;
+pub const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: usize = ParseLimits::DEFAULT.max_encrypted_data_keys;
 
 /// One message being opened.
 pub struct Opener {
@@ -35,6 +32,7 @@ pub struct Opener {
     rng: Drbg,
     only_incapable_keyrings: Option<bool>,
     rejected_candidate: bool,
+    max_body_size: usize,
 }
 
 impl Opener {
@@ -60,6 +58,7 @@ impl Opener {
             rng,
             only_incapable_keyrings: None,
             rejected_candidate: false,
+            max_body_size: limits.max_body_size,
         })
     }
 
@@ -95,7 +94,8 @@ impl Opener {
     /// the whole header is there, then the opener and the header's length.
     ///
     /// # Errors
-    /// As [`new`](Self::new); `LIMIT_EXCEEDED` for a header over 4 MiB.
+    /// As [`new`](Self::new); `LIMIT_EXCEEDED` once `prefix` is longer than
+    /// `limits.max_header_size` without holding a whole header.
     pub fn from_prefix(
         prefix: &[u8],
         limits: &ParseLimits,
@@ -108,8 +108,8 @@ impl Opener {
                 Ok(Some((o, len)))
             }
             Err(e) if e == TRUNCATED => {
-                if prefix.len() > MAX_HEADER {
-                    Err(Error::LimitExceeded("a header over 4 MiB"))
+                if prefix.len() > limits.max_header_size {
+                    Err(Error::LimitExceeded("a header above maxHeaderSize"))
                 } else {
                     Ok(None)
                 }
@@ -256,6 +256,7 @@ impl Opener {
             h.suite.signing,
             h.encryption_context.clone(),
             transcript,
+            self.max_body_size,
         ))
     }
 

@@ -44,6 +44,28 @@ pub struct ParseLimits {
     pub max_encrypted_data_keys: usize,
     /// Whether non-committing suites (all of version 1) may be read.
     pub allow_non_committing: bool,
+    /// Largest frame length (or non-framed content length) accepted, in bytes:
+    /// the most a streaming reader buffers for one frame.
+    pub max_body_size: usize,
+    /// Largest header accepted, in bytes.
+    pub max_header_size: usize,
+}
+
+/// Default of [`ParseLimits::max_body_size`]: 64 MiB, far above any frame length
+/// an SDK writes by default, far below what a hostile header could ask a stream to buffer.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 64 << 20;
+/// Default of [`ParseLimits::max_header_size`]: 4 MiB (ten encrypted data keys
+/// of the largest size the format allows fit well inside).
+pub const DEFAULT_MAX_HEADER_SIZE: usize = 4 << 20;
+
+impl ParseLimits {
+    /// The defaults: 10 encrypted data keys, committing suites only, the body and header sizes above.
+    pub const DEFAULT: Self = Self {
+        max_encrypted_data_keys: 10,
+        allow_non_committing: false,
+        max_body_size: DEFAULT_MAX_BODY_SIZE,
+        max_header_size: DEFAULT_MAX_HEADER_SIZE,
+    };
 }
 
 /// A parsed header.
@@ -166,6 +188,9 @@ impl Header {
                 ));
             }
         }
+        if usize::try_from(frame_length).map_or(true, |n| n > limits.max_body_size) {
+            return Err(Error::LimitExceeded("a frame length above maxBodySize"));
+        }
         let authenticated = bytes
             .get(..r.pos())
             .ok_or(Error::MalformedMessage("the message is truncated"))?
@@ -176,6 +201,9 @@ impl Header {
             [0u8; IV_LEN]
         };
         let auth_tag = r.array::<TAG_LEN>()?;
+        if r.pos() > limits.max_header_size {
+            return Err(Error::LimitExceeded("a header above maxHeaderSize"));
+        }
         Ok(Self {
             version,
             suite,

@@ -29,6 +29,8 @@ pub fn inspect(message: &[u8]) -> Result<MessageInfo> {
     let limits = ParseLimits {
         max_encrypted_data_keys: usize::from(u16::MAX),
         allow_non_committing: true,
+        max_body_size: usize::MAX,
+        max_header_size: usize::MAX,
     };
     let header = Header::parse(message, &limits)?;
     let body = message

@@ -18,10 +18,7 @@ use crate::Result;
 use crate::keyring::LocalKeyring;
 use crate::keyring::raw_aes::RawAesKeyring;
 
-const STRICT: ParseLimits = ParseLimits {
-    max_encrypted_data_keys: 10,
-    allow_non_committing: false,
-};
+const STRICT: ParseLimits = ParseLimits::DEFAULT;
 
 fn aes(key: u8) -> RawAesKeyring {
     RawAesKeyring::new("ns".into(), "name".into(), Secret::new(vec![key; 32])).unwrap()
@@ -262,6 +259,71 @@ fn opens_v1_non_framed() {
     let mut lying = m.clone();
     lying[at..at + 8].copy_from_slice(&u64::MAX.to_be_bytes());
     assert_eq!(o.open(&lying).unwrap_err().code(), "MALFORMED_MESSAGE");
+
+    // maxBodySize bounds a non-framed body too: one byte short of it is refused.
+    let tight = ParseLimits {
+        max_body_size: pt.len() - 1,
+        ..allow
+    };
+    let mut o = Opener::new(&m, &tight, &EncryptionContext::new(), &[1; 64]).unwrap();
+    assert!(o.try_keyring(&wrap).unwrap());
+    assert_eq!(o.open(&m).unwrap_err().code(), "LIMIT_EXCEEDED");
+    let exact = ParseLimits {
+        max_body_size: pt.len(),
+        ..allow
+    };
+    let mut o = Opener::new(&m, &exact, &EncryptionContext::new(), &[1; 64]).unwrap();
+    assert!(o.try_keyring(&wrap).unwrap());
+    assert_eq!(o.open(&m).unwrap(), pt);
+}
+
+/// maxBodySize is checked against the header's frame length before any body
+/// byte is read; maxHeaderSize against the header, in one piece or a stream.
+#[test]
+fn body_and_header_size_limits() {
+    let big = "x".repeat(3000);
+    let mut sealer = Sealer::new(suite::ALL[9], 4096, ctx(&[("tenant", &big)]), &[7; 64]).unwrap();
+    sealer.wrap_with(&aes(1)).unwrap();
+    let msg = sealer.seal(b"limits").unwrap();
+    let with = |max_body_size, max_header_size| ParseLimits {
+        max_body_size,
+        max_header_size,
+        ..STRICT
+    };
+    let none = EncryptionContext::new();
+    let code = |r: Result<Opener>| r.err().map(|e| e.code());
+    assert_eq!(
+        code(Opener::new(&msg, &with(4095, 1 << 20), &none, &[1; 64])),
+        Some("LIMIT_EXCEEDED")
+    );
+    assert!(Opener::new(&msg, &with(4096, 1 << 20), &none, &[1; 64]).is_ok());
+    let header_len = Opener::new(&msg, &STRICT, &none, &[1; 64])
+        .unwrap()
+        .header()
+        .len;
+    assert!(header_len > 3000);
+    assert_eq!(
+        code(Opener::new(
+            &msg,
+            &with(4096, header_len - 1),
+            &none,
+            &[1; 64]
+        )),
+        Some("LIMIT_EXCEEDED")
+    );
+    assert!(Opener::new(&msg, &with(4096, header_len), &none, &[1; 64]).is_ok());
+    // A stream: the prefix outgrows the limit before the header is complete.
+    let small = with(4096, 1024);
+    assert!(matches!(
+        Opener::from_prefix(&msg[..1000], &small, &none, &[1; 64]),
+        Ok(None)
+    ));
+    assert_eq!(
+        Opener::from_prefix(&msg[..1025], &small, &none, &[1; 64])
+            .err()
+            .map(|e| e.code()),
+        Some("LIMIT_EXCEEDED")
+    );
 }
 
 #[test]
@@ -520,6 +582,7 @@ fn random_mutations_never_panic_or_open() {
     let allow = ParseLimits {
         allow_non_committing: true,
         max_encrypted_data_keys: 100,
+        ..STRICT
     };
     for i in 0..4000u32 {
         let [pick, kind, a, b]: [u8; 4] = rng.bytes();

@@ -4,19 +4,31 @@ export type AlgorithmSuiteName = 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384'
 export type CommitmentPolicy = 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT' | 'REQUIRE_ENCRYPT_ALLOW_DECRYPT';
 export declare const SUITES: Readonly<Record<AlgorithmSuiteName, AlgorithmSuiteName>>;
 export declare const COMMITMENT_POLICIES: Readonly<Record<CommitmentPolicy, CommitmentPolicy>>;
-export declare const DEFAULT_FRAME_LENGTH: 65536;
+export declare const DEFAULT_FRAME_LENGTH: 1048576;
 export declare const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: 10;
+/** 64 MiB. */
+export declare const DEFAULT_MAX_BODY_SIZE: 67108864;
+/** 4 MiB. */
+export declare const DEFAULT_MAX_HEADER_SIZE: 4194304;
 
 export interface EnvelopeClientOptions {
   keyring: Keyring;
   /** Default AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 (as the AWS Encryption SDK). */
   suite?: AlgorithmSuiteName;
-  /** Bytes of plaintext per frame, 1 … 2^31 − 1; default 65536 (the reference SDK uses 4096; any reader accepts either). */
+  /** Bytes of plaintext per frame, 1 … 2^31 − 1; default 1 MiB (the reference SDK uses 4096; any reader accepts either). A stream holds one frame. */
   frameLength?: number;
   /** Default REQUIRE_ENCRYPT_REQUIRE_DECRYPT: version 1 / non-committing messages are refused. */
   commitmentPolicy?: CommitmentPolicy;
   /** Messages with more encrypted data keys are refused (TOO_MANY_ENCRYPTED_DATA_KEYS); default 10. */
   maxEncryptedDataKeys?: number;
+  /**
+   * Decrypting: a message whose frame length (or non-framed body) is longer is refused with LIMIT_EXCEEDED before
+   * anything is buffered; it bounds what `decryptStream` holds for one frame. 1 … 2^30, default 64 MiB (the AWS
+   * Encryption SDK's `maxBodySize`).
+   */
+  maxBodySize?: number;
+  /** Decrypting: a longer header is refused with LIMIT_EXCEEDED; 1 … 2^30, default 4 MiB (the SDK's `maxHeaderSize`). */
+  maxHeaderSize?: number;
   /**
    * Reuse data keys: one KMS GenerateDataKey serves up to `maxMessages` messages / `maxBytes` of plaintext for
    * `maxAgeMs`; decryption remembers data keys of messages that opened. Streams bypass the cache.
@@ -44,7 +56,7 @@ export class EnvelopeClient {
    * Nothing is returned unless every tag, the key commitment and (signed suites) the footer signature verify.
    * `encryptionContext` lists pairs the message must contain.
    * @throws EdgeKmsError TAMPERED, MALFORMED_MESSAGE, ENCRYPTION_CONTEXT_MISMATCH, COMMITMENT_POLICY_VIOLATION,
-   *   TOO_MANY_ENCRYPTED_DATA_KEYS, NO_DECRYPTABLE_DATA_KEY, KEYRING_CANNOT_DECRYPT, UNSUPPORTED_ALGORITHM.
+   *   TOO_MANY_ENCRYPTED_DATA_KEYS, LIMIT_EXCEEDED, NO_DECRYPTABLE_DATA_KEY, KEYRING_CANNOT_DECRYPT, UNSUPPORTED_ALGORITHM.
    */
   decrypt(message: BytesLike, options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }):
     Promise<{ plaintext: Uint8Array; encryptionContext: Record<string, string> }>;

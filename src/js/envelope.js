@@ -16,11 +16,19 @@ export const COMMITMENT_POLICIES = Object.freeze({
   REQUIRE_ENCRYPT_REQUIRE_DECRYPT: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT',
   REQUIRE_ENCRYPT_ALLOW_DECRYPT: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT',
 });
-// 64 KiB: measured (bench/envelope.bench.js, Node 20) the WebCrypto engine seals 0x0478 at
-// ~125 MiB/s with 4 KiB frames and ~350-430 MiB/s with 64 KiB frames; opening ~120-160 vs
-// ~410-850 MiB/s. Memory per stream stays one frame. Every ESDK reader accepts any frame length.
-export const DEFAULT_FRAME_LENGTH = 65536;
+// 1 MiB, measured (bench/envelope.bench.js, Node 20, 16 MiB messages): each WebCrypto call
+// costs a fixed ~40-80 us, so the native engine opens 0x0478 at ~0.75x one raw WebCrypto
+// call with 64 KiB frames, ~1.0x with 256 KiB and ~1.1x with 1 MiB (seal 0.7x / 0.8x / 1.2x).
+// A stream holds one frame (maxBodySize bounds what a reader accepts). Every ESDK reader
+// accepts any frame length; the reference SDK writes 4 KiB.
+export const DEFAULT_FRAME_LENGTH = 1024 * 1024;
 export const DEFAULT_MAX_ENCRYPTED_DATA_KEYS = 10;
+/** The largest frame (or non-framed body) a reader accepts by default: what a stream may buffer. */
+export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;
+/** The largest header a reader accepts by default. */
+export const DEFAULT_MAX_HEADER_SIZE = 4 * 1024 * 1024;
+/** The ceiling of both limits: the most the core buffers for one frame. */
+const MAX_LIMIT = 2 ** 30;
 /** Below this many bytes (or with smaller frames) the wasm engine wins: WebCrypto's per-call cost dominates. */
 export const NATIVE_MIN_BYTES = 64 * 1024;
 export const NATIVE_MIN_FRAME = 4096;
@@ -98,16 +106,21 @@ export class EnvelopeClient {
   #filling = new Map();
   /**
    * @param {{ keyring: any, suite?: string, frameLength?: number, commitmentPolicy?: string,
-   *           maxEncryptedDataKeys?: number, cache?: unknown }} options
+   *           maxEncryptedDataKeys?: number, maxBodySize?: number, maxHeaderSize?: number,
+   *           cache?: unknown, engine?: string }} options
    */
   constructor({ keyring, suite = SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, frameLength = DEFAULT_FRAME_LENGTH,
     commitmentPolicy = COMMITMENT_POLICIES.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
+    maxBodySize = DEFAULT_MAX_BODY_SIZE, maxHeaderSize = DEFAULT_MAX_HEADER_SIZE,
     cache, engine = 'auto' } = /** @type {any} */ ({})) {
     checkKeyring(keyring);
     if (!Object.hasOwn(SUITES, suite)) throw new EdgeKmsError('UNSUPPORTED_ALGORITHM', 'suite must be AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 or AES_256_GCM_HKDF_SHA512_COMMIT_KEY');
     if (!Number.isInteger(frameLength) || frameLength < 1 || frameLength > 2 ** 31 - 1) throw new EdgeKmsError('INVALID_ARGUMENT', 'frameLength must be an integer from 1 to 2^31 - 1');
     if (!Object.hasOwn(COMMITMENT_POLICIES, commitmentPolicy)) throw new EdgeKmsError('INVALID_ARGUMENT', 'commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT');
     if (!Number.isInteger(maxEncryptedDataKeys) || maxEncryptedDataKeys < 1 || maxEncryptedDataKeys > 65535) throw new EdgeKmsError('INVALID_ARGUMENT', 'maxEncryptedDataKeys must be an integer from 1 to 65535');
+    for (const [name, v] of [['maxBodySize', maxBodySize], ['maxHeaderSize', maxHeaderSize]]) {
+      if (!Number.isInteger(v) || v < 1 || v > MAX_LIMIT) throw new EdgeKmsError('INVALID_ARGUMENT', `${name} must be an integer from 1 to 2^30`);
+    }
     this.cache = cache === undefined ? undefined : cacheLimits(cache);
     if (!ENGINES.includes(engine)) throw new EdgeKmsError('INVALID_ARGUMENT', "engine must be 'auto', 'wasm' or 'native'");
     if (engine === 'native' && !subtle()) throw new EdgeKmsError('ENGINE_UNAVAILABLE', 'the native engine needs WebCrypto (crypto.subtle), which is not available here (an insecure context?)');
@@ -117,6 +130,8 @@ export class EnvelopeClient {
     this.frameLength = frameLength;
     this.commitmentPolicy = commitmentPolicy;
     this.maxEncryptedDataKeys = maxEncryptedDataKeys;
+    this.maxBodySize = maxBodySize;
+    this.maxHeaderSize = maxHeaderSize;
     Object.freeze(this);
   }
 
@@ -180,12 +195,13 @@ export class EnvelopeClient {
    */
   async decrypt(message, { encryptionContext, signal } = {}) {
     if (typeof message === 'string') throw new EdgeKmsError('INVALID_ARGUMENT', 'message must be bytes');
-    // A private copy: the caller's buffer could change while WebCrypto works on it.
-    const msg = new Uint8Array(toBytes(message, 'message')); // a copy (slice() of a Buffer is a view)
+    const msg = toBytes(message, 'message');
     const [keys, values] = contextArrays(encryptionContext);
     return abortable(signal, () => withCore(async (b) => {
       const entropy = crypto.getRandomValues(new Uint8Array(64)); // RSA blinding
-      const opener = new b.CoreOpener(msg, this.#allowV1(), this.maxEncryptedDataKeys, keys, values, entropy);
+      // The core takes its own copy of the message (the caller's buffer may change
+      // while we work); the native engine reads the frames from that copy too.
+      const opener = this.#withLimits(b, (limits) => new b.CoreOpener(msg, limits, keys, values, entropy));
       try {
         const cache = this.#cacheFor(b);
         const hit = cache ? cache.openerFromCache(opener, Date.now()) : false;
@@ -194,7 +210,7 @@ export class EnvelopeClient {
         // auto also opens signed messages of any size natively: WebCrypto verifies ECDSA ~3x faster than wasm.
         const native = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength)
           || (this.engine === 'auto' && !!subtle() && opener.isSigned());
-        const plaintext = native ? await openNative(opener, msg) : opener.open();
+        const plaintext = native ? await openNative(opener, b) : opener.open();
         if (cache && !hit) cache.storeOpener(opener, Date.now());
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
@@ -306,7 +322,7 @@ export class EnvelopeClient {
           head = joined;
           await withCore(async (b) => {
             const entropy = crypto.getRandomValues(new Uint8Array(64));
-            const o = b.CoreOpener.fromPrefix(head, this.#allowV1(), this.maxEncryptedDataKeys, keys, values, entropy);
+            const o = this.#withLimits(b, (limits) => b.CoreOpener.fromPrefix(head, limits, keys, values, entropy));
             if (!o) return; // the header is not complete yet
             opener = o;
             await this.#findDataKey(b, opener, signal);
@@ -358,8 +374,15 @@ export class EnvelopeClient {
     return bytes >= NATIVE_MIN_BYTES && frameLength >= NATIVE_MIN_FRAME;
   }
 
-  #allowV1() {
-    return this.commitmentPolicy === COMMITMENT_POLICIES.REQUIRE_ENCRYPT_ALLOW_DECRYPT;
+  /** Runs `fn` with the core's form of this client's reader limits. */
+  #withLimits(b, fn) {
+    const allowV1 = this.commitmentPolicy === COMMITMENT_POLICIES.REQUIRE_ENCRYPT_ALLOW_DECRYPT;
+    const limits = new b.CoreReadLimits(allowV1, this.maxEncryptedDataKeys, this.maxBodySize, this.maxHeaderSize);
+    try {
+      return fn(limits);
+    } finally {
+      limits.free();
+    }
   }
 
   /** Runs the keyrings for a new message: the generator makes the data key, every other keyring wraps it. */
@@ -542,28 +565,46 @@ async function sealNative(sealer, pt) {
   return out;
 }
 
-/** Verifies a footer signature the core described (key, r ‖ s, signed range) with WebCrypto. */
-async function verifyFooter(sig, msg) {
-  const key = await subtle().importKey('raw', sig.publicKey, { name: 'ECDSA', namedCurve: sig.namedCurve }, false, ['verify']);
-  return subtle().verify({ name: 'ECDSA', hash: sig.hash }, key, sig.signature, msg.subarray(0, sig.signedLength));
+/** The footer's public key (as the core described it) as a WebCrypto verification key. */
+function importFooterKey(sig) {
+  return subtle().importKey('raw', sig.publicKey, { name: 'ECDSA', namedCurve: sig.namedCurve }, false, ['verify']);
 }
 
-/** @param {any} opener @param {Uint8Array} msg the private copy the opener was made from */
-async function openNative(opener, msg) {
+/**
+ * Opens a whole message with WebCrypto. The frames are read from the core's copy
+ * of the message: each view is made right before the call that copies it (a
+ * WebCrypto method copies its input before it returns; growing the wasm memory
+ * would detach an older view).
+ * @param {any} opener @param {any} b the bindings
+ */
+async function openNative(opener, b) {
   const plan = opener.planNative(); // commitment, header tag and structure checked; signature described
-  const key = await importNativeKey(plan.key, 'decrypt');
-  const out = new Uint8Array(plan.plaintextLength);
-  const signatureOk = plan.signature ? verifyFooter(plan.signature, msg) : Promise.resolve(true);
+  const sig = plan.signature;
+  // A key WebCrypto refuses counts as a failed signature (TAMPERED below).
+  const [key, footerKey] = await Promise.all([importNativeKey(plan.key, 'decrypt'), sig && importFooterKey(sig).catch(() => null)]);
+  const memory = b.wasmMemory();
+  const base = opener.messageAddress();
+  const view = (start, end) => new Uint8Array(memory.buffer, base + start, end - start);
+  // Runs beside the frames: WebCrypto hashes header ‖ body on its own thread.
+  const signatureOk = !sig ? Promise.resolve(true)
+    : footerKey ? subtle().verify({ name: 'ECDSA', hash: sig.hash }, footerKey, sig.signature, view(0, sig.signedLength))
+      : Promise.resolve(false);
+  /** @type {Uint8Array | undefined} allocated once the first batch is under way */
+  let out;
   try {
     for (let i = 0; i < plan.frames.length; i += BATCH) {
-      await Promise.all(plan.frames.slice(i, i + BATCH).map(async (f) => {
-        const pt = await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, msg.subarray(f.start, f.end));
-        out.set(new Uint8Array(pt), f.plaintextOffset);
-      }));
+      const batch = plan.frames.slice(i, i + BATCH).map((f) => ({ f, pt: subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, view(f.start, f.end)) }));
+      out ??= new Uint8Array(plan.plaintextLength);
+      const o = out;
+      // allSettled: every write has landed before a failure wipes `out` below.
+      const settled = await Promise.allSettled(batch.map(async ({ f, pt }) => o.set(new Uint8Array(await pt), f.plaintextOffset)));
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
     }
+    out ??= new Uint8Array(0);
     if (!(await signatureOk)) throw new Error('footer signature');
   } catch (e) {
-    out.fill(0); // nothing leaves unless every frame and the signature verified
+    out?.fill(0); // nothing leaves unless every frame and the signature verified
     signatureOk.catch(() => {});
     throw new EdgeKmsError('TAMPERED', 'the message failed authentication', { cause: e });
   }

@@ -5,5 +5,8 @@ export { init } from './core.js';
 export { KmsPublicKey, verifyKmsSignature, verifyJwt } from './verify.js';
 export { parseKeyIdentifier, recommendKeyType, estimateCost } from './kms.js';
 export { BrokerKeyring } from './broker-keyring.js';
-export { EnvelopeClient, parseMessage, SUITES, COMMITMENT_POLICIES, DEFAULT_FRAME_LENGTH } from './envelope.js';
+export {
+  EnvelopeClient, parseMessage, SUITES, COMMITMENT_POLICIES, DEFAULT_FRAME_LENGTH,
+  DEFAULT_MAX_ENCRYPTED_DATA_KEYS, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADER_SIZE,
+} from './envelope.js';
 export { RawAesKeyring, RawRsaKeyring, KmsRsaPublicKeyring, MultiKeyring } from './keyrings.js';

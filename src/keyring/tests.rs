@@ -20,10 +20,7 @@ use crate::envelope::suite;
 const PRIV: &str = include_str!("testdata/rsa2048.pem");
 const PUB: &str = include_str!("testdata/rsa2048.pub.pem");
 const OTHER: &str = include_str!("testdata/other2048.pem");
-const LIMITS: ParseLimits = ParseLimits {
-    max_encrypted_data_keys: 10,
-    allow_non_committing: false,
-};
+const LIMITS: ParseLimits = ParseLimits::DEFAULT;
 
 fn rsa(public: Option<&str>, private: Option<&str>, p: Padding) -> RawRsaKeyring {
     RawRsaKeyring::new(
@@ -186,10 +183,7 @@ mod cache {
             .clone()
     }
 
-    const LIMITS_PARSE: ParseLimits = ParseLimits {
-        max_encrypted_data_keys: 10,
-        allow_non_committing: false,
-    };
+    const LIMITS_PARSE: ParseLimits = ParseLimits::DEFAULT;
 
     #[test]
     fn max_messages_holds_exactly() {

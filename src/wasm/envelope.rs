@@ -444,6 +444,37 @@ impl CoreSealer {
 }
 
 /// One message being opened (see `envelope::decrypt::Opener`).
+/// The module's memory, for views of bytes the core holds (see `CoreOpener::messageAddress`).
+#[wasm_bindgen(js_name = wasmMemory)]
+#[must_use]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// What a reader enforces while parsing (`EnvelopeClient`'s options, checked by the shim).
+#[wasm_bindgen]
+pub struct CoreReadLimits(ParseLimits);
+
+#[wasm_bindgen]
+impl CoreReadLimits {
+    #[wasm_bindgen(constructor)]
+    #[must_use]
+    pub fn new(
+        allow_non_committing: bool,
+        max_encrypted_data_keys: u32,
+        max_body_size: u32,
+        max_header_size: u32,
+    ) -> CoreReadLimits {
+        let size = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
+        Self(ParseLimits {
+            max_encrypted_data_keys: size(max_encrypted_data_keys),
+            allow_non_committing,
+            max_body_size: size(max_body_size),
+            max_header_size: size(max_header_size),
+        })
+    }
+}
+
 #[wasm_bindgen]
 pub struct CoreOpener {
     inner: Opener,
@@ -457,22 +488,18 @@ impl CoreOpener {
     ///
     /// # Errors
     /// `MALFORMED_MESSAGE`, `UNSUPPORTED_ALGORITHM`, `COMMITMENT_POLICY_VIOLATION`,
-    /// `TOO_MANY_ENCRYPTED_DATA_KEYS`, `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_ENCRYPTION_CONTEXT`.
+    /// `TOO_MANY_ENCRYPTED_DATA_KEYS`, `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_ENCRYPTION_CONTEXT`,
+    /// `LIMIT_EXCEEDED` (header or frame length above the limits).
     #[wasm_bindgen(constructor)]
     pub fn new(
         message: Vec<u8>,
-        allow_non_committing: bool,
-        max_encrypted_data_keys: u32,
+        limits: &CoreReadLimits,
         keys: Vec<String>,
         values: Vec<String>,
         entropy: &mut [u8],
     ) -> JsResult<CoreOpener> {
         let required = context_from(keys, values)?;
-        let limits = ParseLimits {
-            max_encrypted_data_keys: usize::try_from(max_encrypted_data_keys).unwrap_or(usize::MAX),
-            allow_non_committing,
-        };
-        let r = Opener::new(&message, &limits, &required, entropy);
+        let r = Opener::new(&message, &limits.0, &required, entropy);
         entropy.zeroize();
         let inner = r.map_err(js_error)?;
         Ok(Self {
@@ -485,28 +512,34 @@ impl CoreOpener {
     /// For streams: an opener once `prefix` holds the whole header, else `undefined`.
     ///
     /// # Errors
-    /// As the constructor; `LIMIT_EXCEEDED` for a header over 4 MiB.
+    /// As the constructor; `LIMIT_EXCEEDED` once `prefix` passes `maxHeaderSize` without a whole header.
     #[wasm_bindgen(js_name = fromPrefix)]
     pub fn from_prefix(
         prefix: &[u8],
-        allow_non_committing: bool,
-        max_encrypted_data_keys: u32,
+        limits: &CoreReadLimits,
         keys: Vec<String>,
         values: Vec<String>,
         entropy: &mut [u8],
     ) -> JsResult<Option<CoreOpener>> {
         let required = context_from(keys, values)?;
-        let limits = ParseLimits {
-            max_encrypted_data_keys: usize::try_from(max_encrypted_data_keys).unwrap_or(usize::MAX),
-            allow_non_committing,
-        };
-        let r = Opener::from_prefix(prefix, &limits, &required, entropy);
+        let r = Opener::from_prefix(prefix, &limits.0, &required, entropy);
         entropy.zeroize();
         Ok(r.map_err(js_error)?.map(|(inner, _)| Self {
             inner,
             message: Vec::new(),
             reader: None,
         }))
+    }
+
+    /// Where the message this opener holds starts in wasm memory ([`wasm_memory`]),
+    /// so the native engine hands WebCrypto views of its frames instead of keeping
+    /// a second copy in JS. Valid until the opener is freed; the message is never
+    /// written after construction. A view must be made right before the call
+    /// that reads it: growing the memory detaches older views.
+    #[wasm_bindgen(js_name = messageAddress)]
+    #[must_use]
+    pub fn message_address(&self) -> u32 {
+        u32::try_from(self.message.as_ptr().addr()).unwrap_or(0)
     }
 
     /// Whether the message's suite has a footer signature.

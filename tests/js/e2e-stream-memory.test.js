@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DEFAULT_FRAME_LENGTH } from 'edge-kms';
 
 const mib = Number(process.env.EDGE_KMS_STREAM_MIB ?? 256);
-const FRAME = 65536; // EnvelopeClient's default frame length
+const FRAME = DEFAULT_FRAME_LENGTH; // what the child's EnvelopeClient uses
 
 test(`encryptStream → decryptStream of ${mib} MiB: output SHA-256 = input's, peak RSS < baseline + 200 MiB`, { timeout: 180_000 }, async (t) => {
   const child = fileURLToPath(new URL('./e2e/stream-memory-child.js', import.meta.url));

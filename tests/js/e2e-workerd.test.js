@@ -12,7 +12,7 @@ import { basename, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import * as esbuild from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { EnvelopeClient, BrokerKeyring, parseMessage } from 'edge-kms';
+import { EnvelopeClient, BrokerKeyring, parseMessage, DEFAULT_FRAME_LENGTH } from 'edge-kms';
 import { createBroker, createDevKms } from 'edge-kms/broker';
 import { serve } from 'edge-kms/broker/node';
 import { rejectsCode } from './broker-helpers.js';
@@ -93,9 +93,12 @@ test('workerd seals through the broker; Node opens it through the same broker', 
 });
 
 test('a 1 MiB message sealed in workerd by its WebCrypto engine opens in Node, byte for byte', async () => {
-  const out = await worker('/seal', { bytes: 2 ** 20 + 17, seed: 99, encryptionContext: ec, engine: 'native' });
+  const out = await worker('/seal', { bytes: 2 ** 20 + 17, seed: 99, encryptionContext: ec, engine: 'native', frameLength: 65536 });
   assert.equal(out.roundTrip, true, out.error);
   assert.equal(out.frameCount, 17, '16 full 64 KiB frames and a final one of 17 bytes');
+  const byDefault = await worker('/seal', { bytes: 2 ** 20 + 17, seed: 99, encryptionContext: ec, engine: 'native' });
+  assert.equal(byDefault.roundTrip, true, byDefault.error);
+  assert.equal(byDefault.frameCount, 2, 'one full 1 MiB frame (the default) and a final one of 17 bytes');
   const { plaintext } = await nodeClient().decrypt(Buffer.from(out.message, 'base64'));
   assert.equal(plaintext.length, 2 ** 20 + 17);
   assert.equal(createHash('sha256').update(plaintext).digest('base64'), out.plaintextSha256);
@@ -133,7 +136,7 @@ test('a Worker seals an upload as it streams in, and opens a message as it strea
   assert.equal(sealedRes.status, 200);
   const sealed = new Uint8Array(await sealedRes.arrayBuffer());
   const info = await parseMessage(sealed);
-  assert.equal(info.frameCount, Math.ceil(size / 65536) + (size % 65536 === 0 ? 1 : 0));
+  assert.equal(info.frameCount, Math.ceil(size / DEFAULT_FRAME_LENGTH) + (size % DEFAULT_FRAME_LENGTH === 0 ? 1 : 0));
   const { plaintext: back, encryptionContext } = await nodeClient().decrypt(sealed, { encryptionContext: context });
   assert.equal(encryptionContext.upload, 'stream');
   assert.equal(createHash('sha256').update(back).digest('hex'), createHash('sha256').update(plaintext).digest('hex'));

@@ -155,7 +155,7 @@ test('envelope: the unsigned suite, and a pasted message that is not one', async
   await page.waitForSelector('#pg-inspector[data-suite=AES_256_GCM_HKDF_SHA512_COMMIT_KEY]');
   assert.equal(await page.locator('[data-field=signature]').textContent(), 'None (unsigned suite)');
   assert.equal(await page.locator('#pg-inspector-context tr[data-key=aws-crypto-public-key]').count(), 0);
-  assert.equal(await page.locator('[data-field=frames]').textContent(), 'Framed: 1 frame of up to 65,536 bytes');
+  assert.equal(await page.locator('[data-field=frames]').textContent(), 'Framed: 1 frame of up to 1,048,576 bytes');
 
   // A reserved context key is refused by the core with its code.
   await page.getByLabel('Key 1', { exact: true }).fill('aws-crypto-mine');

@@ -64,11 +64,13 @@ function fakeKms({ keyId = ARN } = {}) {
   };
 }
 
-/** Writes `chunks` through a TransformStream and returns everything it produced, or throws its error. */
-async function pipe(ts, chunks) {
+/**
+ * Writes `chunks` through a TransformStream and returns everything it produced, or throws its error.
+ * `out` collects the chunks as they come (to see what a failing stream released).
+ */
+async function pipe(ts, chunks, out = []) {
   const writer = ts.writable.getWriter();
   const reader = ts.readable.getReader();
-  const out = [];
   const reading = (async () => { for (;;) { const { value, done } = await reader.read(); if (done) return; out.push(value); } })();
   const writing = (async () => { for (const c of chunks) await writer.write(c); await writer.close(); })();
   const [r, w] = await Promise.allSettled([reading, writing]);
@@ -122,13 +124,15 @@ export default {
     });
 
     for (const engine of ENGINES) t.test('empty plaintext, exactly one frame, one byte over, frame length 1 [' + engine + ']', async () => {
-      for (const [frameLength, n] of [[64, 0], [64, 64], [64, 65], [64, 63], [1, 5], [4096, 4096], [undefined, 65536], [undefined, 65537]]) {
+      const D = edgeKms.DEFAULT_FRAME_LENGTH;
+      assert.equal(D, 1024 * 1024, 'the default frame length is 1 MiB');
+      for (const [frameLength, n] of [[64, 0], [64, 64], [64, 65], [64, 63], [1, 5], [4096, 4096], [undefined, D], [undefined, D + 1]]) {
         const c = client(aes(), { ...(frameLength ? { frameLength } : {}), engine });
         const pt = pattern(n);
         const msg = await c.encrypt(pt);
         const info = await parseMessage(msg);
-        assert.equal(info.frameCount, n === 0 ? 1 : Math.ceil(n / (frameLength ?? 65536)), `frames for ${n}/${frameLength}`);
-        assert.equal(info.frameLength, frameLength ?? 65536, 'default frame length');
+        assert.equal(info.frameCount, n === 0 ? 1 : Math.ceil(n / (frameLength ?? D)), `frames for ${n}/${frameLength}`);
+        assert.equal(info.frameLength, frameLength ?? D, 'default frame length');
         assert.bytesEqual((await c.decrypt(msg)).plaintext, pt, `${n}/${frameLength}`);
       }
     });
@@ -297,6 +301,37 @@ export default {
       }
     });
 
+    for (const engine of ENGINES) t.test('maxBodySize and maxHeaderSize: refused with LIMIT_EXCEEDED before anything is buffered or released [' + engine + ']', async () => {
+      assert.equal(edgeKms.DEFAULT_MAX_BODY_SIZE, 64 * 1024 * 1024);
+      assert.equal(edgeKms.DEFAULT_MAX_HEADER_SIZE, 4 * 1024 * 1024);
+      const pt = pattern(10_000);
+      const msg = await client(aes(), { frameLength: 4096, engine }).encrypt(pt, { encryptionContext: { big: 'x'.repeat(2000) } });
+      const headerLength = (await parseMessage(msg)).headerLength;
+      const limited = (o) => client(aes(), { engine, ...o });
+      for (const [opts, ok] of [[{ maxBodySize: 4096 }, true], [{ maxBodySize: 4095 }, false], [{ maxHeaderSize: headerLength }, true], [{ maxHeaderSize: headerLength - 1 }, false]]) {
+        const what = JSON.stringify(opts);
+        if (ok) {
+          assert.bytesEqual((await limited(opts).decrypt(msg)).plaintext, pt, what);
+          assert.bytesEqual((await pipe(limited(opts).decryptStream(), split(msg, 777))).bytes, pt, `${what} stream`);
+        } else {
+          await assert.rejectsWithCode(limited(opts).decrypt(msg), 'LIMIT_EXCEEDED', what);
+          const out = [];
+          await assert.rejectsWithCode(pipe(limited(opts).decryptStream(), split(msg, 777), out), 'LIMIT_EXCEEDED', `${what} stream`);
+          assert.equal(out.length, 0, `${what}: no plaintext from the stream`);
+        }
+      }
+      // A header that asks a stream to buffer a 1 GiB frame is refused by default, from the header alone.
+      const huge = await client(aes(), { frameLength: 2 ** 30, engine }).encrypt('tiny');
+      const out = [];
+      await assert.rejectsWithCode(pipe(client(aes(), { engine }).decryptStream(), [huge], out), 'LIMIT_EXCEEDED', 'default maxBodySize');
+      assert.equal(out.length, 0);
+      assert.equal(untext((await client(aes(), { engine, maxBodySize: 2 ** 30 }).decrypt(huge)).plaintext), 'tiny', 'raised limit');
+      for (const bad of [0, -1, 1.5, 2 ** 30 + 1, '1024', null]) {
+        assert.throwsWithCode(() => client(aes(), { maxBodySize: bad }), 'INVALID_ARGUMENT', `maxBodySize ${bad}`);
+        assert.throwsWithCode(() => client(aes(), { maxHeaderSize: bad }), 'INVALID_ARGUMENT', `maxHeaderSize ${bad}`);
+      }
+    });
+
     t.test('each failure has its own code', async () => {
       const c = client(aes());
       const msg = await c.encrypt('x', { encryptionContext: { tenant: 'acme' } });
@@ -431,8 +466,8 @@ export default {
       try {
         const count = async (fn) => { calls.encrypt = calls.decrypt = 0; await fn(); return { ...calls }; };
         const pt = pattern(200_000);
-        const wasm = client(aes(), { engine: 'wasm' });
-        const auto = client(aes());
+        const wasm = client(aes(), { engine: 'wasm', frameLength: 65536 });
+        const auto = client(aes(), { frameLength: 65536 });
         const msg = await wasm.encrypt(pt);
         assert.deepEqual(await count(() => wasm.encrypt(pt)), { encrypt: 0, decrypt: 0 }, 'wasm encrypt');
         assert.deepEqual(await count(() => wasm.decrypt(msg)), { encrypt: 0, decrypt: 0 }, 'wasm decrypt');
