@@ -1,6 +1,7 @@
 // Seal/open throughput of edge-kms (wasm engine; WebCrypto engine at 64 KiB
 // frames and at the default frame length) beside the reference SDK
-// (@aws-crypto/client-node) and raw WebCrypto doing the same cryptographic work
+// (@aws-crypto/client-node, in a worker thread with its own heap: see
+// bench/lib/sdk-worker.js) and raw WebCrypto doing the same cryptographic work
 // over the same bytes, as ratios from one run:
 //   0x0478: one AES-256-GCM call;
 //   0x0578: seal = one AES-256-GCM call, then ECDSA P-384/SHA-384 over the result;
@@ -8,34 +9,46 @@
 // The 0x0578 rows also print the ratio against the AES-GCM call alone, and the
 // cost of one SHA-384 over the message (the part no format can skip).
 // Then encryptStream/decryptStream of 16 MiB in 64 KiB chunks on both engines.
-// A script, not a test:  node bench/envelope.bench.js   (after pkg-scripts/build)
+// A script, not a test:  node --expose-gc bench/envelope.bench.js   (after pkg-scripts/build)
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_FRAME_LENGTH, EnvelopeClient, RawAesKeyring, init } from 'edge-kms';
-import { buildClient, CommitmentPolicy, AlgorithmSuiteIdentifier as S, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { AlgorithmSuiteIdentifier as S } from '@aws-crypto/client-node';
 
-const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const key = randomBytes(32);
 const ours = (suite, engine, frameLength) => new EnvelopeClient({ suite, engine, frameLength, keyring: new RawAesKeyring({ keyNamespace: 'bench', keyName: 'k', wrappingKey: key }) });
-const sdkKeyring = () => new RawAesKeyringNode({ keyNamespace: 'bench', keyName: 'k', unencryptedMasterKey: new Uint8Array(key), wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING });
+const sdkWorker = new Worker(new URL('./lib/sdk-worker.js', import.meta.url));
+/** Asks the SDK worker `m` and waits for its answer. */
+const ask = async (m) => { sdkWorker.postMessage(m); return (await once(sdkWorker, 'message'))[0]; };
 const gcmKey = await crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt', 'decrypt']);
 const ecdsa = { name: 'ECDSA', hash: 'SHA-384' };
 const p384 = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify']);
 
 /**
- * ops/s of each function, measured in interleaved rounds (each round runs every
- * function for budget/rounds ms, at least twice) so that garbage collection and
- * CPU-frequency drift fall on every column alike instead of on whichever ran next.
+ * ops/s of each column, measured in interleaved rounds (each round gives every
+ * column a slice of budget/rounds ms, at least two operations) so that CPU
+ * frequency drift falls on every column alike. A column is a function run here
+ * or `{ remote: op }`, a slice run by the SDK worker. With `node --expose-gc`
+ * (as pkg-scripts/bench runs it) the heap is collected, untimed, before each
+ * slice, so no column pays for the garbage of the one before it.
  */
-async function rates(fns, budgetMs, rounds = 5) {
-  for (const fn of fns) await fn(); // warm up
-  const ops = fns.map(() => 0), ms = fns.map(() => 0);
+async function rates(columns, budgetMs, rounds = 5) {
+  const slice = async (c, ms) => {
+    if (c.remote) return ask({ cmd: 'slice', op: c.remote, ms });
+    globalThis.gc?.();
+    let n = 0;
+    const t0 = performance.now();
+    while (n < 2 || performance.now() - t0 < ms) { await c(); n++; }
+    return { n, ms: performance.now() - t0 };
+  };
+  for (const c of columns) await (c.remote ? ask({ cmd: 'warm', op: c.remote }) : c()); // warm up
+  const ops = columns.map(() => 0), ms = columns.map(() => 0);
   for (let r = 0; r < rounds; r++) {
-    for (const [i, fn] of fns.entries()) {
-      let n = 0;
-      const t0 = performance.now();
-      while (n < 2 || performance.now() - t0 < budgetMs / rounds) { await fn(); n++; }
-      ops[i] += n;
-      ms[i] += performance.now() - t0;
+    for (const [i, c] of columns.entries()) {
+      const s = await slice(c, budgetMs / rounds);
+      ops[i] += s.n;
+      ms[i] += s.ms;
     }
   }
   return ops.map((n, i) => n / (ms[i] / 1000));
@@ -60,7 +73,7 @@ for (const [sid, name, sdkId] of SUITES) {
     const pt = randomBytes(size);
     const budget = size > 1 << 20 ? 2500 : 1000;
     const msgs = await Promise.all(clients.map((c) => c.encrypt(pt)));
-    const { result: sdkMsg } = await sdk.encrypt(sdkKeyring(), pt, { suiteId: sdkId });
+    await ask({ cmd: 'prepare', suiteId: sdkId, size, key });
     const iv = new Uint8Array(12);
     const gcmCt = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, gcmKey, pt);
     const sig = await crypto.subtle.sign(ecdsa, p384.privateKey, gcmCt);
@@ -69,8 +82,8 @@ for (const [sid, name, sdkId] of SUITES) {
     const rawSeal = signed ? async () => crypto.subtle.sign(ecdsa, p384.privateKey, await aesSeal()) : aesSeal;
     const rawOpen = signed ? () => Promise.all([aesOpen(), crypto.subtle.verify(ecdsa, p384.publicKey, sig, gcmCt)]) : aesOpen;
     const ops = [
-      ['seal', clients.map((c) => () => c.encrypt(pt)), () => sdk.encrypt(sdkKeyring(), pt, { suiteId: sdkId }), rawSeal, aesSeal],
-      ['open', clients.map((c, i) => () => c.decrypt(msgs[i])), () => sdk.decrypt(sdkKeyring(), sdkMsg), rawOpen, aesOpen],
+      ['seal', clients.map((c) => () => c.encrypt(pt)), { remote: 'seal' }, rawSeal, aesSeal],
+      ['open', clients.map((c, i) => () => c.decrypt(msgs[i])), { remote: 'open' }, rawOpen, aesOpen],
     ];
     for (const [op, mine, theirs, raw, aesOnly] of ops) {
       const all = await rates([...mine, theirs, raw, ...(signed ? [aesOnly] : [])], budget);
@@ -114,3 +127,4 @@ for (const [sid, name] of SUITES) {
     console.log(`${sid}  ${engine.padEnd(9)}  encryptStream ${(16000 / te).toFixed(0).padStart(4)} MiB/s   decryptStream ${(16000 / td).toFixed(0).padStart(4)} MiB/s`);
   }
 }
+await sdkWorker.terminate();
