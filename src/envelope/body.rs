@@ -471,6 +471,23 @@ pub struct FrameDesc {
     pub bytes: Vec<u8>,
 }
 
+/// The head of a frame, parsed: where its parts are and how long it is.
+struct FrameHead {
+    /// The body AAD's content string.
+    content: &'static [u8],
+    iv: [u8; IV_LEN],
+    /// Offset of the ciphertext from the frame's start.
+    ct_at: usize,
+    /// Ciphertext (= plaintext) length.
+    len: usize,
+    last: bool,
+    /// The whole frame, head to tag.
+    total: usize,
+}
+
+/// The longest frame head: final-frame marker, sequence number, IV, content length.
+const FRAME_HEAD_MAX: usize = 8 + IV_LEN + 4;
+
 /// Reads frames as message bytes arrive.
 pub struct BodyReader {
     /// `None`: decrypt here. `Some`: only describe frames for a native engine (nothing decrypted).
@@ -665,8 +682,10 @@ impl BodyReader {
         Ok(rest.len() >= n)
     }
 
-    /// Reads one frame from the front of `rest` if it is complete: Some(bytes used).
-    fn read_frame(&mut self, rest: &[u8], out: &mut Vec<u8>) -> Result<Option<usize>> {
+    /// Parses the head of the frame at the front of `rest` (at most
+    /// [`FRAME_HEAD_MAX`] bytes are looked at): `None` until they are there.
+    /// Checks the sequence number and the lengths.
+    fn frame_head(&self, rest: &[u8]) -> Result<Option<FrameHead>> {
         let be32 = |b: &[u8], at: usize| -> u32 {
             let mut a = [0u8; 4];
             a.copy_from_slice(b.get(at..at + 4).unwrap_or(&[0; 4]));
@@ -714,6 +733,9 @@ impl BodyReader {
                         true,
                     )
                 } else {
+                    if !Self::need(rest, 4 + IV_LEN)? {
+                        return Ok(None);
+                    }
                     let len = usize::try_from(self.frame_length)
                         .map_err(|_| Error::LimitExceeded("frame"))?;
                     (FRAME, Some(0), 4, 4 + IV_LEN, len, false)
@@ -724,12 +746,8 @@ impl BodyReader {
             .checked_add(len)
             .and_then(|n| n.checked_add(TAG_LEN))
             .ok_or(Error::LimitExceeded("frame"))?;
-        if !Self::need(rest, total)? {
-            return Ok(None);
-        }
-        let frame = rest.get(..total).ok_or(Error::InvalidState("frame"))?;
         let sequence = match seq_at {
-            Some(at) => be32(frame, at),
+            Some(at) => be32(rest, at),
             None => 1,
         };
         if sequence != self.sequence {
@@ -737,57 +755,98 @@ impl BodyReader {
         }
         let mut iv = [0u8; IV_LEN];
         iv.copy_from_slice(
-            frame
-                .get(iv_at..iv_at + IV_LEN)
+            rest.get(iv_at..iv_at + IV_LEN)
                 .ok_or(Error::InvalidState("frame"))?,
         );
-        let ct = frame
-            .get(ct_at..ct_at + len)
-            .ok_or(Error::InvalidState("frame"))?;
-        let tag = frame
-            .get(ct_at + len..)
-            .ok_or(Error::InvalidState("frame"))?;
-        let aad = frame::body_aad(&self.message_id, content, sequence, len as u64);
-        if let Some(plan) = &mut self.plan {
-            let start = self
-                .position
-                .checked_add(ct_at)
-                .ok_or(Error::LimitExceeded("message"))?;
-            let end = start
-                .checked_add(len + TAG_LEN)
-                .ok_or(Error::LimitExceeded("message"))?;
+        Ok(Some(FrameHead {
+            content,
+            iv,
+            ct_at,
+            len,
+            last,
+            total,
+        }))
+    }
+
+    /// Reads one frame from the front of `rest` if it is complete: Some(bytes used).
+    fn read_frame(&mut self, rest: &[u8], out: &mut Vec<u8>) -> Result<Option<usize>> {
+        let Some(head) = self.frame_head(rest)? else {
+            return Ok(None);
+        };
+        if !Self::need(rest, head.total)? {
+            return Ok(None);
+        }
+        let frame = rest.get(..head.total).ok_or(Error::InvalidState("frame"))?;
+        let (ct, tag) = frame
+            .get(head.ct_at..)
+            .ok_or(Error::InvalidState("frame"))?
+            .split_at(head.len);
+        if self.plan.is_some() {
             let bytes = if self.copy_bytes {
-                let mut b = Vec::with_capacity(len + TAG_LEN);
-                b.extend_from_slice(ct);
-                b.extend_from_slice(tag);
-                b
+                frame
+                    .get(head.ct_at..)
+                    .ok_or(Error::InvalidState("frame"))?
+                    .to_vec()
             } else {
                 Vec::new()
             };
-            plan.push(FrameDesc {
-                start,
-                end,
-                iv,
-                aad,
-                plaintext_offset: self.plaintext_len,
-                bytes,
-            });
+            self.describe(&head, bytes)?;
         } else {
+            let aad = self.frame_aad(&head);
             let start = out.len();
             out.extend_from_slice(ct);
             let buf = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
-            if let Err(e) = gcm::open(self.key.expose_secret(), &iv, &aad, buf, tag) {
+            if let Err(e) = gcm::open(self.key.expose_secret(), &head.iv, &aad, buf, tag) {
                 out.truncate(start);
                 return Err(e);
             }
         }
+        self.transcript.update(frame);
+        self.advance(&head)?;
+        Ok(Some(head.total))
+    }
+
+    fn frame_aad(&self, head: &FrameHead) -> Vec<u8> {
+        frame::body_aad(
+            &self.message_id,
+            head.content,
+            self.sequence,
+            head.len as u64,
+        )
+    }
+
+    /// Describes the frame at the reader's position for a native engine.
+    fn describe(&mut self, head: &FrameHead, bytes: Vec<u8>) -> Result<()> {
+        let start = self
+            .position
+            .checked_add(head.ct_at)
+            .ok_or(Error::LimitExceeded("message"))?;
+        let end = start
+            .checked_add(head.len + TAG_LEN)
+            .ok_or(Error::LimitExceeded("message"))?;
+        let desc = FrameDesc {
+            start,
+            end,
+            iv: head.iv,
+            aad: self.frame_aad(head),
+            plaintext_offset: self.plaintext_len,
+            bytes,
+        };
+        self.plan
+            .as_mut()
+            .ok_or(Error::InvalidState("not planning"))?
+            .push(desc);
+        Ok(())
+    }
+
+    /// Moves past a frame that was read (or described).
+    fn advance(&mut self, head: &FrameHead) -> Result<()> {
         self.plaintext_len = self
             .plaintext_len
-            .checked_add(len)
+            .checked_add(head.len)
             .ok_or(Error::LimitExceeded("message"))?;
-        self.position = self.position.saturating_add(total);
-        self.transcript.update(frame);
-        if last {
+        self.position = self.position.saturating_add(head.total);
+        if head.last {
             self.state = if matches!(self.signing, Signing::None) {
                 ReadState::Done
             } else {
@@ -800,7 +859,58 @@ impl BodyReader {
                 .filter(|&s| s != FINAL_MARKER)
                 .ok_or(Error::MalformedMessage("too many frames"))?;
         }
-        Ok(Some(total))
+        Ok(())
+    }
+
+    /// One-shot native planning of a message the core does not hold: `read(at, n)`
+    /// returns the `n` bytes at message offset `at` (fewer at the end of the
+    /// message). Only frame heads and the footer are read; the engine reads each
+    /// frame's ciphertext itself and verifies its tag.
+    ///
+    /// # Errors
+    /// As [`update`](Self::update); `INVALID_STATE` unless made by `plan_only_external_signature`.
+    pub(crate) fn plan_sparse(
+        &mut self,
+        message_len: usize,
+        read: &mut dyn FnMut(usize, usize) -> Result<Vec<u8>>,
+    ) -> Result<()> {
+        if self.plan.is_none() || self.copy_bytes || self.external.is_none() {
+            return Err(Error::InvalidState("not a sparse plan"));
+        }
+        let truncated = || Error::MalformedMessage("the message is truncated");
+        loop {
+            let remaining = message_len
+                .checked_sub(self.position)
+                .ok_or_else(truncated)?;
+            match self.state {
+                ReadState::Body => {
+                    let bytes = read(self.position, remaining.min(FRAME_HEAD_MAX))?;
+                    let head = self.frame_head(&bytes)?.ok_or_else(truncated)?;
+                    if head.total > remaining {
+                        return Err(truncated());
+                    }
+                    self.describe(&head, Vec::new())?;
+                    self.advance(&head)?;
+                }
+                ReadState::Footer => {
+                    let mut footer = read(self.position, remaining.min(2))?;
+                    let n = match footer[..] {
+                        [a, b] => usize::from(u16::from_be_bytes([a, b])),
+                        _ => return Err(truncated()),
+                    };
+                    footer.extend_from_slice(&read(self.position + 2, n)?);
+                    if self.read_footer(&footer)? != Some(footer.len()) {
+                        return Err(truncated());
+                    }
+                }
+                ReadState::Done if remaining == 0 => return Ok(()),
+                ReadState::Done => {
+                    return Err(Error::MalformedMessage(
+                        "bytes after the end of the message",
+                    ));
+                }
+            }
+        }
     }
 
     fn read_footer(&mut self, rest: &[u8]) -> Result<Option<usize>> {

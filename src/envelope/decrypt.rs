@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::body::{BodyReader, FrameDesc};
 use super::encryption_context::EncryptionContext;
-use super::footer::{ExternalSignature, Transcript};
+use super::footer::{self, ExternalSignature, Transcript};
 use super::gcm;
 use super::header::{Header, ParseLimits};
 use super::kdf;
@@ -260,48 +260,58 @@ impl Opener {
         ))
     }
 
-    /// Plans the opening of `message` for a native AES-GCM engine: checks the
-    /// commitment, header tag, every frame's structure and sequence, and the
-    /// footer signature, then returns the message key (for the engine to
-    /// import, then wipe), where each frame is, and the plaintext length. The
-    /// engine must verify every frame tag before releasing anything.
+    /// The message key for a native AES-GCM engine (to import, then wipe),
+    /// once the key commitment and the header tag verify under the data key.
     ///
     /// # Errors
-    /// As [`open`](Self::open), except frame tags (the engine checks those).
-    pub fn plan(&self, message: &[u8]) -> Result<(Secret, Vec<FrameDesc>, usize)> {
-        let mut reader = self.start()?.plan_only(self.header.len);
-        let body = message
-            .get(self.header.len..)
-            .ok_or(Error::MalformedMessage("the message is truncated"))?;
-        reader.update(body)?;
-        reader.finish()?;
-        Ok(reader.into_plan())
+    /// As [`start`](Self::start).
+    pub fn message_key(&self) -> Result<Secret> {
+        Ok(Secret::copy_from(
+            self.start()?.native_key().expose_secret(),
+        ))
     }
 
-    /// Like [`plan`](Self::plan), with the footer signature also left to the
-    /// engine (which hashes and verifies faster): returns its description,
-    /// `None` for unsigned suites. The engine must verify it, and every frame
-    /// tag, before releasing anything.
+    /// The footer's public key (uncompressed point) of a signed message, from
+    /// its encryption context, for a native engine to import ahead of
+    /// [`plan_external_signature`](Self::plan_external_signature); `None` for unsigned suites.
     ///
     /// # Errors
-    /// As [`plan`](Self::plan), except the signature check itself.
+    /// `MALFORMED_MESSAGE` if the context has no usable key.
+    pub fn signer_public_key(&self) -> Result<Option<Vec<u8>>> {
+        let h = &self.header;
+        if h.suite.is_signed() {
+            footer::public_point(h.suite.signing, &h.encryption_context).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Plans opening for a native AES-GCM engine without holding the message:
+    /// `read(at, n)` returns the `n` bytes at message offset `at` (fewer at the
+    /// end), and only frame heads and the footer are read. Checks every frame's
+    /// structure and sequence and parses the footer; returns where each frame
+    /// is, the plaintext length, and the footer signature for the engine to
+    /// verify (`None` for unsigned suites). The engine must verify the
+    /// signature and every frame tag before releasing anything.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED` (commitment, header tag or a
+    /// signature that is not DER), `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`.
     #[allow(clippy::type_complexity)]
     pub fn plan_external_signature(
         &self,
-        message: &[u8],
-    ) -> Result<(Secret, Vec<FrameDesc>, usize, Option<ExternalSignature>)> {
+        message_len: usize,
+        read: &mut dyn FnMut(usize, usize) -> Result<Vec<u8>>,
+    ) -> Result<(Vec<FrameDesc>, usize, Option<ExternalSignature>)> {
         let mut reader = self.start()?.plan_only_external_signature(self.header.len);
-        let body = message
-            .get(self.header.len..)
-            .ok_or(Error::MalformedMessage("the message is truncated"))?;
-        reader.update(body)?;
+        reader.plan_sparse(message_len, read)?;
         reader.finish()?;
         let sig = reader.take_external_signature();
         if self.header.suite.is_signed() != sig.is_some() {
             return Err(Error::InvalidState("signature bookkeeping"));
         }
-        let (key, frames, len) = reader.into_plan();
-        Ok((key, frames, len, sig))
+        let (_key, frames, len) = reader.into_plan();
+        Ok((frames, len, sig))
     }
 
     /// Verifies and decrypts the whole message; returns nothing unless every

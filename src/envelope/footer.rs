@@ -139,6 +139,30 @@ pub struct ExternalSignature {
     pub signed_len: usize,
 }
 
+/// The signer's public key from `context` (`aws-crypto-public-key`, a
+/// compressed point), as an uncompressed SEC1 point for a native engine.
+///
+/// # Errors
+/// `MALFORMED_MESSAGE` without a usable public key; `INVALID_STATE` for an unsigned suite.
+pub fn public_point(signing: Signing, context: &EncryptionContext) -> Result<Vec<u8>> {
+    let b64 = context
+        .get(PUBLIC_KEY_FIELD)
+        .ok_or(Error::MalformedMessage(
+            "a signed message lacks aws-crypto-public-key",
+        ))?;
+    let point = Base64::decode_vec(b64)
+        .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not base64"))?;
+    match signing {
+        Signing::None => Err(Error::InvalidState("an unsigned suite has no signature")),
+        Signing::EcdsaP256Sha256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+            .map(|k| k.to_sec1_point(false).as_bytes().to_vec())
+            .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")),
+        Signing::EcdsaP384Sha384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+            .map(|k| k.to_sec1_point(false).as_bytes().to_vec())
+            .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not a P-384 point")),
+    }
+}
+
 /// Parses a footer for a native engine: strict DER, the key from `context`.
 ///
 /// # Errors
@@ -149,36 +173,22 @@ pub fn external(
     der: &[u8],
     signed_len: usize,
 ) -> Result<ExternalSignature> {
-    let b64 = context
-        .get(PUBLIC_KEY_FIELD)
-        .ok_or(Error::MalformedMessage(
-            "a signed message lacks aws-crypto-public-key",
-        ))?;
-    let point = Base64::decode_vec(b64)
-        .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not base64"))?;
-    let (public_key, signature) = match signing {
+    let public_key = public_point(signing, context)?;
+    let signature = match signing {
         Signing::None => return Err(Error::InvalidState("an unsigned suite has no signature")),
         Signing::EcdsaP256Sha256 => {
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| {
-                Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")
-            })?;
             let sig = p256::ecdsa::DerSignature::from_bytes(der).map_err(|_| Error::Tampered)?;
-            let sig = p256::ecdsa::Signature::try_from(sig).map_err(|_| Error::Tampered)?;
-            (
-                key.to_sec1_point(false).as_bytes().to_vec(),
-                sig.to_bytes().to_vec(),
-            )
+            p256::ecdsa::Signature::try_from(sig)
+                .map_err(|_| Error::Tampered)?
+                .to_bytes()
+                .to_vec()
         }
         Signing::EcdsaP384Sha384 => {
-            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| {
-                Error::MalformedMessage("aws-crypto-public-key is not a P-384 point")
-            })?;
             let sig = p384::ecdsa::DerSignature::from_bytes(der).map_err(|_| Error::Tampered)?;
-            let sig = p384::ecdsa::Signature::try_from(sig).map_err(|_| Error::Tampered)?;
-            (
-                key.to_sec1_point(false).as_bytes().to_vec(),
-                sig.to_bytes().to_vec(),
-            )
+            p384::ecdsa::Signature::try_from(sig)
+                .map_err(|_| Error::Tampered)?
+                .to_bytes()
+                .to_vec()
         }
     };
     Ok(ExternalSignature {

@@ -48,6 +48,36 @@ fn open(msg: &[u8], kr: &dyn LocalKeyring) -> Result<Vec<u8>> {
     o.open(msg)
 }
 
+/// The sparse planner's `read` over a message in memory (fewer bytes at the end).
+fn reading(msg: &[u8]) -> impl FnMut(usize, usize) -> Result<Vec<u8>> + '_ {
+    move |at, n| Ok(msg[at.min(msg.len())..at.saturating_add(n).min(msg.len())].to_vec())
+}
+
+/// What the native engine does with a plan, done here with the core's own
+/// AES-GCM and P-384: every frame tag, then the footer signature.
+fn open_as_native_engine(msg: &[u8], kr: &dyn LocalKeyring) -> Result<Vec<u8>> {
+    use p384::ecdsa::signature::Verifier;
+    let mut o = Opener::new(msg, &STRICT, &EncryptionContext::new(), &[9; 64])?;
+    o.try_keyring(kr)?;
+    let key = o.message_key()?;
+    let (frames, len, sig) = o.plan_external_signature(msg.len(), &mut reading(msg))?;
+    let mut out = vec![0u8; len];
+    for f in &frames {
+        let (ct, tag) = msg[f.start..f.end].split_at(f.end - f.start - 16);
+        let mut buf = ct.to_vec();
+        super::gcm::open(key.expose_secret(), &f.iv, &f.aad, &mut buf, tag)?;
+        out[f.plaintext_offset..f.plaintext_offset + buf.len()].copy_from_slice(&buf);
+    }
+    if let Some(sig) = sig {
+        assert_eq!(o.signer_public_key()?.as_deref(), Some(&sig.public_key[..]));
+        let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(&sig.public_key).unwrap();
+        let s = p384::ecdsa::Signature::from_slice(&sig.signature).unwrap();
+        vk.verify(&msg[..sig.signed_len], &s)
+            .map_err(|_| crate::Error::Tampered)?;
+    }
+    Ok(out)
+}
+
 #[test]
 fn round_trips_every_edge_size_and_both_suites() {
     for suite in [suite::ALL[9], suite::ALL[10]] {
@@ -90,6 +120,44 @@ fn every_bit_flip_and_truncation_fails_with_a_code() {
             open(&longer, &aes(1)).unwrap_err().code(),
             "MALFORMED_MESSAGE"
         );
+    }
+}
+
+/// The native engine's planner reads only frame heads and the footer; it must
+/// accept exactly what the core's own reader accepts, with the same plaintext:
+/// every single-bit flip and truncation of multi-frame messages, both suites,
+/// and a byte too many.
+#[test]
+fn native_plans_agree_with_the_core_reader_on_every_damaged_message() {
+    for suite in [suite::ALL[9], suite::ALL[10]] {
+        // Signed messages are checked on one shape: every damaged copy costs two P-384 verifications.
+        let shapes: &[(u32, usize)] = if suite.is_signed() {
+            &[(4, 11)]
+        } else {
+            &[(4, 11), (16, 16), (5, 0)]
+        };
+        for &(frame, n) in shapes {
+            let pt: Vec<u8> = (0..n).map(|i| (i * 7) as u8).collect();
+            let msg = seal(suite, frame, &pt, &[&aes(1)]);
+            assert_eq!(open_as_native_engine(&msg, &aes(1)).unwrap(), pt);
+            let mut damaged: Vec<Vec<u8>> = (0..msg.len() * 8)
+                .map(|i| {
+                    let mut m = msg.clone();
+                    m[i / 8] ^= 1 << (i % 8);
+                    m
+                })
+                .collect();
+            damaged.extend((0..msg.len()).map(|k| msg[..k].to_vec()));
+            let mut longer = msg.clone();
+            longer.push(0);
+            damaged.push(longer);
+            for m in &damaged {
+                let core = open(m, &aes(1));
+                let native = open_as_native_engine(m, &aes(1));
+                assert!(core.is_err(), "damage must fail in the core");
+                assert!(native.is_err(), "damage must fail natively");
+            }
+        }
     }
 }
 
@@ -525,7 +593,10 @@ fn native_engine_plans_match_the_wasm_engine() {
 
             let mut o = Opener::new(&whole, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
             o.try_keyring(&aes(1)).unwrap();
-            let (key, descs, len) = o.plan(&whole).unwrap();
+            let key = o.message_key().unwrap();
+            let (descs, len, _) = o
+                .plan_external_signature(whole.len(), &mut reading(&whole))
+                .unwrap();
             assert_eq!(len, n);
             let mut out = vec![0u8; len];
             for d in &descs {
@@ -541,14 +612,12 @@ fn native_engine_plans_match_the_wasm_engine() {
                 out[d.plaintext_offset..d.plaintext_offset + buf.len()].copy_from_slice(&buf);
             }
             assert_eq!(out, pt);
-            // The plan already refuses a bad signature or a truncated body.
-            if suite.is_signed() {
-                let mut bad = whole.clone();
-                *bad.last_mut().unwrap() ^= 1;
-                assert_eq!(o.plan(&bad).err().map(|e| e.code()), Some("TAMPERED"));
-            }
+            // The plan refuses a truncated body from its structure alone.
+            let short = &whole[..whole.len() - 1];
             assert_eq!(
-                o.plan(&whole[..whole.len() - 1]).err().map(|e| e.code()),
+                o.plan_external_signature(short.len(), &mut reading(short))
+                    .err()
+                    .map(|e| e.code()),
                 Some("MALFORMED_MESSAGE")
             );
         }
@@ -717,7 +786,10 @@ fn external_signature_paths_match() {
 
         let mut o = Opener::new(&whole, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
         o.try_keyring(&aes(1)).unwrap();
-        let (_, _, len, sig) = o.plan_external_signature(&whole).ok().unwrap();
+        let (_, len, sig) = o
+            .plan_external_signature(whole.len(), &mut reading(&whole))
+            .ok()
+            .unwrap();
         assert_eq!(len, n);
         let sig = sig.unwrap();
         assert_eq!((sig.public_key.len(), sig.signature.len()), (97, 96));
@@ -737,7 +809,7 @@ fn external_signature_paths_match() {
         let mut bad = whole.clone();
         let last = bad.len() - 1;
         bad[last] ^= 1;
-        if let Ok((_, _, _, Some(s2))) = o.plan_external_signature(&bad) {
+        if let Ok((_, _, Some(s2))) = o.plan_external_signature(bad.len(), &mut reading(&bad)) {
             let s2 = p384::ecdsa::Signature::from_slice(&s2.signature).unwrap();
             assert!(vk.verify(&bad[..sig.signed_len], &s2).is_err());
         }
@@ -746,5 +818,12 @@ fn external_signature_paths_match() {
     let msg = seal(suite::ALL[9], 16, b"u", &[&aes(1)]);
     let mut o = Opener::new(&msg, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
     o.try_keyring(&aes(1)).unwrap();
-    assert!(o.plan_external_signature(&msg).ok().unwrap().3.is_none());
+    assert!(
+        o.plan_external_signature(msg.len(), &mut reading(&msg))
+            .ok()
+            .unwrap()
+            .2
+            .is_none()
+    );
+    assert_eq!(o.signer_public_key().ok(), Some(None));
 }

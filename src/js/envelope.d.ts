@@ -54,7 +54,8 @@ export class EnvelopeClient {
   encrypt(plaintext: BytesLike | string, options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): Promise<Uint8Array>;
   /**
    * Nothing is returned unless every tag, the key commitment and (signed suites) the footer signature verify.
-   * `encryptionContext` lists pairs the message must contain.
+   * `encryptionContext` lists pairs the message must contain. Leave `message` unchanged until the promise settles:
+   * a change can make it fail, never make it return anything that did not authenticate.
    * @throws EdgeKmsError TAMPERED, MALFORMED_MESSAGE, ENCRYPTION_CONTEXT_MISMATCH, COMMITMENT_POLICY_VIOLATION,
    *   TOO_MANY_ENCRYPTED_DATA_KEYS, LIMIT_EXCEEDED, NO_DECRYPTABLE_DATA_KEY, KEYRING_CANNOT_DECRYPT, UNSUPPORTED_ALGORITHM.
    */

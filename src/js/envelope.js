@@ -99,6 +99,25 @@ async function abortable(signal, fn) {
   }
 }
 
+/** Headers are rarely longer than this: the first try copies no more into the core. */
+const HEADER_GUESS = 64 * 1024;
+
+/**
+ * An opener for the whole message `msg`, from its header: a first guess at the
+ * header's length, then up to one byte past `maxHeaderSize` (where the core
+ * says LIMIT_EXCEEDED).
+ */
+function openerFor(b, msg, limits, maxHeaderSize, keys, values) {
+  for (const n of [HEADER_GUESS, maxHeaderSize + 1]) {
+    const entropy = crypto.getRandomValues(new Uint8Array(64)); // RSA blinding; wiped by the core
+    const prefix = msg.subarray(0, Math.min(n, msg.length));
+    const o = b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy);
+    if (o) return o;
+    if (prefix.length === msg.length) break;
+  }
+  throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
+}
+
 export class EnvelopeClient {
   /** @type {any} the wasm cache, made on first use */
   #cacheHandle;
@@ -198,10 +217,9 @@ export class EnvelopeClient {
     const msg = toBytes(message, 'message');
     const [keys, values] = contextArrays(encryptionContext);
     return abortable(signal, () => withCore(async (b) => {
-      const entropy = crypto.getRandomValues(new Uint8Array(64)); // RSA blinding
-      // The core takes its own copy of the message (the caller's buffer may change
-      // while we work); the native engine reads the frames from that copy too.
-      const opener = this.#withLimits(b, (limits) => new b.CoreOpener(msg, limits, keys, values, entropy));
+      // Only the header goes into the core now; the body is read where it is
+      // (see openNative), or copied in for the wasm engine's one call.
+      const opener = this.#withLimits(b, (limits) => openerFor(b, msg, limits, this.maxHeaderSize, keys, values));
       try {
         const cache = this.#cacheFor(b);
         const hit = cache ? cache.openerFromCache(opener, Date.now()) : false;
@@ -210,7 +228,7 @@ export class EnvelopeClient {
         // auto also opens signed messages of any size natively: WebCrypto verifies ECDSA ~3x faster than wasm.
         const native = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength)
           || (this.engine === 'auto' && !!subtle() && opener.isSigned());
-        const plaintext = native ? await openNative(opener, b) : opener.open();
+        const plaintext = native ? await openNative(opener, msg) : opener.open(msg);
         if (cache && !hit) cache.storeOpener(opener, Date.now());
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
@@ -545,17 +563,18 @@ async function decryptFrames(key, frames) {
 async function sealNative(sealer, pt) {
   // The core lays the message out (header, each frame's prefix and where it
   // goes); WebCrypto's output for each frame is written once, in place.
+  // Every frame goes to WebCrypto in one synchronous step (each call copies its
+  // plaintext before it returns), so the message is of the bytes at one instant.
   const plan = sealer.planNative(pt.length);
   const key = await importNativeKey(plan.key, 'encrypt');
+  const sealed = plan.frames.map((f) => subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, pt.subarray(f.start, f.start + f.length)));
   const body = new Uint8Array(plan.length);
   body.set(plan.header, 0);
-  for (let i = 0; i < plan.frames.length; i += BATCH) {
-    await Promise.all(plan.frames.slice(i, i + BATCH).map(async (f) => {
-      const ct = await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, pt.subarray(f.start, f.start + f.length));
-      body.set(f.prefix, f.outOffset);
-      body.set(new Uint8Array(ct), f.outOffset + f.prefix.length);
-    }));
-  }
+  await Promise.all(sealed.map(async (ct, i) => {
+    const f = plan.frames[i];
+    body.set(f.prefix, f.outOffset);
+    body.set(new Uint8Array(await ct), f.outOffset + f.prefix.length);
+  }));
   if (!plan.signed) return body;
   // Signed suite: WebCrypto hashes header ‖ body, the core signs the digest with the message's key.
   const footer = sealer.footerForDigest(new Uint8Array(await subtle().digest('SHA-384', body)));
@@ -571,40 +590,36 @@ function importFooterKey(sig) {
 }
 
 /**
- * Opens a whole message with WebCrypto. The frames are read from the core's copy
- * of the message: each view is made right before the call that copies it (a
- * WebCrypto method copies its input before it returns; growing the wasm memory
- * would detach an older view).
- * @param {any} opener @param {any} b the bindings
+ * Opens a whole message with WebCrypto. The core has the header; it reads the
+ * frame heads and footer straight from `msg` and plans. Then, in the same
+ * synchronous step, every frame and the footer signature go to WebCrypto, each
+ * call copying its bytes before it returns: the message is read once, at one
+ * instant, so bytes that change later cannot mix into what is verified.
+ * @param {any} opener @param {Uint8Array} msg the whole message
  */
-async function openNative(opener, b) {
-  const plan = opener.planNative(); // commitment, header tag and structure checked; signature described
-  const sig = plan.signature;
+async function openNative(opener, msg) {
+  const signer = opener.signerPublicKey();
   // A key WebCrypto refuses counts as a failed signature (TAMPERED below).
-  const [key, footerKey] = await Promise.all([importNativeKey(plan.key, 'decrypt'), sig && importFooterKey(sig).catch(() => null)]);
-  const memory = b.wasmMemory();
-  const base = opener.messageAddress();
-  const view = (start, end) => new Uint8Array(memory.buffer, base + start, end - start);
+  const [key, footerKey] = await Promise.all([
+    importNativeKey(opener.messageKey(), 'decrypt'),
+    signer && importFooterKey(signer).catch(() => null),
+  ]);
+  const plan = opener.planNative(msg); // structure, sequence and footer parsed; nothing decrypted
+  const sig = plan.signature;
   // Runs beside the frames: WebCrypto hashes header ‖ body on its own thread.
   const signatureOk = !sig ? Promise.resolve(true)
-    : footerKey ? subtle().verify({ name: 'ECDSA', hash: sig.hash }, footerKey, sig.signature, view(0, sig.signedLength))
+    : footerKey ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, footerKey, sig.signature, msg.subarray(0, sig.signedLength))
       : Promise.resolve(false);
-  /** @type {Uint8Array | undefined} allocated once the first batch is under way */
-  let out;
+  const frames = plan.frames.map((f) => subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, msg.subarray(f.start, f.end)));
+  const out = new Uint8Array(plan.plaintextLength);
   try {
-    for (let i = 0; i < plan.frames.length; i += BATCH) {
-      const batch = plan.frames.slice(i, i + BATCH).map((f) => ({ f, pt: subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, view(f.start, f.end)) }));
-      out ??= new Uint8Array(plan.plaintextLength);
-      const o = out;
-      // allSettled: every write has landed before a failure wipes `out` below.
-      const settled = await Promise.allSettled(batch.map(async ({ f, pt }) => o.set(new Uint8Array(await pt), f.plaintextOffset)));
-      const failed = settled.find((r) => r.status === 'rejected');
-      if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
-    }
-    out ??= new Uint8Array(0);
+    // allSettled: every write has landed before a failure wipes `out` below.
+    const settled = await Promise.allSettled(frames.map(async (pt, i) => out.set(new Uint8Array(await pt), plan.frames[i].plaintextOffset)));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
     if (!(await signatureOk)) throw new Error('footer signature');
   } catch (e) {
-    out?.fill(0); // nothing leaves unless every frame and the signature verified
+    out.fill(0); // nothing leaves unless every frame and the signature verified
     signatureOk.catch(() => {});
     throw new EdgeKmsError('TAMPERED', 'the message failed authentication', { cause: e });
   }

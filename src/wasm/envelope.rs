@@ -444,13 +444,6 @@ impl CoreSealer {
 }
 
 /// One message being opened (see `envelope::decrypt::Opener`).
-/// The module's memory, for views of bytes the core holds (see `CoreOpener::messageAddress`).
-#[wasm_bindgen(js_name = wasmMemory)]
-#[must_use]
-pub fn wasm_memory() -> JsValue {
-    wasm_bindgen::memory()
-}
-
 /// What a reader enforces while parsing (`EnvelopeClient`'s options, checked by the shim).
 #[wasm_bindgen]
 pub struct CoreReadLimits(ParseLimits);
@@ -478,41 +471,19 @@ impl CoreReadLimits {
 #[wasm_bindgen]
 pub struct CoreOpener {
     inner: Opener,
-    message: Vec<u8>,
     reader: Option<BodyReader>,
 }
 
 #[wasm_bindgen]
 impl CoreOpener {
-    /// Takes `message` (copied into wasm memory once, by the glue) and parses its header.
+    /// An opener once `prefix` holds the whole header (the first bytes of a
+    /// message or of a stream), else `undefined`. Only the header is copied in.
     ///
     /// # Errors
     /// `MALFORMED_MESSAGE`, `UNSUPPORTED_ALGORITHM`, `COMMITMENT_POLICY_VIOLATION`,
-    /// `TOO_MANY_ENCRYPTED_DATA_KEYS`, `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_ENCRYPTION_CONTEXT`,
-    /// `LIMIT_EXCEEDED` (header or frame length above the limits).
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        message: Vec<u8>,
-        limits: &CoreReadLimits,
-        keys: Vec<String>,
-        values: Vec<String>,
-        entropy: &mut [u8],
-    ) -> JsResult<CoreOpener> {
-        let required = context_from(keys, values)?;
-        let r = Opener::new(&message, &limits.0, &required, entropy);
-        entropy.zeroize();
-        let inner = r.map_err(js_error)?;
-        Ok(Self {
-            inner,
-            message,
-            reader: None,
-        })
-    }
-
-    /// For streams: an opener once `prefix` holds the whole header, else `undefined`.
-    ///
-    /// # Errors
-    /// As the constructor; `LIMIT_EXCEEDED` once `prefix` passes `maxHeaderSize` without a whole header.
+    /// `TOO_MANY_ENCRYPTED_DATA_KEYS`, `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_ENCRYPTION_CONTEXT`;
+    /// `LIMIT_EXCEEDED` for a frame length above `maxBodySize`, or once `prefix`
+    /// passes `maxHeaderSize` without a whole header.
     #[wasm_bindgen(js_name = fromPrefix)]
     pub fn from_prefix(
         prefix: &[u8],
@@ -526,20 +497,8 @@ impl CoreOpener {
         entropy.zeroize();
         Ok(r.map_err(js_error)?.map(|(inner, _)| Self {
             inner,
-            message: Vec::new(),
             reader: None,
         }))
-    }
-
-    /// Where the message this opener holds starts in wasm memory ([`wasm_memory`]),
-    /// so the native engine hands WebCrypto views of its frames instead of keeping
-    /// a second copy in JS. Valid until the opener is freed; the message is never
-    /// written after construction. A view must be made right before the call
-    /// that reads it: growing the memory detaches older views.
-    #[wasm_bindgen(js_name = messageAddress)]
-    #[must_use]
-    pub fn message_address(&self) -> u32 {
-        u32::try_from(self.message.as_ptr().addr()).unwrap_or(0)
     }
 
     /// Whether the message's suite has a footer signature.
@@ -556,18 +515,61 @@ impl CoreOpener {
         self.inner.header().frame_length
     }
 
-    /// Plans opening for WebCrypto: checks everything but the frame tags (commitment,
-    /// header tag, structure, footer signature) and returns
-    /// `{ key, frames: [{ start, end, iv, aad, plaintextOffset }], plaintextLength }`.
-    /// The shim must verify every frame (AES-GCM decrypt of `start..end`) before releasing anything.
+    /// The message key for WebCrypto (the shim imports it, then wipes it),
+    /// once the key commitment and header tag verify.
     ///
     /// # Errors
-    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`.
+    /// `NO_DECRYPTABLE_DATA_KEY`, `KEYRING_CANNOT_DECRYPT`, `TAMPERED`.
+    #[wasm_bindgen(js_name = messageKey)]
+    pub fn message_key(&self) -> JsResult<Uint8Array> {
+        let key = self.inner.message_key().map_err(js_error)?;
+        Ok(Uint8Array::from(key.expose_secret()))
+    }
+
+    /// For a signed message, the footer's public key as WebCrypto imports it:
+    /// `{ namedCurve, hash, publicKey }` (uncompressed point); `undefined` for unsigned suites.
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE` if the context has no usable key.
+    #[wasm_bindgen(js_name = signerPublicKey)]
+    pub fn signer_public_key(&self) -> JsResult<Option<Object>> {
+        let Some(point) = self.inner.signer_public_key().map_err(js_error)? else {
+            return Ok(None);
+        };
+        let (curve, hash) = match self.inner.header().suite.signing {
+            Signing::EcdsaP256Sha256 => ("P-256", "SHA-256"),
+            _ => ("P-384", "SHA-384"),
+        };
+        let o = Object::new();
+        set(&o, "namedCurve", &JsValue::from_str(curve));
+        set(&o, "hash", &JsValue::from_str(hash));
+        set(&o, "publicKey", &Uint8Array::from(&point[..]).into());
+        Ok(Some(o))
+    }
+
+    /// Plans opening `message` with WebCrypto, reading only its frame heads and
+    /// footer (nothing is copied in but those): checks every frame's structure
+    /// and sequence and parses the footer; returns
+    /// `{ frames: [{ start, end, iv, aad, plaintextOffset }], plaintextLength, signature? }`
+    /// with `signature` = `{ signature (r ‖ s), signedLength }`. The shim must
+    /// verify the signature and every frame (AES-GCM decrypt of `start..end`)
+    /// before releasing anything.
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`.
     #[wasm_bindgen(js_name = planNative)]
-    pub fn plan_native(&self) -> JsResult<Object> {
-        let (key, descs, len, sig) = self
+    pub fn plan_native(&self, message: &Uint8Array) -> JsResult<Object> {
+        let len = usize::try_from(message.length()).unwrap_or(usize::MAX);
+        let mut read = |at: usize, n: usize| -> crate::Result<Vec<u8>> {
+            let end = at.saturating_add(n).min(len);
+            let (Ok(a), Ok(e)) = (u32::try_from(at.min(end)), u32::try_from(end)) else {
+                return Err(Error::LimitExceeded("message"));
+            };
+            Ok(message.subarray(a, e).to_vec())
+        };
+        let (descs, plaintext_len, sig) = self
             .inner
-            .plan_external_signature(&self.message)
+            .plan_external_signature(len, &mut read)
             .map_err(js_error)?;
         let num = |n: usize| JsValue::from(u32::try_from(n).unwrap_or(u32::MAX));
         let frames: Array = descs
@@ -583,22 +585,10 @@ impl CoreOpener {
             })
             .collect();
         let out = Object::new();
-        set(&out, "key", &Uint8Array::from(key.expose_secret()).into());
         set(&out, "frames", &frames.into());
-        set(&out, "plaintextLength", &num(len));
+        set(&out, "plaintextLength", &num(plaintext_len));
         if let Some(sig) = sig {
-            let (curve, hash) = match sig.signing {
-                Signing::EcdsaP256Sha256 => ("P-256", "SHA-256"),
-                _ => ("P-384", "SHA-384"),
-            };
             let o = Object::new();
-            set(&o, "namedCurve", &JsValue::from_str(curve));
-            set(&o, "hash", &JsValue::from_str(hash));
-            set(
-                &o,
-                "publicKey",
-                &Uint8Array::from(&sig.public_key[..]).into(),
-            );
             set(
                 &o,
                 "signature",
@@ -763,12 +753,13 @@ impl CoreOpener {
             .map_err(js_error)
     }
 
-    /// Verifies and decrypts the whole message.
+    /// Verifies and decrypts `message` (the whole message this opener's header
+    /// came from; the glue copies it in for the call) in the wasm engine.
     ///
     /// # Errors
-    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`.
-    pub fn open(&self) -> JsResult<Vec<u8>> {
-        self.inner.open(&self.message).map_err(js_error)
+    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`.
+    pub fn open(&self, message: &[u8]) -> JsResult<Vec<u8>> {
+        self.inner.open(message).map_err(js_error)
     }
 }
 

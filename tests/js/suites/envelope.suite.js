@@ -332,6 +332,42 @@ export default {
       }
     });
 
+    for (const engine of ENGINES) t.test('a header longer than 64 KiB opens, one-shot and streamed [' + engine + ']', async () => {
+      const keyring = new MultiKeyring({ generator: aes(), children: [1, 2, 3, 4, 5].map((i) => aes({ keyName: `k${i}` })) });
+      const pt = pattern(5000);
+      const msg = await client(keyring, { engine }).encrypt(pt, { encryptionContext: { big: 'x'.repeat(65_000) } });
+      const info = await parseMessage(msg);
+      assert.ok(info.headerLength > 65536, `header of ${info.headerLength} bytes`);
+      assert.bytesEqual((await client(aes(), { engine }).decrypt(msg)).plaintext, pt);
+      assert.bytesEqual((await pipe(client(aes(), { engine }).decryptStream(), split(msg, 10_000))).bytes, pt);
+      await assert.rejectsWithCode(client(aes(), { engine, maxHeaderSize: 65536 }).decrypt(msg), 'LIMIT_EXCEEDED');
+    });
+
+    // The contract: leave the message alone until decrypt settles. If it changes anyway, decrypt
+    // may fail (it does today: the body is read after KMS answers) but never returns a mix.
+    for (const engine of ENGINES) t.test('a message changed while decrypt waits for KMS: a coded error or the original, never a mix [' + engine + ']', async () => {
+      for (const suite of [UNSIGNED, SIGNED]) {
+        const kms = fakeKms();
+        let asked, release;
+        const askedP = new Promise((r) => { asked = r; });
+        const gate = new Promise((r) => { release = r; });
+        const slow = { ...kms, async decryptDataKey(args) { asked(); await gate; return kms.decryptDataKey(args); } };
+        const c = client(slow, { engine, suite, frameLength: 4096 });
+        const first = await c.encrypt(pattern(20_000, 1));
+        const second = await c.encrypt(pattern(20_000, 2));
+        const buf = first.slice();
+        const opening = c.decrypt(buf);
+        await askedP; // the header is parsed; the body has not been read
+        buf.set(second.subarray(0, Math.min(buf.length, second.length)));
+        release();
+        const r = await opening.then((ok) => ok, (err) => err);
+        if (r instanceof Error) assert.ok(['TAMPERED', 'MALFORMED_MESSAGE'].includes(/** @type {any} */ (r).code), `${suite}: ${r}`);
+        else assert.bytesEqual(r.plaintext, pattern(20_000, 1), `${suite}: only the message as it was`);
+        // The same bytes, unchanged, open.
+        assert.bytesEqual((await c.decrypt(second)).plaintext, pattern(20_000, 2));
+      }
+    });
+
     t.test('each failure has its own code', async () => {
       const c = client(aes());
       const msg = await c.encrypt('x', { encryptionContext: { tenant: 'acme' } });
