@@ -139,19 +139,24 @@ pub struct ExternalSignature {
     pub signed_len: usize,
 }
 
+/// The bytes of `aws-crypto-public-key` in `context` (a compressed point, unchecked).
+fn context_point(context: &EncryptionContext) -> Result<Vec<u8>> {
+    let b64 = context
+        .get(PUBLIC_KEY_FIELD)
+        .ok_or(Error::MalformedMessage(
+            "a signed message lacks aws-crypto-public-key",
+        ))?;
+    Base64::decode_vec(b64)
+        .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not base64"))
+}
+
 /// The signer's public key from `context` (`aws-crypto-public-key`, a
 /// compressed point), as an uncompressed SEC1 point for a native engine.
 ///
 /// # Errors
 /// `MALFORMED_MESSAGE` without a usable public key; `INVALID_STATE` for an unsigned suite.
 pub fn public_point(signing: Signing, context: &EncryptionContext) -> Result<Vec<u8>> {
-    let b64 = context
-        .get(PUBLIC_KEY_FIELD)
-        .ok_or(Error::MalformedMessage(
-            "a signed message lacks aws-crypto-public-key",
-        ))?;
-    let point = Base64::decode_vec(b64)
-        .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not base64"))?;
+    let point = context_point(context)?;
     match signing {
         Signing::None => Err(Error::InvalidState("an unsigned suite has no signature")),
         Signing::EcdsaP256Sha256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
@@ -210,13 +215,7 @@ pub fn verify(
     transcript: Transcript,
     signature: &[u8],
 ) -> Result<()> {
-    let b64 = context
-        .get(PUBLIC_KEY_FIELD)
-        .ok_or(Error::MalformedMessage(
-            "a signed message lacks aws-crypto-public-key",
-        ))?;
-    let point = Base64::decode_vec(b64)
-        .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not base64"))?;
+    let point = context_point(context)?;
     let digest = transcript.finish();
     let ok = match signing {
         Signing::None => return Ok(()),
