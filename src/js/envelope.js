@@ -248,16 +248,30 @@ export class EnvelopeClient {
     const native = this.#native(Infinity, this.frameLength);
     /** @type {any} */ let sealer;
     /** @type {CryptoKey | undefined} */ let key;
-    let pending = new Uint8Array(0); // native engine: plaintext not yet sealed (less than a frame and a chunk)
+    // Native engine: plaintext not yet sealed, `pending[0, held)`. Chunks are copied in
+    // once; the buffer grows by doubling and is wiped as it is consumed or replaced.
+    let pending = new Uint8Array(0);
+    let held = 0;
     const release = () => { try { sealer?.free(); } catch { /* already freed */ } sealer = undefined; pending.fill(0); };
+    /** @param {Uint8Array} bytes */
+    const hold = (bytes) => {
+      if (held + bytes.length > pending.length) {
+        const grown = new Uint8Array(Math.max(held + bytes.length, 2 * pending.length));
+        grown.set(pending.subarray(0, held));
+        pending.fill(0);
+        pending = grown;
+      }
+      pending.set(bytes, held);
+      held += bytes.length;
+    };
     const sealPending = async (last, controller) => {
-      const plans = withCoreSync(() => sealer.planFrames(pending.length, last));
+      const plans = withCoreSync(() => sealer.planFrames(held, last));
       if (plans.length === 0) return;
       const sealed = await encryptFrames(/** @type {CryptoKey} */ (key), plans, pending);
       const end = plans[plans.length - 1].start + plans[plans.length - 1].length;
-      const rest = pending.slice(end);
-      pending.fill(0);
-      pending = rest;
+      pending.copyWithin(0, end, held); // the rest is less than a frame and a chunk
+      pending.fill(0, held - end, held);
+      held -= end;
       controller.enqueue(withCoreSync(() => sealer.absorb(sealed)));
     };
     return new TransformStream({
@@ -277,12 +291,9 @@ export class EnvelopeClient {
         try {
           const bytes = toBytes(chunk, 'chunk');
           if (native) {
-            const joined = new Uint8Array(pending.length + bytes.length);
-            joined.set(pending);
-            joined.set(bytes, pending.length);
-            pending.fill(0);
-            pending = joined;
-            await sealPending(false, controller);
+            hold(bytes);
+            // The core keeps the last 1..=frameLength bytes back until it knows whether they end the message.
+            if (held > this.frameLength) await sealPending(false, controller);
             return;
           }
           const out = withCoreSync(() => sealer.update(bytes));

@@ -428,6 +428,23 @@ export default {
       }
     });
 
+    for (const engine of ENGINES) t.test('encryptStream: a chunk buffer the caller reuses after each write seals what was written [' + engine + ']', async () => {
+      const c = client(aes(), { suite: UNSIGNED, frameLength: 1000, engine });
+      const ts = c.encryptStream();
+      const writer = ts.writable.getWriter();
+      const reading = new Response(ts.readable).arrayBuffer();
+      const scratch = new Uint8Array(700);
+      const want = new Uint8Array(700 * 9);
+      for (let i = 0; i < 9; i++) {
+        scratch.fill(i + 1);
+        want.fill(i + 1, i * 700, (i + 1) * 700);
+        await writer.write(scratch);
+      }
+      await writer.close();
+      const msg = new Uint8Array(await reading);
+      assert.bytesEqual((await c.decrypt(msg)).plaintext, want);
+    });
+
     for (const engine of ENGINES) t.test('decryptStream: frames released as they verify; tampering, truncation and context errors surface [' + engine + ']', async () => {
       const c = client(aes(), { frameLength: 1024, engine });
       const pt = pattern(64 * 1024, 5);
