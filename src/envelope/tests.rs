@@ -322,6 +322,24 @@ fn opens_v1_non_framed() {
     assert!(o.try_keyring(&wrap).unwrap());
     assert_eq!(o.open(&m).unwrap(), pt);
     assert_eq!(inspect(&m).unwrap().frame_count, 1);
+    // The native engine's planner finds the same single block.
+    let key = o.message_key().unwrap();
+    let (frames, len, sig) = o
+        .plan_external_signature(m.len(), &mut reading(&m))
+        .unwrap();
+    assert!(sig.is_none());
+    assert_eq!((frames.len(), len), (1, pt.len()));
+    let f = &frames[0];
+    let mut block = m[f.start..f.end - 16].to_vec();
+    gcm::open(
+        key.expose_secret(),
+        &f.iv,
+        &f.aad,
+        &mut block,
+        &m[f.end - 16..f.end],
+    )
+    .unwrap();
+    assert_eq!(block, pt);
     // A content length beyond the message is MALFORMED, never an allocation or a panic.
     let at = m.len() - 16 - pt.len() - 8;
     let mut lying = m.clone();
