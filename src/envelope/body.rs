@@ -898,7 +898,7 @@ impl BodyReader {
                         [a, b] => usize::from(u16::from_be_bytes([a, b])),
                         _ => return Err(truncated()),
                     };
-                    footer.extend_from_slice(&read(self.position + 2, n)?);
+                    footer.extend_from_slice(&read(self.position.saturating_add(2), n)?);
                     if self.read_footer(&footer)? != Some(footer.len()) {
                         return Err(truncated());
                     }
