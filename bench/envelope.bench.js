@@ -8,7 +8,8 @@
 //           open = the AES-256-GCM call and the ECDSA verification side by side.
 // The 0x0578 rows also print the ratio against the AES-GCM call alone, and the
 // cost of one SHA-384 over the message (the part no format can skip).
-// Then encryptStream/decryptStream of 16 MiB in 64 KiB chunks on both engines.
+// Then encryptStream/decryptStream of 16 MiB in 64 KiB chunks on both engines, and
+// where the auto engine should switch from wasm to WebCrypto (4-64 KiB messages).
 // A script, not a test:  node --expose-gc bench/envelope.bench.js   (after pkg-scripts/build)
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_FRAME_LENGTH, EnvelopeClient, RawAesKeyring, init } from 'edge-kms';
@@ -125,6 +126,19 @@ for (const [sid, name] of SUITES) {
     const td = performance.now() - t;
     if (!back.equals(big)) throw new Error('stream round trip mismatch');
     console.log(`${sid}  ${engine.padEnd(9)}  encryptStream ${(16000 / te).toFixed(0).padStart(4)} MiB/s   decryptStream ${(16000 / td).toFixed(0).padStart(4)} MiB/s`);
+  }
+}
+
+// Where 'auto' switches engines (NATIVE_MIN_BYTES): wasm against WebCrypto per message size.
+console.log('\nengine crossover, 0x0478, ops/s wasm / native (native ÷ wasm)');
+{
+  const wasm = ours('AES_256_GCM_HKDF_SHA512_COMMIT_KEY', 'wasm', DEFAULT_FRAME_LENGTH);
+  const native = ours('AES_256_GCM_HKDF_SHA512_COMMIT_KEY', 'native', DEFAULT_FRAME_LENGTH);
+  for (const kib of [4, 8, 16, 32, 64]) {
+    const pt = randomBytes(kib * 1024);
+    const msg = await wasm.encrypt(pt);
+    const [ws, ns, wo, no] = await rates([() => wasm.encrypt(pt), () => native.encrypt(pt), () => wasm.decrypt(msg), () => native.decrypt(msg)], 1000);
+    console.log(`${String(kib).padStart(2)} KiB  seal ${ws.toFixed(0).padStart(6)} / ${ns.toFixed(0).padStart(6)} (${(ns / ws).toFixed(2)}x)   open ${wo.toFixed(0).padStart(6)} / ${no.toFixed(0).padStart(6)} (${(no / wo).toFixed(2)}x)`);
   }
 }
 await sdkWorker.terminate();
