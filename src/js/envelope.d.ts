@@ -37,7 +37,7 @@ export interface EnvelopeClientOptions {
   cache?: { maxAgeMs: number; maxMessages?: number; maxBytes?: number; capacity?: number };
   /**
    * Who does the bulk AES-GCM: 'wasm' (always available), 'native' (WebCrypto's crypto.subtle, as in the verify API; much faster for big
-   * messages), or 'auto' (default: WebCrypto for messages of 16 KiB and more with frames of 4 KiB and more, and
+   * messages), or 'auto' (default: WebCrypto for messages of 16 KiB and more (8 KiB in browsers) with frames of 4 KiB and more, and
    * to open signed messages of any size, since it verifies ECDSA faster).
    * Both produce the same bytes; the core decides all framing, checks and signatures either way.
    */
