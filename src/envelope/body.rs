@@ -71,11 +71,7 @@ impl BodyWriter {
         let tag = gcm::seal(self.key.expose_secret(), &iv, &aad, ct)?;
         out.extend_from_slice(&tag);
         self.transcript.update(out.get(start..).unwrap_or(&[]));
-        // The final frame needs a sequence number too, and FINAL_MARKER is not one.
-        self.sequence = self
-            .sequence
-            .checked_add(1)
-            .filter(|&s| s != FINAL_MARKER)
+        self.sequence = frame::next_sequence(self.sequence)
             .ok_or(Error::LimitExceeded("too many frames for one message"))?;
         Ok(())
     }
@@ -283,9 +279,7 @@ impl BodyWriter {
                 iv,
                 aad,
             });
-            sequence = sequence
-                .checked_add(1)
-                .filter(|&s| s != FINAL_MARKER)
+            sequence = frame::next_sequence(sequence)
                 .ok_or(Error::LimitExceeded("too many frames for one message"))?;
         }
         if last {
@@ -492,9 +486,9 @@ const FRAME_HEAD_MAX: usize = 8 + IV_LEN + 4;
 pub struct BodyReader {
     /// `None`: decrypt here. `Some`: only describe frames for a native engine (nothing decrypted).
     plan: Option<Vec<FrameDesc>>,
-    /// In planning mode, whether descriptions carry a copy of their bytes (streams).
-    copy_bytes: bool,
-    /// One-shot native planning: the footer is described for the engine, not verified here.
+    /// `Some`: one-shot native planning (`plan_sparse`): the footer is described
+    /// for the engine, not verified here. `None` while planning: a native stream,
+    /// whose descriptions carry a copy of their bytes.
     external: Option<Option<ExternalSignature>>,
     /// Message offset of the next unread body byte.
     position: usize,
@@ -526,7 +520,6 @@ impl BodyReader {
     ) -> Self {
         Self {
             plan: None,
-            copy_bytes: false,
             external: None,
             position: 0,
             plaintext_len: 0,
@@ -544,20 +537,16 @@ impl BodyReader {
         }
     }
 
-    /// Switches to planning: frames are checked and described, not decrypted.
-    /// `body_offset` is where the body starts in the message.
-    pub(crate) fn plan_only(mut self, body_offset: usize) -> Self {
+    /// Switches to one-shot native planning ([`plan_sparse`](Self::plan_sparse)):
+    /// frames are checked and described, not decrypted, and the footer
+    /// signature is left to the engine (nothing is hashed here; see
+    /// [`ExternalSignature`]). `body_offset` is where the body starts in the message.
+    pub(crate) fn plan_only_external_signature(mut self, body_offset: usize) -> Self {
         self.plan = Some(Vec::new());
         self.position = body_offset;
-        self
-    }
-
-    /// Like `plan_only`, and the footer signature is left to the engine too:
-    /// nothing is hashed here; see [`ExternalSignature`].
-    pub(crate) fn plan_only_external_signature(mut self, body_offset: usize) -> Self {
         self.transcript = Transcript::new(Signing::None);
         self.external = Some(None);
-        self.plan_only(body_offset)
+        self
     }
 
     /// The footer described by a planning reader made with `plan_only_external_signature`.
@@ -570,7 +559,6 @@ impl BodyReader {
     #[must_use]
     pub fn plan_stream(mut self) -> Self {
         self.plan = Some(Vec::new());
-        self.copy_bytes = true;
         self
     }
 
@@ -587,16 +575,16 @@ impl BodyReader {
     /// # Errors
     /// As [`update`](Self::update); `INVALID_STATE` unless made by `plan_stream`.
     pub fn plan_update(&mut self, bytes: &[u8]) -> Result<Vec<FrameDesc>> {
-        if !self.copy_bytes {
+        if self.plan.is_none() || self.external.is_some() {
             return Err(Error::InvalidState("not a native stream"));
         }
         self.update(bytes)?;
         Ok(self.plan.as_mut().map(core::mem::take).unwrap_or_default())
     }
 
-    /// The frame descriptions and total plaintext length of a planning reader, and its key.
-    pub(crate) fn into_plan(self) -> (Secret, Vec<FrameDesc>, usize) {
-        (self.key, self.plan.unwrap_or_default(), self.plaintext_len)
+    /// The frame descriptions and total plaintext length of a planning reader.
+    pub(crate) fn into_plan(self) -> (Vec<FrameDesc>, usize) {
+        (self.plan.unwrap_or_default(), self.plaintext_len)
     }
 
     /// Takes more message bytes; returns the plaintext of every frame completed and verified.
@@ -782,14 +770,11 @@ impl BodyReader {
             .ok_or(Error::InvalidState("frame"))?
             .split_at(head.len);
         if self.plan.is_some() {
-            let bytes = if self.copy_bytes {
-                frame
-                    .get(head.ct_at..)
-                    .ok_or(Error::InvalidState("frame"))?
-                    .to_vec()
-            } else {
-                Vec::new()
-            };
+            // Only a native stream plans through here: the description takes the bytes along.
+            let bytes = frame
+                .get(head.ct_at..)
+                .ok_or(Error::InvalidState("frame"))?
+                .to_vec();
             self.describe(&head, bytes)?;
         } else {
             let aad = self.frame_aad(&head);
@@ -853,10 +838,7 @@ impl BodyReader {
                 ReadState::Footer
             };
         } else {
-            self.sequence = self
-                .sequence
-                .checked_add(1)
-                .filter(|&s| s != FINAL_MARKER)
+            self.sequence = frame::next_sequence(self.sequence)
                 .ok_or(Error::MalformedMessage("too many frames"))?;
         }
         Ok(())
@@ -874,7 +856,7 @@ impl BodyReader {
         message_len: usize,
         read: &mut dyn FnMut(usize, usize) -> Result<Vec<u8>>,
     ) -> Result<()> {
-        if self.plan.is_none() || self.copy_bytes || self.external.is_none() {
+        if self.plan.is_none() || self.external.is_none() {
             return Err(Error::InvalidState("not a sparse plan"));
         }
         let truncated = || Error::MalformedMessage("the message is truncated");

@@ -310,7 +310,7 @@ impl Opener {
         if self.header.suite.is_signed() != sig.is_some() {
             return Err(Error::InvalidState("signature bookkeeping"));
         }
-        let (_key, frames, len) = reader.into_plan();
+        let (frames, len) = reader.into_plan();
         Ok((frames, len, sig))
     }
 

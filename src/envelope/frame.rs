@@ -11,6 +11,13 @@ pub const FINAL_FRAME: &[u8] = b"AWSKMSEncryptionClient Final Frame";
 pub const SINGLE_BLOCK: &[u8] = b"AWSKMSEncryptionClient Single Block";
 /// Marks the final frame in place of a sequence number.
 pub const FINAL_MARKER: u32 = u32::MAX;
+/// The sequence number after `s`, if there is one: the final frame needs a
+/// number too, and [`FINAL_MARKER`] is not one.
+#[must_use]
+pub fn next_sequence(s: u32) -> Option<u32> {
+    s.checked_add(1).filter(|&n| n != FINAL_MARKER)
+}
+
 /// GCM's limit for one call, which bounds a non-framed body: 2^36 - 32 bytes.
 pub const MAX_NON_FRAMED_LEN: u64 = (1 << 36) - 32;
 

@@ -42,6 +42,13 @@ fn seal(suite: AlgorithmSuite, frame: u32, pt: &[u8], kr: &[&dyn LocalKeyring]) 
     s.seal(pt).unwrap()
 }
 
+/// A sealer with one context pair and the raw AES keyring `aes(1)`; `seed` fixes its randomness.
+fn sealer(suite: AlgorithmSuite, frame: u32, (k, v): (&str, &str), seed: u8) -> Sealer {
+    let mut s = Sealer::new(suite, frame, ctx(&[(k, v)]), &[seed; 64]).unwrap();
+    s.wrap_with(&aes(1)).unwrap();
+    s
+}
+
 fn open(msg: &[u8], kr: &dyn LocalKeyring) -> Result<Vec<u8>> {
     let mut o = Opener::new(msg, &STRICT, &EncryptionContext::new(), &[9; 64])?;
     o.try_keyring(kr)?;
@@ -506,11 +513,7 @@ fn streaming_is_byte_identical_to_one_shot_and_reads_byte_by_byte() {
             (4096, 5000),
         ] {
             let pt: Vec<u8> = (0..n).map(|i| (i * 7) as u8).collect();
-            let make = || {
-                let mut s = Sealer::new(suite, frame, ctx(&[("a", "b")]), &[42; 64]).unwrap();
-                s.wrap_with(&aes(1)).unwrap();
-                s
-            };
+            let make = || sealer(suite, frame, ("a", "b"), 42);
             let whole = make().seal(&pt).unwrap();
             for chunk in [1usize, 3, 15, 16, 17, 1000] {
                 let (mut streamed, mut w) = make().start().unwrap();
@@ -588,11 +591,7 @@ fn native_engine_plans_match_the_wasm_engine() {
             (4096, 10_000),
         ] {
             let pt: Vec<u8> = (0..n).map(|i| (i * 13) as u8).collect();
-            let make = || {
-                let mut s = Sealer::new(suite, frame, ctx(&[("a", "b")]), &[77; 64]).unwrap();
-                s.wrap_with(&aes(1)).unwrap();
-                s
-            };
+            let make = || sealer(suite, frame, ("a", "b"), 77);
             let whole = make().seal(&pt).unwrap();
             let (key, plan) = make().plan(pt.len()).unwrap();
             let mut sealed = Vec::new();
@@ -714,11 +713,7 @@ fn native_streams_match() {
             (8, 64, 64),
         ] {
             let pt: Vec<u8> = (0..n).map(|i| (i * 5) as u8).collect();
-            let make = || {
-                let mut s = Sealer::new(suite, frame, ctx(&[("s", "n")]), &[31; 64]).unwrap();
-                s.wrap_with(&aes(1)).unwrap();
-                s
-            };
+            let make = || sealer(suite, frame, ("s", "n"), 31);
             let whole = make().seal(&pt).unwrap();
             let (mut out, mut w) = make().start().unwrap();
             let key = Secret::copy_from(w.native_key().expose_secret());
@@ -779,11 +774,7 @@ fn external_signature_paths_match() {
     use signature::Verifier;
     for (n, frame) in [(0usize, 16u32), (100, 16), (5000, 4096)] {
         let pt: Vec<u8> = (0..n).map(|i| (i * 3) as u8).collect();
-        let make = || {
-            let mut s = Sealer::new(suite::DEFAULT, frame, ctx(&[("x", "y")]), &[55; 64]).unwrap();
-            s.wrap_with(&aes(1)).unwrap();
-            s
-        };
+        let make = || sealer(suite::DEFAULT, frame, ("x", "y"), 55);
         let whole = make().seal(&pt).unwrap();
         let (key, plan) = make().plan(pt.len()).unwrap();
         assert!(plan.is_signed());

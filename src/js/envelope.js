@@ -16,9 +16,9 @@ export const COMMITMENT_POLICIES = Object.freeze({
   REQUIRE_ENCRYPT_REQUIRE_DECRYPT: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT',
   REQUIRE_ENCRYPT_ALLOW_DECRYPT: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT',
 });
-// 1 MiB, measured (bench/envelope.bench.js, Node 20, 16 MiB messages): each WebCrypto call
-// costs a fixed ~40-80 us, so the native engine opens 0x0478 at ~0.75x one raw WebCrypto
-// call with 64 KiB frames, ~1.0x with 256 KiB and ~1.1x with 1 MiB (seal 0.7x / 0.8x / 1.2x).
+// 1 MiB, measured (Node 20, 16 MiB messages, BENCHMARKS.md): each WebCrypto call has a
+// fixed cost, so the native engine opened 0x0478 at ~0.77x one raw WebCrypto call with
+// 64 KiB frames, 0.85-0.99x with 256 KiB and 0.92-1.11x with 1 MiB.
 // A stream holds one frame (maxBodySize bounds what a reader accepts). Every ESDK reader
 // accepts any frame length; the reference SDK writes 4 KiB.
 export const DEFAULT_FRAME_LENGTH = 1024 * 1024;

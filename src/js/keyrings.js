@@ -152,11 +152,6 @@ export function isKms(k) {
   return !!k && k.isKmsKeyring === true;
 }
 
-/** @param {any} k */
-export function isLocal(k) {
-  return k instanceof LocalKeyring;
-}
-
 /**
  * Flattens a keyring tree into [generator, ...wrappers]; `hasGenerator` says whether
  * the first one is a generator (a MultiKeyring without one can only decrypt).
@@ -182,5 +177,3 @@ export function flatten(k) {
 export function coreKeyring(k, b) {
   return k[local](b);
 }
-
-export { LocalKeyring as _LocalKeyring };

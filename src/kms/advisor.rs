@@ -755,46 +755,28 @@ fn key_policy(
                     .map(|(k, v)| (format!("kms:EncryptionContext:{k}"), Json::s(v)))
                     .collect(),
             );
-            Json::obj([
-                ("Sid", Json::s("AllowUseOnlyWithThisEncryptionContext")),
-                ("Effect", Json::s("Allow")),
-                ("Principal", principal()),
-                (
-                    "Action",
-                    Json::strs(&["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"]),
-                ),
-                ("Resource", Json::s("*")),
-                ("Condition", Json::obj([("StringEquals", ctx)])),
-            ])
+            allow(
+                "AllowUseOnlyWithThisEncryptionContext",
+                principal(),
+                &["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
+                Some(ctx),
+            )
         }
-        Purpose::Sign => Json::obj([
-            ("Sid", Json::s("AllowSigningWithOneAlgorithm")),
-            ("Effect", Json::s("Allow")),
-            ("Principal", principal()),
-            ("Action", Json::strs(&["kms:Sign", "kms:Verify"])),
-            ("Resource", Json::s("*")),
-            (
-                "Condition",
-                Json::obj([(
-                    "StringEquals",
-                    Json::obj([("kms:SigningAlgorithm", Json::s("ECDSA_SHA_256"))]),
-                )]),
-            ),
-        ]),
-        Purpose::Hmac => Json::obj([
-            ("Sid", Json::s("AllowMacWithOneAlgorithm")),
-            ("Effect", Json::s("Allow")),
-            ("Principal", principal()),
-            ("Action", Json::strs(&["kms:GenerateMac", "kms:VerifyMac"])),
-            ("Resource", Json::s("*")),
-            (
-                "Condition",
-                Json::obj([(
-                    "StringEquals",
-                    Json::obj([("kms:MacAlgorithm", Json::s("HMAC_SHA_256"))]),
-                )]),
-            ),
-        ]),
+        Purpose::Sign => allow(
+            "AllowSigningWithOneAlgorithm",
+            principal(),
+            &["kms:Sign", "kms:Verify"],
+            Some(Json::obj([(
+                "kms:SigningAlgorithm",
+                Json::s("ECDSA_SHA_256"),
+            )])),
+        ),
+        Purpose::Hmac => allow(
+            "AllowMacWithOneAlgorithm",
+            principal(),
+            &["kms:GenerateMac", "kms:VerifyMac"],
+            Some(Json::obj([("kms:MacAlgorithm", Json::s("HMAC_SHA_256"))])),
+        ),
     };
     let describe_actions: &[&str] = if purpose == Purpose::Sign {
         &["kms:DescribeKey", "kms:GetPublicKey"]
@@ -807,24 +789,33 @@ fn key_policy(
         (
             "Statement",
             Json::Arr(vec![
-                Json::obj([
-                    ("Sid", Json::s("KeyAdministrationWithoutUse")),
-                    ("Effect", Json::s("Allow")),
-                    ("Principal", Json::obj([("AWS", Json::Str(admin))])),
-                    ("Action", Json::strs(&admin_actions)),
-                    ("Resource", Json::s("*")),
-                ]),
+                allow(
+                    "KeyAdministrationWithoutUse",
+                    Json::obj([("AWS", Json::Str(admin))]),
+                    &admin_actions,
+                    None,
+                ),
                 use_statement,
-                Json::obj([
-                    ("Sid", Json::s("AllowDescribe")),
-                    ("Effect", Json::s("Allow")),
-                    ("Principal", principal()),
-                    ("Action", Json::strs(describe_actions)),
-                    ("Resource", Json::s("*")),
-                ]),
+                allow("AllowDescribe", principal(), describe_actions, None),
             ]),
         ),
     ])
+}
+
+/// One `Allow` statement of a key policy (`Resource` is `*`: the key itself),
+/// with `condition` under `StringEquals`.
+fn allow(sid: &str, principal: Json, actions: &[&str], condition: Option<Json>) -> Json {
+    let mut pairs = vec![
+        ("Sid".to_owned(), Json::s(sid)),
+        ("Effect".to_owned(), Json::s("Allow")),
+        ("Principal".to_owned(), principal),
+        ("Action".to_owned(), Json::strs(actions)),
+        ("Resource".to_owned(), Json::s("*")),
+    ];
+    if let Some(c) = condition {
+        pairs.push(("Condition".to_owned(), Json::obj([("StringEquals", c)])));
+    }
+    Json::Obj(pairs)
 }
 
 #[cfg(test)]

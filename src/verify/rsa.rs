@@ -49,13 +49,6 @@ impl RsaKey {
         Ok((Self { key, modulus }, spec))
     }
 
-    /// `k`, the modulus length in bytes (RFC 8017 §5.2.2): every valid
-    /// signature is exactly this long.
-    #[must_use]
-    pub fn modulus_len(&self) -> usize {
-        self.modulus.len()
-    }
-
     /// The checks of RFC 8017 §8.2.2 step 1 and §5.2.2 step 1 that need no
     /// arithmetic: the signature is `k` bytes and, as an integer, below `n`.
     /// Both engines apply them, so both answer the same for such signatures.
