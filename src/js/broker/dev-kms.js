@@ -5,10 +5,10 @@
 //
 // It speaks KMS's API shapes (PascalCase inputs and outputs, Uint8Array
 // blobs, errors whose `name` is the KMS exception name) through
-// `call(operation, input)`, which is all the broker needs. AES-GCM runs on
-// WebCrypto, so an in-memory dev KMS also runs inside workerd; asymmetric
-// keys (signing, and RSA encryption for KMS RSA public-key sealing) use
-// node:crypto where it exists and WebCrypto otherwise.
+// `call(operation, input)`, which is all the broker needs. AES-GCM and the
+// asymmetric keys (signing, and RSA encryption for KMS RSA public-key
+// sealing) use node:crypto where it exists and WebCrypto otherwise, so an
+// in-memory dev KMS also runs inside workerd.
 import { decodeBase64, encodeBase64, parseArn } from './protocol.js';
 
 const subtle = globalThis.crypto.subtle;
@@ -113,7 +113,7 @@ export async function createDevKms(options = {}) {
 
   /**
    * @typedef {{ id: string, spec: string, usage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY', state: 'Enabled' | 'Disabled' | 'PendingDeletion', created: string, description: string,
-   *   aes?: CryptoKey, asym?: Asym, pending?: Promise<Asym>, secret?: Uint8Array | null }} KeyRecord
+   *   aes?: Aes, asym?: Asym, pending?: Promise<Asym>, secret?: Uint8Array | null }} KeyRecord
    */
 
   /** @param {string} spec @param {'ENCRYPT_DECRYPT' | 'SIGN_VERIFY'} usage @param {string} description */
@@ -129,7 +129,7 @@ export async function createDevKms(options = {}) {
 
   /**
    * Turns stored material into usable keys. Symmetric material becomes a
-   * non-extractable CryptoKey; the raw bytes are kept only when they must be
+   * node:crypto KeyObject or a non-extractable CryptoKey (see aesKey); the raw bytes are kept only when they must be
    * written back to the key file, and zeroed otherwise.
    * @param {Omit<KeyRecord, 'aes' | 'asym' | 'secret'>} base @param {Uint8Array | null} material
    * @returns {Promise<KeyRecord>}
@@ -139,7 +139,7 @@ export async function createDevKms(options = {}) {
     const rec = { ...base, secret: null };
     if (base.spec === 'SYMMETRIC_DEFAULT') {
       if (!material || material.length !== 32) throw new TypeError('createDevKms: symmetric key material must be 32 bytes');
-      rec.aes = await subtle.importKey('raw', /** @type {Uint8Array<ArrayBuffer>} */ (material), 'AES-GCM', false, ['encrypt', 'decrypt']);
+      rec.aes = await aesKey(material, nodeCrypto);
       if (store) rec.secret = material; else material.fill(0);
     } else if ((base.usage === 'SIGN_VERIFY' && base.spec in SIGNING_SPECS) || (base.usage === 'ENCRYPT_DECRYPT' && base.spec in ENCRYPTION_SPECS)) {
       // Asymmetric material is generated on first use (RSA generation is slow).
@@ -241,7 +241,7 @@ export async function createDevKms(options = {}) {
     header.set(MAGIC, 0);
     header.set(utf8.encode(rec.id), MAGIC.length);
     const iv = globalThis.crypto.getRandomValues(new Uint8Array(IV_LEN));
-    const ct = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: concat(header, serializeContext(ec)) }, /** @type {CryptoKey} */ (rec.aes), /** @type {Uint8Array<ArrayBuffer>} */ (plaintext)));
+    const ct = await /** @type {Aes} */ (rec.aes).seal(iv, concat(header, serializeContext(ec)), plaintext);
     return concat(header, iv, ct);
   }
 
@@ -304,8 +304,8 @@ export async function createDevKms(options = {}) {
       const r = usable(/** @type {KeyRecord} */ (rec));
       needUsage(r, 'ENCRYPT_DECRYPT');
       try {
-        const pt = await subtle.decrypt({ name: 'AES-GCM', iv: blob.subarray(HEADER_LEN, HEADER_LEN + IV_LEN), additionalData: concat(blob.subarray(0, HEADER_LEN), serializeContext(input.EncryptionContext)) }, /** @type {CryptoKey} */ (r.aes), blob.subarray(HEADER_LEN + IV_LEN));
-        return { KeyId: arnOf(r.id), Plaintext: new Uint8Array(pt), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+        const pt = await /** @type {Aes} */ (r.aes).open(blob.subarray(HEADER_LEN, HEADER_LEN + IV_LEN), concat(blob.subarray(0, HEADER_LEN), serializeContext(input.EncryptionContext)), blob.subarray(HEADER_LEN + IV_LEN));
+        return { KeyId: arnOf(r.id), Plaintext: pt, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
       } catch {
         return fail('InvalidCiphertextException', 'the ciphertext or its encryption context is invalid');
       }
@@ -412,6 +412,59 @@ export async function createDevKms(options = {}) {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * AES-256-GCM under one symmetric key: `seal` returns ciphertext ‖ tag,
+ * `open` returns the plaintext only after the tag checked out (and throws
+ * otherwise).
+ * @typedef {{ seal: (iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array) => Promise<Uint8Array>,
+ *   open: (iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array) => Promise<Uint8Array> }} Aes
+ */
+
+const TAG_LEN = 16;
+
+/**
+ * The AES-GCM key of 32 bytes of `material` (which the caller zeroes). With
+ * node:crypto, a KeyObject and synchronous ciphers: a WebCrypto call goes
+ * through libuv's thread pool, and under load waking a pool thread for 32
+ * bytes cost the event loop more than the cipher (BENCHMARKS.md, "Broker
+ * under load"). Elsewhere (workerd, browsers) a non-extractable CryptoKey.
+ * @param {Uint8Array} material @param {any} nodeCrypto @returns {Promise<Aes>}
+ */
+async function aesKey(material, nodeCrypto) {
+  if (nodeCrypto) {
+    const key = nodeCrypto.createSecretKey(material);
+    return {
+      async seal(iv, aad, plaintext) {
+        const c = nodeCrypto.createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LEN });
+        c.setAAD(aad);
+        return concat(c.update(plaintext), c.final(), c.getAuthTag());
+      },
+      async open(iv, aad, sealed) {
+        if (sealed.length < TAG_LEN) throw new Error('too short');
+        const d = nodeCrypto.createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LEN });
+        d.setAAD(aad);
+        d.setAuthTag(sealed.subarray(sealed.length - TAG_LEN));
+        const head = d.update(sealed.subarray(0, sealed.length - TAG_LEN));
+        try {
+          d.final(); // throws when the tag does not match
+          return concat(head);
+        } finally {
+          head.fill(0); // concat copied it out of node's buffer; nothing of it stays behind unchecked
+        }
+      },
+    };
+  }
+  const key = await subtle.importKey('raw', /** @type {Uint8Array<ArrayBuffer>} */ (material), 'AES-GCM', false, ['encrypt', 'decrypt']);
+  return {
+    async seal(iv, aad, plaintext) {
+      return new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv: /** @type {Uint8Array<ArrayBuffer>} */ (iv), additionalData: /** @type {Uint8Array<ArrayBuffer>} */ (aad) }, key, /** @type {Uint8Array<ArrayBuffer>} */ (plaintext)));
+    },
+    async open(iv, aad, sealed) {
+      return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv: /** @type {Uint8Array<ArrayBuffer>} */ (iv), additionalData: /** @type {Uint8Array<ArrayBuffer>} */ (aad) }, key, /** @type {Uint8Array<ArrayBuffer>} */ (sealed)));
+    },
+  };
+}
 
 /** @param {...Uint8Array} parts */
 function concat(...parts) {
