@@ -158,16 +158,21 @@ export function createBroker(options) {
 /**
  * One KMS call, bounded by `timeoutMs` and by the caller going away (the
  * request's signal). A call that outlives either is abandoned (and told so
- * through its signal) and answered as KMSUnavailable: safe to retry.
+ * through its signal): past the deadline it is answered as KMSUnavailable
+ * (safe to retry), after the client left it is audited as ClientClosedRequest.
  * @param {{ call: Function }} port @param {string} operation @param {any} input @param {AbortSignal | undefined} requestSignal @param {number} timeoutMs
  */
 function callKms(port, operation, input, requestSignal, timeoutMs) {
   const controller = new AbortController();
+  let clientLeft = false;
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const onGone = () => controller.abort();
+  const onGone = () => { clientLeft = true; controller.abort(); };
   requestSignal?.addEventListener('abort', onGone, { once: true });
   return new Promise((resolve, reject) => {
-    const gone = () => reject(Object.assign(new Error('KMS call abandoned'), { name: 'TimeoutError' }));
+    const gone = () => {
+      clearTimeout(timer); // a call that never settles must not keep its deadline alive
+      reject(clientLeft ? clientClosed() : Object.assign(new Error('KMS call abandoned'), { name: 'TimeoutError' }));
+    };
     controller.signal.addEventListener('abort', gone, { once: true });
     Promise.resolve()
       .then(() => port.call(operation, input, controller.signal))
@@ -232,7 +237,8 @@ function operationOf(pathname, basePath) {
 
 /**
  * Reads at most `max` bytes of the body; more is PayloadTooLarge, whatever
- * Content-Length claimed.
+ * Content-Length claimed. A body that breaks off (the client hung up
+ * mid-body) is ClientClosedRequest.
  * @param {Request} request @param {number} max
  */
 async function readBody(request, max) {
@@ -245,7 +251,7 @@ async function readBody(request, max) {
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await reader.read().catch(() => { throw clientClosed(); });
       if (done) break;
       size += value.length;
       if (size > max) {
@@ -323,6 +329,9 @@ function detailOf(e) {
   const c = /** @type {any} */ (e)?.code;
   return [typeof n === 'string' ? n.slice(0, 64) : 'unknown', typeof c === 'string' ? c.slice(0, 64) : ''].filter(Boolean).join(' ');
 }
+
+/** The client hung up before it had its answer: audited; the answer reaches no one. */
+const clientClosed = () => new ProtocolError('ClientClosedRequest', 'the client closed the connection before the answer');
 
 /** @param {string} code @param {string} message @param {string} [requestId] */
 function errorBody(code, message, requestId) {

@@ -45,16 +45,7 @@ export async function serve(broker, options = {}) {
           return;
         }
       }
-      const response = await broker.fetch(toRequest(req, host, port));
-      /** @type {Record<string, string>} */
-      const headers = {};
-      response.headers.forEach((v, k) => { headers[k] = v; });
-      res.writeHead(response.status, headers);
-      if (response.body && req.method !== 'HEAD') {
-        Readable.fromWeb(/** @type {any} */ (response.body)).on('error', () => res.destroy()).pipe(res);
-      } else {
-        res.end();
-      }
+      await send(res, await broker.fetch(toRequest(req, res, host, port)), req.method === 'HEAD');
     } catch {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'InternalError', message: 'internal server error' } }));
@@ -89,14 +80,18 @@ export async function serve(broker, options = {}) {
 /**
  * node:http request → Fetch API Request. The body streams through, so the
  * broker's maxBodyBytes cuts off an oversized body without buffering it.
- * @param {import('node:http').IncomingMessage} req @param {string} host @param {number} port
+ * Its signal aborts when the client goes away before the answer is out
+ * (mid-body or while KMS is called), so the broker abandons the KMS call and
+ * audits a ClientClosedRequest.
+ * @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res @param {string} host @param {number} port
  */
-function toRequest(req, host, port) {
+function toRequest(req, res, host, port) {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
   const authority = req.headers.host ?? `${host}:${port}`;
   const controller = new AbortController();
-  req.on('close', () => { if (!req.complete) controller.abort(); });
+  // not req's 'close': that fires once the body is read, client or no client
+  res.on('close', () => { if (!res.writableFinished) controller.abort(); });
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   return new Request(`http://${authority}${req.url ?? '/'}`, {
     method: req.method,
@@ -129,4 +124,39 @@ async function staticFile(statics, path) {
     }
   }
   return null;
+}
+/**
+ * Writes a Fetch API Response to node:http. A body that comes in one piece
+ * (every broker answer) goes out with its Content-Length in one write
+ * (chunked encoding would cost a second write per answer); a longer stream
+ * goes out chunked, as it comes.
+ * @param {import('node:http').ServerResponse} res @param {Response} response @param {boolean} head
+ */
+async function send(res, response, head) {
+  /** @type {Record<string, string>} */
+  const headers = {};
+  response.headers.forEach((v, k) => { headers[k] = v; });
+  if (!response.body || head) {
+    response.body?.cancel().catch(() => {});
+    res.writeHead(response.status, headers);
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  const first = await reader.read();
+  const second = first.done ? first : await reader.read();
+  if (second.done) {
+    const body = first.value ?? new Uint8Array(0);
+    headers['content-length'] ??= String(body.length);
+    res.writeHead(response.status, headers);
+    res.end(body);
+    return;
+  }
+  res.writeHead(response.status, headers);
+  async function* rest() {
+    yield /** @type {Uint8Array} */ (first.value);
+    yield second.value;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) yield r.value;
+  }
+  Readable.from(rest()).on('error', () => res.destroy()).pipe(res);
 }

@@ -42,6 +42,8 @@ export const ERROR_STATUS = Object.freeze({
   MethodNotAllowed: 405,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
+  // the client hung up mid-body or while KMS was called (nginx's 499): for the audit, no one reads the answer
+  ClientClosedRequest: 499,
   InternalError: 500,
   KMSUnavailable: 503,
   // KMS exceptions
