@@ -6,9 +6,10 @@
  * | `INVALID_ARGUMENT` | bad options or arguments; nothing was sent | no |
  * | `KMS_KEY_DISABLED` | KMS `DisabledException` | no |
  * | `KMS_INVALID_STATE` | KMS `KMSInvalidStateException` (pending deletion, pending import) | no |
- * | `ACCESS_DENIED` | the broker's `authorize` refused (403 `AccessDeniedException`) or wants authentication (401 `Unauthorized`; `err.status` tells which), KMS denied the broker, or the `headers` function threw | no |
+ * | `ACCESS_DENIED` | the broker's `authorize` refused (403 `AccessDeniedException`) or wants authentication (401 `Unauthorized`; `err.status` tells which), KMS denied the broker, a development broker refused a non-loopback Host or Origin (403 `ForbiddenHost` / `ForbiddenOrigin`), or the `headers` function threw | no |
  * | `NOT_FOUND` | KMS `NotFoundException`, or a key the broker does not serve (allow-list) | no |
  * | `INVALID_CIPHERTEXT` | KMS `InvalidCiphertextException`: wrong encryption context or damaged blob | no |
+ * | `ENCRYPTION_CONTEXT_MISMATCH` | the broker's `EncryptionContextMismatch` (403): a KMS RSA data key sealed to another encryption context than the request names | no |
  * | `INCORRECT_KEY` | KMS `IncorrectKeyException`: the blob belongs to another key | no |
  * | `INVALID_KEY_USAGE` | KMS `InvalidKeyUsageException` (e.g. a signing key asked for a data key) | no |
  * | `KMS_LIMIT_EXCEEDED` | KMS `LimitExceededException` (a quota, not a rate) | no |
@@ -25,7 +26,7 @@
  */
 export type BrokerKeyringErrorCode =
   | 'INVALID_ARGUMENT' | 'KMS_KEY_DISABLED' | 'KMS_INVALID_STATE' | 'ACCESS_DENIED' | 'NOT_FOUND'
-  | 'INVALID_CIPHERTEXT' | 'INCORRECT_KEY' | 'INVALID_KEY_USAGE' | 'KMS_LIMIT_EXCEEDED' | 'THROTTLED'
+  | 'INVALID_CIPHERTEXT' | 'ENCRYPTION_CONTEXT_MISMATCH' | 'INCORRECT_KEY' | 'INVALID_KEY_USAGE' | 'KMS_LIMIT_EXCEEDED' | 'THROTTLED'
   | 'BROKER_UNAVAILABLE' | 'BAD_REQUEST' | 'MALFORMED_RESPONSE' | 'TIMEOUT' | 'ABORTED';
 
 export type EncryptionContext = Record<string, string>;
@@ -74,7 +75,9 @@ export declare class BrokerKeyring {
   /**
    * Decrypts a KMS ciphertext blob with the encryption context it was made with. `keyId` defaults to the keyring's.
    * With `encryptionAlgorithm: 'RSAES_OAEP_SHA_256'` (or `'RSAES_OAEP_SHA_1'`) it decrypts with an asymmetric
-   * KMS RSA key (KmsRsaPublicKeyring's data keys); there is no encryption context then.
+   * KMS RSA key (KmsRsaPublicKeyring's data keys): KMS takes no encryption context then, so pass the message's
+   * context and the broker checks it against the SHA-384 digest sealed with the data key before it answers
+   * (`ENCRYPTION_CONTEXT_MISMATCH` otherwise); the answer is that digest followed by the data key.
    */
   decryptDataKey(args: { keyId?: string; ciphertextBlob: Uint8Array; encryptionContext?: EncryptionContext; encryptionAlgorithm?: EncryptionAlgorithm; signal?: AbortSignal }): Promise<{ keyId: string; plaintext: Uint8Array }>;
   /**

@@ -97,8 +97,9 @@ export class BrokerKeyring {
    * whether it serves that key and, for a multi-Region key, which replica
    * it calls. The answer must name the same key (or, for an `mrk-` key, a
    * replica of it). `encryptionAlgorithm: 'RSAES_OAEP_SHA_256'` (or `_SHA_1`)
-   * decrypts with an asymmetric KMS RSA key, as KmsRsaPublicKeyring needs
-   * (no encryption context then).
+   * decrypts with an asymmetric KMS RSA key, as KmsRsaPublicKeyring needs:
+   * KMS takes no context then, so the broker checks the message's context
+   * (sent here) against the digest sealed with the data key before it answers.
    * @param {{ keyId?: string, ciphertextBlob: Uint8Array, encryptionContext?: Record<string, string>, encryptionAlgorithm?: string, signal?: AbortSignal }} args
    * @returns {Promise<{ keyId: string, plaintext: Uint8Array }>}
    */

@@ -490,7 +490,9 @@ export class EnvelopeClient {
           signal?.throwIfAborted();
           let r;
           try {
-            r = await k.kms.decryptDataKey({ keyId: k.keyId, ciphertextBlob: edk.ciphertext, encryptionContext: {}, encryptionAlgorithm: 'RSAES_OAEP_SHA_256', signal });
+            // KMS RSA Decrypt takes no context; the broker needs it to check the
+            // digest sealed with the data key before it answers (and to authorize)
+            r = await k.kms.decryptDataKey({ keyId: k.keyId, ciphertextBlob: edk.ciphertext, encryptionContext: opener.encryptionContext(), encryptionAlgorithm: 'RSAES_OAEP_SHA_256', signal });
           } catch (e) {
             if (signal?.aborted) throw e;
             kmsError = e;

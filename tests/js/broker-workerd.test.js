@@ -159,15 +159,19 @@ test('workerd: WebCrypto signing keys (ECDSA P-256/384/521 in DER, RSA PSS and P
 });
 
 test('workerd: an RSA encryption key (WebCrypto RSA-OAEP) opens data keys sealed to its public key', async () => {
-  const { publicEncrypt, constants } = await import('node:crypto');
+  const { publicEncrypt, constants, createHash } = await import('node:crypto');
   const pk = await (await fetch(`${url}/kms/public-key`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keyId: 'alias/encrypt-rsa-2048' }) })).json();
   assert.equal(pk.keyUsage, 'ENCRYPT_DECRYPT');
   const key = createPublicKey({ key: Buffer.from(pk.publicKey, 'base64'), format: 'der', type: 'spki' });
-  const dataKey = new Uint8Array(32).fill(0x5a);
+  // as KmsRsaPublicKeyring seals: SHA-384(serialized context) ‖ data key; the broker checks the digest
+  const context = { tenant: 'acme' };
+  const serialized = Buffer.from([0, 1, 0, 6, ...Buffer.from('tenant'), 0, 4, ...Buffer.from('acme')]);
+  const dataKey = new Uint8Array(Buffer.concat([createHash('sha384').update(serialized).digest(), Buffer.alloc(32, 0x5a)]));
   const kr = new BrokerKeyring({ endpoint: `${url}/kms`, keyId: pk.keyId });
   for (const [alg, oaepHash] of [['RSAES_OAEP_SHA_256', 'sha256'], ['RSAES_OAEP_SHA_1', 'sha1']]) {
     const sealed = new Uint8Array(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, dataKey));
-    assert.deepEqual((await kr.decryptDataKey({ ciphertextBlob: sealed, encryptionAlgorithm: alg })).plaintext, dataKey, alg);
+    assert.deepEqual((await kr.decryptDataKey({ ciphertextBlob: sealed, encryptionContext: context, encryptionAlgorithm: alg })).plaintext, dataKey, alg);
+    await rejectsCode(kr.decryptDataKey({ ciphertextBlob: sealed, encryptionContext: { tenant: 'other' }, encryptionAlgorithm: alg }), 'ENCRYPTION_CONTEXT_MISMATCH');
   }
 });
 

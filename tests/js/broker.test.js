@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, stat, chmod, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPublicKey, verify, constants, publicEncrypt, randomBytes } from 'node:crypto';
+import { createPublicKey, createHash, verify, constants, publicEncrypt, randomBytes } from 'node:crypto';
 import { BrokerKeyring, EdgeKmsError } from 'edge-kms';
 import { createBroker, createDevKms, signingAlias, encryptionAlias } from 'edge-kms/broker';
 import { serve } from 'edge-kms/broker/node';
@@ -571,17 +571,21 @@ describe('dev KMS', () => {
     assert.deepEqual(viaKeyring, { keyId: arn, keySpec: 'RSA_2048', keyUsage: 'ENCRYPT_DECRYPT', publicKey: new Uint8Array(Buffer.from(pk.json.publicKey, 'base64')), signingAlgorithms: [], encryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] });
     await rejectsCode(new BrokerKeyring({ endpoint: 'http://broker.test', keyId: 'alias/demo', fetch }).getPublicKey(), 'BAD_REQUEST');
     const kr = new BrokerKeyring({ endpoint: 'http://broker.test', keyId: arn, fetch });
-    const dataKey = new Uint8Array(randomBytes(32));
+    // What KmsRsaPublicKeyring seals: SHA-384(serialized context; empty here) ‖ data key.
+    // The broker answers an RSA Decrypt only when that digest is the request's context's.
+    const dataKey = new Uint8Array(Buffer.concat([createHash('sha384').digest(), randomBytes(32)]));
     for (const [alg, oaepHash] of [['RSAES_OAEP_SHA_256', 'sha256'], ['RSAES_OAEP_SHA_1', 'sha1']]) {
       const sealed = new Uint8Array(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, dataKey));
       const opened = await kr.decryptDataKey({ ciphertextBlob: sealed, encryptionAlgorithm: alg });
       assert.deepEqual(opened.plaintext, dataKey, alg);
       assert.equal(opened.keyId, arn);
+      const raw = new Uint8Array(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, randomBytes(32)));
+      await rejectsCode(kr.decryptDataKey({ ciphertextBlob: raw, encryptionAlgorithm: alg }), 'ENCRYPTION_CONTEXT_MISMATCH');
     }
     const sealed = new Uint8Array(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey));
     await rejectsCode(kr.decryptDataKey({ ciphertextBlob: sealed }), 'INVALID_KEY_USAGE');
     await rejectsCode(kr.decryptDataKey({ ciphertextBlob: sealed, encryptionAlgorithm: 'RSAES_OAEP_SHA_1' }), 'INVALID_CIPHERTEXT');
-    await rejectsCode(kr.decryptDataKey({ ciphertextBlob: sealed, encryptionAlgorithm: 'RSAES_OAEP_SHA_256', encryptionContext: { a: 'b' } }), 'BAD_REQUEST');
+    await rejectsCode(kr.decryptDataKey({ ciphertextBlob: sealed, encryptionAlgorithm: 'RSAES_OAEP_SHA_256', encryptionContext: { a: 'b' } }), 'ENCRYPTION_CONTEXT_MISMATCH');
     await rejectsCode(kr.decryptDataKey({ ciphertextBlob: sealed, encryptionAlgorithm: 'RSAES_OAEP_SHA_512' }), 'INVALID_ARGUMENT');
     await rejectsCode(kr.generateDataKey(), 'INVALID_KEY_USAGE');
     const viaKms = await kr.encryptDataKey({ plaintext: dataKey, encryptionAlgorithm: 'RSAES_OAEP_SHA_256' });

@@ -15,13 +15,45 @@ export type { BrokerOperation } from './protocol.js';
  */
 export type AuthorizeResult = boolean | undefined | null | { allow: boolean; principal?: string; status?: 401 | 403 };
 
+/** What else `authorize` is told about a request (the fifth argument). */
+export interface AuthorizeDetails {
+  /** The key as the caller wrote it (alias, bare key id, key ARN, alias ARN). */
+  requestedKeyId: string;
+  /**
+   * The key ARN the request resolves to (through the allow-list's DescribeKey,
+   * or DescribeKey of the request's key in devMode without `keyIds`); null
+   * when the broker does not serve the key (the request is then refused with
+   * 404 after an allowing verdict) or could not resolve it.
+   */
+  keyArn: string | null;
+  /**
+   * `SYMMETRIC_DEFAULT` unless the request names an RSAES algorithm (KMS RSA
+   * keys, KmsRsaPublicKeyring); null for GetPublicKey and Sign.
+   */
+  encryptionAlgorithm: 'SYMMETRIC_DEFAULT' | 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | null;
+}
+
 /**
  * Decides whether the caller of `request` may run `operation` with `keyId`
- * (as the caller wrote it) and `encryptionContext` (`{}` for GetPublicKey and
- * Sign). Called after the request is validated and before the key
- * allow-list (so a refused caller cannot probe which keys are served), then KMS.
+ * and `encryptionContext` (`{}` for GetPublicKey and Sign).
+ *
+ * `keyId` is the key the broker will call KMS with: its key ARN whenever the
+ * broker resolves it (every spelling of an allow-listed key, as alias, bare
+ * id or ARN, arrives as the one ARN, so a rule written against ARNs cannot be
+ * bypassed by another spelling); the caller's spelling only when the key is
+ * not served, or DescribeKey could not resolve its entry. `details` adds the
+ * caller's spelling and the encryption algorithm.
+ *
+ * For a KMS RSA `Decrypt` (KmsRsaPublicKeyring), `encryptionContext` is the
+ * context the client claims for the message; KMS takes none, and the broker
+ * answers only if the digest sealed with the data key is that context's.
+ *
+ * Called after the request is validated and the key resolved against the
+ * allow-list (cached DescribeKey of the entries: no KMS call depends on the
+ * request), and before a key outside the allow-list is refused (so a refused
+ * caller cannot probe which keys are served), then KMS.
  */
-export type Authorize = (request: Request, operation: BrokerOperation, keyId: string, encryptionContext: Record<string, string>) => AuthorizeResult | Promise<AuthorizeResult>;
+export type Authorize = (request: Request, operation: BrokerOperation, keyId: string, encryptionContext: Readonly<Record<string, string>>, details: AuthorizeDetails) => AuthorizeResult | Promise<AuthorizeResult>;
 
 /** One record per request that names an operation: the broker's CloudTrail. Never contains key material. */
 export interface AuditRecord {
@@ -72,8 +104,9 @@ export interface BrokerOptions {
   /**
    * The keys this broker serves: key ids, key ARNs, alias names, alias ARNs.
    * Each is resolved with DescribeKey (cached five minutes) so that a request
-   * naming a listed alias's key by ARN (as a message's data key does) is
-   * served. Anything else is 404 `NotFoundException`. Required unless `devMode`.
+   * naming a listed alias's key by ARN (as a message's data key does) or by
+   * bare id is served; `authorize` and KMS then get the key ARN. Anything
+   * else is 404 `NotFoundException`. Required unless `devMode`.
    * A listed multi-Region key (`mrk-`) also serves requests naming its
    * replicas in other Regions; KMS is then called with the listed ARN.
    */
@@ -97,13 +130,16 @@ export interface BrokerOptions {
 export interface Broker {
   /** A Fetch-API handler: a Worker's default export as is. */
   fetch(request: Request): Promise<Response>;
-  /** True over the development KMS (the node adapter then binds loopback only and warns). */
+  /** True over the development KMS (the node adapter then binds loopback only, answers loopback hosts and origins only, and warns). */
   readonly isDev: boolean;
+  /** True for an origin `cors` names exactly (not through `'*'`): the node adapter lets such an origin reach a development broker. */
+  allowsOrigin(origin: string): boolean;
 }
 
 /**
  * The backend of BrokerKeyring: POST JSON at `/generate-data-key`,
  * `/decrypt`, `/encrypt`, `/public-key` (and `/sign` over the dev KMS).
- * Every answer is `cache-control: no-store`.
+ * Every answer is `cache-control: no-store`. Over the development KMS it
+ * writes a warning with `console.warn` (once per process).
  */
 export declare function createBroker(options: BrokerOptions): Broker;

@@ -4,13 +4,17 @@
 // an allow-list, asks the app's `authorize`, calls KMS with the caller's
 // encryption context, answers KMS's exception names, and writes one audit
 // record per operation. It never logs, audits or echoes key material.
-import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMultiRegionKey, mrkMatch, encodeBase64 } from './protocol.js';
+import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMultiRegionKey, mrkMatch, encodeBase64, serializeEncryptionContext } from './protocol.js';
 
 export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
 export { OPERATIONS, ERROR_STATUS } from './protocol.js';
 
 const DEFAULT_MAX_BODY = 32 * 1024;
 const RESOLVE_TTL_MS = 5 * 60_000;
+/** SHA-384 digest length: the prefix of a KmsRsaPublicKeyring data key plaintext. */
+const RSA_DIGEST_LEN = 48;
+const DEV_WARNING = 'edge-kms broker: DEVELOPMENT KMS, NOT FOR PRODUCTION (local key material, no key policy, no CloudTrail)';
+let warnedDev = false;
 
 /**
  * @param {import('./index.js').BrokerOptions} options
@@ -32,11 +36,17 @@ export function createBroker(options) {
   if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new TypeError('createBroker: authorize must be a function');
   if (audit !== undefined && typeof audit !== 'function') throw new TypeError('createBroker: audit must be a function');
   if (!keyIds && !devMode) throw new TypeError('createBroker: keyIds (the allow-list of keys this broker serves) is required outside devMode');
+  if (port.isDev && !warnedDev) {
+    // once per process, as loudly as serve(): a dev KMS in a deployed Worker must not go unnoticed
+    warnedDev = true;
+    console.warn(DEV_WARNING);
+  }
 
   /** @type {import('./index.js').Authorize} */
   const authorize = options.authorize ?? (devMode ? () => true : () => false);
   const cors = normaliseCors(options.cors);
-  const allow = keyIds ? allowList(keyIds, (/** @type {string} */ op, /** @type {any} */ input) => callKms(port, op, input, undefined, kmsTimeoutMs)) : null;
+  const describe = (/** @type {string} */ op, /** @type {any} */ input) => callKms(port, op, input, undefined, kmsTimeoutMs);
+  const allow = keyIds ? allowList(keyIds, describe) : null;
   const signEnabled = port.isDev;
 
   /** @param {Request} request */
@@ -91,7 +101,7 @@ export function createBroker(options) {
     } catch (e) {
       const { code, message } = classify(e);
       status = ERROR_STATUS[/** @type {keyof typeof ERROR_STATUS} */ (code)] ?? 500;
-      record.outcome = code === 'AccessDeniedException' || code === 'Unauthorized' ? 'denied' : 'error';
+      record.outcome = code === 'AccessDeniedException' || code === 'Unauthorized' || code === 'EncryptionContextMismatch' ? 'denied' : 'error';
       record.errorCode = code;
       if (code === 'InternalError' || code === 'KMSUnavailable') record.errorDetail = detailOf(e);
       body = errorBody(code, message, record.requestId);
@@ -124,13 +134,27 @@ export function createBroker(options) {
     try { json = JSON.parse(text); } catch { throw new ProtocolError('BadRequest', 'the body is not valid JSON'); }
     const input = parseRequest(operation, json);
     if (input.Plaintext) secrets.push(input.Plaintext);
-    record.keyId = input.KeyId;
-    if (operation !== 'GetPublicKey' && operation !== 'Sign') record.encryptionContext = input.EncryptionContext ?? {};
+    const requestedKeyId = /** @type {string} */ (input.KeyId);
+    record.keyId = requestedKeyId;
+    const hasContext = operation !== 'GetPublicKey' && operation !== 'Sign';
+    // a frozen copy: what authorize approves is exactly what KMS, the digest check and the audit get
+    const ec = Object.freeze({ ...(input.EncryptionContext ?? {}) });
+    if (hasContext) record.encryptionContext = ec;
 
-    // authorize before the allow-list: a caller who may not use the broker
-    // learns nothing about which keys it serves (401/403 for every key).
-    // a frozen copy: what authorize approves is exactly what KMS and the audit get
-    const verdict = await authorize(request, operation, input.KeyId, Object.freeze({ ...(input.EncryptionContext ?? {}) }));
+    // Resolve first (allow-list: cached DescribeKey of the entries only, so no
+    // KMS call depends on the caller's input), so that authorize judges the
+    // key ARN whatever the caller wrote (alias, bare id, ARN). A key the broker
+    // does not serve is still refused only after authorize: a caller who may
+    // not use the broker learns nothing about which keys it serves (401/403
+    // for every key).
+    const key = allow ? await allow.check(requestedKeyId) : await resolveOpen(requestedKeyId);
+    const rsa = operation === 'Decrypt' && (isRsaAlgorithm(input.EncryptionAlgorithm) || (key !== null && key.spec !== null && key.spec !== 'SYMMETRIC_DEFAULT'));
+    const details = Object.freeze({
+      requestedKeyId,
+      keyArn: key?.arn ?? null,
+      encryptionAlgorithm: hasContext ? (input.EncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT') : null,
+    });
+    const verdict = await authorize(request, operation, key ? key.kmsKeyId : requestedKeyId, ec, details);
     if (verdict === true || (verdict && typeof verdict === 'object' && verdict.allow === true)) {
       if (typeof verdict === 'object' && typeof verdict.principal === 'string') record.principal = verdict.principal;
     } else if (verdict && typeof verdict === 'object' && verdict.status === 401) {
@@ -139,20 +163,67 @@ export function createBroker(options) {
       if (verdict && typeof verdict === 'object' && typeof verdict.principal === 'string') record.principal = verdict.principal;
       throw new ProtocolError('AccessDeniedException', 'the caller may not use this key with this encryption context');
     }
+    if (allow && key === null) throw new ProtocolError('NotFoundException', 'this broker does not serve that key');
 
-    const kmsKeyId = allow ? await allow.check(input.KeyId) : input.KeyId;
-    if (kmsKeyId === null) throw new ProtocolError('NotFoundException', 'this broker does not serve that key');
-
-    input.KeyId = kmsKeyId;
+    if (key) input.KeyId = key.kmsKeyId;
+    // KMS RSA Decrypt takes no encryption context: the context is bound by the
+    // digest sealed with the data key, checked below before anything is answered.
+    if (rsa) delete input.EncryptionContext;
     const out = await callKms(port, operation, input, request.signal, kmsTimeoutMs);
+    if (out?.Plaintext instanceof Uint8Array) secrets.push(out.Plaintext);
     record.kmsKeyId = typeof out?.KeyId === 'string' ? out.KeyId : null;
+    // The key KMS used must be the key authorize approved (a KMS-compatible
+    // service that ignores KeyId on Decrypt would otherwise pick the key).
+    if (key?.arn && out?.KeyId !== key.arn) {
+      throw Object.assign(new Error('KMS answered for another key than the one authorized'), { name: 'InternalError' });
+    }
+    if (operation === 'Decrypt' && (rsa || isRsaAlgorithm(out?.EncryptionAlgorithm))) {
+      if (!(out?.Plaintext instanceof Uint8Array) || !(await digestMatches(out.Plaintext, ec))) {
+        throw new ProtocolError('EncryptionContextMismatch', 'the data key is sealed to another encryption context than the request names');
+      }
+    }
     return answer(operation, out, secrets);
+  }
+
+  /**
+   * Without an allow-list (devMode): the key ARN of the caller's identifier,
+   * or null when KMS does not know it (KMS then answers NotFoundException).
+   * @param {string} keyId
+   */
+  async function resolveOpen(keyId) {
+    try {
+      const { KeyMetadata: m } = await describe('DescribeKey', { KeyId: keyId });
+      if (typeof m?.Arn === 'string') return { kmsKeyId: m.Arn, arn: m.Arn, spec: typeof m.KeySpec === 'string' ? m.KeySpec : null };
+    } catch {
+      // unknown key: KMS says so on the real call
+    }
+    return null;
   }
 
   return {
     fetch: (request) => handle(request),
     get isDev() { return port.isDev; },
+    allowsOrigin: (origin) => !!cors && cors.lists(origin),
   };
+}
+
+/** @param {unknown} alg */
+function isRsaAlgorithm(alg) {
+  return typeof alg === 'string' && alg.startsWith('RSAES_');
+}
+
+/**
+ * A KmsRsaPublicKeyring data key plaintext is SHA-384(serialized context) ‖
+ * data key (AWS Encryption SDK spec, aws-kms-rsa-keyring). True when its
+ * digest is that of `ec`, compared in constant time.
+ * @param {Uint8Array} plaintext @param {Record<string, string>} ec
+ */
+async function digestMatches(plaintext, ec) {
+  if (plaintext.length <= RSA_DIGEST_LEN) return false;
+  const want = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-384', /** @type {Uint8Array<ArrayBuffer>} */ (serializeEncryptionContext(ec))));
+  let diff = 0;
+  for (let i = 0; i < RSA_DIGEST_LEN; i++) diff |= want[i] ^ plaintext[i];
+  return diff === 0;
 }
 
 /**
@@ -378,6 +449,8 @@ function normaliseCors(cors) {
     maxAge,
     /** @param {string | null} origin */
     allows(origin) { return !!origin && (set.has(origin) || set.has('*')); },
+    /** Named exactly (not through '*'). @param {unknown} origin */
+    lists(origin) { return typeof origin === 'string' && origin !== '*' && set.has(origin); },
   };
 }
 
@@ -413,11 +486,20 @@ function kmsPort(kms) {
 }
 
 /**
+ * A key the broker serves: the identifier it calls KMS with, the key ARN when
+ * known (DescribeKey, or an ARN entry), and the key spec when known.
+ * @typedef {{ kmsKeyId: string, arn: string | null, spec: string | null }} ServedKey
+ */
+
+/**
  * The key allow-list. Entries are key ids, key ARNs, alias names or alias
  * ARNs. Each entry is resolved once (DescribeKey, refreshed every five
  * minutes) so that a request naming the key by its ARN (as a message's
- * encrypted data key does) matches an entry written as an alias. Returns the
- * identifier to send to KMS, or null when the key is not served.
+ * encrypted data key does), its bare id or a listed alias is served, always
+ * as the key ARN: that is what `authorize` judges and what KMS is called
+ * with. Returns null when the key is not served. An entry DescribeKey cannot
+ * resolve (no kms:DescribeKey permission) still matches literally (a bare key
+ * id entry also matches that key's ARN); it is then called as written.
  *
  * Multi-Region keys: a request naming an `mrk-` key ARN in another Region
  * matches an entry for the same multi-Region key (same partition, account
@@ -427,26 +509,32 @@ function kmsPort(kms) {
  * @param {string[]} entries @param {(operation: string, input: any) => Promise<any>} call
  */
 function allowList(entries, call) {
+  /** @param {string} id @returns {ServedKey} */
+  const literalKey = (id) => ({ kmsKeyId: id, arn: parseArn(id)?.type === 'key' ? id : null, spec: null });
+  /** @type {Set<string>} */
   const literal = new Set(entries);
-  /** @type {{ at: number, ids: Map<string, string>, arns: string[] } | null} */
+  /** @type {{ at: number, ids: Map<string, ServedKey>, arns: ServedKey[] } | null} */
   let resolved = null;
   /** @type {Promise<any> | null} */
   let resolving = null;
 
   async function refresh() {
-    /** @type {Map<string, string>} */
-    const ids = new Map(); // identifier → what to send to KMS
+    /** @type {Map<string, ServedKey>} */
+    const ids = new Map(); // identifier → the key it names
+    /** @type {ServedKey[]} */
     const arns = [];
     let transient = false;
     for (const e of entries) {
-      ids.set(e, e);
+      if (!ids.has(e)) ids.set(e, literalKey(e));
       try {
         const { KeyMetadata: m } = await call('DescribeKey', { KeyId: e });
-        if (m?.Arn && m?.KeyId) {
-          // a request may name the key by ARN or bare id; KMS gets the ARN
-          ids.set(m.Arn, m.Arn);
-          ids.set(m.KeyId, m.Arn);
-          arns.push(m.Arn);
+        if (typeof m?.Arn === 'string' && typeof m?.KeyId === 'string') {
+          // a request may name the key by the entry, its ARN or its bare id; KMS gets the ARN
+          const k = { kmsKeyId: m.Arn, arn: m.Arn, spec: typeof m.KeySpec === 'string' ? m.KeySpec : null };
+          ids.set(e, k);
+          ids.set(m.Arn, k);
+          ids.set(m.KeyId, k);
+          arns.push(k);
         }
       } catch (err) {
         // Unknown key or no kms:DescribeKey permission: the literal entry
@@ -455,13 +543,13 @@ function allowList(entries, call) {
         if (name !== 'NotFoundException' && name !== 'AccessDeniedException') transient = true;
       }
     }
-    for (const e of entries) if (parseArn(e)?.type === 'key') arns.push(e);
+    for (const e of entries) if (parseArn(e)?.type === 'key' && !arns.some((k) => k.arn === e)) arns.push(literalKey(e));
     // after a transient failure, expire after 10 s instead of 5 minutes
     resolved = { at: transient ? Date.now() - RESOLVE_TTL_MS + 10_000 : Date.now(), ids, arns };
   }
 
   return {
-    /** @param {string} keyId @returns {Promise<string | null>} */
+    /** @param {string} keyId @returns {Promise<ServedKey | null>} */
     async check(keyId) {
       if (!resolved || Date.now() - resolved.at > RESOLVE_TTL_MS) {
         resolving ??= refresh().finally(() => { resolving = null; });
@@ -470,12 +558,12 @@ function allowList(entries, call) {
       const r = /** @type {NonNullable<typeof resolved>} */ (resolved);
       const hit = r.ids.get(keyId);
       if (hit !== undefined) return hit;
-      if (literal.has(keyId)) return keyId;
+      if (literal.has(keyId)) return literalKey(keyId);
       // a bare key id entry also matches that key's ARN
       const arn = parseArn(keyId);
-      if (arn?.type === 'key' && literal.has(arn.resource)) return keyId;
+      if (arn?.type === 'key' && literal.has(arn.resource)) return literalKey(keyId);
       if (isMultiRegionKey(keyId)) {
-        const replica = r.arns.find((a) => mrkMatch(a, keyId));
+        const replica = r.arns.find((k) => k.arn !== null && mrkMatch(k.arn, keyId));
         if (replica) return replica;
       }
       return null;

@@ -1,6 +1,8 @@
 // edge-kms/broker/node: serves a broker (or any `{ fetch(request) }`) with
 // node:http, plus optional static directories. Binds 127.0.0.1 by default;
-// a broker over the development KMS may bind loopback only.
+// a broker over the development KMS may bind loopback only and answers only
+// requests addressed to a loopback host from no or a loopback origin (DNS
+// rebinding).
 import { createServer } from 'node:http';
 import { Readable } from 'node:stream';
 import { readFile, stat } from 'node:fs/promises';
@@ -14,7 +16,7 @@ const TYPES = {
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
- * @param {{ fetch: (request: Request) => Response | Promise<Response>, isDev?: boolean }} broker
+ * @param {{ fetch: (request: Request) => Response | Promise<Response>, isDev?: boolean, allowsOrigin?: (origin: string) => boolean }} broker
  * @param {import('./node.js').ServeOptions} [options]
  * @returns {Promise<import('./node.js').Served>}
  */
@@ -30,7 +32,22 @@ export async function serve(broker, options = {}) {
 
   const server = createServer(async (req, res) => {
     try {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (broker.isDev) {
+        const refusal = foreignRequest(req, (o) => typeof broker.allowsOrigin === 'function' && broker.allowsOrigin(o) === true);
+        if (refusal) {
+          // not a broker operation, so not audited; the body is not read
+          res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', connection: 'close' });
+          res.end(JSON.stringify({ error: refusal }));
+          return;
+        }
+      }
+      const target = requestTarget(req.url);
+      if (target === null) {
+        res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+        res.end(JSON.stringify({ error: { code: 'BadRequest', message: 'the request target must be a path' } }));
+        return;
+      }
+      const path = new URL(`http://localhost${target}`).pathname;
       if ((req.method === 'GET' || req.method === 'HEAD') && statics.length) {
         const file = await staticFile(statics, path);
         if (file) {
@@ -45,7 +62,7 @@ export async function serve(broker, options = {}) {
           return;
         }
       }
-      await send(res, await broker.fetch(toRequest(req, res, host, port)), req.method === 'HEAD');
+      await send(res, await broker.fetch(toRequest(req, res, target)), req.method === 'HEAD');
     } catch {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'InternalError', message: 'internal server error' } }));
@@ -78,22 +95,85 @@ export async function serve(broker, options = {}) {
 }
 
 /**
- * node:http request → Fetch API Request. The body streams through, so the
- * broker's maxBodyBytes cuts off an oversized body without buffering it.
- * Its signal aborts when the client goes away before the answer is out
- * (mid-body or while KMS is called), so the broker abandons the KMS call and
- * audits a ClientClosedRequest.
- * @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res @param {string} host @param {number} port
+ * The path and query of a request target, starting with '/'. Origin-form
+ * (`/kms/decrypt?x`) as is; absolute-form (`http://host/kms/decrypt`, which proxies send) reduced
+ * to its path; anything else (`*`, authority-form) null.
+ * @param {string | undefined} url
  */
-function toRequest(req, res, host, port) {
+function requestTarget(url) {
+  if (url === undefined || url === '') return '/';
+  if (url.startsWith('/')) return url;
+  if (!/^https?:\/\//i.test(url)) return null;
+  try {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  } catch {
+    return null;
+  }
+}
+
+/** `127.0.0.0/8`, `localhost` or `[::1]`, with or without a port. @param {string} authority */
+function isLoopbackAuthority(authority) {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(authority);
+  if (!m) return false;
+  if (m[3] !== undefined && Number(m[3]) > 65535) return false;
+  if (m[1] !== undefined) return m[1] === '::1' || /^0{0,4}(:0{0,4}){2,6}:0{0,3}1$/.test(m[1]);
+  const host = /** @type {string} */ (m[2]).toLowerCase();
+  if (host === 'localhost') return true;
+  const ip = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return ip !== null && ip.slice(1).every((o) => Number(o) <= 255);
+}
+
+/**
+ * For a broker over the dev KMS: a request that a web page under another name
+ * could have sent (DNS rebinding: the page's name resolves to 127.0.0.1, so
+ * the browser sends that name as Host), or that a foreign page sends across
+ * origins. Refused unless exactly one Host header names a loopback host and
+ * any Origin is a loopback http(s) origin or one the broker's `cors` names
+ * exactly (not `'*'`). Returns the error to answer, or null.
+ * @param {import('node:http').IncomingMessage} req @param {(origin: string) => boolean} listed
+ */
+function foreignRequest(req, listed) {
+  const hosts = [];
+  const origins = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i].toLowerCase();
+    if (name === 'host') hosts.push(req.rawHeaders[i + 1]);
+    else if (name === 'origin') origins.push(req.rawHeaders[i + 1]);
+  }
+  if (hosts.length !== 1 || !isLoopbackAuthority(hosts[0])) {
+    return { code: 'ForbiddenHost', message: 'a broker over the development KMS answers only requests addressed to a loopback host (127.0.0.1, localhost, [::1])' };
+  }
+  if (origins.length > 1 || (origins.length === 1 && !isLoopbackOrigin(origins[0]) && !listed(origins[0]))) {
+    return { code: 'ForbiddenOrigin', message: 'a broker over the development KMS answers only pages served from a loopback origin' };
+  }
+  return null;
+}
+
+/** @param {string} origin */
+function isLoopbackOrigin(origin) {
+  const m = /^https?:\/\/([^/?#@]+)$/i.exec(origin);
+  return m !== null && isLoopbackAuthority(/** @type {string} */ (m[1]));
+}
+
+/**
+ * node:http request → Fetch API Request. The URL has a fixed authority: the
+ * Host header never decides which path (and so which operation) is asked
+ * for. The body streams through, so the broker's maxBodyBytes cuts off an
+ * oversized body without buffering it. Its signal aborts when the client
+ * goes away before the answer is out (mid-body or while KMS is called), so
+ * the broker abandons the KMS call and audits a ClientClosedRequest.
+ * @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res @param {string} target  the request's path and query
+ */
+function toRequest(req, res, target) {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-  const authority = req.headers.host ?? `${host}:${port}`;
   const controller = new AbortController();
   // not req's 'close': that fires once the body is read, client or no client
   res.on('close', () => { if (!res.writableFinished) controller.abort(); });
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  return new Request(`http://${authority}${req.url ?? '/'}`, {
+  // `target` starts with '/', so the authority is always localhost (`//x/...` is a path here)
+  return new Request(`http://localhost${target}`, {
     method: req.method,
     headers,
     body: hasBody ? /** @type {any} */ (Readable.toWeb(req)) : undefined,
@@ -125,6 +205,7 @@ async function staticFile(statics, path) {
   }
   return null;
 }
+
 /**
  * Writes a Fetch API Response to node:http. A body that comes in one piece
  * (every broker answer) goes out with its Content-Length in one write

@@ -17,6 +17,7 @@ export declare const LIMITS: Readonly<{
 /**
  * Error names in `{ error: { code, message, requestId } }` answers, with their
  * HTTP status: the broker's own (`BadRequest` 400, `Unauthorized` 401,
+ * `EncryptionContextMismatch` 403, `ForbiddenHost` 403, `ForbiddenOrigin` 403,
  * `UnknownOperation` 404, `MethodNotAllowed` 405, `PayloadTooLarge` 413,
  * `UnsupportedMediaType` 415, `InternalError` 500, `KMSUnavailable` 503) and
  * KMS's exception names (`AccessDeniedException` 403, `NotFoundException` 404,
@@ -35,7 +36,10 @@ export type EncryptionAlgorithm = (typeof ENCRYPTION_ALGORITHMS)[number];
 /** Strict standard base64 → bytes, or null. Never builds a string of the bytes. */
 export declare function decodeBase64(text: unknown): Uint8Array | null;
 export declare function encodeBase64(bytes: Uint8Array): string;
+/** Why `ec` is not an encryption context KMS takes (plain object of well-formed strings, within KMS's limits), or null. */
 export declare function encryptionContextProblem(ec: unknown): string | null;
+/** The AWS Encryption SDK serialization of a (valid) context: pairs sorted by the UTF-8 bytes of their keys; empty for `{}`. */
+export declare function serializeEncryptionContext(ec: Readonly<Record<string, string>>): Uint8Array;
 export declare function keyIdProblem(keyId: unknown): string | null;
 export declare class ProtocolError extends Error {
   constructor(code: string, message: string);

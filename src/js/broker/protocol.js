@@ -38,6 +38,11 @@ export const ERROR_STATUS = Object.freeze({
   // the broker's own
   BadRequest: 400,
   Unauthorized: 401,
+  // a KMS RSA data key whose sealed context digest is not the request's context (KmsRsaPublicKeyring)
+  EncryptionContextMismatch: 403,
+  // the node adapter over the dev KMS: a Host or Origin that is not loopback (DNS rebinding)
+  ForbiddenHost: 403,
+  ForbiddenOrigin: 403,
   UnknownOperation: 404,
   MethodNotAllowed: 405,
   PayloadTooLarge: 413,
@@ -71,6 +76,9 @@ export const ERROR_CODE = Object.freeze({
   KMSInvalidStateException: 'KMS_INVALID_STATE',
   AccessDeniedException: 'ACCESS_DENIED',
   Unauthorized: 'ACCESS_DENIED',
+  EncryptionContextMismatch: 'ENCRYPTION_CONTEXT_MISMATCH',
+  ForbiddenHost: 'ACCESS_DENIED',
+  ForbiddenOrigin: 'ACCESS_DENIED',
   NotFoundException: 'NOT_FOUND',
   InvalidCiphertextException: 'INVALID_CIPHERTEXT',
   IncorrectKeyException: 'INCORRECT_KEY',
@@ -202,10 +210,45 @@ export function encryptionContextProblem(ec) {
   for (const [k, v] of entries) {
     if (k.length === 0) return 'encryptionContext keys must be non-empty strings';
     if (typeof v !== 'string') return 'encryptionContext values must be strings';
+    // A lone surrogate becomes U+FFFD in UTF-8: two contexts `authorize` tells
+    // apart would then be one context to KMS and to the message.
+    if (!wellFormed(k) || !wellFormed(v)) return 'encryptionContext keys and values must be well-formed Unicode (no lone surrogates)';
     size += utf8.encode(k).length + utf8.encode(v).length;
   }
   if (size > LIMITS.maxEncryptionContextBytes) return `encryptionContext may hold at most ${LIMITS.maxEncryptionContextBytes} bytes`;
   return null;
+}
+
+/** @param {string} s */
+function wellFormed(s) {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
+/**
+ * The AWS Encryption SDK's serialization of an encryption context (the bytes
+ * a message header holds and KmsRsaPublicKeyring digests): nothing for an
+ * empty context, else a u16 pair count and u16-length-prefixed UTF-8 keys and
+ * values, pairs sorted by the UTF-8 bytes of their keys. The context must
+ * have passed encryptionContextProblem (so every length fits in a u16).
+ * @param {Record<string, string>} ec
+ * @returns {Uint8Array}
+ */
+export function serializeEncryptionContext(ec) {
+  const pairs = Object.entries(ec).map(([k, v]) => [utf8.encode(k), utf8.encode(v)]);
+  if (pairs.length === 0) return new Uint8Array(0);
+  pairs.sort(([a], [b]) => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+  });
+  const out = new Uint8Array(2 + pairs.reduce((n, [k, v]) => n + 4 + k.length + v.length, 0));
+  const view = new DataView(out.buffer);
+  view.setUint16(0, pairs.length);
+  let o = 2;
+  for (const [k, v] of pairs) {
+    view.setUint16(o, k.length); out.set(k, o + 2); o += 2 + k.length;
+    view.setUint16(o, v.length); out.set(v, o + 2); o += 2 + v.length;
+  }
+  return out;
 }
 
 /** @param {unknown} keyId @returns {string | null} */
