@@ -49,6 +49,8 @@ pub enum Error {
     NoDecryptableDataKey,
     /// The message is not key-committing and the commitment policy requires commitment.
     CommitmentPolicyViolation,
+    /// The message's suite has no signature and the reader requires one.
+    SignatureRequired,
     /// A keyring cannot perform this operation (for example a public-key-only keyring asked to decrypt).
     KeyringCannotDecrypt,
     /// The data-key provider answered something that is not a valid data key.
@@ -84,6 +86,7 @@ impl Error {
             Self::TooManyEncryptedDataKeys => "TOO_MANY_ENCRYPTED_DATA_KEYS",
             Self::NoDecryptableDataKey => "NO_DECRYPTABLE_DATA_KEY",
             Self::CommitmentPolicyViolation => "COMMITMENT_POLICY_VIOLATION",
+            Self::SignatureRequired => "SIGNATURE_REQUIRED",
             Self::KeyringCannotDecrypt => "KEYRING_CANNOT_DECRYPT",
             Self::InvalidDataKey(_) => "INVALID_DATA_KEY",
             Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
@@ -126,6 +129,9 @@ impl Error {
             Self::CommitmentPolicyViolation => {
                 "the commitment policy forbids this algorithm suite or message version"
             }
+            Self::SignatureRequired => {
+                "the message is not signed and this reader requires a signed algorithm suite"
+            }
             Self::KeyringCannotDecrypt => {
                 "this keyring holds no private or secret key to decrypt with"
             }
@@ -137,7 +143,7 @@ impl Error {
     /// Every variant once, for tests that walk the whole mapping.
     #[doc(hidden)]
     #[must_use]
-    pub fn all_for_tests() -> [Self; 22] {
+    pub fn all_for_tests() -> [Self; 23] {
         [
             Self::InvalidArgument(""),
             Self::UnsupportedAlgorithm(""),
@@ -155,6 +161,7 @@ impl Error {
             Self::TooManyEncryptedDataKeys,
             Self::NoDecryptableDataKey,
             Self::CommitmentPolicyViolation,
+            Self::SignatureRequired,
             Self::KeyringCannotDecrypt,
             Self::InvalidDataKey(""),
             Self::LimitExceeded(""),

@@ -9,7 +9,7 @@
 //! reports a bad signature from `finish` (the one-shot API withholds
 //! everything until then).
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::encryption_context::EncryptionContext;
 use super::footer::{self, ExternalSignature, MessageSigner, Transcript};
@@ -457,12 +457,24 @@ pub struct FrameDesc {
     pub end: usize,
     /// The frame's IV.
     pub iv: [u8; IV_LEN],
-    /// The frame's AAD.
-    pub aad: Vec<u8>,
+    /// The frame's sequence number (its AAD is built on demand by [`aad`](Self::aad),
+    /// so a plan of many small frames holds no per-frame allocation).
+    pub sequence: u32,
+    /// The body AAD's content string (regular or final frame, or non-framed body).
+    content: &'static [u8],
     /// Where its plaintext goes in the output.
     pub plaintext_offset: usize,
     /// For streams: a copy of ciphertext ‖ tag (the bytes leave with the description). Empty otherwise.
     pub bytes: Vec<u8>,
+}
+
+impl FrameDesc {
+    /// The frame's AAD for a message with this `message_id`.
+    #[must_use]
+    pub fn aad(&self, message_id: &[u8]) -> Vec<u8> {
+        let len = self.end.saturating_sub(self.start).saturating_sub(TAG_LEN);
+        frame::body_aad(message_id, self.content, self.sequence, len as u64)
+    }
 }
 
 /// The head of a frame, parsed: where its parts are and how long it is.
@@ -504,6 +516,13 @@ pub struct BodyReader {
     transcript: Transcript,
     state: ReadState,
     max_body_size: usize,
+    /// A streamed signed message's final frame: its plaintext (or, streaming for
+    /// a native engine, its description) waits here until the footer signature
+    /// verifies. Spec: `client-apis/decrypt.md` § "Verify the signature" — the
+    /// final frame MUST NOT be released before; so a stripped or forged footer
+    /// releases at most the frames before it, never the end of the message.
+    held_plaintext: Zeroizing<Vec<u8>>,
+    held_desc: Option<FrameDesc>,
 }
 
 impl BodyReader {
@@ -534,6 +553,8 @@ impl BodyReader {
             transcript,
             state: ReadState::Body,
             max_body_size: max_body_size.min(MAX_BUFFERED),
+            held_plaintext: Zeroizing::new(Vec::new()),
+            held_desc: None,
         }
     }
 
@@ -634,7 +655,21 @@ impl BodyReader {
             let rest = buf.get(at..).unwrap_or(&[]);
             let used = match self.state {
                 ReadState::Body => self.read_frame(rest, out)?,
-                ReadState::Footer => self.read_footer(rest)?,
+                ReadState::Footer => {
+                    let used = self.read_footer(rest)?;
+                    if self.state == ReadState::Done {
+                        // The signature verified: the final frame may go.
+                        out.extend_from_slice(&self.held_plaintext);
+                        self.held_plaintext.zeroize();
+                        if let Some(d) = self.held_desc.take() {
+                            self.plan
+                                .as_mut()
+                                .ok_or(Error::InvalidState("not planning"))?
+                                .push(d);
+                        }
+                    }
+                    used
+                }
                 ReadState::Done if rest.is_empty() => None,
                 ReadState::Done => {
                     return Err(Error::MalformedMessage(
@@ -769,6 +804,8 @@ impl BodyReader {
             .get(head.ct_at..)
             .ok_or(Error::InvalidState("frame"))?
             .split_at(head.len);
+        // A signed message's final frame waits for the footer (see `held_plaintext`).
+        let hold = head.last && self.signing != Signing::None && self.external.is_none();
         if self.plan.is_some() {
             // Only a native stream plans through here: the description takes the bytes along.
             let bytes = frame
@@ -776,13 +813,17 @@ impl BodyReader {
                 .ok_or(Error::InvalidState("frame"))?
                 .to_vec();
             self.describe(&head, bytes)?;
+            if hold {
+                self.held_desc = self.plan.as_mut().and_then(Vec::pop);
+            }
         } else {
             let aad = self.frame_aad(&head);
-            let start = out.len();
-            out.extend_from_slice(ct);
-            let buf = out.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
+            let dest: &mut Vec<u8> = if hold { &mut self.held_plaintext } else { out };
+            let start = dest.len();
+            dest.extend_from_slice(ct);
+            let buf = dest.get_mut(start..).ok_or(Error::InvalidState("frame"))?;
             if let Err(e) = gcm::open(self.key.expose_secret(), &head.iv, &aad, buf, tag) {
-                out.truncate(start);
+                dest.truncate(start);
                 return Err(e);
             }
         }
@@ -813,7 +854,8 @@ impl BodyReader {
             start,
             end,
             iv: head.iv,
-            aad: self.frame_aad(head),
+            sequence: self.sequence,
+            content: head.content,
             plaintext_offset: self.plaintext_len,
             bytes,
         };

@@ -10,7 +10,7 @@
 use zeroize::Zeroizing;
 
 use super::body::{BodyReader, FrameDesc};
-use super::encryption_context::EncryptionContext;
+use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
 use super::footer::{self, ExternalSignature, Transcript};
 use super::gcm;
 use super::header::{Header, ParseLimits};
@@ -23,6 +23,36 @@ use crate::{Error, Result};
 
 /// Default maximum of encrypted data keys a reader accepts.
 pub const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: usize = ParseLimits::DEFAULT.max_encrypted_data_keys;
+
+/// Refuses, from the header alone and before any keyring runs, a message that
+/// cannot carry the signature its reader relies on.
+///
+/// Signature stripping: whoever can decrypt a signed message's data key can
+/// write a new *unsigned* message under it, keeping the context, whose
+/// `aws-crypto-public-key` still says "a signer stood behind this". Writers
+/// never put that key in an unsigned message's context (it is reserved and
+/// only the signed suites add it), so its presence there is a forgery. Spec:
+/// `framework/default-cmm.md` § "Decrypt Materials" (and `cmm-interface.md`):
+/// an unsigned suite whose context holds the reserved key SHOULD fail — we fail.
+///
+/// # Errors
+/// `TAMPERED` for an unsigned suite with `aws-crypto-public-key` in its context;
+/// `SIGNATURE_REQUIRED` for any unsigned suite when `limits.require_signed`;
+/// `MALFORMED_MESSAGE` for a signed suite whose context lacks a usable public key.
+fn check_signature_policy(header: &Header, limits: &ParseLimits) -> Result<()> {
+    if header.suite.is_signed() {
+        // The verification key must be there and be a point of the suite's curve:
+        // found out now, not after a KMS call and a streamed body (`default-cmm.md`).
+        return footer::public_point(header.suite.signing, &header.encryption_context).map(|_| ());
+    }
+    if limits.require_signed {
+        return Err(Error::SignatureRequired);
+    }
+    if header.encryption_context.get(PUBLIC_KEY_FIELD).is_some() {
+        return Err(Error::Tampered);
+    }
+    Ok(())
+}
 
 /// One message being opened.
 pub struct Opener {
@@ -39,7 +69,8 @@ impl Opener {
     /// Parses the header of `message` and checks the caller's required context.
     ///
     /// # Errors
-    /// See [`Header::parse`]; `ENCRYPTION_CONTEXT_MISMATCH` if `required` is not met.
+    /// See [`Header::parse`]; `ENCRYPTION_CONTEXT_MISMATCH` if `required` is not met;
+    /// `TAMPERED` or `SIGNATURE_REQUIRED` (see [`check_signature_policy`]).
     /// `entropy` (64 random bytes) blinds RSA private-key operations.
     pub fn new(
         message: &[u8],
@@ -49,7 +80,23 @@ impl Opener {
     ) -> Result<Self> {
         let rng = Drbg::new(entropy)?;
         let header = Header::parse(message, limits)?;
+        check_signature_policy(&header, limits)?;
         header.encryption_context.require(required)?;
+        Self::with_header(header, rng, limits)
+    }
+
+    /// [`new`](Self::new) without the signature policy, for the test that proves
+    /// a stripped message really is a forgery the policy must catch.
+    #[cfg(test)]
+    pub(crate) fn new_without_signature_policy(
+        message: &[u8],
+        limits: &ParseLimits,
+        entropy: &[u8],
+    ) -> Result<Self> {
+        Self::with_header(Header::parse(message, limits)?, Drbg::new(entropy)?, limits)
+    }
+
+    fn with_header(header: Header, rng: Drbg, limits: &ParseLimits) -> Result<Self> {
         let serialized_context = header.encryption_context.serialize()?;
         Ok(Self {
             header,
@@ -221,8 +268,16 @@ impl Opener {
     /// (context digest ‖ data key) after checking the digest.
     ///
     /// # Errors
-    /// `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_DATA_KEY`.
+    /// `ENCRYPTION_CONTEXT_MISMATCH`, `INVALID_DATA_KEY`; `UNSUPPORTED_ALGORITHM` for a signed suite.
     pub fn set_kms_rsa_data_key(&mut self, plaintext: &[u8]) -> Result<()> {
+        // Anyone with the public key can write such a message, so a signature on
+        // it would prove nothing: the keyring MUST refuse signed suites
+        // (`aws-kms-rsa-keyring.md`), on decrypt as on encrypt.
+        if self.header.suite.is_signed() {
+            return Err(Error::UnsupportedAlgorithm(
+                "the KMS RSA keyring opens unsigned suites only",
+            ));
+        }
         let key =
             crate::keyring::kms_rsa::open_kms_rsa_plaintext(plaintext, &self.serialized_context)?;
         self.set_data_key(key)

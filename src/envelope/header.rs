@@ -49,6 +49,8 @@ pub struct ParseLimits {
     pub max_body_size: usize,
     /// Largest header accepted, in bytes.
     pub max_header_size: usize,
+    /// Whether only signed suites may be read (for readers whose writers always sign).
+    pub require_signed: bool,
 }
 
 /// Default of [`ParseLimits::max_body_size`]: 64 MiB, far above any frame length
@@ -59,12 +61,14 @@ pub const DEFAULT_MAX_BODY_SIZE: usize = 64 << 20;
 pub const DEFAULT_MAX_HEADER_SIZE: usize = 4 << 20;
 
 impl ParseLimits {
-    /// The defaults: 10 encrypted data keys, committing suites only, the body and header sizes above.
+    /// The defaults: 10 encrypted data keys, committing suites only, the body and
+    /// header sizes above, unsigned suites allowed.
     pub const DEFAULT: Self = Self {
         max_encrypted_data_keys: 10,
         allow_non_committing: false,
         max_body_size: DEFAULT_MAX_BODY_SIZE,
         max_header_size: DEFAULT_MAX_HEADER_SIZE,
+        require_signed: false,
     };
 }
 

@@ -31,6 +31,7 @@ pub fn inspect(message: &[u8]) -> Result<MessageInfo> {
         allow_non_committing: true,
         max_body_size: usize::MAX,
         max_header_size: usize::MAX,
+        require_signed: false,
     };
     let header = Header::parse(message, &limits)?;
     let body = message

@@ -72,7 +72,13 @@ fn open_as_native_engine(msg: &[u8], kr: &dyn LocalKeyring) -> Result<Vec<u8>> {
     for f in &frames {
         let (ct, tag) = msg[f.start..f.end].split_at(f.end - f.start - 16);
         let mut buf = ct.to_vec();
-        super::gcm::open(key.expose_secret(), &f.iv, &f.aad, &mut buf, tag)?;
+        super::gcm::open(
+            key.expose_secret(),
+            &f.iv,
+            &f.aad(&o.header().message_id),
+            &mut buf,
+            tag,
+        )?;
         out[f.plaintext_offset..f.plaintext_offset + buf.len()].copy_from_slice(&buf);
     }
     if let Some(sig) = sig {
@@ -341,7 +347,7 @@ fn opens_v1_non_framed() {
     gcm::open(
         key.expose_secret(),
         &f.iv,
-        &f.aad,
+        &f.aad(&o.header().message_id),
         &mut block,
         &m[f.end - 16..f.end],
     )
@@ -621,7 +627,7 @@ fn native_engine_plans_match_the_wasm_engine() {
                 gcm::open(
                     key.expose_secret(),
                     &d.iv,
-                    &d.aad,
+                    &d.aad(&o.header().message_id),
                     &mut buf,
                     &whole[d.end - 16..d.end],
                 )
@@ -755,7 +761,14 @@ fn native_streams_match() {
                 for d in r.plan_update(c).unwrap() {
                     let (ct, tag) = d.bytes.split_at(d.bytes.len() - 16);
                     let mut b = ct.to_vec();
-                    gcm::open(key.expose_secret(), &d.iv, &d.aad, &mut b, tag).unwrap();
+                    gcm::open(
+                        key.expose_secret(),
+                        &d.iv,
+                        &d.aad(&o.header().message_id),
+                        &mut b,
+                        tag,
+                    )
+                    .unwrap();
                     got.extend_from_slice(&b);
                 }
             }
@@ -835,4 +848,161 @@ fn external_signature_paths_match() {
             .is_none()
     );
     assert_eq!(o.signer_public_key().ok(), Some(None));
+}
+
+/// Signature stripping (issue 9): whoever can unwrap a signed message's data key
+/// writes a new *unsigned* 0x0478 message under it with the same context (which
+/// still holds `aws-crypto-public-key`) and encrypted data keys, any plaintext.
+fn strip_signature(signed: &[u8], kr: &dyn LocalKeyring, forged_pt: &[u8]) -> Vec<u8> {
+    let mut o = Opener::new(signed, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+    assert!(o.try_keyring(kr).unwrap());
+    let key = o.data_key_for_cache().unwrap();
+    let h = o.header().clone();
+    assert!(
+        h.encryption_context
+            .get(super::encryption_context::PUBLIC_KEY_FIELD)
+            .is_some()
+    );
+    let mut forged =
+        Sealer::new(suite::ALL[9], 4096, h.encryption_context.clone(), &[3; 64]).unwrap();
+    forged
+        .set_data_key(key, h.encrypted_data_keys[0].clone())
+        .unwrap();
+    forged.seal(forged_pt).unwrap()
+}
+
+#[test]
+fn signature_stripping_is_refused_before_any_keyring_runs() {
+    let signed = seal(suite::ALL[10], 64, b"pay alice 10", &[&aes(1)]);
+    let forged = strip_signature(&signed, &aes(1), b"pay mallory 10000");
+    // The forgery is real: without the policy check it authenticates and opens
+    // (so this test cannot pass because of a broken forgery).
+    let mut o = Opener::new_without_signature_policy(&forged, &STRICT, &[9; 64]).unwrap();
+    assert!(o.try_keyring(&aes(1)).unwrap());
+    assert_eq!(o.open(&forged).unwrap(), b"pay mallory 10000");
+
+    let refused = |r: Result<Opener>| r.err().map(|e| e.code());
+    let none = EncryptionContext::new();
+    assert_eq!(
+        refused(Opener::new(&forged, &STRICT, &none, &[9; 64])),
+        Some("TAMPERED")
+    );
+    assert_eq!(open(&forged, &aes(1)).unwrap_err().code(), "TAMPERED");
+    assert_eq!(
+        open_as_native_engine(&forged, &aes(1)).unwrap_err().code(),
+        "TAMPERED"
+    );
+    // Streaming: refused from the header prefix, before any body byte.
+    let header_len = inspect(&forged).unwrap().header.len;
+    let e = Opener::from_prefix(&forged[..header_len], &STRICT, &none, &[9; 64]).err();
+    assert_eq!(e.map(|e| e.code()), Some("TAMPERED"));
+    // Under the lenient commitment policy too.
+    let lenient = ParseLimits {
+        allow_non_committing: true,
+        ..STRICT
+    };
+    assert_eq!(
+        refused(Opener::new(&forged, &lenient, &none, &[9; 64])),
+        Some("TAMPERED")
+    );
+    // The original still opens.
+    assert_eq!(open(&signed, &aes(1)).unwrap(), b"pay alice 10");
+}
+
+#[test]
+fn require_signed_refuses_unsigned_suites_from_the_header() {
+    let require = ParseLimits {
+        require_signed: true,
+        allow_non_committing: true,
+        ..STRICT
+    };
+    let none = EncryptionContext::new();
+    let unsigned = seal(suite::ALL[9], 64, b"hi", &[&aes(1)]);
+    let signed = seal(suite::ALL[10], 64, b"hi", &[&aes(1)]);
+    let header_len = inspect(&unsigned).unwrap().header.len;
+    for m in [&unsigned[..], &unsigned[..header_len]] {
+        let e = Opener::from_prefix(m, &require, &none, &[9; 64]).err();
+        assert_eq!(e.map(|e| e.code()), Some("SIGNATURE_REQUIRED"));
+    }
+    let mut o = Opener::new(&signed, &require, &none, &[9; 64]).unwrap();
+    o.try_keyring(&aes(1)).unwrap();
+    assert_eq!(o.open(&signed).unwrap(), b"hi");
+    // Every suite of the reference vectors: signed ones open, unsigned ones are refused.
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("testdata/sdk_vectors.json")).unwrap();
+    for v in vectors.as_array().unwrap() {
+        let id = u16::try_from(v["suite"].as_u64().unwrap()).unwrap();
+        let msg = hex::decode(v["message"].as_str().unwrap()).unwrap();
+        let r = Opener::new(&msg, &require, &none, &[1; 64]);
+        if AlgorithmSuite::from_id(id).unwrap().is_signed() {
+            assert!(r.is_ok(), "suite {id:#06x}");
+        } else {
+            assert_eq!(
+                r.err().map(|e| e.code()),
+                Some("SIGNATURE_REQUIRED"),
+                "suite {id:#06x}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_streamed_signed_message_holds_its_final_frame_until_the_footer_verifies() {
+    let pt: Vec<u8> = (0..100u8).collect();
+    let msg = seal(suite::ALL[10], 16, &pt, &[&aes(1)]);
+    let info = inspect(&msg).unwrap();
+    let footer_len = info.signature_len.unwrap() + 2;
+    let body_end = msg.len() - footer_len;
+    let mut o = Opener::new(&msg, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+    o.try_keyring(&aes(1)).unwrap();
+    // Wasm engine: everything up to the footer releases the regular frames only.
+    let mut r = o.start().unwrap();
+    let before = r.update(&msg[info.header.len..body_end]).unwrap();
+    assert_eq!(before, &pt[..96], "the final frame (4 bytes) is held");
+    let rest = r.update(&msg[body_end..]).unwrap();
+    assert_eq!(rest, &pt[96..]);
+    r.finish().unwrap();
+    // A bad footer: the final frame never comes out.
+    let mut bad = msg.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    let mut r = o.start().unwrap();
+    assert_eq!(r.update(&bad[info.header.len..body_end]).unwrap().len(), 96);
+    assert_eq!(r.update(&bad[body_end..]).unwrap_err().code(), "TAMPERED");
+    // Native stream: the final frame's description is held the same way.
+    let mut r = o.start().unwrap().plan_stream();
+    let descs = r.plan_update(&msg[info.header.len..body_end]).unwrap();
+    assert_eq!(descs.len(), 6, "7 frames, the final one held");
+    let descs = r.plan_update(&msg[body_end..]).unwrap();
+    assert_eq!(descs.len(), 1);
+    // Unsigned: nothing to wait for.
+    let msg = seal(suite::ALL[9], 16, &pt, &[&aes(1)]);
+    let mut o = Opener::new(&msg, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+    o.try_keyring(&aes(1)).unwrap();
+    let h = inspect(&msg).unwrap().header.len;
+    assert_eq!(o.start().unwrap().update(&msg[h..]).unwrap(), pt);
+}
+
+#[test]
+fn a_signed_message_without_its_public_key_fails_from_the_header() {
+    let signed = seal(suite::ALL[10], 64, b"x", &[&aes(1)]);
+    let o = Opener::new(&signed, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+    let h = o.header().clone();
+    // Rewrite the header with the context minus its public key (the tag no longer
+    // matters: the check must come before any key is sought).
+    let mut ec = EncryptionContext::new();
+    for (k, v) in h.encryption_context.iter() {
+        if k != super::encryption_context::PUBLIC_KEY_FIELD {
+            ec.insert_reserved(k, v.into());
+        }
+    }
+    let old = h.encryption_context.serialize().unwrap();
+    let new = ec.serialize().unwrap();
+    let at = 1 + 2 + 32 + 2;
+    assert_eq!(&signed[at..at + old.len()], &old[..]);
+    let mut m = signed[..at - 2].to_vec();
+    m.extend_from_slice(&(new.len() as u16).to_be_bytes());
+    m.extend_from_slice(&new);
+    m.extend_from_slice(&signed[at + old.len()..]);
+    let e = Opener::from_prefix(&m, &STRICT, &EncryptionContext::new(), &[9; 64]).err();
+    assert_eq!(e.map(|e| e.code()), Some("MALFORMED_MESSAGE"));
 }

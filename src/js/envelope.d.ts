@@ -10,6 +10,8 @@ export declare const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: 10;
 export declare const DEFAULT_MAX_BODY_SIZE: 67108864;
 /** 4 MiB. */
 export declare const DEFAULT_MAX_HEADER_SIZE: 4194304;
+/** The most the wasm engine takes in one call (1 GiB); see `engine`. */
+export declare const WASM_MAX_BYTES: 1073741824;
 
 export interface EnvelopeClientOptions {
   keyring: Keyring;
@@ -33,15 +35,39 @@ export interface EnvelopeClientOptions {
    * Reuse data keys: one KMS GenerateDataKey serves up to `maxMessages` messages / `maxBytes` of plaintext for
    * `maxAgeMs`; decryption remembers data keys of messages that opened. Streams bypass the cache.
    * Defaults: maxMessages 2^32, maxBytes 2^53 − 1, capacity 100 entries.
+   * A cache hit skips the keyring — and so the broker's `authorize`. A client shared by several users (a server)
+   * must give each call the caller's `cachePartition`, or a data key one user's credentials unlocked serves another.
    */
   cache?: { maxAgeMs: number; maxMessages?: number; maxBytes?: number; capacity?: number };
   /**
    * Who does the bulk AES-GCM: 'wasm' (always available), 'native' (WebCrypto's crypto.subtle, as in the verify API; much faster for big
    * messages), or 'auto' (default: WebCrypto for messages of 16 KiB and more (8 KiB in browsers) with frames of 4 KiB and more, and
-   * to open signed messages of any size, since it verifies ECDSA faster).
-   * Both produce the same bytes; the core decides all framing, checks and signatures either way.
+   * to open signed messages of any size with such frames, since it verifies ECDSA faster).
+   * Both produce the same bytes; the core decides all framing, checks and signatures either way. The wasm engine takes
+   * at most 1 GiB in one call (`WASM_MAX_BYTES`, LIMIT_EXCEEDED above); WebCrypto and the streams have no such limit
+   * below 4 GiB per one-shot call.
    */
   engine?: 'auto' | 'wasm' | 'native';
+  /**
+   * Decrypting: refuse every unsigned message with SIGNATURE_REQUIRED, from its header, before any KMS call. Set it
+   * where every writer signs (the default suite does): then whoever can decrypt a data key still cannot write a message
+   * that this reader accepts. Default false; `decrypt`/`decryptStream` can also ask for it per call.
+   */
+  requireSignature?: boolean;
+}
+
+/** Options of one encrypt call. */
+export interface EncryptOptions {
+  encryptionContext?: Record<string, string>;
+  signal?: AbortSignal;
+  /** The data-key cache partition of this call (e.g. the user's id): entries of one partition never serve another. */
+  cachePartition?: string;
+}
+
+/** Options of one decrypt call. */
+export interface DecryptOptions extends EncryptOptions {
+  /** Refuse unsigned messages (SIGNATURE_REQUIRED); adds to, never relaxes, the client's `requireSignature`. */
+  requireSignature?: boolean;
 }
 
 /** Encrypts and decrypts AWS Encryption SDK messages. */
@@ -51,26 +77,29 @@ export class EnvelopeClient {
    * One message, version 2, framed. An aborted `signal` rejects with EdgeKmsError ABORTED (the signal's reason as `cause`). Keys starting with `aws-crypto-` are reserved.
    * @throws EdgeKmsError INVALID_ENCRYPTION_CONTEXT, INVALID_ARGUMENT, UNSUPPORTED_ALGORITHM, or the KMS keyring's error.
    */
-  encrypt(plaintext: BytesLike | string, options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): Promise<Uint8Array>;
+  encrypt(plaintext: BytesLike | string, options?: EncryptOptions): Promise<Uint8Array>;
   /**
    * Nothing is returned unless every tag, the key commitment and (signed suites) the footer signature verify.
    * `encryptionContext` lists pairs the message must contain. Leave `message` unchanged until the promise settles:
    * a change can make it fail, never make it return anything that did not authenticate.
+   * An unsigned message whose context claims a signer (`aws-crypto-public-key`: a signed message whose signature was
+   * stripped) is TAMPERED.
    * @throws EdgeKmsError TAMPERED, MALFORMED_MESSAGE, ENCRYPTION_CONTEXT_MISMATCH, COMMITMENT_POLICY_VIOLATION,
-   *   TOO_MANY_ENCRYPTED_DATA_KEYS, LIMIT_EXCEEDED, NO_DECRYPTABLE_DATA_KEY, KEYRING_CANNOT_DECRYPT, UNSUPPORTED_ALGORITHM.
+   *   SIGNATURE_REQUIRED, TOO_MANY_ENCRYPTED_DATA_KEYS, LIMIT_EXCEEDED, NO_DECRYPTABLE_DATA_KEY, KEYRING_CANNOT_DECRYPT,
+   *   UNSUPPORTED_ALGORITHM.
    */
-  decrypt(message: BytesLike, options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }):
+  decrypt(message: BytesLike, options?: DecryptOptions):
     Promise<{ plaintext: Uint8Array; encryptionContext: Record<string, string> }>;
 }
 
 export interface EnvelopeStreams {
   /** Plaintext chunks in, one message out, constant memory (one frame plus the chunk). */
-  encryptStream(options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): TransformStream<BytesLike | string, Uint8Array>;
+  encryptStream(options?: Omit<EncryptOptions, 'cachePartition'>): TransformStream<BytesLike | string, Uint8Array>;
   /**
    * Message chunks in, plaintext out as each frame's tag verifies. A signed message's footer is checked at the
    * end: treat output as unverified until the stream closes without error (`decrypt` withholds everything).
    */
-  decryptStream(options?: { encryptionContext?: Record<string, string>; signal?: AbortSignal }): TransformStream<BytesLike, Uint8Array>;
+  decryptStream(options?: Omit<DecryptOptions, 'cachePartition'>): TransformStream<BytesLike, Uint8Array>;
 }
 export interface EnvelopeClient extends EnvelopeStreams {}
 

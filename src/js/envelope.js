@@ -4,8 +4,8 @@
 // only walks the keyrings, answers the core's data-key questions by calling KMS
 // keyrings (the data-key seam), and wipes every plaintext data key it touches.
 import { EdgeKmsError } from './errors.js';
-import { toBytes } from './bytes.js';
-import { withCore, withCoreSync } from './core.js';
+import { checkSignal, checkUnchanged, readOptions, toBytes } from './bytes.js';
+import { isStale, withCore, withCoreSync } from './core.js';
 import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms } from './keyrings.js';
 
 export const SUITES = Object.freeze({
@@ -55,14 +55,30 @@ const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** @param {unknown} ec @returns {[string[], string[]]} */
 function contextArrays(ec) {
   if (ec === undefined || ec === null) return [[], []];
-  if (typeof ec !== 'object' || Array.isArray(ec)) throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryptionContext must be an object of string pairs');
+  /** @type {[string, unknown][]} */ let entries;
+  try {
+    if (typeof ec !== 'object' || Array.isArray(ec)) throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryptionContext must be an object of string pairs');
+    entries = Object.entries(ec); // read once: every later use sees these pairs
+  } catch (e) {
+    if (e instanceof EdgeKmsError) throw e;
+    throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryptionContext could not be read', { cause: e });
+  }
   const keys = [], values = [];
-  for (const [k, v] of Object.entries(ec)) {
+  for (const [k, v] of entries) {
     if (typeof v !== 'string') throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryption context values must be strings');
+    // A lone surrogate has no UTF-8 form: on its way into the core it would become
+    // U+FFFD, so two different contexts would bind and compare as one.
+    if (!wellFormed(k) || !wellFormed(v)) throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryption context strings must be well-formed Unicode (no lone surrogates)');
     keys.push(k);
     values.push(v);
   }
   return [keys, values];
+}
+
+/** Whether `s` is well-formed UTF-16 (`isWellFormed` where the runtime has it). @param {string} s */
+function wellFormed(s) {
+  if (typeof s.isWellFormed === 'function') return s.isWellFormed();
+  try { encodeURIComponent(s); return true; } catch { return false; }
 }
 
 /** @param {unknown} v @param {string} what */
@@ -84,7 +100,7 @@ function kmsKeyIdMatches(kms, providerInfo) {
 /** @param {any} c */
 function cacheLimits(c) {
   if (!c || typeof c !== 'object') throw new EdgeKmsError('INVALID_ARGUMENT', 'cache must be an object of limits');
-  const { maxAgeMs, maxMessages = 2 ** 32, maxBytes = Number.MAX_SAFE_INTEGER, capacity = 100 } = c;
+  const { maxAgeMs, maxMessages = 2 ** 32, maxBytes = Number.MAX_SAFE_INTEGER, capacity = 100 } = readOptions(c, 'cache', ['maxAgeMs', 'maxMessages', 'maxBytes', 'capacity']);
   const whole = (v, name, max) => {
     if (!Number.isSafeInteger(v) || v < 1 || v > max) throw new EdgeKmsError('INVALID_ARGUMENT', `cache.${name} must be a whole number from 1 to ${max}`);
     return v;
@@ -132,6 +148,29 @@ function openerFor(b, msg, limits, maxHeaderSize, keys, values) {
   throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
 }
 
+/** Every option EnvelopeClient reads (once, in its constructor). */
+const CLIENT_OPTIONS = ['keyring', 'suite', 'frameLength', 'commitmentPolicy', 'maxEncryptedDataKeys', 'maxBodySize', 'maxHeaderSize', 'cache', 'engine', 'requireSignature'];
+const CALL_OPTIONS = ['encryptionContext', 'signal', 'cachePartition'];
+const DECRYPT_OPTIONS = [...CALL_OPTIONS, 'requireSignature'];
+
+/** @param {unknown} v @param {string} name @returns {boolean | undefined} */
+function optionalBoolean(v, name) {
+  if (v === undefined || typeof v === 'boolean') return v;
+  throw new EdgeKmsError('INVALID_ARGUMENT', `${name} must be true or false`);
+}
+
+/**
+ * The data-key cache partition of one call: callers that share an EnvelopeClient
+ * (a server opening data for many users) name theirs so that a data key one
+ * caller's credentials unlocked is never handed to another without a KMS call.
+ * @param {unknown} v @returns {string}
+ */
+function cachePartitionOf(v) {
+  if (v === undefined) return '';
+  if (typeof v !== 'string' || v.length === 0 || v.length > 1024) throw new EdgeKmsError('INVALID_ARGUMENT', 'cachePartition must be a non-empty string of at most 1024 characters');
+  return `\u0000${v}`; // never equal to the default partition ('')
+}
+
 export class EnvelopeClient {
   /** @type {any} the wasm cache, made on first use */
   #cacheHandle;
@@ -142,14 +181,15 @@ export class EnvelopeClient {
    *           maxEncryptedDataKeys?: number, maxBodySize?: number, maxHeaderSize?: number,
    *           cache?: unknown, engine?: string }} options
    */
-  constructor({ keyring, suite = SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, frameLength = DEFAULT_FRAME_LENGTH,
-    commitmentPolicy = COMMITMENT_POLICIES.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
-    maxBodySize = DEFAULT_MAX_BODY_SIZE, maxHeaderSize = DEFAULT_MAX_HEADER_SIZE,
-    cache, engine = 'auto' } = /** @type {any} */ ({})) {
+  constructor(options) {
+    const { keyring, suite = SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, frameLength = DEFAULT_FRAME_LENGTH,
+      commitmentPolicy = COMMITMENT_POLICIES.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
+      maxBodySize = DEFAULT_MAX_BODY_SIZE, maxHeaderSize = DEFAULT_MAX_HEADER_SIZE,
+      cache, engine = 'auto', requireSignature = false } = readOptions(options, 'EnvelopeClient options', CLIENT_OPTIONS);
     checkKeyring(keyring);
-    if (!Object.hasOwn(SUITES, suite)) throw new EdgeKmsError('UNSUPPORTED_ALGORITHM', 'suite must be AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 or AES_256_GCM_HKDF_SHA512_COMMIT_KEY');
+    if (typeof suite !== 'string' || !Object.hasOwn(SUITES, suite)) throw new EdgeKmsError('UNSUPPORTED_ALGORITHM', 'suite must be AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 or AES_256_GCM_HKDF_SHA512_COMMIT_KEY');
     if (!Number.isInteger(frameLength) || frameLength < 1 || frameLength > 2 ** 31 - 1) throw new EdgeKmsError('INVALID_ARGUMENT', 'frameLength must be an integer from 1 to 2^31 - 1');
-    if (!Object.hasOwn(COMMITMENT_POLICIES, commitmentPolicy)) throw new EdgeKmsError('INVALID_ARGUMENT', 'commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT');
+    if (typeof commitmentPolicy !== 'string' || !Object.hasOwn(COMMITMENT_POLICIES, commitmentPolicy)) throw new EdgeKmsError('INVALID_ARGUMENT', 'commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT');
     if (!Number.isInteger(maxEncryptedDataKeys) || maxEncryptedDataKeys < 1 || maxEncryptedDataKeys > 65535) throw new EdgeKmsError('INVALID_ARGUMENT', 'maxEncryptedDataKeys must be an integer from 1 to 65535');
     for (const [name, v] of [['maxBodySize', maxBodySize], ['maxHeaderSize', maxHeaderSize]]) {
       if (!Number.isInteger(v) || v < 1 || v > MAX_LIMIT) throw new EdgeKmsError('INVALID_ARGUMENT', `${name} must be an integer from 1 to 2^30`);
@@ -158,6 +198,7 @@ export class EnvelopeClient {
     if (!ENGINES.includes(engine)) throw new EdgeKmsError('INVALID_ARGUMENT', "engine must be 'auto', 'wasm' or 'native'");
     if (engine === 'native' && !subtle()) throw new EdgeKmsError('ENGINE_UNAVAILABLE', 'the native engine needs WebCrypto (crypto.subtle), which is not available here (an insecure context?)');
     this.engine = engine;
+    this.requireSignature = optionalBoolean(requireSignature, 'requireSignature') ?? false;
     this.keyring = keyring;
     this.suite = suite;
     this.frameLength = frameLength;
@@ -174,22 +215,29 @@ export class EnvelopeClient {
    * @param {{ encryptionContext?: Record<string, string>, signal?: AbortSignal }} [options]
    * @returns {Promise<Uint8Array>}
    */
-  async encrypt(plaintext, { encryptionContext, signal } = {}) {
+  async encrypt(plaintext, options) {
+    const { encryptionContext, signal, cachePartition } = readOptions(options, 'options', CALL_OPTIONS);
+    checkSignal(signal);
+    const partition = cachePartitionOf(cachePartition);
     const pt = toBytes(plaintext, 'plaintext');
+    const length = pt.length;
+    // Read once, now: the cache slot and the sealed message get the same pairs,
+    // whatever the caller's object says later.
+    const ec = contextArrays(encryptionContext);
     return abortable(signal, () => withCore(async (b) => {
       const cache = this.#cacheFor(b);
       let sealer;
       if (cache) {
-        const [keys, values] = contextArrays(encryptionContext);
+        const [keys, values] = ec;
         const fromCache = () => {
           const entropy = crypto.getRandomValues(new Uint8Array(64));
-          const s = cache.sealerFromCache(this.suite, this.frameLength, keys, values, pt.length, Date.now(), entropy);
+          const s = cache.sealerFromCache(partition, this.suite, this.frameLength, keys, values, pt.length, Date.now(), entropy);
           s?.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
           return s;
         };
         // Single flight: concurrent misses for the same suite and context wait
         // for the one data-key request under way, then draw from the cache.
-        const slot = JSON.stringify([this.suite, keys.map((k, i) => [k, values[i]]).sort()]);
+        const slot = JSON.stringify([partition, this.suite, keys.map((k, i) => [k, values[i]]).sort()]);
         sealer = fromCache();
         if (!sealer && this.#filling.has(slot)) {
           await this.#filling.get(slot);
@@ -200,17 +248,19 @@ export class EnvelopeClient {
           /** @type {() => void} */ let filled = () => {};
           if (owner) this.#filling.set(slot, new Promise((resolve) => { filled = resolve; }));
           try {
-            sealer = await this.#prepareSealer(b, encryptionContext, signal);
-            cache.storeSealer(this.suite, keys, values, sealer, pt.length, Date.now());
+            sealer = await this.#prepareSealer(b, ec, signal);
+            cache.storeSealer(partition, this.suite, keys, values, sealer, pt.length, Date.now());
           } finally {
             if (owner) { this.#filling.delete(slot); filled(); }
           }
         }
       } else {
-        sealer = await this.#prepareSealer(b, encryptionContext, signal);
+        sealer = await this.#prepareSealer(b, ec, signal);
       }
       try {
+        checkUnchanged(pt, length, 'plaintext');
         if (this.#native(pt.length, this.frameLength)) return await sealNative(sealer, pt);
+        checkWasmSize(pt.length);
         return sealer.seal(pt);
       } finally {
         sealer.free();
@@ -226,24 +276,33 @@ export class EnvelopeClient {
    *   `encryptionContext`: pairs the message must contain.
    * @returns {Promise<{ plaintext: Uint8Array, encryptionContext: Record<string, string> }>}
    */
-  async decrypt(message, { encryptionContext, signal } = {}) {
+  async decrypt(message, options) {
+    const { encryptionContext, signal, cachePartition, requireSignature } = readOptions(options, 'options', DECRYPT_OPTIONS);
+    checkSignal(signal);
+    const partition = cachePartitionOf(cachePartition);
+    const signed = this.requireSignature || optionalBoolean(requireSignature, 'requireSignature') === true;
     if (typeof message === 'string') throw new EdgeKmsError('INVALID_ARGUMENT', 'message must be bytes');
     const msg = toBytes(message, 'message');
+    const length = msg.length;
     const [keys, values] = contextArrays(encryptionContext);
     return abortable(signal, () => withCore(async (b) => {
       // Only the header goes into the core now; the body is read where it is
       // (see openNative), or copied in for the wasm engine's one call.
-      const opener = this.#withLimits(b, (limits) => openerFor(b, msg, limits, this.maxHeaderSize, keys, values));
+      const opener = this.#withLimits(b, signed, (limits) => openerFor(b, msg, limits, this.maxHeaderSize, keys, values));
       try {
         const cache = this.#cacheFor(b);
-        const hit = cache ? cache.openerFromCache(opener, Date.now()) : false;
-        if (!hit) await this.#findDataKey(b, opener, signal);
+        const hit = cache ? cache.openerFromCache(partition, opener, Date.now()) : false;
         const frameLength = opener.frameLength();
-        // auto also opens signed messages of any size natively: WebCrypto verifies ECDSA ~3x faster than wasm.
+        // auto also opens small signed messages natively (WebCrypto verifies ECDSA ~3x
+        // faster than wasm), but never one of small frames: one WebCrypto call per
+        // few bytes is what a hostile message would ask for.
         const native = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength)
-          || (this.engine === 'auto' && !!subtle() && opener.isSigned());
+          || (this.engine === 'auto' && !!subtle() && opener.isSigned() && (frameLength === 0 || frameLength >= NATIVE_MIN_FRAME));
+        if (!native) checkWasmSize(msg.length); // before any KMS call
+        if (!hit) await this.#findDataKey(b, opener, signal);
+        checkUnchanged(msg, length, 'message');
         const plaintext = native ? await openNative(opener, msg) : opener.open(msg);
-        if (cache && !hit) cache.storeOpener(opener, Date.now());
+        if (cache && !hit) cache.storeOpener(partition, opener, Date.now());
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
         opener.free();
@@ -257,8 +316,10 @@ export class EnvelopeClient {
    * @param {{ encryptionContext?: Record<string, string>, signal?: AbortSignal }} [options]
    * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView | string, Uint8Array>}
    */
-  encryptStream({ encryptionContext, signal } = {}) {
-    contextArrays(encryptionContext); // refuse a bad context now, not at the first chunk
+  encryptStream(options) {
+    const { encryptionContext, signal } = readOptions(options, 'options', CALL_OPTIONS);
+    checkSignal(signal);
+    const ec = contextArrays(encryptionContext); // refuse a bad context now, not at the first chunk
     const native = this.#native(Infinity, this.frameLength);
     /** @type {any} */ let sealer;
     /** @type {CryptoKey | undefined} */ let key;
@@ -292,7 +353,7 @@ export class EnvelopeClient {
       start: async (controller) => {
         try {
           await abortable(signal, () => withCore(async (b) => {
-            sealer = await this.#prepareSealer(b, encryptionContext, signal);
+            sealer = await this.#prepareSealer(b, ec, signal);
             controller.enqueue(sealer.start());
             if (native) key = await importNativeKey(sealer.nativeKey(), 'encrypt');
           }));
@@ -336,7 +397,10 @@ export class EnvelopeClient {
    * @param {{ encryptionContext?: Record<string, string>, signal?: AbortSignal }} [options]
    * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView, Uint8Array>}
    */
-  decryptStream({ encryptionContext, signal } = {}) {
+  decryptStream(options) {
+    const { encryptionContext, signal, requireSignature } = readOptions(options, 'options', DECRYPT_OPTIONS);
+    checkSignal(signal);
+    const signed = this.requireSignature || optionalBoolean(requireSignature, 'requireSignature') === true;
     const [keys, values] = contextArrays(encryptionContext);
     /** @type {any} */ let opener;
     /** @type {Uint8Array} */ let head = new Uint8Array(0);
@@ -345,7 +409,16 @@ export class EnvelopeClient {
     const feed = async (bytes, controller) => {
       if (key) {
         const frames = withCoreSync(() => opener.planUpdate(bytes));
-        for (const pt of await decryptFrames(key, frames)) controller.enqueue(pt);
+        const parts = await decryptFrames(key, frames);
+        if (parts.length === 1) controller.enqueue(parts[0]);
+        else if (parts.length > 1) {
+          // One chunk per write, not one per frame: a message of tiny frames would
+          // otherwise queue an object per few bytes.
+          const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+          let at = 0;
+          for (const p of parts) { joined.set(p, at); at += p.length; p.fill(0); }
+          controller.enqueue(joined);
+        }
       } else {
         const out = withCoreSync(() => opener.update(bytes));
         if (out.length) controller.enqueue(out);
@@ -365,7 +438,7 @@ export class EnvelopeClient {
           head = joined;
           await withCore(async (b) => {
             const entropy = crypto.getRandomValues(new Uint8Array(64));
-            const o = this.#withLimits(b, (limits) => b.CoreOpener.fromPrefix(head, limits, keys, values, entropy));
+            const o = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(head, limits, keys, values, entropy));
             if (!o) return; // the header is not complete yet
             opener = o;
             await this.#findDataKey(b, opener, signal);
@@ -397,13 +470,13 @@ export class EnvelopeClient {
 
   /** Drops (and wipes, in the core) every cached data key. */
   clearCache() {
-    this.#cacheHandle?.clear();
+    if (this.#cacheHandle && !isStale(this.#cacheHandle)) this.#cacheHandle.clear();
   }
 
   /** @param {any} b */
   #cacheFor(b) {
     if (!this.cache) return undefined;
-    if (!this.#cacheHandle) {
+    if (!this.#cacheHandle || isStale(this.#cacheHandle)) { // a restarted core starts with an empty cache
       const c = this.cache;
       this.#cacheHandle = new b.CoreCache(c.maxAgeMs, c.maxMessages, c.maxBytes, c.capacity);
     }
@@ -417,10 +490,10 @@ export class EnvelopeClient {
     return bytes >= nativeMinBytes && frameLength >= NATIVE_MIN_FRAME;
   }
 
-  /** Runs `fn` with the core's form of this client's reader limits. */
-  #withLimits(b, fn) {
+  /** Runs `fn` with the core's form of this client's reader limits (`signed`: only signed suites). */
+  #withLimits(b, signed, fn) {
     const allowV1 = this.commitmentPolicy === COMMITMENT_POLICIES.REQUIRE_ENCRYPT_ALLOW_DECRYPT;
-    const limits = new b.CoreReadLimits(allowV1, this.maxEncryptedDataKeys, this.maxBodySize, this.maxHeaderSize);
+    const limits = new b.CoreReadLimits(allowV1, this.maxEncryptedDataKeys, this.maxBodySize, this.maxHeaderSize, signed);
     try {
       return fn(limits);
     } finally {
@@ -429,8 +502,7 @@ export class EnvelopeClient {
   }
 
   /** Runs the keyrings for a new message: the generator makes the data key, every other keyring wraps it. */
-  async #prepareSealer(b, encryptionContext, signal) {
-    const [keys, values] = contextArrays(encryptionContext);
+  async #prepareSealer(b, [keys, values], signal) {
     const { hasGenerator, members } = flatten(this.keyring);
     if (!hasGenerator) throw new EdgeKmsError('INVALID_ARGUMENT', 'this keyring has no generator and can only decrypt');
     const entropy = crypto.getRandomValues(new Uint8Array(64));
@@ -485,6 +557,9 @@ export class EnvelopeClient {
       if (opener.hasDataKey()) break;
       if (k instanceof KmsRsaPublicKeyring) {
         if (!k.kms) { opener.tryKeyring(coreKeyring(k, b)); continue; }
+        // Anyone with the public key writes such messages: a signed one proves nothing
+        // and the core refuses it; no KMS call for it either.
+        if (opener.isSigned()) continue;
         for (const edk of opener.encryptedDataKeys()) {
           if (edk.providerId !== 'aws-kms-rsa' || !kmsKeyIdMatches(k, edk.providerInfo)) continue;
           signal?.throwIfAborted();
@@ -544,7 +619,35 @@ export class EnvelopeClient {
 // The native engine: WebCrypto does AES-GCM on frames the core planned. The core
 // decides every byte of framing, IVs and AAD, and signs/verifies; WebCrypto only
 // seals and opens, verifying each tag before it returns anything.
+/** WebCrypto calls (and frame descriptions) alive at once: memory stays O(message), whatever the frame count. */
 const BATCH = 64;
+/**
+ * The most the wasm engine takes in one call (it holds input and output in its
+ * memory, which a wasm32 module caps at 4 GiB); larger messages go through
+ * WebCrypto or a stream. Checked before anything is copied in.
+ */
+export const WASM_MAX_BYTES = 2 ** 30;
+
+/** @param {number} n */
+function checkWasmSize(n) {
+  if (n > WASM_MAX_BYTES) throw new EdgeKmsError('LIMIT_EXCEEDED', 'the wasm engine takes at most 1 GiB in one call: use the native engine (WebCrypto) or a stream');
+}
+
+/**
+ * Runs `count` planned frames through `run`, a window of BATCH at a time: the core
+ * describes each window (`describe(from, n)`), so a message of a million tiny
+ * frames holds a window of descriptions and WebCrypto calls, not a million.
+ * @param {number} count @param {(from: number, n: number) => any[]} describe
+ * @param {(frame: any) => Promise<void>} run
+ */
+async function inWindows(count, describe, run) {
+  for (let from = 0; from < count; from += BATCH) {
+    const frames = withCoreSync(() => describe(from, Math.min(BATCH, count - from)));
+    // allSettled: every call of the window has finished (and written) before a failure propagates.
+    const failed = (await Promise.allSettled(frames.map(run))).find((r) => r.status === 'rejected');
+    if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
+  }
+}
 
 /** Imports a message key from the core into WebCrypto (non-extractable) and wipes the bytes. */
 async function importNativeKey(raw, usage) {
@@ -574,11 +677,9 @@ async function encryptFrames(key, plans, source) {
 async function decryptFrames(key, frames) {
   const out = new Array(frames.length);
   try {
-    for (let i = 0; i < frames.length; i += BATCH) {
-      await Promise.all(frames.slice(i, i + BATCH).map(async (f, j) => {
-        out[i + j] = new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, f.data));
-      }));
-    }
+    await inWindows(frames.length, (from, n) => frames.slice(from, from + n).map((f, j) => ({ f, i: from + j })), async ({ f, i }) => {
+      out[i] = new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, f.data));
+    });
   } catch (e) {
     for (const p of out) p?.fill(0);
     throw new EdgeKmsError('TAMPERED', 'the message failed authentication', { cause: e });
@@ -592,16 +693,25 @@ async function sealNative(sealer, pt) {
   // goes); WebCrypto's output for each frame is written once, in place.
   // Every frame goes to WebCrypto in one synchronous step (each call copies its
   // plaintext before it returns), so the message is of the bytes at one instant.
+  // More frames than one window: they are sealed a window at a time, so they
+  // read a private copy, which nobody changes in between.
   const plan = sealer.planNative(pt.length);
   const key = await importNativeKey(plan.key, 'encrypt');
-  const sealed = plan.frames.map((f) => subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, pt.subarray(f.start, f.start + f.length)));
   const body = new Uint8Array(plan.length);
   body.set(plan.header, 0);
-  await Promise.all(sealed.map(async (ct, i) => {
-    const f = plan.frames[i];
+  const source = plan.frameCount > BATCH ? pt.slice() : pt;
+  /** @param {any} f */
+  const sealFrame = async (f) => {
+    const ct = await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.start + f.length));
     body.set(f.prefix, f.outOffset);
-    body.set(new Uint8Array(await ct), f.outOffset + f.prefix.length);
-  }));
+    body.set(new Uint8Array(ct), f.outOffset + f.prefix.length);
+  };
+  try {
+    if (plan.frameCount <= BATCH) await Promise.all(sealer.nativeFrames(0, plan.frameCount).map(sealFrame));
+    else await inWindows(plan.frameCount, (from, n) => sealer.nativeFrames(from, n), sealFrame);
+  } finally {
+    if (source !== pt) source.fill(0);
+  }
   if (!plan.signed) return body;
   // Signed suite: WebCrypto hashes header ‖ body, the core signs the digest with the message's key.
   const footer = sealer.footerForDigest(new Uint8Array(await subtle().digest('SHA-384', body)));
@@ -633,17 +743,29 @@ async function openNative(opener, msg) {
   ]);
   const plan = opener.planNative(msg); // structure, sequence and footer parsed; nothing decrypted
   const sig = plan.signature;
+  // More frames than one window are opened a window at a time (bounded memory
+  // whatever the frame count); they then read a private copy, taken now, so
+  // what is verified is still the message of one instant.
+  const windowed = plan.frameCount > BATCH;
+  const source = windowed ? msg.slice() : msg;
   // Runs beside the frames: WebCrypto hashes header ‖ body on its own thread.
   const signatureOk = !sig ? Promise.resolve(true)
-    : footerKey ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, footerKey, sig.signature, msg.subarray(0, sig.signedLength))
+    : footerKey ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, footerKey, sig.signature, source.subarray(0, sig.signedLength))
       : Promise.resolve(false);
-  const frames = plan.frames.map((f) => subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, msg.subarray(f.start, f.end)));
   const out = new Uint8Array(plan.plaintextLength);
+  /** @param {any} f */
+  const openFrame = async (f) => {
+    out.set(new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.end))), f.plaintextOffset);
+  };
   try {
-    // allSettled: every write has landed before a failure wipes `out` below.
-    const settled = await Promise.allSettled(frames.map(async (pt, i) => out.set(new Uint8Array(await pt), plan.frames[i].plaintextOffset)));
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
+    if (windowed) {
+      await inWindows(plan.frameCount, (from, n) => opener.nativeFrames(from, n), openFrame);
+    } else {
+      // allSettled: every write has landed before a failure wipes `out` below.
+      const settled = await Promise.allSettled(opener.nativeFrames(0, plan.frameCount).map(openFrame));
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
+    }
     if (!(await signatureOk)) throw new Error('footer signature');
   } catch (e) {
     out.fill(0); // nothing leaves unless every frame and the signature verified

@@ -7,6 +7,6 @@ export { parseKeyIdentifier, recommendKeyType, estimateCost } from './kms.js';
 export { BrokerKeyring } from './broker-keyring.js';
 export {
   EnvelopeClient, parseMessage, SUITES, COMMITMENT_POLICIES, DEFAULT_FRAME_LENGTH,
-  DEFAULT_MAX_ENCRYPTED_DATA_KEYS, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADER_SIZE,
+  DEFAULT_MAX_ENCRYPTED_DATA_KEYS, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADER_SIZE, WASM_MAX_BYTES,
 } from './envelope.js';
 export { RawAesKeyring, RawRsaKeyring, KmsRsaPublicKeyring, MultiKeyring } from './keyrings.js';

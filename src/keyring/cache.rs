@@ -99,15 +99,23 @@ impl DataKeyCache {
         })
     }
 
-    /// The id of encryption materials for `suite` and the caller's serialized context.
+    /// The id of encryption materials for `suite` and the caller's serialized
+    /// context within `partition` (the caching CMM's partition: entries of one
+    /// partition are never found from another; empty is the default partition).
     #[must_use]
-    pub fn encrypt_id(suite: &AlgorithmSuite, caller_context: &[u8]) -> [u8; 64] {
-        id(&[b"encrypt", &suite.id.to_be_bytes(), caller_context])
+    pub fn encrypt_id(partition: &[u8], suite: &AlgorithmSuite, caller_context: &[u8]) -> [u8; 64] {
+        id(&[
+            b"encrypt",
+            partition,
+            &suite.id.to_be_bytes(),
+            caller_context,
+        ])
     }
 
-    /// The id of a data key for `suite`, these encrypted data keys and this context.
+    /// The id of a data key for `suite`, these encrypted data keys and this context, within `partition`.
     #[must_use]
     pub fn decrypt_id(
+        partition: &[u8],
         suite: &AlgorithmSuite,
         edks: &[EncryptedDataKey],
         context: &[u8],
@@ -118,8 +126,9 @@ impl DataKeyCache {
             .collect();
         edk_ids.sort_unstable();
         let sid = suite.id.to_be_bytes();
-        let mut parts: Vec<&[u8]> = Vec::with_capacity(edk_ids.len() + 3);
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(edk_ids.len() + 4);
         parts.push(b"decrypt");
+        parts.push(partition);
         parts.push(&sid);
         parts.extend(edk_ids.iter().map(|e| &e[..]));
         parts.push(context);

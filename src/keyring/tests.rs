@@ -128,6 +128,23 @@ fn kms_rsa_seals_digest_and_key_and_refuses_signed_suites() {
     );
     o.set_kms_rsa_data_key(pt.expose_secret()).unwrap();
     assert_eq!(o.open(&msg).unwrap(), b"rsa wrapped");
+    // Nor does it open a signed message: anyone with the public key can write one,
+    // so its signature would prove nothing. Refused before the answer is looked at.
+    let mut s = Sealer::new(suite::DEFAULT, 64, EncryptionContext::new(), &[6; 64]).unwrap();
+    let key = crate::envelope::secret::Secret::new(vec![3; 32]);
+    let edk = k
+        .wrap(&key, &[], &mut Drbg::new(&[7; 64]).unwrap())
+        .unwrap();
+    s.set_data_key(key, edk).unwrap();
+    let signed = s.seal(b"x").unwrap();
+    let mut o = Opener::new(&signed, &LIMITS, &EncryptionContext::new(), &[4; 64]).unwrap();
+    assert_eq!(o.header().encrypted_data_keys[0].provider_id, PROVIDER_ID);
+    assert_eq!(
+        o.set_kms_rsa_data_key(pt.expose_secret())
+            .unwrap_err()
+            .code(),
+        "UNSUPPORTED_ALGORITHM"
+    );
     assert_eq!(
         KmsRsaPublicKeyring::new("alias/x".into(), PUB.as_bytes())
             .err()
@@ -160,7 +177,7 @@ mod cache {
 
     /// Seals `len` bytes through the cache at time `now`; returns the message.
     fn seal(cache: &mut DataKeyCache, len: usize, now: u64, seed: u8) -> Vec<u8> {
-        let id = DataKeyCache::encrypt_id(&suite::DEFAULT, &ctx().serialize().unwrap());
+        let id = DataKeyCache::encrypt_id(b"", &suite::DEFAULT, &ctx().serialize().unwrap());
         let pt = vec![7u8; len];
         if let Some(m) = cache.use_for_encrypt(&id, len as u64, now) {
             return Sealer::from_cached(suite::DEFAULT, 64, m, &[seed; 64])
@@ -247,6 +264,41 @@ mod cache {
                 ..LIMITS
             })
             .is_err()
+        );
+    }
+
+    #[test]
+    fn partitions_never_share_entries() {
+        use crate::envelope::suite;
+        let c_ctx = ctx().serialize().unwrap();
+        let (a, b) = (
+            DataKeyCache::encrypt_id(b"alice", &suite::DEFAULT, &c_ctx),
+            DataKeyCache::encrypt_id(b"bob", &suite::DEFAULT, &c_ctx),
+        );
+        assert_ne!(a, b);
+        assert_ne!(a, DataKeyCache::encrypt_id(b"", &suite::DEFAULT, &c_ctx));
+        let msg = {
+            let mut c = DataKeyCache::new(LIMITS).unwrap();
+            seal(&mut c, 10, 0, 1)
+        };
+        let o = Opener::new(&msg, &LIMITS_PARSE, &EncryptionContext::new(), &[1; 64]).unwrap();
+        let h = o.header();
+        let did = |p: &[u8]| {
+            DataKeyCache::decrypt_id(p, &h.suite, &h.encrypted_data_keys, o.serialized_context())
+        };
+        let mut c = DataKeyCache::new(LIMITS).unwrap();
+        c.put_decrypt(
+            did(b"alice"),
+            crate::envelope::secret::Secret::new(vec![1; 32]),
+            0,
+        );
+        assert!(c.get_decrypt(&did(b"alice"), 1).is_some());
+        assert!(c.get_decrypt(&did(b"bob"), 1).is_none());
+        assert!(c.get_decrypt(&did(b""), 1).is_none());
+        // Length-prefixed parts: moving bytes between partition and the rest changes the id.
+        assert_ne!(
+            DataKeyCache::encrypt_id(b"a", &suite::DEFAULT, &c_ctx),
+            DataKeyCache::encrypt_id(b"", &suite::DEFAULT, &[&b"a"[..], &c_ctx].concat())
         );
     }
 }

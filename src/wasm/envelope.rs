@@ -12,7 +12,7 @@ use zeroize::Zeroize;
 
 use super::js_error;
 use crate::Error;
-use crate::envelope::body::{BodyReader, BodyWriter, FramePlan, SealPlan};
+use crate::envelope::body::{BodyReader, BodyWriter, FrameDesc, FramePlan, SealPlan};
 use crate::envelope::decrypt::Opener;
 use crate::envelope::encrypt::Sealer;
 use crate::envelope::encryption_context::EncryptionContext;
@@ -163,6 +163,8 @@ pub struct CoreSealer {
     inner: Option<Sealer>,
     writer: Option<BodyWriter>,
     plan: Option<SealPlan>,
+    /// Where each planned frame goes in the output (from `SealPlan::layout`).
+    plan_offsets: Vec<usize>,
 }
 
 impl CoreSealer {
@@ -182,19 +184,24 @@ impl CoreSealer {
     #[wasm_bindgen(constructor)]
     pub fn new(
         suite: &str,
-        frame_length: u32,
+        frame_length: f64,
         keys: Vec<String>,
         values: Vec<String>,
         entropy: &mut [u8],
     ) -> JsResult<CoreSealer> {
-        let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error)?;
-        let ec = context_from(keys, values)?;
-        let r = Sealer::new(suite, frame_length, ec, entropy);
+        let frame_length = js_frame_length(frame_length);
+        let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error);
+        let ec = context_from(keys, values);
+        let r = match (frame_length, suite, ec) {
+            (Ok(f), Ok(s), Ok(ec)) => Sealer::new(s, f, ec, entropy).map_err(js_error),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
+        };
         entropy.zeroize();
         Ok(Self {
-            inner: Some(r.map_err(js_error)?),
+            inner: Some(r?),
             writer: None,
             plan: None,
+            plan_offsets: Vec::new(),
         })
     }
 
@@ -212,9 +219,9 @@ impl CoreSealer {
     /// # Errors
     /// `INVALID_STATE` after sealing.
     #[wasm_bindgen(js_name = setMaxEncryptedDataKeys)]
-    pub fn set_max_encrypted_data_keys(&mut self, max: u32) -> JsResult<()> {
-        self.get()?
-            .set_max_encrypted_data_keys(usize::try_from(max).unwrap_or(usize::MAX));
+    pub fn set_max_encrypted_data_keys(&mut self, max: f64) -> JsResult<()> {
+        let max = js_size(max, "maxEncryptedDataKeys")?;
+        self.get()?.set_max_encrypted_data_keys(max);
         Ok(())
     }
 
@@ -309,42 +316,61 @@ impl CoreSealer {
     }
 
     /// Plans a `len`-byte message for WebCrypto: `{ key, header, length, signed,
-    /// frames: [{ start, length, iv, aad, prefix, outOffset }] }`. The shim imports `key`
-    /// (then wipes it), makes a `length`-byte buffer starting with `header`, seals each
-    /// frame's plaintext range with AES-GCM (128-bit tag) and writes `prefix` at
-    /// `outOffset` and the ciphertext ‖ tag right after it; a signed suite then gets
-    /// its footer from `footerForDigest`.
+    /// frameCount }`; the frames, `[{ start, length, iv, aad, prefix, outOffset }]`, come
+    /// from `nativeFrames` a window at a time. The shim imports `key` (then wipes it),
+    /// makes a `length`-byte buffer starting with `header`, seals each frame's
+    /// plaintext range with AES-GCM (128-bit tag) and writes `prefix` at `outOffset`
+    /// and the ciphertext ‖ tag right after it; a signed suite then gets its footer
+    /// from `footerForDigest`.
     ///
     /// # Errors
-    /// As `seal`.
+    /// As `seal`; `LIMIT_EXCEEDED` for a length or message that does not fit 32 bits.
     #[wasm_bindgen(js_name = planNative)]
-    pub fn plan_native(&mut self, len: u32) -> JsResult<Object> {
+    pub fn plan_native(&mut self, len: f64) -> JsResult<Object> {
+        let len = js_size(len, "a plaintext above 4 GiB (use encryptStream)")?;
         let s = self
             .inner
             .take()
             .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
-        let len = usize::try_from(len).map_err(|_| js_error(Error::LimitExceeded("length")))?;
         let (key, plan) = s.plan(len).map_err(js_error)?;
         let (offsets, total) = plan.layout().map_err(js_error)?;
-        let frames: Array = plan
-            .frames()
-            .iter()
-            .zip(offsets)
-            .map(|(f, offset)| {
-                let o: Object = frame_plan_to_js(f).unchecked_into();
-                set(&o, "prefix", &Uint8Array::from(&f.prefix[..]).into());
-                set(&o, "outOffset", &js_usize(offset));
-                JsValue::from(o)
-            })
-            .collect();
         let out = Object::new();
         set(&out, "key", &Uint8Array::from(key.expose_secret()).into());
         set(&out, "header", &Uint8Array::from(plan.header()).into());
-        set(&out, "frames", &frames.into());
+        set(&out, "frameCount", &js_usize(offsets.len()));
         set(&out, "length", &js_usize(total));
         set(&out, "signed", &JsValue::from(plan.is_signed()));
         self.plan = Some(plan);
+        self.plan_offsets = offsets;
         Ok(out)
+    }
+
+    /// Frames `from .. from + count` of the plan `planNative` made (fewer at the
+    /// end): the shim takes them a window at a time, so a message of many small
+    /// frames never has more than a window of descriptions or WebCrypto calls alive.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without a plan; `INVALID_ARGUMENT` for a bad number.
+    #[wasm_bindgen(js_name = nativeFrames)]
+    pub fn native_frames(&self, from: f64, count: f64) -> JsResult<Array> {
+        let plan = self
+            .plan
+            .as_ref()
+            .ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
+        let (from, count) = (js_size(from, "from")?, js_size(count, "count")?);
+        Ok(plan
+            .frames()
+            .iter()
+            .zip(&self.plan_offsets)
+            .skip(from)
+            .take(count)
+            .map(|(f, offset)| {
+                let o: Object = frame_plan_to_js(f).unchecked_into();
+                set(&o, "prefix", &Uint8Array::from(&f.prefix[..]).into());
+                set(&o, "outOffset", &js_usize(*offset));
+                JsValue::from(o)
+            })
+            .collect())
     }
 
     /// The footer signing `digest`: the SHA-384 of header ‖ body as laid out by `planNative`.
@@ -405,12 +431,12 @@ impl CoreSealer {
     /// # Errors
     /// `INVALID_STATE` out of order; `LIMIT_EXCEEDED`.
     #[wasm_bindgen(js_name = planFrames)]
-    pub fn plan_frames(&mut self, buffered: u32, last: bool) -> JsResult<Array> {
+    pub fn plan_frames(&mut self, buffered: f64, last: bool) -> JsResult<Array> {
+        let n = js_size(buffered, "buffered plaintext above 4 GiB")?;
         let w = self
             .writer
             .as_mut()
             .ok_or_else(|| js_error(Error::InvalidState("call start() first")))?;
-        let n = usize::try_from(buffered).map_err(|_| js_error(Error::LimitExceeded("length")))?;
         Ok(w.plan_frames(n, last)
             .map_err(js_error)?
             .iter()
@@ -450,21 +476,24 @@ pub struct CoreReadLimits(ParseLimits);
 
 #[wasm_bindgen]
 impl CoreReadLimits {
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` / `LIMIT_EXCEEDED` for a number that is not a whole number that fits.
     #[wasm_bindgen(constructor)]
-    #[must_use]
     pub fn new(
         allow_non_committing: bool,
-        max_encrypted_data_keys: u32,
-        max_body_size: u32,
-        max_header_size: u32,
-    ) -> CoreReadLimits {
-        let size = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
-        Self(ParseLimits {
-            max_encrypted_data_keys: size(max_encrypted_data_keys),
+        max_encrypted_data_keys: f64,
+        max_body_size: f64,
+        max_header_size: f64,
+        require_signed: bool,
+    ) -> JsResult<CoreReadLimits> {
+        Ok(Self(ParseLimits {
+            max_encrypted_data_keys: js_size(max_encrypted_data_keys, "maxEncryptedDataKeys")?,
             allow_non_committing,
-            max_body_size: size(max_body_size),
-            max_header_size: size(max_header_size),
-        })
+            max_body_size: js_size(max_body_size, "maxBodySize")?,
+            max_header_size: js_size(max_header_size, "maxHeaderSize")?,
+            require_signed,
+        }))
     }
 }
 
@@ -472,6 +501,8 @@ impl CoreReadLimits {
 pub struct CoreOpener {
     inner: Opener,
     reader: Option<BodyReader>,
+    /// The frames `planNative` found, handed out a window at a time by `nativeFrames`.
+    native_plan: Vec<FrameDesc>,
 }
 
 #[wasm_bindgen]
@@ -498,6 +529,7 @@ impl CoreOpener {
         Ok(r.map_err(js_error)?.map(|(inner, _)| Self {
             inner,
             reader: None,
+            native_plan: Vec::new(),
         }))
     }
 
@@ -550,43 +582,43 @@ impl CoreOpener {
     /// Plans opening `message` with WebCrypto, reading only its frame heads and
     /// footer (nothing is copied in but those): checks every frame's structure
     /// and sequence and parses the footer; returns
-    /// `{ frames: [{ start, end, iv, aad, plaintextOffset }], plaintextLength, signature? }`
-    /// with `signature` = `{ signature (r ‖ s), signedLength }`. The shim must
-    /// verify the signature and every frame (AES-GCM decrypt of `start..end`)
-    /// before releasing anything.
+    /// `{ frameCount, plaintextLength, signature? }` with `signature` =
+    /// `{ signature (r ‖ s), signedLength }`; the frames,
+    /// `[{ start, end, iv, aad, plaintextOffset }]`, come from `nativeFrames` a
+    /// window at a time. The shim must verify the signature and every frame
+    /// (AES-GCM decrypt of `start..end`) before releasing anything.
     ///
     /// # Errors
-    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`.
+    /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`; `LIMIT_EXCEEDED`
+    /// for a message of 4 GiB or more (its offsets do not fit 32 bits: use `decryptStream`).
     #[wasm_bindgen(js_name = planNative)]
-    pub fn plan_native(&self, message: &Uint8Array) -> JsResult<Object> {
-        let len = usize::try_from(message.length()).unwrap_or(usize::MAX);
+    pub fn plan_native(&mut self, message: &Uint8Array) -> JsResult<Object> {
+        // `length()` is a u32 in js-sys, which a 4 GiB array would wrap: read the number.
+        let len = Reflect::get(message, &JsValue::from_str("length"))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::NAN);
+        let len = js_size(len, "a message of 4 GiB or more (use decryptStream)")?;
         let mut read = |at: usize, n: usize| -> crate::Result<Vec<u8>> {
             let end = at.saturating_add(n).min(len);
             let (Ok(a), Ok(e)) = (u32::try_from(at.min(end)), u32::try_from(end)) else {
                 return Err(Error::LimitExceeded("message"));
             };
-            Ok(message.subarray(a, e).to_vec())
+            try_subarray(message, a, e)
+                .map(|s| s.to_vec())
+                .map_err(|_| {
+                    Error::InvalidArgument("the message was detached or resized during decrypt")
+                })
         };
         let (descs, plaintext_len, sig) = self
             .inner
             .plan_external_signature(len, &mut read)
             .map_err(js_error)?;
-        let num = |n: usize| JsValue::from(u32::try_from(n).unwrap_or(u32::MAX));
-        let frames: Array = descs
-            .iter()
-            .map(|d| {
-                let o = Object::new();
-                set(&o, "start", &num(d.start));
-                set(&o, "end", &num(d.end));
-                set(&o, "iv", &Uint8Array::from(&d.iv[..]).into());
-                set(&o, "aad", &Uint8Array::from(&d.aad[..]).into());
-                set(&o, "plaintextOffset", &num(d.plaintext_offset));
-                JsValue::from(o)
-            })
-            .collect();
+        let num = |n: usize| js_usize(n);
         let out = Object::new();
-        set(&out, "frames", &frames.into());
+        set(&out, "frameCount", &num(descs.len()));
         set(&out, "plaintextLength", &num(plaintext_len));
+        self.native_plan = descs;
         if let Some(sig) = sig {
             let o = Object::new();
             set(
@@ -598,6 +630,34 @@ impl CoreOpener {
             set(&out, "signature", &o.into());
         }
         Ok(out)
+    }
+
+    /// Frames `from .. from + count` of the plan `planNative` made (fewer at the
+    /// end), as `[{ start, end, iv, aad, plaintextOffset }]`: the shim takes them
+    /// a window at a time, so a hostile message of many tiny frames never has
+    /// more than a window of descriptions or WebCrypto calls alive.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for a bad number.
+    #[wasm_bindgen(js_name = nativeFrames)]
+    pub fn native_frames(&self, from: f64, count: f64) -> JsResult<Array> {
+        let (from, count) = (js_size(from, "from")?, js_size(count, "count")?);
+        let message_id = &self.inner.header().message_id;
+        Ok(self
+            .native_plan
+            .iter()
+            .skip(from)
+            .take(count)
+            .map(|d| {
+                let o = Object::new();
+                set(&o, "start", &js_usize(d.start));
+                set(&o, "end", &js_usize(d.end));
+                set(&o, "iv", &Uint8Array::from(&d.iv[..]).into());
+                set(&o, "aad", &Uint8Array::from(&d.aad(message_id)[..]).into());
+                set(&o, "plaintextOffset", &js_usize(d.plaintext_offset));
+                JsValue::from(o)
+            })
+            .collect())
     }
 
     /// Length of the header in bytes.
@@ -642,12 +702,13 @@ impl CoreOpener {
             .as_mut()
             .ok_or_else(|| js_error(Error::InvalidState("call startNativeStream() first")))?;
         let descs = r.plan_update(bytes).map_err(js_error)?;
+        let message_id = &self.inner.header().message_id;
         Ok(descs
             .iter()
             .map(|d| {
                 let o = Object::new();
                 set(&o, "iv", &Uint8Array::from(&d.iv[..]).into());
-                set(&o, "aad", &Uint8Array::from(&d.aad[..]).into());
+                set(&o, "aad", &Uint8Array::from(&d.aad(message_id)[..]).into());
                 set(&o, "data", &Uint8Array::from(&d.bytes[..]).into());
                 JsValue::from(o)
             })
@@ -833,6 +894,20 @@ fn whole(x: f64, what: &'static str) -> JsResult<u64> {
     }
 }
 
+/// A length or count from JS that must fit this side's `usize` (32 bits in
+/// wasm). wasm-bindgen's own `u32` conversion wraps (2^32 arrives as 0), so
+/// every number crosses as `f64` and comes through here: `INVALID_ARGUMENT`
+/// unless it is a whole number ≥ 0, `LIMIT_EXCEEDED` if it does not fit.
+fn js_size(x: f64, what: &'static str) -> JsResult<usize> {
+    usize::try_from(whole(x, what)?).map_err(|_| js_error(Error::LimitExceeded(what)))
+}
+
+/// A frame length from JS (see [`js_size`]); the core checks its range.
+fn js_frame_length(x: f64) -> JsResult<u32> {
+    let what = "frameLength must be a whole number from 1 to 2^31 - 1";
+    u32::try_from(whole(x, what)?).map_err(|_| js_error(Error::InvalidArgument(what)))
+}
+
 fn caller_context_bytes(keys: Vec<String>, values: Vec<String>) -> JsResult<Vec<u8>> {
     context_from(keys, values)?.serialize().map_err(js_error)
 }
@@ -854,7 +929,7 @@ impl CoreCache {
         max_age_ms: f64,
         max_messages: f64,
         max_bytes: f64,
-        capacity: u32,
+        capacity: f64,
     ) -> JsResult<CoreCache> {
         let limits = CacheLimits {
             max_age_ms: whole(max_age_ms, "cache.maxAgeMs must be a positive whole number")?,
@@ -863,7 +938,7 @@ impl CoreCache {
                 "cache.maxMessages must be a positive whole number",
             )?,
             max_bytes: whole(max_bytes, "cache.maxBytes must be a positive whole number")?,
-            capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
+            capacity: js_size(capacity, "cache.capacity must be a positive whole number")?,
         };
         Ok(Self {
             inner: DataKeyCache::new(limits).map_err(js_error)?,
@@ -878,16 +953,28 @@ impl CoreCache {
     #[allow(clippy::too_many_arguments)]
     pub fn sealer_from_cache(
         &mut self,
+        partition: &str,
         suite: &str,
-        frame_length: u32,
+        frame_length: f64,
         keys: Vec<String>,
         values: Vec<String>,
         plaintext_len: f64,
         now_ms: f64,
         entropy: &mut [u8],
     ) -> JsResult<Option<CoreSealer>> {
+        let frame_length = match js_frame_length(frame_length) {
+            Ok(f) => f,
+            Err(e) => {
+                entropy.zeroize();
+                return Err(e);
+            }
+        };
         let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error)?;
-        let id = DataKeyCache::encrypt_id(&suite, &caller_context_bytes(keys, values)?);
+        let id = DataKeyCache::encrypt_id(
+            partition.as_bytes(),
+            &suite,
+            &caller_context_bytes(keys, values)?,
+        );
         let len = whole(plaintext_len, "length")?;
         let now = whole(now_ms, "time")?;
         let r = self
@@ -899,6 +986,7 @@ impl CoreCache {
             inner: Some(s),
             writer: None,
             plan: None,
+            plan_offsets: Vec::new(),
         }))
     }
 
@@ -907,8 +995,10 @@ impl CoreCache {
     /// # Errors
     /// `INVALID_STATE` if the sealer has no wrapped data key.
     #[wasm_bindgen(js_name = storeSealer)]
+    #[allow(clippy::too_many_arguments)]
     pub fn store_sealer(
         &mut self,
+        partition: &str,
         suite: &str,
         keys: Vec<String>,
         values: Vec<String>,
@@ -917,7 +1007,11 @@ impl CoreCache {
         now_ms: f64,
     ) -> JsResult<()> {
         let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error)?;
-        let id = DataKeyCache::encrypt_id(&suite, &caller_context_bytes(keys, values)?);
+        let id = DataKeyCache::encrypt_id(
+            partition.as_bytes(),
+            &suite,
+            &caller_context_bytes(keys, values)?,
+        );
         let s = sealer
             .inner
             .as_ref()
@@ -937,9 +1031,15 @@ impl CoreCache {
     /// # Errors
     /// `INVALID_ARGUMENT` for a bad time.
     #[wasm_bindgen(js_name = openerFromCache)]
-    pub fn opener_from_cache(&mut self, opener: &mut CoreOpener, now_ms: f64) -> JsResult<bool> {
+    pub fn opener_from_cache(
+        &mut self,
+        partition: &str,
+        opener: &mut CoreOpener,
+        now_ms: f64,
+    ) -> JsResult<bool> {
         let h = opener.inner.header();
         let id = DataKeyCache::decrypt_id(
+            partition.as_bytes(),
             &h.suite,
             &h.encrypted_data_keys,
             opener.inner.serialized_context(),
@@ -957,13 +1057,24 @@ impl CoreCache {
     /// # Errors
     /// `INVALID_ARGUMENT` for a bad time.
     #[wasm_bindgen(js_name = storeOpener)]
-    pub fn store_opener(&mut self, opener: &CoreOpener, now_ms: f64) -> JsResult<()> {
+    pub fn store_opener(
+        &mut self,
+        partition: &str,
+        opener: &CoreOpener,
+        now_ms: f64,
+    ) -> JsResult<()> {
         let h = opener.inner.header();
         let id = DataKeyCache::decrypt_id(
+            partition.as_bytes(),
             &h.suite,
             &h.encrypted_data_keys,
             opener.inner.serialized_context(),
         );
+        // The legacy suites without a KDF use the data key as the AES key itself:
+        // the caching CMM MUST NOT cache those (`caching-cmm.md`).
+        if h.suite.kdf == crate::envelope::suite::Kdf::Identity {
+            return Ok(());
+        }
         if let Some(key) = opener.inner.data_key_for_cache() {
             self.inner.put_decrypt(id, key, whole(now_ms, "time")?);
         }
@@ -974,4 +1085,14 @@ impl CoreCache {
     pub fn clear(&mut self) {
         self.inner.clear();
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Uint8Array.prototype.subarray.call(array, begin, end)`, which throws
+    /// for a buffer detached or shrunk meanwhile: caught, so the exception
+    /// never unwinds through the core (that would leave the core's shadow
+    /// stack taken for good).
+    #[wasm_bindgen(catch, js_namespace = ["Uint8Array", "prototype", "subarray"], js_name = call)]
+    fn try_subarray(array: &Uint8Array, begin: u32, end: u32) -> Result<Uint8Array, JsValue>;
 }

@@ -4,5 +4,7 @@ import verify from './verify.suite.js';
 import kms from './kms.suite.js';
 import brokerKeyring from './broker.suite.js';
 import envelope from './envelope.suite.js';
+import boundary from './boundary.suite.js';
+import hardening from './hardening.suite.js';
 
-export default [basics, verify, kms, brokerKeyring, envelope];
+export default [basics, verify, kms, brokerKeyring, envelope, hardening, boundary];
