@@ -50,7 +50,7 @@ pub fn public_key(input: &[u8]) -> Result<rsa::PublicKey> {
             .or_else(|_| rsa::PublicKey::from_pkcs1_der(input))
             .map_err(|_| bad)?,
     };
-    check_size(key.n().bits_precision() as usize)?;
+    check_size(key.n().bit_width() as usize)?;
     Ok(key)
 }
 
@@ -72,6 +72,31 @@ pub fn private_key(input: &[u8]) -> Result<rsa::PrivateKey> {
             .or_else(|_| rsa::PrivateKey::from_pkcs1_der(input))
             .map_err(|_| bad)?,
     };
-    check_size(key.n().bits_precision() as usize)?;
+    check_size(key.n().bit_width() as usize)?;
     Ok(key)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Found by the `public_key` fuzz target: a 2000-bit modulus has a
+    /// 2048-bit *precision* (whole 64-bit limbs), so the size check must look
+    /// at the modulus's bit width.
+    #[test]
+    fn moduli_just_under_2048_bits_are_refused() {
+        let public = include_bytes!("testdata/rsa2000.pub.pem");
+        let private = include_bytes!("testdata/rsa2000.pem");
+        assert_eq!(
+            public_key(public).err().map(|e| e.code()),
+            Some("KEY_ALGORITHM_MISMATCH")
+        );
+        assert_eq!(
+            private_key(private).err().map(|e| e.code()),
+            Some("KEY_ALGORITHM_MISMATCH")
+        );
+        assert!(public_key(include_bytes!("testdata/rsa2048.pub.pem")).is_ok());
+        assert!(private_key(include_bytes!("testdata/rsa2048.pem")).is_ok());
+    }
 }
