@@ -257,8 +257,15 @@ pub fn verify(
 /// # Errors
 /// [`Error::MalformedJwt`] if `exp` or `nbf` is present but not a number,
 /// [`Error::JwtExpired`] if `now ≥ exp + leeway`,
-/// [`Error::JwtNotYetValid`] if `now < nbf − leeway`.
+/// [`Error::JwtNotYetValid`] if `now < nbf − leeway`;
+/// [`Error::InvalidArgument`] if `now` or `leeway` is not finite or `leeway`
+/// is negative (a NaN would make every comparison false: fail open).
 pub fn check_claims(payload_json: &str, now: f64, leeway: f64) -> Result<()> {
+    if !now.is_finite() || !leeway.is_finite() || leeway < 0.0 {
+        return Err(Error::InvalidArgument(
+            "now and leeway must be finite, and leeway not negative",
+        ));
+    }
     let claims: Claims = serde_json::from_str(payload_json)
         .map_err(|_| Error::MalformedJwt("exp and nbf must be NumericDate numbers"))?;
     if claims.exp.is_some_and(|exp| now >= exp + leeway) {
@@ -412,5 +419,26 @@ mod tests {
                 .code(),
             "MALFORMED_JWT"
         );
+    }
+
+    /// Found by the `jwt` fuzz target: with a NaN `now` or leeway every
+    /// comparison is false, so an expired token passed the check.
+    #[test]
+    fn claims_refuse_non_finite_times() {
+        for (now, leeway) in [
+            (f64::NAN, 0.0),
+            (75.0, f64::NAN),
+            (f64::NEG_INFINITY, 0.0),
+            (75.0, f64::INFINITY),
+            (75.0, -1.0),
+        ] {
+            assert_eq!(
+                check_claims(r#"{"exp":50,"nbf":100}"#, now, leeway)
+                    .unwrap_err()
+                    .code(),
+                "INVALID_ARGUMENT",
+                "now {now}, leeway {leeway}"
+            );
+        }
     }
 }
