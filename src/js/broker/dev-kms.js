@@ -113,7 +113,7 @@ export async function createDevKms(options = {}) {
 
   /**
    * @typedef {{ id: string, spec: string, usage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY', state: 'Enabled' | 'Disabled' | 'PendingDeletion', created: string, description: string,
-   *   aes?: Aes, asym?: Asym, pending?: Promise<Asym>, secret?: Uint8Array | null }} KeyRecord
+   *   aes?: Aes, header?: Uint8Array, asym?: Asym, pending?: Promise<Asym>, secret?: Uint8Array | null }} KeyRecord
    */
 
   /** @param {string} spec @param {'ENCRYPT_DECRYPT' | 'SIGN_VERIFY'} usage @param {string} description */
@@ -237,12 +237,14 @@ export async function createDevKms(options = {}) {
 
   /** @param {KeyRecord} rec @param {Uint8Array} plaintext @param {Record<string, string> | undefined} ec */
   async function seal(rec, plaintext, ec) {
-    const header = new Uint8Array(HEADER_LEN);
-    header.set(MAGIC, 0);
-    header.set(utf8.encode(rec.id), MAGIC.length);
+    if (!rec.header) {
+      rec.header = new Uint8Array(HEADER_LEN);
+      rec.header.set(MAGIC, 0);
+      rec.header.set(utf8.encode(rec.id), MAGIC.length);
+    }
     const iv = globalThis.crypto.getRandomValues(new Uint8Array(IV_LEN));
-    const ct = await /** @type {Aes} */ (rec.aes).seal(iv, concat(header, serializeContext(ec)), plaintext);
-    return concat(header, iv, ct);
+    const ct = await /** @type {Aes} */ (rec.aes).seal(iv, additionalData(rec.header, ec), plaintext);
+    return concat(rec.header, iv, ct);
   }
 
   /** @param {Uint8Array} blob */
@@ -304,7 +306,7 @@ export async function createDevKms(options = {}) {
       const r = usable(/** @type {KeyRecord} */ (rec));
       needUsage(r, 'ENCRYPT_DECRYPT');
       try {
-        const pt = await /** @type {Aes} */ (r.aes).open(blob.subarray(HEADER_LEN, HEADER_LEN + IV_LEN), concat(blob.subarray(0, HEADER_LEN), serializeContext(input.EncryptionContext)), blob.subarray(HEADER_LEN + IV_LEN));
+        const pt = await /** @type {Aes} */ (r.aes).open(blob.subarray(HEADER_LEN, HEADER_LEN + IV_LEN), additionalData(blob.subarray(0, HEADER_LEN), input.EncryptionContext), blob.subarray(HEADER_LEN + IV_LEN));
         return { KeyId: arnOf(r.id), Plaintext: pt, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
       } catch {
         return fail('InvalidCiphertextException', 'the ciphertext or its encryption context is invalid');
@@ -475,20 +477,26 @@ function concat(...parts) {
 }
 
 /**
- * The encryption context as authenticated data: pairs sorted by the UTF-8
- * bytes of their keys, each length-prefixed (the AWS Encryption SDK's
+ * A blob's additional data, in one buffer: its header, then the encryption
+ * context as authenticated data: pairs sorted by the UTF-8 bytes of their
+ * keys, each length-prefixed, after a pair count (the AWS Encryption SDK's
  * serialisation, "Encryption Context" in the message-format specification).
- * @param {Record<string, string> | undefined} ec
+ * @param {Uint8Array} header @param {Record<string, string> | undefined} ec
  */
-function serializeContext(ec) {
+function additionalData(header, ec) {
   const pairs = Object.entries(ec ?? {}).map(([k, v]) => [utf8.encode(k), utf8.encode(String(v))]);
-  pairs.sort(([a], [b]) => compareBytes(a, b));
-  /** @type {Uint8Array[]} */
-  const parts = [u16(pairs.length)];
-  for (const [k, v] of pairs) parts.push(u16(k.length), k, u16(v.length), v);
-  return concat(...parts);
+  if (pairs.length > 1) pairs.sort(([a], [b]) => compareBytes(a, b));
+  const out = new Uint8Array(header.length + 2 + pairs.reduce((n, [k, v]) => n + 4 + k.length + v.length, 0));
+  out.set(header);
+  let o = header.length;
+  const u16 = (/** @type {number} */ n) => { out[o++] = n >>> 8; out[o++] = n & 0xff; };
+  u16(pairs.length);
+  for (const [k, v] of pairs) {
+    u16(k.length); out.set(k, o); o += k.length;
+    u16(v.length); out.set(v, o); o += v.length;
+  }
+  return out;
 }
-const u16 = (/** @type {number} */ n) => new Uint8Array([n >>> 8, n & 0xff]);
 /** @param {Uint8Array} a @param {Uint8Array} b */
 function compareBytes(a, b) {
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
