@@ -8,17 +8,23 @@
 // requires: request bodies are encoded from, and responses decoded straight
 // into, Uint8Arrays; errors and their causes never carry response bodies.
 import { EdgeKmsError } from './errors.js';
+import { readOptions } from './bytes.js';
 import { jsonWithSecret, parseWithSecret } from './secret-json.js';
 import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './broker/protocol.js';
 
 const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt', GetPublicKey: '/public-key' };
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2000;
+/** The longest setTimeout delay (2^31 - 1 ms, ~24.8 days); a longer one fires at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** No protocol answer comes near this (the largest, an ML-DSA-87 public key, is ~4 KiB of JSON). */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 export class BrokerKeyring {
   /** @param {import('./broker-keyring.js').BrokerKeyringOptions} options */
   constructor(options) {
-    const { endpoint, keyId, headers, fetch: fetchImpl, timeoutMs = 10_000, retries = 2, grantTokens } = options ?? /** @type {any} */ ({});
+    const { endpoint, keyId, headers, fetch: fetchImpl, timeoutMs = 10_000, retries = 2, grantTokens } =
+      readOptions(options, 'BrokerKeyring options', ['endpoint', 'keyId', 'headers', 'fetch', 'timeoutMs', 'retries', 'grantTokens']);
     if (typeof endpoint !== 'string' || endpoint.length === 0) throw invalid('endpoint must be the broker URL (absolute, or a path such as /kms in a browser)');
     try {
       // relative endpoints resolve against the page (browsers); elsewhere they must be absolute
@@ -30,9 +36,15 @@ export class BrokerKeyring {
     if (kp) throw invalid(kp);
     if (headers !== undefined && typeof headers !== 'function' && (headers === null || typeof headers !== 'object')) throw invalid('headers must be an object or a function returning one');
     if (fetchImpl !== undefined && typeof fetchImpl !== 'function') throw invalid('fetch must be a function');
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw invalid('timeoutMs must be a positive number');
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) throw invalid(`timeoutMs must be a positive number of at most ${MAX_TIMEOUT_MS}`);
     if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw invalid('retries must be an integer from 0 to 10');
-    if (grantTokens !== undefined && (!Array.isArray(grantTokens) || grantTokens.length > LIMITS.maxGrantTokens || !grantTokens.every((t) => typeof t === 'string' && t.length > 0))) {
+    /** @type {string[] | undefined} */ let tokens;
+    try {
+      tokens = grantTokens === undefined || !Array.isArray(grantTokens) ? grantTokens : Array.from(grantTokens); // one snapshot
+    } catch (e) {
+      throw new EdgeKmsError('INVALID_ARGUMENT', 'grantTokens could not be read', { cause: e });
+    }
+    if (tokens !== undefined && (!Array.isArray(tokens) || tokens.length > LIMITS.maxGrantTokens || !tokens.every((t) => typeof t === 'string' && t.length > 0))) {
       throw invalid(`grantTokens must be an array of at most ${LIMITS.maxGrantTokens} strings`);
     }
     if (typeof fetchImpl !== 'function' && typeof globalThis.fetch !== 'function') throw invalid('this runtime has no fetch; pass options.fetch');
@@ -44,7 +56,7 @@ export class BrokerKeyring {
     this.#fetch = fetchImpl ?? ((/** @type {any} */ input, /** @type {any} */ init) => globalThis.fetch(input, init));
     this.#timeoutMs = timeoutMs;
     this.#retries = retries;
-    this.#grantTokens = grantTokens ? [...grantTokens] : undefined;
+    this.#grantTokens = tokens;
     Object.freeze(this);
   }
 
@@ -59,7 +71,8 @@ export class BrokerKeyring {
    * @param {{ encryptionContext?: Record<string, string>, numberOfBytes?: number, signal?: AbortSignal }} [args]
    * @returns {Promise<{ keyId: string, plaintext: Uint8Array, ciphertextBlob: Uint8Array }>}
    */
-  async generateDataKey({ encryptionContext = {}, numberOfBytes = 32, signal } = {}) {
+  async generateDataKey(args) {
+    const { encryptionContext = {}, numberOfBytes = 32, signal } = readOptions(args, 'arguments', ['encryptionContext', 'numberOfBytes', 'signal']);
     checkContext(encryptionContext);
     if (!Number.isInteger(numberOfBytes) || numberOfBytes < LIMITS.minDataKeyBytes || numberOfBytes > LIMITS.maxDataKeyBytes) {
       throw invalid(`numberOfBytes must be an integer from ${LIMITS.minDataKeyBytes} to ${LIMITS.maxDataKeyBytes}`);
@@ -81,7 +94,8 @@ export class BrokerKeyring {
    * @param {{ plaintext: Uint8Array, encryptionContext?: Record<string, string>, encryptionAlgorithm?: string, signal?: AbortSignal }} args
    * @returns {Promise<{ keyId: string, ciphertextBlob: Uint8Array }>}
    */
-  async encryptDataKey({ plaintext, encryptionContext = {}, encryptionAlgorithm, signal } = /** @type {any} */ ({})) {
+  async encryptDataKey(args) {
+    const { plaintext, encryptionContext = {}, encryptionAlgorithm, signal } = readOptions(args, 'arguments', ['plaintext', 'encryptionContext', 'encryptionAlgorithm', 'signal']);
     checkContext(encryptionContext);
     checkAlgorithm(encryptionAlgorithm);
     if (!(plaintext instanceof Uint8Array) || plaintext.length < 1 || plaintext.length > LIMITS.maxPlaintextBytes) {
@@ -103,7 +117,8 @@ export class BrokerKeyring {
    * @param {{ keyId?: string, ciphertextBlob: Uint8Array, encryptionContext?: Record<string, string>, encryptionAlgorithm?: string, signal?: AbortSignal }} args
    * @returns {Promise<{ keyId: string, plaintext: Uint8Array }>}
    */
-  async decryptDataKey({ keyId = this.keyId, ciphertextBlob, encryptionContext = {}, encryptionAlgorithm, signal } = /** @type {any} */ ({})) {
+  async decryptDataKey(args) {
+    const { keyId = this.keyId, ciphertextBlob, encryptionContext = {}, encryptionAlgorithm, signal } = readOptions(args, 'arguments', ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'signal']);
     const kp = keyIdProblem(keyId);
     if (kp) throw invalid(kp);
     checkContext(encryptionContext);
@@ -129,7 +144,8 @@ export class BrokerKeyring {
    * @param {{ keyId?: string, signal?: AbortSignal }} [args]
    * @returns {Promise<{ keyId: string, keySpec: string, keyUsage: string, publicKey: Uint8Array, signingAlgorithms: string[], encryptionAlgorithms: string[] }>}
    */
-  async getPublicKey({ keyId = this.keyId, signal } = {}) {
+  async getPublicKey(args) {
+    const { keyId = this.keyId, signal } = readOptions(args, 'arguments', ['keyId', 'signal']);
     const kp = keyIdProblem(keyId);
     if (kp) throw invalid(kp);
     const res = await this.#call('GetPublicKey', { keyId }, signal);
@@ -210,15 +226,16 @@ export class BrokerKeyring {
       if (signal.aborted) throw e;
       throw new EdgeKmsError('BROKER_UNAVAILABLE', 'the broker could not be reached', { cause: e, retryable: true });
     }
+    if (!looksLikeResponse(res)) throw malformed('fetch answered something that is not a Response');
     if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
       res.body?.cancel().catch(() => {});
       throw malformed('the broker answered with a redirect (point endpoint at the broker itself)');
     }
     let raw;
     try {
-      raw = new Uint8Array(await res.arrayBuffer());
+      raw = await readBody(res);
     } catch (e) {
-      if (signal.aborted) throw e;
+      if (signal.aborted || e instanceof EdgeKmsError) throw e;
       throw new EdgeKmsError('BROKER_UNAVAILABLE', 'the broker connection failed mid-response', { cause: e, retryable: true, status: res.status });
     }
     if (!res.ok) throw errorFromResponse(res, new TextDecoder().decode(raw));
@@ -263,6 +280,54 @@ const malformed = (message) => new EdgeKmsError('MALFORMED_RESPONSE', message);
 const aborted = (signal) => new EdgeKmsError('ABORTED', 'the operation was aborted', signal?.reason === undefined ? {} : { cause: signal.reason });
 /** @param {number} ms @param {EdgeKmsError | undefined} last */
 const timeout = (ms, last) => new EdgeKmsError('TIMEOUT', `the broker did not answer within ${ms} ms`, last ? { cause: last } : {});
+
+/** Whether `res` has what #attempt reads of a Response (a custom `fetch` may answer anything). @param {any} res */
+function looksLikeResponse(res) {
+  try {
+    return res !== null && typeof res === 'object' && typeof res.status === 'number' && typeof res.ok === 'boolean'
+      && typeof res.arrayBuffer === 'function' && typeof res.headers?.get === 'function';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The body of `res`, up to MAX_RESPONSE_BYTES (more is MALFORMED_RESPONSE,
+ * and the rest is never read). Every chunk is wiped once copied: a body can
+ * hold a data key.
+ * @param {Response} res @returns {Promise<Uint8Array>}
+ */
+async function readBody(res) {
+  const body = res.body;
+  if (!body || typeof body.getReader !== 'function') return new Uint8Array(await res.arrayBuffer());
+  const reader = body.getReader();
+  /** @type {Uint8Array[]} */ const parts = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!(value instanceof Uint8Array)) throw malformed('the broker answer is not bytes');
+      parts.push(value);
+      total += value.length;
+      if (total > MAX_RESPONSE_BYTES) {
+        reader.cancel().catch(() => {});
+        throw malformed(`the broker answer is longer than ${MAX_RESPONSE_BYTES} bytes`);
+      }
+    }
+  } catch (e) {
+    for (const p of parts) p.fill(0);
+    throw e;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+    p.fill(0);
+  }
+  return out;
+}
 
 /** @param {unknown} ec */
 function checkContext(ec) {

@@ -1,18 +1,134 @@
 // Input normalisation. Framing and offsets live in Rust; here we only make
-// sure the core gets a Uint8Array that covers exactly the caller's bytes.
+// sure the core gets a Uint8Array that covers exactly the caller's bytes, and
+// that reading an argument never runs code of the caller's inside the core.
 import { EdgeKmsError } from './errors.js';
 
 const encoder = new TextEncoder();
 
+// The engine's own accessors, called on the value: they read internal slots,
+// so a Proxy, an overridden getter or a subclass cannot answer for them, and
+// they work on views and buffers of any realm (an iframe, a vm context).
+const getter = (proto, name) => /** @type {(this: unknown) => any} */ (Object.getOwnPropertyDescriptor(proto, name)?.get);
+const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array.prototype);
+const taTag = getter(TYPED_ARRAY, Symbol.toStringTag);
+const taBuffer = getter(TYPED_ARRAY, 'buffer');
+const taOffset = getter(TYPED_ARRAY, 'byteOffset');
+const taLength = getter(TYPED_ARRAY, 'byteLength');
+const dvBuffer = getter(DataView.prototype, 'buffer');
+const abLength = getter(ArrayBuffer.prototype, 'byteLength');
+const abDetached = getter(ArrayBuffer.prototype, 'detached'); // not in every runtime yet
+const sabLength = typeof SharedArrayBuffer === 'function' ? getter(SharedArrayBuffer.prototype, 'byteLength') : undefined;
+
+/** @param {(this: unknown) => any} fn @param {unknown} v @returns {any} undefined if `v` lacks the slot */
+function slot(fn, v) {
+  try {
+    return fn.call(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `buffer` (an ArrayBuffer of any realm) is detached. @param {ArrayBufferLike} buffer */
+export function isDetached(buffer) {
+  if (sabLength && slot(sabLength, buffer) !== undefined) return false; // shared memory never detaches
+  if (abDetached) return slot(abDetached, buffer) === true;
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+const notBytes = (what) => new EdgeKmsError('INVALID_ARGUMENT', `${what} must be a Uint8Array, ArrayBuffer, typed array view or string`);
+
 /**
+ * A plain Uint8Array over exactly the bytes of `input`: the same memory for
+ * ordinary buffers (no copy), a private copy for shared memory (another
+ * thread could change it between two reads of the core). Always a new view of
+ * the built-in class, so no subclass method or Proxy trap of the caller's can
+ * run while the core reads it. Refuses detached buffers (INVALID_ARGUMENT).
  * @param {Uint8Array | ArrayBuffer | ArrayBufferView | string} input
  * @param {string} what  the argument's name, for the error message
  * @returns {Uint8Array}
  */
 export function toBytes(input, what) {
   if (typeof input === 'string') return encoder.encode(input);
-  if (input instanceof Uint8Array) return input;
-  if (input instanceof ArrayBuffer) return new Uint8Array(input);
-  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be a Uint8Array, ArrayBuffer, typed array view or string`);
+  if (input === null || typeof input !== 'object') throw notBytes(what);
+  /** @type {ArrayBufferLike} */ let buffer;
+  let offset = 0, length;
+  if (slot(taTag, input) !== undefined) {
+    buffer = taBuffer.call(input);
+    offset = taOffset.call(input);
+    length = taLength.call(input);
+  } else if (slot(dvBuffer, input) !== undefined) {
+    buffer = dvBuffer.call(input);
+    if (isDetached(buffer)) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} is detached (transferred away)`);
+    // A DataView's byteOffset/byteLength getters live on DataView.prototype.
+    offset = getter(DataView.prototype, 'byteOffset').call(input);
+    length = getter(DataView.prototype, 'byteLength').call(input);
+  } else if ((length = slot(abLength, input)) !== undefined || (sabLength && (length = slot(sabLength, input)) !== undefined)) {
+    buffer = /** @type {ArrayBufferLike} */ (input);
+  } else {
+    throw notBytes(what);
+  }
+  if (isDetached(buffer)) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} is detached (transferred away)`);
+  if (sabLength && slot(sabLength, buffer) !== undefined) {
+    const copy = new Uint8Array(length);
+    copy.set(new Uint8Array(buffer, offset, length));
+    return copy;
+  }
+  return new Uint8Array(buffer, offset, length);
+}
+
+/**
+ * Checks, right before the core reads `bytes` again after an `await`, that
+ * the caller's buffer still holds `length` bytes: a buffer detached or shrunk
+ * meanwhile must fail (INVALID_ARGUMENT), not read as a shorter input.
+ * @param {Uint8Array} bytes  as returned by toBytes @param {number} length @param {string} what
+ */
+export function checkUnchanged(bytes, length, what) {
+  if (bytes.length !== length || isDetached(bytes.buffer)) {
+    throw new EdgeKmsError('INVALID_ARGUMENT', `${what} was detached or resized while the call was under way`);
+  }
+}
+
+/**
+ * Reads the named fields of an options object once, so later code sees one
+ * snapshot; a getter or Proxy trap that throws becomes INVALID_ARGUMENT.
+ * `undefined` and `null` read as no options.
+ * @template {string} K
+ * @param {unknown} options @param {string} what @param {readonly K[]} names
+ * @returns {Partial<Record<K, any>>}
+ */
+export function readOptions(options, what, names) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' && typeof options !== 'function') throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be an object`);
+  /** @type {Partial<Record<K, any>>} */
+  const out = {};
+  try {
+    for (const name of names) out[name] = /** @type {any} */ (options)[name];
+  } catch (e) {
+    throw new EdgeKmsError('INVALID_ARGUMENT', `${what} could not be read`, { cause: e });
+  }
+  return out;
+}
+
+/**
+ * `signal` if it is undefined or an AbortSignal (of any realm: checked by
+ * shape), else INVALID_ARGUMENT.
+ * @param {unknown} signal @returns {AbortSignal | undefined}
+ */
+export function checkSignal(signal) {
+  if (signal === undefined) return undefined;
+  let ok = false;
+  try {
+    const s = /** @type {any} */ (signal);
+    ok = s !== null && typeof s === 'object' && typeof s.aborted === 'boolean'
+      && typeof s.addEventListener === 'function' && typeof s.throwIfAborted === 'function';
+  } catch (e) {
+    throw new EdgeKmsError('INVALID_ARGUMENT', 'signal could not be read', { cause: e });
+  }
+  if (!ok) throw new EdgeKmsError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  return /** @type {AbortSignal} */ (signal);
 }

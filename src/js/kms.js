@@ -1,6 +1,22 @@
 // KMS concepts: key identifiers, the key-type advisor and the cost model.
 // Thin wrappers: the Rust core decides everything; here we only load it.
 import { withCore } from './core.js';
+import { EdgeKmsError } from './errors.js';
+
+/**
+ * A plain copy of the caller's answers, made before the core reads them: the
+ * core then reads data, never a getter or Proxy trap of the caller's (which
+ * could throw through the core, or change its answer between two reads).
+ * @param {unknown} v @param {string} what
+ */
+function plain(v, what) {
+  if (v === undefined || v === null || typeof v !== 'object') return v; // the core says what is wrong with it
+  try {
+    return structuredClone(v);
+  } catch (e) {
+    throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (no functions, Proxies or getters that fail)`, { cause: e });
+  }
+}
 
 /**
  * Parses a KMS key id, multi-Region key id, key ARN, alias name or alias ARN
@@ -21,7 +37,7 @@ export function parseKeyIdentifier(identifier) {
  * @returns {Promise<import('./kms').KeyTypeRecommendation>}
  */
 export function recommendKeyType(answers = {}) {
-  return withCore((b) => b.recommendKeyType(answers));
+  return withCore((b) => b.recommendKeyType(plain(answers, 'answers')));
 }
 
 /**
@@ -32,5 +48,5 @@ export function recommendKeyType(answers = {}) {
  * @returns {Promise<import('./kms').CostEstimate>}
  */
 export function estimateCost(input = {}) {
-  return withCore((b) => b.estimateCost(input));
+  return withCore((b) => b.estimateCost(plain(input, 'input')));
 }

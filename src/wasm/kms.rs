@@ -39,6 +39,21 @@ fn only_known_fields(v: &JsValue, known: &[&str]) -> bool {
         .all(|k| k.as_string().is_some_and(|k| known.contains(&k.as_str())))
 }
 
+/// The largest count a cost input may hold: 2^53 (exact in a JS number). Larger
+/// finite counts (1e308) would make the estimate's products infinite.
+const MAX_COUNT: f64 = 9_007_199_254_740_992.0;
+
+/// Whether every field of `v` named in `fields` that holds a number holds at
+/// most [`MAX_COUNT`] (the core refuses negative and non-finite ones).
+fn counts_in_range(v: &JsValue, fields: &[&str]) -> bool {
+    fields.iter().all(|f| {
+        js_sys::Reflect::get(v, &JsValue::from_str(f))
+            .ok()
+            .and_then(|x| x.as_f64())
+            .is_none_or(|x| x.is_nan() || x <= MAX_COUNT)
+    })
+}
+
 const ANSWER_FIELDS: &[&str] = &[
     "needKeyControl",
     "crossAccount",
@@ -83,7 +98,7 @@ pub fn parse_key_identifier(s: JsValue) -> Result<JsValue, JsValue> {
 pub fn recommend_key_type(answers: JsValue) -> Result<JsValue, JsValue> {
     let answers: Answers = match object_or_empty(answers) {
         None => Answers::default(),
-        Some(v) => only_known_fields(&v, ANSWER_FIELDS).then_some(v).and_then(|v| serde_wasm_bindgen::from_value(v).ok()).ok_or_else(|| {
+        Some(v) => (only_known_fields(&v, ANSWER_FIELDS) && counts_in_range(&v, &["requestsPerMonth"])).then_some(v).and_then(|v| serde_wasm_bindgen::from_value(v).ok()).ok_or_else(|| {
             js_error(Error::InvalidArgument(
                 "answers must be an object of known fields: booleans, purpose 'encrypt' | 'sign' | 'hmac', and optional names",
             ))
@@ -97,9 +112,9 @@ pub fn recommend_key_type(answers: JsValue) -> Result<JsValue, JsValue> {
 pub fn estimate_cost(input: JsValue) -> Result<JsValue, JsValue> {
     let input: CostInput = match object_or_empty(input) {
         None => CostInput::default(),
-        Some(v) => only_known_fields(&v, COST_FIELDS).then_some(v).and_then(|v| serde_wasm_bindgen::from_value(v).ok()).ok_or_else(|| {
+        Some(v) => (only_known_fields(&v, COST_FIELDS) && counts_in_range(&v, COST_FIELDS)).then_some(v).and_then(|v| serde_wasm_bindgen::from_value(v).ok()).ok_or_else(|| {
             js_error(Error::InvalidArgument(
-                "estimateCost takes an object of known numeric fields: keys, regions, requestsPerMonth, asymmetricRequests, hsmCount, hsmHours, cacheHitRatio, rotationsPerKey",
+                "estimateCost takes an object of known numeric fields (each at most 2^53): keys, regions, requestsPerMonth, asymmetricRequests, hsmCount, hsmHours, cacheHitRatio, rotationsPerKey",
             ))
         })?,
     };
