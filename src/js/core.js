@@ -4,7 +4,7 @@
 // promise, and a failed load can be retried.
 
 import * as bindings from './wasm/edge_kms.js';
-import { EdgeKmsError, fromCore } from './errors.js';
+import { EdgeKmsError, ERROR_CODES, fromCore } from './errors.js';
 
 /** @type {(() => unknown) | undefined} */
 let loader;
@@ -80,7 +80,7 @@ export async function withCore(fn) {
   try {
     return await fn(b);
   } catch (e) {
-    throw fromCore(e);
+    throw coded(e);
   }
 }
 
@@ -95,6 +95,125 @@ export function withCoreSync(fn) {
   try {
     return fn(b);
   } catch (e) {
-    throw fromCore(e);
+    throw coded(e);
+  }
+}
+
+// ------------------------------------------------------------ recovery
+//
+// A wasm trap (`RuntimeError`: an allocation the core's memory cannot hold,
+// or a bug) unwinds out of the core without running its cleanup: the shadow
+// stack it used stays taken (a few hundred traps exhaust it, and from then on
+// every call fails), objects it was using stay borrowed, and memory it had
+// grown stays grown. So the first trap discards the instance: the glue (built
+// with wasm-bindgen's --experimental-reset-state-function) instantiates the
+// compiled module afresh, and the call that trapped fails with a code.
+// Handles made by the old instance are stale: the holders that can make them
+// again do so (keyrings, KmsPublicKey, the data-key cache); an operation that
+// was under way with one fails (INTERNAL, `retryable`).
+
+/** Instances discarded so far; wasm-bindgen's instance id, which also starts at 0 and grows by one per reset. */
+let generation = 0;
+
+/** How many times the core was restarted after a trap. */
+export function coreGeneration() {
+  return generation;
+}
+
+/**
+ * Whether `handle` (an object of the core's classes) belongs to a discarded instance.
+ * @param {unknown} handle
+ */
+export function isStale(handle) {
+  const g = handle !== null && typeof handle === 'object' ? /** @type {any} */ (handle).__wbg_inst : undefined;
+  return g !== undefined && g !== generation;
+}
+
+const staleError = () => new EdgeKmsError('INTERNAL', 'edge-kms: the wasm core was restarted (after a fault in another call) while this call was using it; retry', { retryable: true });
+
+/** The 4 GiB of wasm32 memory, half taken: a trap then is most likely an allocation that did not fit. */
+const MEMORY_EXHAUSTED = 2 ** 31;
+
+/**
+ * Discards the instance that trapped and starts a fresh one; returns the error for the call that trapped.
+ * @param {unknown} trap @returns {EdgeKmsError}
+ */
+function restart(trap) {
+  let memory = 0;
+  try {
+    memory = /** @type {any} */ (bindings).initSync().memory.buffer.byteLength; // the current instance's exports
+  } catch { /* unknown */ }
+  const reset = /** @type {any} */ (bindings).__wbg_reset_state;
+  if (typeof reset === 'function') {
+    try {
+      reset();
+    } finally {
+      generation++; // the glue counts the attempt even if instantiating failed
+    }
+  }
+  return memory >= MEMORY_EXHAUSTED
+    ? new EdgeKmsError('LIMIT_EXCEEDED', 'edge-kms: the wasm core ran out of memory (input too large for the wasm engine); it was restarted', { cause: trap })
+    : new EdgeKmsError('INTERNAL', 'edge-kms: the wasm core failed (please report it); it was restarted', { cause: trap });
+}
+
+const isTrap = (/** @type {unknown} */ e) => typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError;
+
+/**
+ * Whatever a call into the core (or a callback of the caller's run from a
+ * core call) threw, as an EdgeKmsError whose code is one of ERROR_CODES.
+ * @param {unknown} e @returns {EdgeKmsError}
+ */
+function coded(e) {
+  if (e instanceof EdgeKmsError) return e;
+  if (isTrap(e)) return restart(e);
+  try {
+    const code = e !== null && typeof e === 'object' ? /** @type {any} */ (e).code : undefined;
+    if (typeof code === 'string' && ERROR_CODES.includes(/** @type {any} */ (code))) return fromCore(e);
+  } catch { /* a thrown Proxy or getter: not one of ours */ }
+  return new EdgeKmsError('INTERNAL', 'edge-kms internal error (please report it)', { cause: e });
+}
+
+/**
+ * Wraps a method of the core's classes: stale handles fail before touching
+ * the new instance, and a trap restarts the core.
+ * @param {Function} fn
+ */
+function guarded(fn) {
+  return /** @this {unknown} */ function (/** @type {unknown[]} */ ...args) {
+    if (isStale(this) || args.some(isStale)) throw staleError();
+    try {
+      return fn.apply(this, args);
+    } catch (e) {
+      throw isTrap(e) ? restart(e) : e;
+    }
+  };
+}
+
+// `free()` of a stale handle must not reach the new instance: the glue would
+// free that pointer in the new instance's heap. It only forgets the pointer.
+for (const C of Object.values(bindings)) {
+  if (typeof C !== 'function' || !C.prototype || typeof C.prototype.__destroy_into_raw !== 'function') continue;
+  for (const target of [C, C.prototype]) {
+    for (const name of Object.getOwnPropertyNames(target)) {
+      if (name === 'constructor' || name === 'prototype' || name.startsWith('__')) continue;
+      const d = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(target, name));
+      if (!d.configurable) continue;
+      if (typeof d.value === 'function') d.value = guarded(d.value);
+      else if (typeof d.get === 'function') d.get = guarded(d.get);
+      else continue;
+      Object.defineProperty(target, name, d);
+    }
+  }
+  const free = C.prototype.free;
+  if (typeof free === 'function') {
+    const safeFree = /** @this {any} */ function () {
+      if (isStale(this)) {
+        this.__destroy_into_raw();
+        return;
+      }
+      return free.call(this);
+    };
+    Object.defineProperty(C.prototype, 'free', { value: safeFree, writable: true, configurable: true });
+    if (typeof Symbol.dispose === 'symbol') Object.defineProperty(C.prototype, Symbol.dispose, { value: safeFree, writable: true, configurable: true });
   }
 }

@@ -1,11 +1,15 @@
 // Keyrings: who wraps a message's data key.
 //
-// Local keyrings (RawAesKeyring, ...) hand their key to the wasm core on first
-// use and keep no copy in JS. KMS keyrings (BrokerKeyring, or any object with
+// Local keyrings (RawAesKeyring, ...) hand a copy of their key to the wasm core
+// on first use, and again if the core was restarted after a trap (core.js,
+// "recovery"): their private copy is the caller's key already in this JS heap,
+// and without it one input that traps the core would disable every keyring
+// made before it. KMS keyrings (BrokerKeyring, or any object with
 // `isKmsKeyring === true`) are called by EnvelopeClient through the data-key
 // seam. MultiKeyring is a generator plus children.
 import { EdgeKmsError } from './errors.js';
-import { toBytes } from './bytes.js';
+import { readOptions, toBytes } from './bytes.js';
+import { isStale } from './core.js';
 
 const local = Symbol('edge-kms local keyring');
 
@@ -29,18 +33,12 @@ function str(v, what) {
 class LocalKeyring {
   constructor() {
     /** @type {any} */ this._handle = undefined;
+    Object.defineProperty(this, '_handle', { enumerable: false });
   }
   /** @param {any} b the wasm bindings @returns {any} */
   [local](b) {
-    if (this._handle) return this._handle;
-    // A key the core refused stays refused: its bytes were wiped on the first try.
-    if (this._error) throw this._error;
-    try {
-      this._handle = this._create(b);
-    } catch (e) {
-      this._error = e;
-      throw e;
-    }
+    // A handle of a core discarded after a trap is made again in the new one.
+    if (!this._handle || isStale(this._handle)) this._handle = this._create(b);
     return this._handle;
   }
 }
@@ -51,25 +49,25 @@ class LocalKeyring {
  * moved into the wasm core (and wiped in JS) the first time the keyring is used.
  */
 export class RawAesKeyring extends LocalKeyring {
+  /** @type {Uint8Array} */ #key;
   /** @param {{ keyNamespace: string, keyName: string, wrappingKey: Uint8Array | ArrayBuffer | ArrayBufferView }} options */
-  constructor({ keyNamespace, keyName, wrappingKey } = /** @type {any} */ ({})) {
+  constructor(options) {
     super();
+    const { keyNamespace, keyName, wrappingKey } = readOptions(options, 'RawAesKeyring options', ['keyNamespace', 'keyName', 'wrappingKey']);
     this.keyNamespace = str(keyNamespace, 'keyNamespace');
     this.keyName = str(keyName, 'keyName');
     if (typeof wrappingKey === 'string') throw new EdgeKmsError('INVALID_ARGUMENT', 'wrappingKey must be bytes, not a string');
     const key = toBytes(wrappingKey, 'wrappingKey');
     if (![16, 24, 32].includes(key.length)) throw new EdgeKmsError('INVALID_ARGUMENT', 'wrappingKey must be 16, 24 or 32 bytes');
-    /** @type {Uint8Array | undefined} */ this._key = copy(key);
-    Object.defineProperty(this, '_key', { enumerable: false });
+    this.#key = copy(key);
   }
   /** @param {any} b */
   _create(b) {
-    const key = /** @type {Uint8Array} */ (this._key);
+    const key = copy(this.#key); // the core wipes what it is given
     try {
       return b.CoreKeyring.rawAes(this.keyNamespace, this.keyName, key);
     } finally {
       key.fill(0);
-      this._key = undefined;
     }
   }
 }
@@ -81,28 +79,28 @@ export class RawAesKeyring extends LocalKeyring {
  * key to decrypt. At least 2048 bits.
  */
 export class RawRsaKeyring extends LocalKeyring {
+  /** @type {Uint8Array} */ #public;
+  /** @type {Uint8Array} */ #private;
   /** @param {{ keyNamespace: string, keyName: string, publicKey?: string | Uint8Array, privateKey?: string | Uint8Array,
    *            padding?: 'OAEP_SHA1' | 'OAEP_SHA256' | 'OAEP_SHA384' | 'OAEP_SHA512' | 'PKCS1' }} options */
-  constructor({ keyNamespace, keyName, publicKey, privateKey, padding = 'OAEP_SHA256' } = /** @type {any} */ ({})) {
+  constructor(options) {
     super();
+    const { keyNamespace, keyName, publicKey, privateKey, padding = 'OAEP_SHA256' } = readOptions(options, 'RawRsaKeyring options', ['keyNamespace', 'keyName', 'publicKey', 'privateKey', 'padding']);
     this.keyNamespace = str(keyNamespace, 'keyNamespace');
     this.keyName = str(keyName, 'keyName');
     if (publicKey === undefined && privateKey === undefined) throw new EdgeKmsError('INVALID_ARGUMENT', 'a RawRsaKeyring needs publicKey, privateKey or both');
-    if (!['OAEP_SHA1', 'OAEP_SHA256', 'OAEP_SHA384', 'OAEP_SHA512', 'PKCS1'].includes(padding)) throw new EdgeKmsError('UNSUPPORTED_ALGORITHM', 'padding must be OAEP_SHA1, OAEP_SHA256, OAEP_SHA384, OAEP_SHA512 or PKCS1');
+    if (typeof padding !== 'string' || !['OAEP_SHA1', 'OAEP_SHA256', 'OAEP_SHA384', 'OAEP_SHA512', 'PKCS1'].includes(padding)) throw new EdgeKmsError('UNSUPPORTED_ALGORITHM', 'padding must be OAEP_SHA1, OAEP_SHA256, OAEP_SHA384, OAEP_SHA512 or PKCS1');
     this.padding = padding;
-    this._public = publicKey === undefined ? new Uint8Array(0) : copy(toBytes(publicKey, 'publicKey'));
-    /** @type {Uint8Array | undefined} */ this._private = privateKey === undefined ? new Uint8Array(0) : copy(toBytes(privateKey, 'privateKey'));
-    Object.defineProperty(this, '_private', { enumerable: false });
-    Object.defineProperty(this, '_public', { enumerable: false });
+    this.#public = publicKey === undefined ? new Uint8Array(0) : copy(toBytes(publicKey, 'publicKey'));
+    this.#private = privateKey === undefined ? new Uint8Array(0) : copy(toBytes(privateKey, 'privateKey'));
   }
   /** @param {any} b */
   _create(b) {
-    const sk = /** @type {Uint8Array} */ (this._private);
+    const sk = copy(this.#private); // the core wipes what it is given
     try {
-      return b.CoreKeyring.rawRsa(this.keyNamespace, this.keyName, this._public, sk, this.padding);
+      return b.CoreKeyring.rawRsa(this.keyNamespace, this.keyName, this.#public, sk, this.padding);
     } finally {
       sk.fill(0);
-      this._private = undefined;
     }
   }
 }
@@ -115,9 +113,13 @@ export class RawRsaKeyring extends LocalKeyring {
  */
 export class KmsRsaPublicKeyring extends LocalKeyring {
   /** @param {{ keyId: string, publicKey: string | Uint8Array, kms?: any }} options */
-  constructor({ keyId, publicKey, kms } = /** @type {any} */ ({})) {
+  constructor(options) {
     super();
+    const { keyId, publicKey, kms } = readOptions(options, 'KmsRsaPublicKeyring options', ['keyId', 'publicKey', 'kms']);
     this.keyId = str(keyId, 'keyId');
+    // As the core checks when it seals; a keyring that only decrypts never reaches
+    // the core, so the same rule (the spec's: a key ARN, never an alias) is here.
+    if (!/^arn:[^:]+:kms:[^:]*:[^:]*:key\/./.test(this.keyId)) throw new EdgeKmsError('INVALID_KEY_IDENTIFIER', 'the KMS RSA keyring needs a key ARN (arn:...:kms:...:key/...)');
     if (kms !== undefined && !isKms(kms)) throw new EdgeKmsError('INVALID_ARGUMENT', 'kms must be a KMS keyring');
     this.kms = kms;
     this._public = copy(toBytes(publicKey, 'publicKey'));
@@ -132,24 +134,42 @@ export class KmsRsaPublicKeyring extends LocalKeyring {
 /** Several keyrings: the generator makes the data key, every child wraps it too. */
 export class MultiKeyring {
   /** @param {{ generator?: any, children?: any[] }} options */
-  constructor({ generator, children = [] } = {}) {
-    if (!Array.isArray(children)) throw new EdgeKmsError('INVALID_ARGUMENT', 'children must be an array of keyrings');
+  constructor(options) {
+    const { generator, children: given = [] } = readOptions(options, 'MultiKeyring options', ['generator', 'children']);
+    /** @type {any[]} */ let children;
+    try {
+      if (!Array.isArray(given)) throw new EdgeKmsError('INVALID_ARGUMENT', 'children must be an array of keyrings');
+      children = Array.from(given); // one snapshot: the caller's array may change later
+    } catch (e) {
+      if (e instanceof EdgeKmsError) throw e;
+      throw new EdgeKmsError('INVALID_ARGUMENT', 'children could not be read', { cause: e });
+    }
     if (!generator && children.length === 0) throw new EdgeKmsError('INVALID_ARGUMENT', 'a MultiKeyring needs a generator or children');
     for (const k of [generator, ...children]) if (k !== undefined) checkKeyring(k);
     this.generator = generator;
-    this.children = children;
+    this.children = Object.freeze(children);
   }
 }
 
 /** @param {any} k */
 export function checkKeyring(k) {
-  if (k instanceof LocalKeyring || k instanceof MultiKeyring || isKms(k)) return k;
+  let ok;
+  try {
+    ok = k instanceof LocalKeyring || k instanceof MultiKeyring || isKms(k);
+  } catch (e) { // a Proxy or getter of the caller's that throws
+    throw new EdgeKmsError('INVALID_ARGUMENT', 'the keyring could not be read', { cause: e });
+  }
+  if (ok) return k;
   throw new EdgeKmsError('INVALID_ARGUMENT', 'not a keyring (expected RawAesKeyring, RawRsaKeyring, KmsRsaPublicKeyring, MultiKeyring or a KMS keyring)');
 }
 
 /** @param {any} k */
 export function isKms(k) {
-  return !!k && k.isKmsKeyring === true;
+  try {
+    return !!k && k.isKmsKeyring === true;
+  } catch { // a getter or Proxy trap of the caller's that throws: not a keyring
+    return false;
+  }
 }
 
 /**

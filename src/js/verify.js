@@ -7,9 +7,9 @@
 // importKey/verify parameters (RSA-PSS saltLength = hash length); this file
 // only runs subtle.verify with a CryptoKey imported once per key and
 // algorithm, and falls back to the wasm engine when WebCrypto lacks it.
-import { core, withCoreSync } from './core.js';
+import { core, isStale, withCoreSync } from './core.js';
 import { EdgeKmsError } from './errors.js';
-import { toBytes } from './bytes.js';
+import { readOptions, toBytes } from './bytes.js';
 
 const ENGINES = new Set(['auto', 'wasm', 'native']);
 /** Module-private method name: verifyJwt's access to a key's engines. */
@@ -22,7 +22,7 @@ const invalid = (msg) => new EdgeKmsError('INVALID_ARGUMENT', msg);
 const unavailable = (msg, cause) => new EdgeKmsError('ENGINE_UNAVAILABLE', msg, cause === undefined ? {} : { cause });
 
 function engineOf(engine = 'auto') {
-  if (!ENGINES.has(engine)) throw invalid("engine must be 'auto', 'wasm' or 'native'");
+  if (typeof engine !== 'string' || !ENGINES.has(engine)) throw invalid("engine must be 'auto', 'wasm' or 'native'");
   return engine;
 }
 
@@ -36,8 +36,12 @@ function stringArg(v, what) {
   return v;
 }
 
+const VERIFY_FIELDS = /** @type {const} */ (['signingAlgorithm', 'message', 'messageType', 'signature', 'engine']);
+const getTime = Date.prototype.getTime;
+
 export class KmsPublicKey {
   /** @type {any} */ #core;
+  /** @type {Uint8Array} DER SPKI, public: to parse again in a core restarted after a trap */ #spki;
   /** @type {Map<string, Promise<CryptoKey | null>>} */ #imported = new Map();
   /** @type {Map<string, any>} */ #params = new Map();
 
@@ -50,6 +54,18 @@ export class KmsPublicKey {
     if (publicKey === undefined || publicKey === null) throw invalid('publicKey is required');
     const bytes = toBytes(publicKey, 'publicKey'); // DER, or base64/PEM text: the core decides
     this.#core = withCoreSync((b) => new b.WasmPublicKey(bytes));
+    this.#spki = withCoreSync(() => this.#core.spki);
+  }
+
+  /** Whether `v` is a KmsPublicKey (a brand check: runs no code of a Proxy's). @param {unknown} v */
+  static [Symbol.hasInstance](v) {
+    return v !== null && typeof v === 'object' && #core in v;
+  }
+
+  /** The core's parsed key, parsed again if the core was restarted since. */
+  #key() {
+    if (isStale(this.#core)) this.#core = withCoreSync((b) => new b.WasmPublicKey(this.#spki));
+    return this.#core;
   }
 
   /** Loads the wasm core if needed, then parses. @param {Uint8Array | ArrayBuffer | ArrayBufferView | string} publicKey */
@@ -60,7 +76,7 @@ export class KmsPublicKey {
 
   /** KMS key spec: `RSA_2048`, `ECC_NIST_P256`, `ML_DSA_65`, … */
   get keySpec() {
-    return this.#core.keySpec;
+    return withCoreSync(() => this.#key().keySpec);
   }
 
   /**
@@ -72,13 +88,13 @@ export class KmsPublicKey {
    * @returns {Promise<boolean>}
    */
   async verify(options) {
-    const { signingAlgorithm, message, messageType = 'RAW', signature, engine } = options ?? {};
+    const { signingAlgorithm, message, messageType = 'RAW', signature, engine } = readOptions(options, 'options', VERIFY_FIELDS);
     const eng = engineOf(engine);
     const alg = stringArg(signingAlgorithm, 'signingAlgorithm');
     const mt = stringArg(messageType, 'messageType');
     const msg = toBytes(message, 'message');
     const sig = sigBytes(signature);
-    return this.#run(eng, alg, mt, msg, (native) => this.#core.decide(alg, mt, msg, sig, native));
+    return this.#run(eng, alg, mt, msg, (native) => this.#key().decide(alg, mt, msg, sig, native));
   }
 
   /**
@@ -88,19 +104,19 @@ export class KmsPublicKey {
    * @returns {boolean}
    */
   verifySync(options) {
-    const { signingAlgorithm, message, messageType = 'RAW', signature } = options ?? {};
+    const { signingAlgorithm, message, messageType = 'RAW', signature } = readOptions(options, 'options', VERIFY_FIELDS);
     const alg = stringArg(signingAlgorithm, 'signingAlgorithm');
     const mt = stringArg(messageType, 'messageType');
     const msg = toBytes(message, 'message');
     const sig = sigBytes(signature);
-    return withCoreSync(() => this.#core.decide(alg, mt, msg, sig, false));
+    return withCoreSync(() => this.#key().decide(alg, mt, msg, sig, false));
   }
 
   /** Decides and verifies a JWT with this key (for verifyJwt only). */
   async [VERIFY_JWT](token, algorithms, engine) {
     let jwt;
     const valid = await this.#run(engine, undefined, 'RAW', undefined, (native) => {
-      jwt = this.#core.decideJwt(token, algorithms, native);
+      jwt = this.#key().decideJwt(token, algorithms, native);
       return jwt.outcome;
     }, () => [jwt.signingAlgorithm, jwt.data]);
     return { valid, jwt };
@@ -149,7 +165,7 @@ export class KmsPublicKey {
   /** The core's WebCrypto parameters for an algorithm and message type, cached; undefined if none. */
   #paramsFor(alg, mt) {
     const id = `${alg}\0${mt}`;
-    if (!this.#params.has(id)) this.#params.set(id, withCoreSync(() => this.#core.nativeParams(alg, mt)));
+    if (!this.#params.has(id)) this.#params.set(id, withCoreSync(() => this.#key().nativeParams(alg, mt)));
     return this.#params.get(id);
   }
 
@@ -157,7 +173,7 @@ export class KmsPublicKey {
   #importFor(s, params) {
     let p = this.#imported.get(params.importId);
     if (!p) {
-      p = s.importKey('spki', this.#core.spki, params.import, false, ['verify']).catch(() => null);
+      p = s.importKey('spki', this.#spki, params.import, false, ['verify']).catch(() => null);
       this.#imported.set(params.importId, p);
     }
     return p;
@@ -172,7 +188,7 @@ export class KmsPublicKey {
  * @returns {Promise<boolean>}
  */
 export async function verifyKmsSignature(options) {
-  const { publicKey, ...rest } = options ?? {};
+  const { publicKey, ...rest } = readOptions(options, 'options', ['publicKey', ...VERIFY_FIELDS]);
   const key = publicKey instanceof KmsPublicKey ? publicKey : await KmsPublicKey.from(publicKey);
   return key.verify(rest);
 }
@@ -186,22 +202,33 @@ export async function verifyKmsSignature(options) {
  * @returns {Promise<{ valid: boolean, header: Record<string, unknown>, payload: Record<string, unknown> | undefined }>}
  */
 export async function verifyJwt(token, publicKey, options) {
-  const { algorithms, engine, currentDate, clockTolerance = 0, checkTimeClaims = true } = options ?? {};
+  const { algorithms: allowed, engine, currentDate, clockTolerance = 0, checkTimeClaims = true } =
+    readOptions(options, 'options', ['algorithms', 'engine', 'currentDate', 'clockTolerance', 'checkTimeClaims']);
   const eng = engineOf(engine);
   stringArg(token, 'token');
-  if (!Array.isArray(algorithms) || !algorithms.every((a) => typeof a === 'string')) {
+  /** @type {unknown[]} */ let algorithms;
+  try {
+    algorithms = Array.isArray(allowed) ? Array.from(allowed) : []; // one snapshot of the caller's array
+  } catch (e) {
+    throw new EdgeKmsError('INVALID_ARGUMENT', 'options.algorithms could not be read', { cause: e });
+  }
+  if (!Array.isArray(allowed) || !algorithms.every((a) => typeof a === 'string')) {
     throw invalid('options.algorithms must be an array of JWS algorithm names');
   }
-  if (typeof clockTolerance !== 'number' || !(clockTolerance >= 0)) throw invalid('clockTolerance must be a number of seconds ≥ 0');
-  if (currentDate !== undefined && !(currentDate instanceof Date && !Number.isNaN(currentDate.getTime()))) {
-    throw invalid('currentDate must be a valid Date');
+  if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0) throw invalid('clockTolerance must be a finite number of seconds ≥ 0');
+  /** @type {number | undefined} */ let at;
+  if (currentDate !== undefined) {
+    try {
+      at = getTime.call(currentDate); // the Date's own time value: no getTime() of a subclass's
+    } catch { /* not a Date */ }
+    if (at === undefined || Number.isNaN(at)) throw invalid('currentDate must be a valid Date');
   }
   const key = publicKey instanceof KmsPublicKey ? publicKey : await KmsPublicKey.from(publicKey);
-  const { valid, jwt } = await key[VERIFY_JWT](token, algorithms, eng);
+  const { valid, jwt } = await key[VERIFY_JWT](token, /** @type {string[]} */ (algorithms), eng);
   const header = JSON.parse(jwt.headerJson);
   if (!valid) return { valid: false, header, payload: undefined };
   if (checkTimeClaims) {
-    const now = (currentDate ?? new Date()).getTime() / 1000;
+    const now = (at ?? Date.now()) / 1000;
     withCoreSync((b) => b.checkJwtClaims(jwt.payloadJson, now, clockTolerance));
   }
   return { valid: true, header, payload: JSON.parse(jwt.payloadJson) };
