@@ -127,6 +127,12 @@ impl Header {
                 }
             }
             2 => {}
+            // `A` begins the Base64 of both versions' first bytes (`AY…`, `Ag…`).
+            b'A' => {
+                return Err(Error::MalformedMessage(
+                    "this looks like Base64 text: decode it to bytes first",
+                ));
+            }
             _ => return Err(Error::MalformedMessage("unknown message format version")),
         }
         let suite = AlgorithmSuite::from_id(r.u16()?)?;

@@ -113,20 +113,19 @@ impl RawRsaKeyring {
             ));
         }
         let private = private.map(rsa_key::private_key).transpose()?;
-        let mut public = public.map(rsa_key::public_key).transpose()?;
-        if let Some(sk) = &private {
+        let public = public.map(rsa_key::public_key).transpose()?;
+        // The public key is never derived from the private one: a keyring given
+        // only a private key decrypts only (`raw-rsa-keyring.md`: OnEncrypt MUST
+        // fail without a public key, which MUST NOT be derived).
+        if let (Some(sk), Some(pk)) = (&private, &public) {
             let derived = sk.to_public_key();
-            match &public {
-                Some(pk) if pk.n() != derived.n() || pk.e() != derived.e() => {
-                    return Err(Error::InvalidArgument(
-                        "the public key is not the private key's",
-                    ));
-                }
-                Some(_) => {}
-                None => public = Some(derived),
+            if pk.n() != derived.n() || pk.e() != derived.e() {
+                return Err(Error::InvalidArgument(
+                    "the public key is not the private key's",
+                ));
             }
         }
-        if public.is_none() {
+        if public.is_none() && private.is_none() {
             return Err(Error::InvalidArgument(
                 "a raw RSA keyring needs a public or a private key",
             ));
@@ -148,10 +147,9 @@ impl LocalKeyring for RawRsaKeyring {
         _serialized_context: &[u8],
         rng: &mut Drbg,
     ) -> Result<EncryptedDataKey> {
-        let pk = self
-            .public
-            .as_ref()
-            .ok_or(Error::InvalidState("no public key"))?;
+        let pk = self.public.as_ref().ok_or(Error::InvalidArgument(
+            "this raw RSA keyring has no public key to encrypt with",
+        ))?;
         let ciphertext = rsa_encrypt(pk, self.padding, data_key.expose_secret(), rng)?;
         Ok(EncryptedDataKey {
             provider_id: self.namespace.clone(),

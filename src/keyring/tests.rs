@@ -98,6 +98,49 @@ fn raw_rsa_refuses_mismatched_pair_and_garbage() {
 }
 
 #[test]
+fn raw_rsa_with_only_a_private_key_decrypts_only() {
+    let private_only = RawRsaKeyring::new(
+        "ns".into(),
+        "rsa".into(),
+        None,
+        Some(PRIV.as_bytes()),
+        Padding::OaepSha256,
+    )
+    .unwrap();
+    let mut s = Sealer::new(suite::ALL[9], 64, EncryptionContext::new(), &[1; 64]).unwrap();
+    s.generate_data_key().unwrap();
+    assert_eq!(
+        s.wrap_with(&private_only).unwrap_err().code(),
+        "INVALID_ARGUMENT"
+    );
+    let public = RawRsaKeyring::new(
+        "ns".into(),
+        "rsa".into(),
+        Some(PUB.as_bytes()),
+        None,
+        Padding::OaepSha256,
+    )
+    .unwrap();
+    let mut s = Sealer::new(suite::ALL[9], 64, EncryptionContext::new(), &[1; 64]).unwrap();
+    s.wrap_with(&public).unwrap();
+    let msg = s.seal(b"escrow").unwrap();
+    let mut o = Opener::new(&msg, &LIMITS, &EncryptionContext::new(), &[2; 64]).unwrap();
+    assert!(o.try_keyring(&private_only).unwrap());
+    assert_eq!(o.open(&msg).unwrap(), b"escrow");
+}
+
+#[test]
+fn base64_text_given_as_a_message_is_named() {
+    for text in [&b"AYAD"[..], b"AgR4"] {
+        let e = Opener::new(text, &LIMITS, &EncryptionContext::new(), &[1; 64]).err();
+        assert_eq!(
+            e.map(|e| e.message()),
+            Some("this looks like Base64 text: decode it to bytes first")
+        );
+    }
+}
+
+#[test]
 fn kms_rsa_seals_digest_and_key_and_refuses_signed_suites() {
     let arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     let k = KmsRsaPublicKeyring::new(arn.into(), PUB.as_bytes()).unwrap();

@@ -205,6 +205,13 @@ export default {
       }
     });
 
+    t.test('a KMS RSA keyring names its key by ARN, also when it only decrypts', () => {
+      const { KmsRsaPublicKeyring } = edgeKms;
+      for (const keyId of ['alias/x', '1234abcd-12ab-34cd-56ef-1234567890ab', 'arn:aws:kms:us-east-1:111122223333:alias/x']) {
+        assert.throwsWithCode(() => new KmsRsaPublicKeyring({ keyId, publicKey: new Uint8Array(1), kms: leakyKms() }), 'INVALID_KEY_IDENTIFIER', keyId);
+      }
+    });
+
     t.test('encryption-context strings must be well-formed UTF-16 (a lone surrogate would be rewritten on the way in)', async () => {
       const c = new EnvelopeClient({ keyring: leakyKms() });
       for (const ec of [{ t: '\uD800' }, { '\uDC00': 'v' }, { t: 'a\uDBFFb' }]) {
