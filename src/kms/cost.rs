@@ -138,7 +138,8 @@ fn money(v: f64) -> f64 {
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for a negative or non-finite number, a
-/// `cache_hit_ratio` outside 0..=1, or `regions` below 1.
+/// `cache_hit_ratio` outside 0..=1, `regions` below 1, or inputs so large
+/// that a figure would not be finite.
 pub fn estimate_cost(input: &CostInput) -> Result<CostEstimate> {
     let keys = count(input.keys, "keys must be a non-negative number")?;
     let regions = count(
@@ -186,7 +187,8 @@ pub fn estimate_cost(input: &CostInput) -> Result<CostEstimate> {
             (asym - free_asym) / 10_000.0 * ASYMMETRIC_PER_10K_USD,
         )
     };
-    let kms_requests = (requests * (1.0 - ratio)).round();
+    // Whole requests, never more than were made (0.6 rounds to 0.6, not 1).
+    let kms_requests = (requests * (1.0 - ratio)).round().min(requests);
     let (sym_usd, asym_usd) = requests_for(kms_requests);
     let (sym_usd_nc, asym_usd_nc) = requests_for(requests);
     let requests_usd = sym_usd + asym_usd;
@@ -247,7 +249,7 @@ pub fn estimate_cost(input: &CostInput) -> Result<CostEstimate> {
         notes.push("Asymmetric prices assume non-RSA-2048 keys ($0.15 per 10,000); RSA 2048 requests cost $0.03 per 10,000, RSA GenerateDataKeyPair $12 per 10,000.");
     }
 
-    Ok(CostEstimate {
+    let estimate = CostEstimate {
         lines,
         keys_usd: money(keys_usd),
         requests_usd: money(requests_usd),
@@ -260,7 +262,27 @@ pub fn estimate_cost(input: &CostInput) -> Result<CostEstimate> {
         notes,
         prices_as_of: PRICES_AS_OF,
         source: PRICES_SOURCE,
-    })
+    };
+    // Finite inputs can still overflow (10^308 keys in 10^308 Regions).
+    let figures = [
+        estimate.keys_usd,
+        estimate.requests_usd,
+        estimate.hsm_usd,
+        estimate.total_usd,
+        estimate.kms_requests,
+        estimate.total_without_cache_usd,
+        estimate.cache_savings_usd,
+    ];
+    let lines_finite = estimate
+        .lines
+        .iter()
+        .all(|l| l.quantity.is_finite() && l.usd.is_finite());
+    if !lines_finite || figures.iter().any(|v| !v.is_finite()) {
+        return Err(Error::InvalidArgument(
+            "the inputs are too large for a cost estimate",
+        ));
+    }
+    Ok(estimate)
 }
 
 #[cfg(test)]
@@ -420,5 +442,39 @@ mod tests {
                 Err("INVALID_ARGUMENT")
             );
         }
+    }
+
+    /// Found by the `advisor` fuzz target: finite inputs whose product
+    /// overflows gave `Infinity` or `NaN` figures (∞ key-months × 0 rotations).
+    #[test]
+    fn figures_too_large_to_compute_are_refused() {
+        for input in [
+            CostInput {
+                keys: 1e308,
+                regions: Some(1e308),
+                ..CostInput::default()
+            },
+            CostInput {
+                hsm_count: 1e306,
+                ..CostInput::default()
+            },
+        ] {
+            assert_eq!(
+                estimate_cost(&input).map_err(|e| e.code()),
+                Err("INVALID_ARGUMENT")
+            );
+        }
+    }
+
+    /// Found by the `advisor` fuzz target: rounding a fractional request
+    /// count up made the cache "save" a negative number of requests.
+    #[test]
+    fn the_cache_never_adds_requests() {
+        let e = est(CostInput {
+            requests_per_month: 0.6,
+            ..CostInput::default()
+        });
+        assert!(e.kms_requests <= 0.6);
+        assert!(e.requests_saved_by_cache >= 0.0);
     }
 }
