@@ -50,7 +50,9 @@ impl BodyWriter {
             message_id,
             frame_len,
             sequence: 1,
-            pending: Zeroizing::new(Vec::with_capacity(frame_len)),
+            // Grown on demand (see `hold`): a frame length of 2^31 - 1 must not
+            // cost 2 GiB before the first byte, as a reservation up front did.
+            pending: Zeroizing::new(Vec::new()),
             transcript,
             signer,
             finished: false,
@@ -76,6 +78,22 @@ impl BodyWriter {
         Ok(())
     }
 
+    /// Appends plaintext to the partial frame. It grows into a fresh buffer and
+    /// the old one is wiped as it is dropped, so no reallocation leaves an
+    /// unwiped copy of plaintext behind (which `extend` alone could).
+    fn hold(&mut self, bytes: &[u8]) {
+        let needed = self.pending.len().saturating_add(bytes.len());
+        if needed > self.pending.capacity() {
+            let cap = needed
+                .max(self.pending.capacity().saturating_mul(2))
+                .min(self.frame_len.max(needed));
+            let mut grown = Zeroizing::new(Vec::with_capacity(cap));
+            grown.extend_from_slice(&self.pending);
+            self.pending = grown;
+        }
+        self.pending.extend_from_slice(bytes);
+    }
+
     /// Encrypts every frame that is certainly not the last; returns their bytes.
     ///
     /// # Errors
@@ -93,7 +111,7 @@ impl BodyWriter {
         if !self.pending.is_empty() {
             let take = (self.frame_len - self.pending.len()).min(input.len());
             let (head, rest) = input.split_at(take);
-            self.pending.extend_from_slice(head);
+            self.hold(head);
             input = rest;
             if self.pending.len() == self.frame_len && !input.is_empty() {
                 let full = core::mem::take(&mut *self.pending);
@@ -109,7 +127,7 @@ impl BodyWriter {
             input = rest;
         }
         if !input.is_empty() {
-            self.pending.extend_from_slice(input);
+            self.hold(input);
         }
         Ok(out)
     }

@@ -312,9 +312,12 @@ impl Sealer {
             usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
         let frames = plaintext.len().saturating_sub(1) / frame_len + 1;
         let (mut out, mut writer) = self.start()?;
+        // Sized by the plaintext, not by frames × frame length: a few bytes in a
+        // 2 GiB frame must not reserve 2 GiB.
         out.reserve(
-            frames
-                .saturating_mul(frame_len + 4 + IV_LEN + 16)
+            plaintext
+                .len()
+                .saturating_add(frames.saturating_mul(8 + 4 + IV_LEN + 16))
                 .saturating_add(256),
         );
         out.extend_from_slice(&writer.update(plaintext)?);

@@ -132,3 +132,14 @@ export function checkSignal(signal) {
   if (!ok) throw new EdgeKmsError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
   return /** @type {AbortSignal} */ (signal);
 }
+
+/**
+ * Whether `s` is well-formed UTF-16 (`isWellFormed` where the runtime has it).
+ * A lone surrogate has no UTF-8 form: passed into the core it would become
+ * U+FFFD, so two different strings would bind, compare and cache as one.
+ * @param {string} s
+ */
+export function wellFormed(s) {
+  if (typeof s.isWellFormed === 'function') return s.isWellFormed();
+  try { encodeURIComponent(s); return true; } catch { return false; }
+}

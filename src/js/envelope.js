@@ -4,7 +4,7 @@
 // only walks the keyrings, answers the core's data-key questions by calling KMS
 // keyrings (the data-key seam), and wipes every plaintext data key it touches.
 import { EdgeKmsError } from './errors.js';
-import { checkSignal, checkUnchanged, readOptions, toBytes } from './bytes.js';
+import { checkSignal, checkUnchanged, readOptions, toBytes, wellFormed } from './bytes.js';
 import { isStale, withCore, withCoreSync } from './core.js';
 import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms } from './keyrings.js';
 
@@ -73,12 +73,6 @@ function contextArrays(ec) {
     values.push(v);
   }
   return [keys, values];
-}
-
-/** Whether `s` is well-formed UTF-16 (`isWellFormed` where the runtime has it). @param {string} s */
-function wellFormed(s) {
-  if (typeof s.isWellFormed === 'function') return s.isWellFormed();
-  try { encodeURIComponent(s); return true; } catch { return false; }
 }
 
 /** @param {unknown} v @param {string} what */
@@ -167,7 +161,7 @@ function optionalBoolean(v, name) {
  */
 function cachePartitionOf(v) {
   if (v === undefined) return '';
-  if (typeof v !== 'string' || v.length === 0 || v.length > 1024) throw new EdgeKmsError('INVALID_ARGUMENT', 'cachePartition must be a non-empty string of at most 1024 characters');
+  if (typeof v !== 'string' || v.length === 0 || v.length > 1024 || !wellFormed(v)) throw new EdgeKmsError('INVALID_ARGUMENT', 'cachePartition must be a non-empty, well-formed string of at most 1024 characters');
   return `\u0000${v}`; // never equal to the default partition ('')
 }
 

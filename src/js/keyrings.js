@@ -8,7 +8,7 @@
 // `isKmsKeyring === true`) are called by EnvelopeClient through the data-key
 // seam. MultiKeyring is a generator plus children.
 import { EdgeKmsError } from './errors.js';
-import { readOptions, toBytes } from './bytes.js';
+import { readOptions, toBytes, wellFormed } from './bytes.js';
 import { isStale } from './core.js';
 
 const local = Symbol('edge-kms local keyring');
@@ -26,6 +26,8 @@ function copy(b) {
 
 function str(v, what) {
   if (typeof v !== 'string' || v.length === 0) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be a non-empty string`);
+  // A lone surrogate has no UTF-8 form: the core would see U+FFFD, and two names would be one.
+  if (!wellFormed(v)) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be well-formed Unicode (no lone surrogates)`);
   return v;
 }
 

@@ -89,3 +89,24 @@ test('lengths of 4 GiB and more are LIMIT_EXCEEDED, never a wrap to 0 (the buffe
   const c = new EnvelopeClient({ keyring: keyring() });
   assert.equal(new TextDecoder().decode((await c.decrypt(await c.encrypt('still works'))).plaintext), 'still works');
 });
+
+test('a few bytes in a 2 GiB frame cost a few bytes, not a reservation of the frame [wasm]', () => {
+  // The writer used to reserve a whole frame up front: 5 bytes with frameLength
+  // 2^29 left the process at 564 MiB, and 2^31 - 1 trapped the core.
+  const r = peakGrowth(`async () => new Uint8Array(0)`, `
+    const c = new EnvelopeClient({ keyring, engine: 'wasm', frameLength: 2 ** 31 - 1 });
+    const msg = await c.encrypt('hello');
+    const big = new EnvelopeClient({ keyring, engine: 'wasm', maxBodySize: 2 ** 30 });
+    let code;
+    try { await big.decrypt(msg); } catch (e) { code = e.code; }
+    const stream = c.encryptStream();
+    const w = stream.writable.getWriter();
+    const parts = [];
+    const reading = (async () => { for await (const p of stream.readable) parts.push(p); })();
+    await w.write('hel'); await w.write('lo'); await w.close(); await reading;
+    return { length: msg.length, code, streamed: parts.reduce((n, p) => n + p.length, 0) };`);
+  console.log(`# 5 bytes, frameLength 2^31 - 1: +${r.mib.toFixed(1)} MiB peak RSS`);
+  assert.ok(r.out.length > 0 && r.out.streamed > 0);
+  assert.equal(r.out.code, 'LIMIT_EXCEEDED', 'a reader refuses a frame length above maxBodySize (2^30 at most)');
+  assert.ok(r.mib < 64, `peak RSS grew ${r.mib.toFixed(1)} MiB`);
+});

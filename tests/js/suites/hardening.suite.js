@@ -180,7 +180,8 @@ export default {
       const edk = async (m) => JSON.stringify(Array.from((await parseMessage(m)).encryptedDataKeys[0].ciphertext));
       assert.equal(await edk(a1), await edk(a2));
       assert.notEqual(await edk(a1), await edk(b1));
-      for (const bad of ['', 42, null, 'x'.repeat(1025)]) {
+      // A lone surrogate would become U+FFFD in the core: 'victim\uD800' and 'victim\uFFFD' would share entries.
+      for (const bad of ['', 42, null, 'x'.repeat(1025), 'victim\uD800']) {
         await assert.rejectsWithCode(c.decrypt(msg, { cachePartition: bad }), 'INVALID_ARGUMENT', String(bad).slice(0, 8));
       }
     });
@@ -202,6 +203,33 @@ export default {
             await assert.rejectsWithCode(c.decrypt(bad), 'TAMPERED', `${suite} ${engine} flip at ${at}`);
           }
         }
+      }
+    });
+
+    t.test('keyring names must be well-formed Unicode (a lone surrogate would make two names one)', () => {
+      for (const field of ['keyNamespace', 'keyName']) {
+        assert.throwsWithCode(() => new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: new Uint8Array(32), [field]: 'ns\uD800' }), 'INVALID_ARGUMENT', field);
+      }
+    });
+
+    t.test('a streamed signed message without its footer never releases its final frame', async () => {
+      const keyring = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: new Uint8Array(32).fill(9) });
+      const pt = crypto.getRandomValues(new Uint8Array(100));
+      for (const engine of ['wasm', 'native']) {
+        const c = new EnvelopeClient({ keyring, frameLength: 16, engine });
+        const msg = await c.encrypt(pt);
+        const info = await parseMessage(msg);
+        // Header, six regular frames (4 + 12 + 16 + 16 bytes), the final frame (4 + 4 + 12 + 4 + 4 + 16): no footer.
+        const bodyEnd = info.headerLength + 6 * 48 + 44;
+        assert.ok(bodyEnd < msg.length - 100, 'a footer of ~100 bytes follows');
+        const { out, error } = await pipe(c.decryptStream(), [msg.subarray(0, bodyEnd)]);
+        assert.equal(error?.code, 'MALFORMED_MESSAGE', `${engine}: truncated`);
+        assert.equal(out.reduce((n, p) => n + p.length, 0), 96, `${engine}: the 6 regular frames, not the final one`);
+        const bad = msg.slice();
+        bad[bad.length - 1] ^= 1;
+        const flipped = await pipe(c.decryptStream(), [bad]);
+        assert.equal(flipped.error?.code, 'TAMPERED');
+        assert.ok(flipped.out.reduce((n, p) => n + p.length, 0) <= 96, `${engine}: nothing of the final frame under a bad footer`);
       }
     });
 
