@@ -129,5 +129,5 @@ export interface MessageInfo {
   trailingBytes: number;
 }
 
-/** @throws EdgeKmsError MALFORMED_MESSAGE, UNSUPPORTED_ALGORITHM */
+/** @throws EdgeKmsError MALFORMED_MESSAGE, UNSUPPORTED_ALGORITHM; LIMIT_EXCEEDED above 1 GiB (`WASM_MAX_BYTES`: it walks a copy in wasm). */
 export function parseMessage(message: BytesLike): Promise<MessageInfo>;

@@ -776,5 +776,6 @@ async function openNative(opener, msg) {
  */
 export async function parseMessage(message) {
   const msg = toBytes(message, 'message');
+  checkWasmSize(msg.length); // the core walks every frame of a copy it holds
   return withCore((b) => b.parseMessage(msg));
 }
