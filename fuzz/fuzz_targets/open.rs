@@ -3,7 +3,7 @@
 //!
 //! Input: one flag byte, then the message. Flags: bit 0 repairs the message
 //! first (`message::repair`) and checks the reader against the repair's
-//! verdict; bit 1 re-signs the footer; bits 2-5 choose the reader's limits
+//! verdict; bit 1 re-signs the footer; bits 2-5 and 7 choose the reader's limits
 //! (`message::limits`); bit 6 requires a context pair the seeds carry.
 //!
 //! Checks: no panic; at most 8 bytes allocated per message byte plus 256 KiB;

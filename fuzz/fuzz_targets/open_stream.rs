@@ -1,7 +1,7 @@
 //! The streaming opener under random chunking, against the one-shot opener.
 //!
 //! Input: one flag byte (as in `open.rs`: bit 0 repair, bit 1 re-sign, bits
-//! 2-5 limits), four bytes seeding the chunk sizes, then the message. Three
+//! 2-5 and 7 limits), four bytes seeding the chunk sizes, then the message. Three
 //! readers open it:
 //! - one-shot: `Opener::new` + `open`;
 //! - the core stream: `Opener::from_prefix` on a growing prefix until the

@@ -2,7 +2,7 @@
 //! native open of a whole message runs) against the core reader.
 //!
 //! Input: one flag byte (as in `open.rs`: bit 0 repair, bit 1 re-sign, bits
-//! 2-5 limits), then the message. The target plays the native engine: it
+//! 2-5 and 7 limits), then the message. The target plays the native engine: it
 //! decrypts each planned frame with the core's AES-GCM and verifies the
 //! planned footer signature with the curve crates.
 //!

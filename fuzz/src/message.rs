@@ -60,11 +60,13 @@ pub const LENIENT: ParseLimits = ParseLimits {
     ..ParseLimits::DEFAULT
 };
 
-/// The reader limits a target's flag bits choose (bits 2 to 5 of `flags`):
-/// bit 2 allows non-committing suites, bits 3-4 pick `max_body_size`
-/// (64 MiB, 4096, 64, 1), bit 5 allows one encrypted data key instead of ten.
+/// The reader limits a target's flag bits choose (bits 2 to 5 and 7 of
+/// `flags`): bit 2 allows non-committing suites, bits 3-4 pick
+/// `max_body_size` (64 MiB, 4096, 64, 1), bit 5 allows one encrypted data key
+/// instead of ten, bit 7 requires a signed suite (`requireSignature`).
 pub fn limits(flags: u8) -> ParseLimits {
     ParseLimits {
+        require_signed: flags & 0x80 != 0,
         max_encrypted_data_keys: if flags & 0x20 != 0 { 1 } else { 10 },
         allow_non_committing: flags & 0x04 != 0,
         max_body_size: [ParseLimits::DEFAULT.max_body_size, 4096, 64, 1]
@@ -203,7 +205,8 @@ fn signature_valid(
 /// final frame no longer than it, a non-framed body within the format's and
 /// the reader's limits, a footer signature that verifies with the context's
 /// `aws-crypto-public-key`, nothing after the end; and an unsigned message
-/// must not carry `aws-crypto-public-key` (`framework/cmm-interface.md`).
+/// must not carry `aws-crypto-public-key` (`framework/cmm-interface.md`),
+/// nor be read at all when the limits require a signature.
 /// The header itself is judged by `Header::parse` under `limits`.
 pub fn repair(msg: &mut Vec<u8>, limits: &ParseLimits, resign: bool) -> Expect {
     let Ok(h) = Header::parse(msg, &LENIENT) else {
@@ -224,6 +227,9 @@ pub fn repair(msg: &mut Vec<u8>, limits: &ParseLimits, resign: bool) -> Expect {
     }
     if !h.suite.is_signed() && h.encryption_context.get(PUBLIC_KEY_FIELD).is_some() {
         refused.get_or_insert("an unsigned message with aws-crypto-public-key");
+    }
+    if !h.suite.is_signed() && limits.require_signed {
+        refused.get_or_insert("an unsigned message where a signature is required");
     }
 
     let mut plaintext = Vec::new();
