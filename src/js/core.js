@@ -141,7 +141,11 @@ const MEMORY_EXHAUSTED = 2 ** 31;
 function restart(trap) {
   let memory = 0;
   try {
-    memory = /** @type {any} */ (bindings).initSync().memory.buffer.byteLength; // the current instance's exports
+    const buffer = /** @type {any} */ (bindings).initSync().memory.buffer; // the current instance's exports
+    memory = buffer.byteLength;
+    // The trap skipped the core's own wiping (Drop): keys and plaintext it held
+    // would outlive the instance in this memory. Zero it before letting it go.
+    new Uint8Array(buffer).fill(0);
   } catch { /* unknown */ }
   const reset = /** @type {any} */ (bindings).__wbg_reset_state;
   if (typeof reset === 'function') {

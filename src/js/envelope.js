@@ -418,6 +418,47 @@ export class EnvelopeClient {
         if (out.length) controller.enqueue(out);
       }
     };
+    // The header's bytes until it is whole. They are parsed again only once they
+    // have doubled since the last try (or at the end): re-parsing on every chunk
+    // made a slowly arriving 4 MiB header cost seconds of CPU (quadratic).
+    let held = 0;
+    let tryAt = 0;
+    const hold = (bytes) => {
+      if (held + bytes.length > head.length) {
+        const grown = new Uint8Array(Math.max(held + bytes.length, 2 * head.length));
+        grown.set(head.subarray(0, held));
+        head = grown;
+      }
+      head.set(bytes, held);
+      held += bytes.length;
+    };
+    /** Opens the stream once the header is whole; `final` at the end of the input. */
+    const tryOpen = async (controller, final) => {
+      if (held < tryAt && !final) return;
+      await withCore(async (b) => {
+        const prefix = head.subarray(0, held);
+        const entropy = crypto.getRandomValues(new Uint8Array(64));
+        const o = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy));
+        if (!o) { // the header is not complete yet
+          tryAt = Math.min(2 * held, this.maxHeaderSize + 1);
+          return;
+        }
+        opener = o;
+        await this.#findDataKey(b, opener, signal);
+        const frameLength = opener.frameLength();
+        // Frames under 4 KiB are opened in wasm whatever the engine: WebCrypto would
+        // get one call (and the core one description) per few bytes.
+        if (frameLength >= NATIVE_MIN_FRAME && this.#native(Infinity, frameLength)) {
+          key = await importNativeKey(opener.startNativeStream(), 'decrypt');
+        } else {
+          opener.startStream();
+        }
+        const rest = prefix.subarray(opener.headerLength());
+        head = new Uint8Array(0);
+        held = 0;
+        await feed(rest, controller);
+      });
+    };
     return new TransformStream({
       transform: async (chunk, controller) => {
         try {
@@ -426,33 +467,16 @@ export class EnvelopeClient {
             await feed(bytes, controller);
             return;
           }
-          const joined = new Uint8Array(head.length + bytes.length);
-          joined.set(head);
-          joined.set(bytes, head.length);
-          head = joined;
-          await withCore(async (b) => {
-            const entropy = crypto.getRandomValues(new Uint8Array(64));
-            const o = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(head, limits, keys, values, entropy));
-            if (!o) return; // the header is not complete yet
-            opener = o;
-            await this.#findDataKey(b, opener, signal);
-            const frameLength = opener.frameLength();
-            if (this.#native(Infinity, frameLength === 0 ? Infinity : frameLength)) {
-              key = await importNativeKey(opener.startNativeStream(), 'decrypt');
-            } else {
-              opener.startStream();
-            }
-            const rest = head.subarray(opener.headerLength());
-            head = new Uint8Array(0);
-            await feed(rest, controller);
-          });
+          hold(bytes);
+          await tryOpen(controller, false);
         } catch (e) {
           release();
           throw e;
         }
       },
-      flush: () => {
+      flush: async (controller) => {
         try {
+          if (!opener && held > 0) await tryOpen(controller, true);
           if (!opener) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
           withCoreSync(() => opener.finish());
         } finally {
@@ -749,7 +773,9 @@ async function openNative(opener, msg) {
   const out = new Uint8Array(plan.plaintextLength);
   /** @param {any} f */
   const openFrame = async (f) => {
-    out.set(new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.end))), f.plaintextOffset);
+    const pt = new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.end)));
+    out.set(pt, f.plaintextOffset);
+    pt.fill(0); // WebCrypto's copy: `out` is the one copy that is wiped on failure or returned
   };
   try {
     if (windowed) {
@@ -764,6 +790,9 @@ async function openNative(opener, msg) {
   } catch (e) {
     out.fill(0); // nothing leaves unless every frame and the signature verified
     signatureOk.catch(() => {});
+    // A coded error of the library (a core restarted meanwhile: INTERNAL, retryable)
+    // is not a verdict on the message; a failed tag or signature is.
+    if (e instanceof EdgeKmsError) throw e;
     throw new EdgeKmsError('TAMPERED', 'the message failed authentication', { cause: e });
   }
   return out;

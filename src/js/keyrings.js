@@ -47,8 +47,9 @@ class LocalKeyring {
 
 /**
  * Raw AES-GCM wrapping key (128, 192 or 256 bits), interoperable with the
- * AWS Encryption SDK's raw AES keyring. The key bytes are copied; the copy is
- * moved into the wasm core (and wiped in JS) the first time the keyring is used.
+ * AWS Encryption SDK's raw AES keyring. The key bytes are copied into a private
+ * buffer and into the wasm core the first time the keyring is used; the private
+ * copy lets the keyring rebuild its core handle if the core ever restarts.
  */
 export class RawAesKeyring extends LocalKeyring {
   /** @type {Uint8Array} */ #key;

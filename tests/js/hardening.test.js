@@ -112,3 +112,27 @@ test('a few bytes in a 2 GiB frame cost a few bytes, not a reservation of the fr
   assert.equal(r.out.code, 'LIMIT_EXCEEDED', 'a reader refuses a frame length above maxBodySize (2^30 at most)');
   assert.ok(r.mib < 64, `peak RSS grew ${r.mib.toFixed(1)} MiB`);
 });
+
+test('a header that arrives a few bytes at a time is parsed a logarithmic number of times, not once per chunk', async () => {
+  // A header of 10 encrypted data keys of three 64 KiB fields (~1.9 MiB, under
+  // maxHeaderSize) that never completes, fed in 1 KiB chunks: when every chunk
+  // re-parsed everything so far this cost ~2 s of CPU (the review's probe).
+  const parts = [new Uint8Array([2, 0x04, 0x78]), new Uint8Array(32), new Uint8Array([0, 0, 0, 10])];
+  for (let i = 0; i < 30; i++) parts.push(new Uint8Array([0xff, 0xff]), new Uint8Array(65535).fill(0x61));
+  const header = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { header.set(p, at); at += p.length; }
+  const ts = new EnvelopeClient({ keyring: keyring() }).decryptStream();
+  const w = ts.writable.getWriter();
+  const reading = (async () => { for await (const _ of ts.readable); })().catch((e) => e);
+  const t = performance.now();
+  let code;
+  try {
+    for (let i = 0; i < header.length; i += 1024) await w.write(header.subarray(i, i + 1024));
+    await w.close();
+  } catch (e) { code = e.code; }
+  const ms = performance.now() - t;
+  const r = await reading;
+  console.log(`# a ${(header.length / 2 ** 20).toFixed(2)} MiB header that never ends, in 1 KiB chunks: ${code ?? r?.code} after ${ms.toFixed(0)} ms`);
+  assert.equal(code ?? r?.code, 'MALFORMED_MESSAGE', 'truncated: the stream ended inside the header');
+});
