@@ -9,11 +9,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { BrokerKeyring } from 'edge-kms';
 import { createBroker, createDevKms, KmsException } from 'edge-kms/broker';
 import { serve } from 'edge-kms/broker/node';
 import { rejectsCode } from './broker-helpers.js';
-import { postJson, halfBody, pool, until, rng, gc, handles } from './broker-http.js';
+import { send, postJson, halfBody, pool, until, rng, gc, handles } from './broker-http.js';
 
 const dev = await createDevKms({ signingKeys: [], encryptionKeys: [] });
 const ARN = dev.keyArn('alias/demo');
@@ -261,4 +262,85 @@ test('1,000 clients that send half a body and hang up: each audited as ClientClo
   await b.stop();
   const left = () => Object.entries(handles()).filter(([type, n]) => n > (base[type] ?? 0));
   assert.ok(await until(() => left().length === 0, 5000), `left behind: ${JSON.stringify(left())}`);
+});
+
+test('bodies that arrive in pieces: a trickle, a padded 30 KB body, and a chunked body past maxBodyBytes', async () => {
+  const kms = standIn(() => undefined);
+  const b = await start(kms);
+  const u = new URL(b.url);
+  const body = JSON.stringify(gdk({ tenant: 'slow' }));
+  // a client that sends its body in 20 pieces, 10 ms apart
+  const trickled = await new Promise((resolve, reject) => {
+    const sock = net.connect(Number(u.port), u.hostname, async () => {
+      sock.write(`POST /generate-data-key HTTP/1.1\r\nHost: ${u.host}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`);
+      const step = Math.ceil(body.length / 20);
+      for (let i = 0; i < body.length; i += step) {
+        sock.write(body.slice(i, i + step));
+        await new Promise((ok) => setTimeout(ok, 10));
+      }
+    });
+    let text = '';
+    sock.on('data', (c) => { text += c; });
+    sock.on('end', () => resolve(text));
+    sock.on('error', reject);
+  });
+  assert.match(trickled, /^HTTP\/1\.1 200 /);
+  await assertRealDataKey(JSON.parse(trickled.slice(trickled.indexOf('\r\n\r\n') + 4)), { tenant: 'slow' });
+
+  // 30 KB of JSON whitespace: several socket reads, the reader pausing the socket between them
+  const padded = await send(b.agent, b.url, { path: '/generate-data-key', headers: { 'content-type': 'application/json' }, body: `${body.slice(0, -1)}${' '.repeat(30_000)}}` });
+  assert.equal(padded.status, 200, padded.text);
+  await assertRealDataKey(padded.json, { tenant: 'slow' });
+
+  // chunked, no Content-Length, 40 KB: cut off at 32 KiB; the client may see the 413 or the reset
+  const before = b.records.length;
+  await new Promise((resolve) => {
+    const req = http.request({ host: u.hostname, port: u.port, method: 'POST', path: '/encrypt', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => { res.resume(); res.on('end', resolve); res.on('error', resolve); });
+    req.on('error', resolve);
+    req.write(`{"keyId":"alias/demo","plaintext":"`);
+    for (let i = 0; i < 40; i++) req.write('A'.repeat(1000));
+    req.end('"}');
+  });
+  assert.ok(await until(() => b.records.length === before + 1, 3000));
+  assert.deepEqual([b.records.at(-1).status, b.records.at(-1).errorCode], [413, 'PayloadTooLarge']);
+  assert.equal(kms.log.calls, 2, 'two data keys, and no KMS call for the oversized body');
+
+  // the broker still answers
+  const ok = await postJson(b.agent, b.url, '/generate-data-key', gdk({ tenant: 'after' }));
+  assert.equal(ok.status, 200);
+  await assertRealDataKey(ok.json, { tenant: 'after' });
+});
+
+test('a body the broker never reads (415, 413 by Content-Length) is drained: the next request on the connection is answered', async () => {
+  const kms = standIn(() => undefined);
+  const b = await start(kms);
+  const u = new URL(b.url);
+  const good = JSON.stringify(gdk({ tenant: 'next' }));
+  const unread = 'A'.repeat(40_000);
+  const head = (type, length) => `POST /generate-data-key HTTP/1.1\r\nHost: ${u.host}\r\ncontent-type: ${type}\r\ncontent-length: ${length}\r\n\r\n`;
+  // three requests back to back on one keep-alive connection
+  const wire = head('text/plain', unread.length) + unread + head('application/json', 40_000) + unread + head('application/json', good.length) + good;
+  const text = await new Promise((resolve, reject) => {
+    let got = '';
+    const sock = net.connect(Number(u.port), u.hostname, () => sock.write(wire));
+    sock.setEncoding('utf8');
+    sock.on('data', (c) => {
+      got += c;
+      if ((got.match(/HTTP\/1\.1 /g) ?? []).length === 3 && got.trimEnd().endsWith('}')) { sock.destroy(); resolve(got); }
+    });
+    sock.on('error', reject);
+    setTimeout(() => { sock.destroy(); resolve(got); }, 5000);
+  });
+  const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+  assert.deepEqual(statuses, [415, 413, 200], text.slice(0, 300));
+  await assertRealDataKey(JSON.parse(text.slice(text.lastIndexOf('\r\n\r\n') + 4)), { tenant: 'next' });
+  assert.deepEqual(b.records.map((r) => r.status), [415, 413, 200]);
+
+  // the same through fetch, whose pool reuses the connection: before the
+  // drain, the request after an unread 40 KB body met ECONNRESET
+  const answers = [];
+  for (const [type, body] of [['text/plain', unread], ['application/json', unread], ['text/plain', unread.repeat(5)], ['application/json', good], ['application/json', good]]) {
+    answers.push(await fetch(`${b.url}/generate-data-key`, { method: 'POST', headers: { 'content-type': type }, body }).then((r) => r.status, (e) => `${e.cause?.code ?? e.message}`));
+  }
+  assert.deepEqual(answers, [415, 413, 415, 200, 200]);
 });
