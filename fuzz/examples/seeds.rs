@@ -706,6 +706,29 @@ fn advisor(out: &mut Out) {
     );
 }
 
+/// `[suite bit][u16 frame length][u32 chunking seed][entropy byte][plaintext]`, as fuzz_targets/seal.rs reads it.
+fn seal_inputs(out: &mut Out) {
+    for (i, (signed, frame, n)) in [
+        (0u8, 16u16, 0usize),
+        (1, 16, 17),
+        (0, 1, 5),
+        (1, 4096, 1500),
+        (0, 7, 100),
+        (1, 0, 10),
+        (0, 65535, 300),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut v = vec![signed];
+        v.extend_from_slice(&frame.to_be_bytes());
+        v.extend_from_slice(&(i as u32 * 7).to_be_bytes());
+        v.push(i as u8 + 1);
+        v.extend((0..n).map(|j| (j * 7) as u8));
+        out.put("seal", &format!("seal-{i}-f{frame}-n{n}"), &v);
+    }
+}
+
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: seeds DIR");
     let mut out = Out {
@@ -714,6 +737,7 @@ fn main() {
         bytes: 0,
     };
     envelope(&mut out);
+    seal_inputs(&mut out);
     verify_and_keys(&mut out);
     jwts(&mut out);
     identifiers(&mut out);
