@@ -185,8 +185,8 @@ function toRequest(req, res, target) {
 /**
  * A Request whose `signal` is the adapter's own. Node's Request, given a
  * `signal`, follows it with a signal of its own and a FinalizationRegistry
- * entry per request; under 50 in flight that cost the broker ~7 % of its CPU
- * per request and a third of its p99 (BENCHMARKS.md, "Broker under load").
+ * entry per request; under 50 in flight that cost the broker 4-7 % of its
+ * CPU per request and a quarter of its p99 (BENCHMARKS.md, "Broker under load").
  * Still a Request (`instanceof Request`) for `authorize` and the broker.
  */
 class NodeRequest extends Request {
@@ -226,8 +226,8 @@ async function staticFile(statics, path) {
 
 /**
  * The request body as a web ReadableStream: what Readable.toWeb(req) gives,
- * with less machinery per request (under 50 in flight the broker's p99 went
- * from ~75-100 ms to ~50-57 ms on this machine, BENCHMARKS.md). Up to 16 KiB
+ * with less machinery per request (~195 vs ~210 us of the broker's CPU per
+ * request in interleaved runs at 50 in flight). Up to 16 KiB
  * wait for the reader, then the socket pauses. A body that breaks off (the
  * client hung up) errors the stream. Whatever the broker leaves unread (it
  * cancels past maxBodyBytes, or answers without reading) is drained and
