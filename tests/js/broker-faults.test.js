@@ -212,6 +212,16 @@ test('a KMS that never answers and ignores the abort: 503 KMSUnavailable after k
   assert.equal(b.records.length, 52);
 });
 
+test('the default deadlines fit together: a hanging KMS reaches a default BrokerKeyring as retried 503s, then BROKER_UNAVAILABLE, never its own TIMEOUT', async () => {
+  const kms = standIn(() => ({ hang: 'deaf' }));
+  const b = await start(kms, {}); // kmsTimeoutMs: the default
+  const kr = new BrokerKeyring({ endpoint: b.url, keyId: 'alias/demo' }); // timeoutMs, retries: the defaults
+  const e = await rejectsCode(kr.generateDataKey(), 'BROKER_UNAVAILABLE');
+  assert.equal(e.kmsCode, 'KMSUnavailable');
+  assert.equal(b.records.length, 3, 'three attempts, each answered by the broker and audited');
+  for (const r of b.records) assert.equal(r.errorCode, 'KMSUnavailable');
+});
+
 test('a client that gives up while KMS is slow: the KMS call is abandoned at once and audited as ClientClosedRequest', async () => {
   const kms = standIn(() => ({ hang: 'abortable' }));
   const b = await start(kms, { kmsTimeoutMs: 10_000 });

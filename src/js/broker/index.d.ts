@@ -119,7 +119,7 @@ export interface BrokerOptions {
   cors?: CorsOptions | string[];
   /** Largest accepted body (default 32 KiB, at least 1 KiB) → 413 `PayloadTooLarge`. */
   maxBodyBytes?: number;
-  /** Deadline of one KMS call (default 10,000 ms); past it, or when the client goes away, the call is abandoned and answered 503 `KMSUnavailable`. */
+  /** Deadline of one KMS call (default 3,000 ms: under `BrokerKeyring`'s 10 s over 3 attempts, so its retries get a chance); past it, or when the client goes away, the call is abandoned and answered 503 `KMSUnavailable`. */
   kmsTimeoutMs?: number;
   /** Allow every caller. Only with the development KMS (otherwise createBroker throws). */
   devMode?: boolean;

@@ -20,8 +20,15 @@ let warnedDev = false;
  * @param {import('./index.js').BrokerOptions} options
  * @returns {import('./index.js').Broker}
  */
+/**
+ * Deadline of one KMS call. Below BrokerKeyring's defaults (timeoutMs 10 s over
+ * retries + 1 = 3 attempts), so a hanging KMS comes back as a retryable 503 in
+ * time for the client to retry, not as the client's own TIMEOUT.
+ */
+const DEFAULT_KMS_TIMEOUT_MS = 3_000;
+
 export function createBroker(options) {
-  const { kms, keyIds, audit, maxBodyBytes = DEFAULT_MAX_BODY, devMode = false, basePath, kmsTimeoutMs = 10_000 } = options ?? /** @type {any} */ ({});
+  const { kms, keyIds, audit, maxBodyBytes = DEFAULT_MAX_BODY, devMode = false, basePath, kmsTimeoutMs = DEFAULT_KMS_TIMEOUT_MS } = options ?? /** @type {any} */ ({});
   const port = kmsPort(kms);
   if (devMode && !port.isDev) {
     // devMode lets every caller in; with real KMS that would hand out data keys to anyone
