@@ -17,16 +17,16 @@ const DEV_WARNING = 'edge-kms broker: DEVELOPMENT KMS, NOT FOR PRODUCTION (local
 let warnedDev = false;
 
 /**
- * @param {import('./index.js').BrokerOptions} options
- * @returns {import('./index.js').Broker}
- */
-/**
  * Deadline of one KMS call. Below BrokerKeyring's defaults (timeoutMs 10 s over
  * retries + 1 = 3 attempts), so a hanging KMS comes back as a retryable 503 in
  * time for the client to retry, not as the client's own TIMEOUT.
  */
 const DEFAULT_KMS_TIMEOUT_MS = 3_000;
 
+/**
+ * @param {import('./index.js').BrokerOptions} options
+ * @returns {import('./index.js').Broker}
+ */
 export function createBroker(options) {
   const { kms, keyIds, audit, maxBodyBytes = DEFAULT_MAX_BODY, devMode = false, basePath, kmsTimeoutMs = DEFAULT_KMS_TIMEOUT_MS } = options ?? /** @type {any} */ ({});
   const port = kmsPort(kms);
