@@ -277,6 +277,48 @@ pub fn check_claims(payload_json: &str, now: f64, leeway: f64) -> Result<()> {
     Ok(())
 }
 
+/// The JWS signature bytes of `alg` (RFC 7515 §7.1, the third part of a
+/// compact token) from a signature as KMS `Sign` returns it over the JWS
+/// signing input: ECDSA's strict-DER `Ecdsa-Sig-Value` becomes JOSE's
+/// fixed-width `r ‖ s` (RFC 7518 §3.4: 32, 48, 66 bytes per integer for
+/// `ES256`/`ES256K`, `ES384`, `ES512`); RSA and Ed25519 signatures are the
+/// same bytes in both (`EdDSA`: exactly 64, RFC 8032 §5.1.6).
+///
+/// Converts only; it does not verify. Range checks (`0 < r, s < n`) are the
+/// verifier's, which knows the key.
+///
+/// # Errors
+/// [`Error::MalformedSignature`] for an ECDSA signature that is not strict
+/// DER or whose integers are wider than the curve's, an `EdDSA` signature
+/// that is not 64 bytes, or an empty signature.
+pub fn jws_signature(alg: JwsAlgorithm, kms_signature: &[u8]) -> Result<Vec<u8>> {
+    use JwsAlgorithm as A;
+    let scalar_len = match alg {
+        A::Es256 | A::Es256k => 32,
+        A::Es384 => 48,
+        A::Es512 => 66,
+        A::EdDsa => {
+            return if kms_signature.len() == 64 {
+                Ok(kms_signature.to_vec())
+            } else {
+                Err(Error::MalformedSignature(
+                    "an Ed25519 signature is 64 bytes",
+                ))
+            };
+        }
+        A::Rs256 | A::Rs384 | A::Rs512 | A::Ps256 | A::Ps384 | A::Ps512 => {
+            return if kms_signature.is_empty() {
+                Err(Error::MalformedSignature("the signature is empty"))
+            } else {
+                Ok(kms_signature.to_vec())
+            };
+        }
+    };
+    super::ecdsa_der::der_to_raw(kms_signature, scalar_len).ok_or(Error::MalformedSignature(
+        "not a strict-DER ECDSA signature of this curve's size",
+    ))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -440,5 +482,68 @@ mod tests {
                 "now {now}, leeway {leeway}"
             );
         }
+    }
+
+    /// signJwt's conversion: a DER signature as KMS returns it becomes the
+    /// fixed-width `r ‖ s` JOSE wants, for every curve (P-521: 66 bytes per
+    /// integer, so small integers are left-padded).
+    #[test]
+    fn jws_signature_from_kms_der() {
+        use signature::Signer as _;
+        let msg = b"header.payload";
+        for seed in 1u8..=40 {
+            let k256 = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+            let sig: p256::ecdsa::Signature = k256.sign(msg);
+            let der = sig.to_der();
+            assert_eq!(
+                jws_signature(JwsAlgorithm::Es256, der.as_bytes()).unwrap(),
+                sig.to_bytes().to_vec()
+            );
+            let k384 = p384::ecdsa::SigningKey::from_slice(&[seed; 48]).unwrap();
+            let sig: p384::ecdsa::Signature = k384.sign(msg);
+            assert_eq!(
+                jws_signature(JwsAlgorithm::Es384, sig.to_der().as_bytes()).unwrap(),
+                sig.to_bytes().to_vec()
+            );
+        }
+        let mut scalar = [0u8; 66];
+        scalar[65] = 7;
+        let k521 = p521::ecdsa::SigningKey::from_slice(&scalar).unwrap();
+        let sig: p521::ecdsa::Signature = k521.sign(msg);
+        let raw = jws_signature(JwsAlgorithm::Es512, sig.to_der().as_bytes()).unwrap();
+        assert_eq!(raw.len(), 132);
+        assert_eq!(raw, sig.to_bytes().to_vec());
+        // r = 1, s = 2: each left-padded to the curve's width
+        let tiny = [0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02];
+        let raw = jws_signature(JwsAlgorithm::Es512, &tiny).unwrap();
+        assert_eq!((raw.len(), raw[65], raw[131]), (132, 1, 2));
+        assert_eq!(raw.iter().filter(|&&b| b != 0).count(), 2);
+    }
+
+    #[test]
+    fn jws_signature_refuses_what_kms_never_returns() {
+        let code = |alg, sig: &[u8]| jws_signature(alg, sig).unwrap_err().code();
+        // a P-384 signature is too wide for ES256
+        let k384 = p384::ecdsa::SigningKey::from_slice(&[9; 48]).unwrap();
+        let sig: p384::ecdsa::Signature = signature::Signer::sign(&k384, b"m");
+        assert_eq!(
+            code(JwsAlgorithm::Es256, sig.to_der().as_bytes()),
+            "MALFORMED_SIGNATURE"
+        );
+        // r ‖ s is not DER
+        assert_eq!(
+            code(JwsAlgorithm::Es384, &sig.to_bytes()),
+            "MALFORMED_SIGNATURE"
+        );
+        assert_eq!(code(JwsAlgorithm::EdDsa, &[0; 63]), "MALFORMED_SIGNATURE");
+        assert_eq!(code(JwsAlgorithm::Rs256, &[]), "MALFORMED_SIGNATURE");
+        assert_eq!(
+            jws_signature(JwsAlgorithm::EdDsa, &[5; 64]).unwrap(),
+            [5; 64]
+        );
+        assert_eq!(
+            jws_signature(JwsAlgorithm::Ps512, &[1, 2, 3]).unwrap(),
+            [1, 2, 3]
+        );
     }
 }

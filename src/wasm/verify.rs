@@ -194,3 +194,20 @@ impl WasmPublicKey {
 pub fn check_jwt_claims(payload_json: &str, now: f64, leeway: f64) -> Result<(), JsValue> {
     jwt::check_claims(payload_json, now, leeway).map_err(js_error)
 }
+
+/// The JWS signature (third part of a compact token) of JWS `alg` from a
+/// signature as KMS `Sign` returns it: ECDSA DER → JOSE `r ‖ s`; RSA and
+/// Ed25519 unchanged (for `signJwt`).
+///
+/// # Errors
+/// `UNSUPPORTED_ALGORITHM` for an `alg` this library does not make,
+/// `MALFORMED_SIGNATURE` for a signature KMS never returns for it.
+#[wasm_bindgen(js_name = jwsSignature)]
+pub fn jws_signature(alg: &str, signature: &[u8]) -> Result<Vec<u8>, JsValue> {
+    let alg = jwt::JwsAlgorithm::from_name(alg).ok_or_else(|| {
+        js_error(crate::Error::UnsupportedAlgorithm(
+            "not a JWS algorithm a KMS key makes",
+        ))
+    })?;
+    jwt::jws_signature(alg, signature).map_err(js_error)
+}
