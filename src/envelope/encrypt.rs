@@ -114,6 +114,57 @@ impl Sealer {
         })
     }
 
+    /// A message re-keyed from a verified original (see [`super::reencrypt`]):
+    /// the original's suite, frame length, message id, context and data key;
+    /// for a signed suite a fresh signing key, whose public key replaces the
+    /// original's `aws-crypto-public-key`. No encrypted data key yet.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new); `INVALID_DATA_KEY` for a key of the wrong length.
+    pub(crate) fn for_rekey(
+        suite: AlgorithmSuite,
+        frame_length: u32,
+        message_id: [u8; 32],
+        mut context: EncryptionContext,
+        data_key: Secret,
+        entropy: &[u8],
+    ) -> Result<Self> {
+        check_writable(&suite, frame_length)?;
+        if data_key.len() != suite.data_key_len() {
+            return Err(Error::InvalidDataKey(
+                "the data key has the wrong length for the algorithm suite",
+            ));
+        }
+        let mut rng = Drbg::new(entropy)?;
+        let signer = suite.is_signed().then(|| MessageSigner::generate(&mut rng));
+        if let Some(s) = &signer {
+            context.insert_reserved(PUBLIC_KEY_FIELD, s.public_key_base64());
+        }
+        let serialized_context = context.serialize()?;
+        Ok(Self {
+            suite,
+            frame_length,
+            message_id,
+            context,
+            serialized_context,
+            signer,
+            rng,
+            data_key: Some(data_key),
+            edks: Vec::new(),
+            max_edks: usize::from(u16::MAX),
+        })
+    }
+
+    /// The header of a re-keyed message (tag included) and its signer, for
+    /// [`super::reencrypt`], which copies the original's frames after it.
+    ///
+    /// # Errors
+    /// As [`start`](Self::start).
+    pub(crate) fn rekey_header(self) -> Result<(Vec<u8>, Option<MessageSigner>)> {
+        let (header, _) = self.header()?;
+        Ok((header, self.signer))
+    }
+
     /// The data key, once at least one keyring has wrapped it.
     ///
     /// # Errors
@@ -255,6 +306,23 @@ impl Sealer {
     /// # Errors
     /// `INVALID_STATE` without a data key or encrypted data key.
     pub fn start(self) -> Result<(Vec<u8>, BodyWriter)> {
+        let (header, keys) = self.header()?;
+        let mut transcript = Transcript::new(self.suite.signing);
+        transcript.update(&header);
+        let frame_len =
+            usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
+        let writer = BodyWriter::new(
+            keys.encryption_key,
+            self.message_id.to_vec(),
+            frame_len,
+            transcript,
+            self.signer,
+        );
+        Ok((header, writer))
+    }
+
+    /// The header with its tag, and the message's derived keys.
+    fn header(&self) -> Result<(Vec<u8>, kdf::DerivedKeys)> {
         let key = self.wrapped_data_key()?;
         if self.edks.len() > self.max_edks {
             return Err(Error::TooManyEncryptedDataKeys);
@@ -278,18 +346,7 @@ impl Sealer {
             &mut [],
         )?;
         header.extend_from_slice(&tag);
-        let mut transcript = Transcript::new(self.suite.signing);
-        transcript.update(&header);
-        let frame_len =
-            usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
-        let writer = BodyWriter::new(
-            keys.encryption_key,
-            self.message_id.to_vec(),
-            frame_len,
-            transcript,
-            self.signer,
-        );
-        Ok((header, writer))
+        Ok((header, keys))
     }
 
     /// Plans a `len`-byte message for a native AES-GCM engine: returns the

@@ -19,6 +19,7 @@ pub mod header;
 pub mod inspect;
 pub mod kdf;
 mod reader;
+pub mod reencrypt;
 pub mod rng;
 pub mod secret;
 pub mod suite;

@@ -1,0 +1,361 @@
+//! Re-keying: the same message under other keyrings, its body not re-encrypted.
+//! The `ReEncrypt` of AWS KMS, for whole messages.
+//!
+//! What binds what (spec: `data-format/message-header.md`, `message-body.md`,
+//! `framework/algorithm-suites.md` § "Key Derivation"):
+//! - every frame is sealed under the key derived from the data key with the
+//!   message id as salt and the suite id as info, with AAD = message id ‖
+//!   body string ‖ sequence number ‖ length. Neither the encrypted data keys
+//!   nor the encryption context enter a frame or its key;
+//! - the key commitment covers the data key and the message id;
+//! - the header tag covers the whole header: context, encrypted data keys,
+//!   frame length, commitment;
+//! - the footer signature covers header ‖ body.
+//!
+//! So a message keeps its frames, byte for byte, under a new header with the
+//! same suite, message id, frame length and data key, new encrypted data keys
+//! and a new header tag. A signed suite needs a new footer: the original's
+//! signing key is gone (it lived for one message), so a fresh one signs, its
+//! public key replaces `aws-crypto-public-key` and header ‖ body is hashed again.
+//!
+//! The encryption context is kept. The format would allow another one (it is
+//! under the header tag and the signature, both written anew), but a re-key
+//! changes who can open a message, not what it says: a context is what its
+//! writer bound to the data, and a reader requiring `tenant=acme` must not
+//! find those bytes under another tenant because someone re-keyed them. A
+//! caller who means to change a context decrypts and encrypts.
+//!
+//! Nothing is laundered: [`Resealer::verify`] checks the key commitment, the
+//! header tag, every frame tag and the footer signature of the original (as a
+//! decrypt does, the plaintext wiped at once) before anything is written.
+
+use zeroize::Zeroizing;
+
+use super::decrypt::Opener;
+use super::encrypt::Sealer;
+use super::footer::{MessageSigner, Transcript};
+use super::header::{ContentType, Header};
+use crate::{Error, Result};
+
+/// Body bytes verified per step: bounds the plaintext alive at once while the
+/// original is checked (it is wiped after each step).
+const VERIFY_STEP: usize = 1 << 20;
+
+/// A verified original and the sealer of its re-keyed form: wrap the data key
+/// with the new keyrings through [`sealer_mut`](Self::sealer_mut), then
+/// [`finish`](Self::finish).
+pub struct Resealer {
+    sealer: Sealer,
+    /// The original's frames (header and footer excluded), verified; empty
+    /// when a native engine verified them and holds them.
+    body: Vec<u8>,
+}
+
+/// The message id, if the message is one this library can re-key: version 2,
+/// committing (what we write), framed.
+///
+/// # Errors
+/// `UNSUPPORTED_ALGORITHM` otherwise.
+fn rekeyable(h: &Header) -> Result<[u8; 32]> {
+    if h.version != 2 || !h.suite.committing {
+        return Err(Error::UnsupportedAlgorithm(
+            "only version 2 messages with a committing suite can be re-keyed: decrypt and encrypt instead",
+        ));
+    }
+    if h.content_type != ContentType::Framed {
+        return Err(Error::UnsupportedAlgorithm(
+            "a non-framed message cannot be re-keyed: decrypt and encrypt instead",
+        ));
+    }
+    <[u8; 32]>::try_from(&h.message_id[..])
+        .map_err(|_| Error::InvalidState("a version 2 message id is 32 bytes"))
+}
+
+impl Resealer {
+    /// Authenticates the whole of `message` (whose header `opener` parsed and
+    /// for which it holds the data key): key commitment, header tag, every
+    /// frame tag, the end of the message and the footer signature. Then keeps
+    /// its frames for the re-keyed message. `message` is taken by value so
+    /// that its frames are kept without a copy. `entropy`: 64 fresh random bytes.
+    ///
+    /// # Errors
+    /// `UNSUPPORTED_ALGORITHM` for a message that cannot be re-keyed (before
+    /// anything else); what decrypting it fails with (`NO_DECRYPTABLE_DATA_KEY`,
+    /// `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`).
+    pub fn verify(opener: &Opener, mut message: Vec<u8>, entropy: &[u8]) -> Result<Self> {
+        let h = opener.header();
+        let id = rekeyable(h)?;
+        let mut reader = opener.start()?;
+        let body = message
+            .get(h.len..)
+            .ok_or(Error::MalformedMessage("the message is truncated"))?;
+        for step in body.chunks(VERIFY_STEP) {
+            drop(Zeroizing::new(reader.update(step)?));
+        }
+        reader.finish()?;
+        // Where the frames end (the footer starts): the frame heads, read again.
+        let len = message.len();
+        let (_, _, signature) = opener.plan_external_signature(len, &mut |at, n| {
+            Ok(message
+                .get(at.min(len)..at.saturating_add(n).min(len))
+                .unwrap_or(&[])
+                .to_vec())
+        })?;
+        message.truncate(signature.map_or(len, |s| s.signed_len));
+        message.drain(..h.len);
+        Self::new(opener, id, message, entropy)
+    }
+
+    /// For a native engine that verified the original itself (every frame tag
+    /// and the footer signature, after [`Opener::plan_external_signature`]):
+    /// checks the commitment and header tag again and makes the sealer. The
+    /// engine holds the frames and writes them after [`into_header`](Self::into_header).
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify), without the body checks.
+    pub fn after_external_verification(opener: &Opener, entropy: &[u8]) -> Result<Self> {
+        let id = rekeyable(opener.header())?;
+        opener.start()?;
+        Self::new(opener, id, Vec::new(), entropy)
+    }
+
+    fn new(opener: &Opener, message_id: [u8; 32], body: Vec<u8>, entropy: &[u8]) -> Result<Self> {
+        let h = opener.header();
+        let key = opener
+            .data_key_for_cache()
+            .ok_or(Error::NoDecryptableDataKey)?;
+        let sealer = Sealer::for_rekey(
+            h.suite,
+            h.frame_length,
+            message_id,
+            h.encryption_context.clone(),
+            key,
+            entropy,
+        )?;
+        Ok(Self { sealer, body })
+    }
+
+    /// The sealer of the new message: wrap the data key with the new keyrings here.
+    pub fn sealer_mut(&mut self) -> &mut Sealer {
+        &mut self.sealer
+    }
+
+    /// The new message's sealer, read only.
+    #[must_use]
+    pub const fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
+    /// Writes the re-keyed message: new header ‖ the original's frames ‖ (signed
+    /// suites) a new footer over both.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` if no keyring wrapped the data key; `TOO_MANY_ENCRYPTED_DATA_KEYS`.
+    pub fn finish(self) -> Result<Vec<u8>> {
+        let signing = self.sealer.suite().signing;
+        let (header, signer) = self.sealer.rekey_header()?;
+        let mut out = self.body;
+        out.reserve(header.len().saturating_add(2 + 104));
+        out.splice(0..0, header);
+        if let Some(s) = signer {
+            let mut t = Transcript::new(signing);
+            t.update(&out);
+            let footer = s.footer(t)?;
+            out.extend_from_slice(&footer);
+        }
+        Ok(out)
+    }
+
+    /// For a native engine: the new header, and for a signed suite the signer
+    /// of the footer ([`MessageSigner::footer_for_digest`] over header ‖ frames).
+    ///
+    /// # Errors
+    /// As [`finish`](Self::finish).
+    pub fn into_header(self) -> Result<(Vec<u8>, Option<MessageSigner>)> {
+        self.sealer.rekey_header()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::envelope::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
+    use crate::envelope::header::ParseLimits;
+    use crate::envelope::secret::Secret;
+    use crate::envelope::suite::AlgorithmSuite;
+    use crate::keyring::LocalKeyring;
+    use crate::keyring::raw_aes::RawAesKeyring;
+
+    const SIGNED: &str = "AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384";
+    const UNSIGNED: &str = "AES_256_GCM_HKDF_SHA512_COMMIT_KEY";
+
+    fn aes(key: u8) -> RawAesKeyring {
+        RawAesKeyring::new("ns".into(), format!("k{key}"), Secret::new(vec![key; 32])).unwrap()
+    }
+
+    fn seal(suite: &str, frame: u32, pt: &[u8], kr: &dyn LocalKeyring) -> Vec<u8> {
+        let ctx =
+            EncryptionContext::from_caller([("tenant".to_string(), "acme".to_string())]).unwrap();
+        let suite = AlgorithmSuite::writable_by_name(suite).unwrap();
+        let mut s = Sealer::new(suite, frame, ctx, &[7; 64]).unwrap();
+        s.wrap_with(kr).unwrap();
+        s.seal(pt).unwrap()
+    }
+
+    fn opener(msg: &[u8], kr: &dyn LocalKeyring) -> Result<Opener> {
+        let mut o = Opener::new(
+            msg,
+            &ParseLimits::DEFAULT,
+            &EncryptionContext::new(),
+            &[9; 64],
+        )?;
+        if !o.try_keyring(kr)? {
+            return Err(Error::NoDecryptableDataKey);
+        }
+        Ok(o)
+    }
+
+    fn open(msg: &[u8], kr: &dyn LocalKeyring) -> Result<Vec<u8>> {
+        opener(msg, kr)?.open(msg)
+    }
+
+    fn rekey(msg: &[u8], from: &dyn LocalKeyring, to: &[&dyn LocalKeyring]) -> Result<Vec<u8>> {
+        let o = opener(msg, from)?;
+        let mut r = Resealer::verify(&o, msg.to_vec(), &[3; 64])?;
+        for k in to {
+            r.sealer_mut().wrap_with(*k)?;
+        }
+        r.finish()
+    }
+
+    fn parse(msg: &[u8]) -> Header {
+        Header::parse(msg, &ParseLimits::DEFAULT).unwrap()
+    }
+
+    #[test]
+    fn unsigned_frames_are_copied_byte_for_byte() {
+        let pt: Vec<u8> = (0..100u8).collect();
+        let old = seal(UNSIGNED, 16, &pt, &aes(1));
+        let new = rekey(&old, &aes(1), &[&aes(2)]).unwrap();
+        let (ho, hn) = (parse(&old), parse(&new));
+        assert_eq!(old[ho.len..], new[hn.len..]);
+        assert_eq!(ho.message_id, hn.message_id);
+        assert_eq!(ho.encryption_context, hn.encryption_context);
+        assert_eq!(hn.frame_length, 16);
+        assert_eq!(hn.encrypted_data_keys.len(), 1);
+        assert_eq!(open(&new, &aes(2)).unwrap(), pt);
+        assert_eq!(
+            open(&new, &aes(1)).unwrap_err().code(),
+            "NO_DECRYPTABLE_DATA_KEY"
+        );
+    }
+
+    #[test]
+    fn signed_gets_a_new_signer_and_footer_and_keeps_its_frames() {
+        let pt = vec![5u8; 50];
+        let old = seal(SIGNED, 16, &pt, &aes(1));
+        let new = rekey(&old, &aes(1), &[&aes(2), &aes(3)]).unwrap();
+        let (ho, hn) = (parse(&old), parse(&new));
+        assert_ne!(
+            ho.encryption_context.get(PUBLIC_KEY_FIELD),
+            hn.encryption_context.get(PUBLIC_KEY_FIELD)
+        );
+        assert_eq!(hn.encryption_context.get("tenant"), Some("acme"));
+        // Same frames (three of 16 bytes and a final one of 2), located by the planner.
+        let o = opener(&old, &aes(1)).unwrap();
+        let mut read =
+            |at: usize, n: usize| Ok(old[at.min(old.len())..(at + n).min(old.len())].to_vec());
+        let (_, _, sig) = o.plan_external_signature(old.len(), &mut read).unwrap();
+        let old_frames = &old[ho.len..sig.unwrap().signed_len];
+        let o2 = opener(&new, &aes(3)).unwrap();
+        let mut read =
+            |at: usize, n: usize| Ok(new[at.min(new.len())..(at + n).min(new.len())].to_vec());
+        let (_, _, sig) = o2.plan_external_signature(new.len(), &mut read).unwrap();
+        assert_eq!(old_frames, &new[hn.len..sig.unwrap().signed_len]);
+        assert_eq!(open(&new, &aes(2)).unwrap(), pt);
+        assert_eq!(open(&new, &aes(3)).unwrap(), pt);
+        assert!(open(&new, &aes(1)).is_err());
+    }
+
+    #[test]
+    fn every_flipped_bit_and_truncation_of_the_original_is_refused() {
+        for suite in [UNSIGNED, SIGNED] {
+            let old = seal(suite, 8, b"twenty bytes of text", &aes(1));
+            for i in 0..old.len() {
+                for bit in [0x01u8, 0x80] {
+                    let mut bad = old.clone();
+                    bad[i] ^= bit;
+                    assert!(
+                        rekey(&bad, &aes(1), &[&aes(2)]).is_err(),
+                        "{suite} byte {i}"
+                    );
+                }
+            }
+            for n in 0..old.len() {
+                assert!(
+                    rekey(&old[..n], &aes(1), &[&aes(2)]).is_err(),
+                    "{suite} cut {n}"
+                );
+            }
+            let mut long = old.clone();
+            long.push(0);
+            assert_eq!(
+                rekey(&long, &aes(1), &[&aes(2)]).unwrap_err().code(),
+                "MALFORMED_MESSAGE"
+            );
+        }
+    }
+
+    #[test]
+    fn a_tampered_frame_is_tampered_even_with_a_valid_header() {
+        let mut old = seal(UNSIGNED, 8, b"twenty bytes of text", &aes(1));
+        let last = old.len() - 1;
+        old[last] ^= 1; // the final frame's tag
+        assert_eq!(
+            rekey(&old, &aes(1), &[&aes(2)]).unwrap_err().code(),
+            "TAMPERED"
+        );
+    }
+
+    #[test]
+    fn without_a_new_keyring_nothing_is_written() {
+        let old = seal(UNSIGNED, 8, b"x", &aes(1));
+        let o = opener(&old, &aes(1)).unwrap();
+        let r = Resealer::verify(&o, old.clone(), &[3; 64]).unwrap();
+        assert_eq!(r.finish().unwrap_err().code(), "INVALID_STATE");
+    }
+
+    #[test]
+    fn empty_and_exact_frame_bodies() {
+        for (suite, pt) in [
+            (UNSIGNED, &b""[..]),
+            (SIGNED, &b""[..]),
+            (SIGNED, &[1u8; 16][..]),
+        ] {
+            let old = seal(suite, 16, pt, &aes(1));
+            let new = rekey(&old, &aes(1), &[&aes(2)]).unwrap();
+            assert_eq!(open(&new, &aes(2)).unwrap(), pt);
+        }
+    }
+
+    #[test]
+    fn native_path_writes_the_same_header_shape() {
+        let old = seal(SIGNED, 16, b"abc", &aes(1));
+        let o = opener(&old, &aes(1)).unwrap();
+        let mut r = Resealer::after_external_verification(&o, &[3; 64]).unwrap();
+        r.sealer_mut().wrap_with(&aes(2)).unwrap();
+        let (header, signer) = r.into_header().unwrap();
+        let mut read =
+            |at: usize, n: usize| Ok(old[at.min(old.len())..(at + n).min(old.len())].to_vec());
+        let (_, _, sig) = o.plan_external_signature(old.len(), &mut read).unwrap();
+        let ho = parse(&old);
+        let mut new = header;
+        new.extend_from_slice(&old[ho.len..sig.unwrap().signed_len]);
+        let mut t = Transcript::new(ho.suite.signing);
+        t.update(&new);
+        let footer = signer.unwrap().footer(t).unwrap();
+        new.extend_from_slice(&footer);
+        assert_eq!(open(&new, &aes(2)).unwrap(), b"abc");
+    }
+}
