@@ -35,7 +35,7 @@ export type EncryptionAlgorithm = 'SYMMETRIC_DEFAULT' | 'RSAES_OAEP_SHA_1' | 'RS
 
 export type HeadersSource =
   | HeadersInit
-  | ((call: { operation: 'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'; keyId: string }) => HeadersInit | Promise<HeadersInit>);
+  | ((call: { operation: 'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey' | 'Sign'; keyId: string }) => HeadersInit | Promise<HeadersInit>);
 
 export interface BrokerKeyringOptions {
   /** Base URL of the broker, e.g. `'https://api.example/kms'` or, in a browser, `'/kms'`. */
@@ -85,4 +85,13 @@ export declare class BrokerKeyring {
    * broker's `/public-key`: for verifyKmsSignature, or for KmsRsaPublicKeyring. `keyId` defaults to the keyring's.
    */
   getPublicKey(args?: { keyId?: string; signal?: AbortSignal }): Promise<{ keyId: string; keySpec: string; keyUsage: string; publicKey: Uint8Array; signingAlgorithms: string[]; encryptionAlgorithms: string[] }>;
+  /**
+   * KMS `Sign` through the broker's `/sign` (served with `createBroker({ sign: true })`, the default over
+   * the dev KMS). `message` is 1..4096 bytes (`MESSAGE_TOO_LONG` above): the message for RAW, its hash for
+   * DIGEST (the algorithm's hash length), ML-DSA's 64-byte μ for EXTERNAL_MU. With DIGEST pass the bytes
+   * it is the hash of as `signingInput`: the broker checks the hash and shows them to its `authorize`
+   * (without them it refuses: `BAD_REQUEST`, `kmsCode` `'DigestMismatch'`). The signature is as KMS
+   * returns it (DER for ECDSA); `signJwt` builds JWTs on this.
+   */
+  sign(args: { keyId?: string; message: Uint8Array; messageType?: 'RAW' | 'DIGEST' | 'EXTERNAL_MU'; signingAlgorithm: string; signingInput?: Uint8Array; signal?: AbortSignal }): Promise<{ keyId: string; signature: Uint8Array; signingAlgorithm: string }>;
 }

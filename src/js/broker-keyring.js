@@ -12,7 +12,8 @@ import { readOptions } from './bytes.js';
 import { jsonWithSecret, parseWithSecret } from './secret-json.js';
 import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './broker/protocol.js';
 
-const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt', GetPublicKey: '/public-key' };
+const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt', GetPublicKey: '/public-key', Sign: '/sign' };
+const MESSAGE_TYPES = ['RAW', 'DIGEST', 'EXTERNAL_MU'];
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2000;
 /** The longest setTimeout delay (2^31 - 1 ms, ~24.8 days); a longer one fires at once. */
@@ -164,8 +165,36 @@ export class BrokerKeyring {
   }
 
   /**
+   * KMS `Sign` through the broker's `/sign` (served when createBroker has
+   * `sign: true`, the default over the dev KMS). For a DIGEST, pass the
+   * bytes it is the hash of as `signingInput`: the broker hashes them itself
+   * and shows them to its `authorize` (it refuses a DIGEST without them
+   * unless configured otherwise). The signature is KMS's (DER for ECDSA).
+   * @param {{ keyId?: string, message: Uint8Array, messageType?: 'RAW' | 'DIGEST' | 'EXTERNAL_MU', signingAlgorithm: string, signingInput?: Uint8Array, signal?: AbortSignal }} args
+   * @returns {Promise<{ keyId: string, signature: Uint8Array, signingAlgorithm: string }>}
+   */
+  async sign(args) {
+    const { keyId = this.keyId, message, messageType = 'RAW', signingAlgorithm, signingInput, signal } =
+      readOptions(args, 'arguments', ['keyId', 'message', 'messageType', 'signingAlgorithm', 'signingInput', 'signal']);
+    const kp = keyIdProblem(keyId);
+    if (kp) throw invalid(kp);
+    if (!MESSAGE_TYPES.includes(/** @type {string} */ (messageType))) throw invalid('messageType must be RAW, DIGEST or EXTERNAL_MU');
+    if (typeof signingAlgorithm !== 'string' || !/^[A-Z0-9_]{1,64}$/.test(signingAlgorithm)) throw invalid('signingAlgorithm must be a KMS signing algorithm name');
+    if (!(message instanceof Uint8Array) || message.length < 1 || message.length > LIMITS.maxMessageBytes) {
+      throw new EdgeKmsError(message instanceof Uint8Array && message.length > 0 ? 'MESSAGE_TOO_LONG' : 'INVALID_ARGUMENT', `message must be a Uint8Array of 1 to ${LIMITS.maxMessageBytes} bytes (sign a DIGEST of longer ones)`);
+    }
+    if (signingInput !== undefined && (messageType !== 'DIGEST' || !(signingInput instanceof Uint8Array) || signingInput.length < 1 || signingInput.length > LIMITS.maxSigningInputBytes)) {
+      throw invalid(`signingInput goes with a DIGEST message only, as a Uint8Array of 1 to ${LIMITS.maxSigningInputBytes} bytes`);
+    }
+    const body = { keyId, message: encodeBase64(message), messageType, signingAlgorithm, ...(signingInput ? { signingInput: encodeBase64(signingInput) } : {}) };
+    const res = await this.#call('Sign', body, signal);
+    if (res.signingAlgorithm !== signingAlgorithm) throw malformed('the broker answered with another signing algorithm than the one requested');
+    return { keyId: arnField(res), signature: bytesField(res, 'signature'), signingAlgorithm };
+  }
+
+  /**
    * One protocol call with deadline, caller abort and retries.
-   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation @param {Record<string, unknown>} body @param {AbortSignal | undefined} signal
+   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey' | 'Sign'} operation @param {Record<string, unknown>} body @param {AbortSignal | undefined} signal
    * @param {Uint8Array} [secret] a data key to send as the body's `plaintext`, spliced in as bytes (see secret-json.js)
    * @returns {Promise<Record<string, unknown>>}
    */
@@ -210,7 +239,7 @@ export class BrokerKeyring {
   }
 
   /**
-   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation @param {string} url @param {string | Uint8Array} json @param {AbortSignal} signal
+   * @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey' | 'Sign'} operation @param {string} url @param {string | Uint8Array} json @param {AbortSignal} signal
    * @returns {Promise<Record<string, unknown>>}
    */
   async #attempt(operation, url, json, signal) {
@@ -257,7 +286,7 @@ export class BrokerKeyring {
     return /** @type {Record<string, unknown>} */ (parsed);
   }
 
-  /** @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey'} operation */
+  /** @param {'GenerateDataKey' | 'Decrypt' | 'Encrypt' | 'GetPublicKey' | 'Sign'} operation */
   async #extraHeaders(operation) {
     const h = this.#headers;
     if (h === undefined) return {};

@@ -3,6 +3,7 @@ export { EdgeKmsError, ERROR_CODES } from './errors.js';
 export type { EdgeKmsErrorCode } from './errors.js';
 export { init } from './core.js';
 export * from './verify.js';
+export * from './sign-jwt.js';
 export * from './kms.js';
 export * from './broker-keyring.js';
 export * from './envelope.js';

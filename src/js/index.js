@@ -3,6 +3,7 @@
 export { EdgeKmsError, ERROR_CODES } from './errors.js';
 export { init } from './core.js';
 export { KmsPublicKey, verifyKmsSignature, verifyJwt } from './verify.js';
+export { signJwt } from './sign-jwt.js';
 export { parseKeyIdentifier, recommendKeyType, estimateCost } from './kms.js';
 export { BrokerKeyring } from './broker-keyring.js';
 export {

@@ -1,4 +1,5 @@
-export type SigningKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_P521' | 'ECC_SECG_P256K1';
+export type SigningKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_P521' | 'ECC_SECG_P256K1'
+  | 'ECC_NIST_EDWARDS25519' | 'ML_DSA_44' | 'ML_DSA_65' | 'ML_DSA_87';
 export type EncryptionKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096';
 
 export interface DevKmsOptions {
@@ -9,8 +10,16 @@ export interface DevKmsOptions {
   /**
    * One signing key per spec, under `alias/sign-<spec in lower case with dashes>`
    * (e.g. `alias/sign-ecc-nist-p256`), generated on first use. Default:
-   * RSA_2048, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1.
-   * ECC_SECG_P256K1 needs node:crypto; the others use node:crypto or WebCrypto.
+   * RSA_2048, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1,
+   * ECC_NIST_EDWARDS25519, ML_DSA_44, ML_DSA_65, ML_DSA_87.
+   *
+   * Where the crypto comes from (edge-kms has no dependencies; the dev KMS is
+   * a demo and test tool): RSA, NIST ECDSA and Ed25519 over RAW messages use
+   * node:crypto or WebCrypto; ECC_SECG_P256K1 needs node:crypto; RSA over a
+   * DIGEST needs node:crypto. ECDSA over a DIGEST and ED25519_PH_SHA_512 need
+   * the optional package `@noble/curves`, ML-DSA needs `@noble/post-quantum`:
+   * imported on first use (Node, Deno; not bundled), and without them such a
+   * Sign is `UnsupportedOperationException`.
    */
   signingKeys?: SigningKeySpec[];
   /**
@@ -39,8 +48,11 @@ export type DevKmsOperation =
  * context as authenticated data), so decrypting with another context is
  * `InvalidCiphertextException` and with another key `IncorrectKeyException`.
  * Key states: Disabled → `DisabledException`, PendingDeletion →
- * `KMSInvalidStateException` (keys are never actually deleted). Sign accepts
- * RAW messages only (DIGEST → `UnsupportedOperationException`). RSA
+ * `KMSInvalidStateException` (keys are never actually deleted). Sign follows
+ * KMS's rules (ValidationException otherwise): RAW messages of 1..4096 bytes;
+ * DIGEST of exactly the algorithm's hash length for RSA, ECDSA and
+ * ED25519_PH_SHA_512 (DIGEST only); EXTERNAL_MU (64 bytes) for
+ * ML_DSA_SHAKE_256; ED25519_SHA_512 and ML-DSA take no DIGEST. RSA
  * encryption keys need `EncryptionAlgorithm` RSAES_OAEP_SHA_1/256 and take no
  * encryption context, as in KMS.
  * Errors are thrown with `name` = the KMS exception name, as the AWS SDK does.

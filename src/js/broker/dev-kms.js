@@ -10,6 +10,7 @@
 // sealing) use node:crypto where it exists and WebCrypto otherwise, so an
 // in-memory dev KMS also runs inside workerd.
 import { decodeBase64, encodeBase64, parseArn } from './protocol.js';
+import { DIGEST_HASH, decodeBase64Url } from './jws.js';
 
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
@@ -29,8 +30,12 @@ const SIGNING_SPECS = {
   ECC_NIST_P384: ['ECDSA_SHA_384'],
   ECC_NIST_P521: ['ECDSA_SHA_512'],
   ECC_SECG_P256K1: ['ECDSA_SHA_256'],
+  ECC_NIST_EDWARDS25519: ['ED25519_SHA_512', 'ED25519_PH_SHA_512'],
+  ML_DSA_44: ['ML_DSA_SHAKE_256'],
+  ML_DSA_65: ['ML_DSA_SHAKE_256'],
+  ML_DSA_87: ['ML_DSA_SHAKE_256'],
 };
-const DEFAULT_SIGNING = ['RSA_2048', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1'];
+const DEFAULT_SIGNING = ['RSA_2048', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'ECC_NIST_EDWARDS25519', 'ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87'];
 /** RSA encryption key specs (KeyUsage ENCRYPT_DECRYPT), with KMS's algorithm lists. */
 const ENCRYPTION_SPECS = { RSA_2048: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'], RSA_3072: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'], RSA_4096: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] };
 const RSA_BITS = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
@@ -40,7 +45,7 @@ const CURVES = { ECC_NIST_P256: ['P-256', 'prime256v1', 32], ECC_NIST_P384: ['P-
 /**
  * The operations of one asymmetric key.
  * @typedef {{ publicKey: Uint8Array,
- *   sign?: (alg: string, message: Uint8Array) => Promise<Uint8Array>,
+ *   sign?: (alg: string, message: Uint8Array, messageType: 'RAW' | 'DIGEST' | 'EXTERNAL_MU') => Promise<Uint8Array>,
  *   encrypt?: (alg: string, plaintext: Uint8Array) => Promise<Uint8Array>,
  *   decrypt?: (alg: string, ciphertext: Uint8Array) => Promise<Uint8Array> }} Asym
  */
@@ -323,10 +328,9 @@ export async function createDevKms(options = {}) {
       needUsage(rec, 'SIGN_VERIFY');
       const algs = SIGNING_SPECS[/** @type {keyof typeof SIGNING_SPECS} */ (rec.spec)];
       if (!algs.includes(input.SigningAlgorithm)) fail('InvalidKeyUsageException', `${rec.spec} keys do not support ${String(input.SigningAlgorithm).slice(0, 64)}`);
-      if ((input.MessageType ?? 'RAW') !== 'RAW') fail('UnsupportedOperationException', 'the dev KMS signs RAW messages only');
-      if (!(input.Message instanceof Uint8Array) || input.Message.length < 1 || input.Message.length > 4096) fail('ValidationException', 'Message must be 1..4096 bytes');
+      const mt = signMessageType(input.SigningAlgorithm, input.MessageType ?? 'RAW', input.Message);
       const asym = await asymOf(rec);
-      return { KeyId: arnOf(rec.id), Signature: await /** @type {NonNullable<Asym['sign']>} */ (asym.sign)(input.SigningAlgorithm, input.Message), SigningAlgorithm: input.SigningAlgorithm };
+      return { KeyId: arnOf(rec.id), Signature: await /** @type {NonNullable<Asym['sign']>} */ (asym.sign)(input.SigningAlgorithm, input.Message, mt), SigningAlgorithm: input.SigningAlgorithm };
     },
     async DescribeKey(input) {
       return { KeyMetadata: metadata(resolve(input.KeyId)) };
@@ -335,7 +339,7 @@ export async function createDevKms(options = {}) {
       const spec = input.KeySpec ?? 'SYMMETRIC_DEFAULT';
       const usage = input.KeyUsage ?? (spec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY');
       const ok = spec === 'SYMMETRIC_DEFAULT' ? usage === 'ENCRYPT_DECRYPT' : usage === 'SIGN_VERIFY' ? spec in SIGNING_SPECS : usage === 'ENCRYPT_DECRYPT' && spec in ENCRYPTION_SPECS;
-      if (!ok) fail('UnsupportedOperationException', 'the dev KMS creates SYMMETRIC_DEFAULT keys, RSA/ECC signing keys and RSA encryption keys');
+      if (!ok) fail('UnsupportedOperationException', 'the dev KMS creates SYMMETRIC_DEFAULT keys, RSA/ECC/Ed25519/ML-DSA signing keys and RSA encryption keys');
       const rec = await newKey(spec, usage, typeof input.Description === 'string' ? input.Description.slice(0, 8192) : '');
       await persist();
       return { KeyMetadata: metadata(rec) };
@@ -552,6 +556,12 @@ const HASH = (/** @type {string} */ alg) => `SHA-${alg.slice(-3)}`;
  * @returns {Promise<Uint8Array>}
  */
 async function generatePkcs8(spec, nodeCrypto) {
+  if (spec in ML_DSA) return mlDsaPkcs8(spec, globalThis.crypto.getRandomValues(new Uint8Array(32)));
+  if (spec === 'ECC_NIST_EDWARDS25519') {
+    if (nodeCrypto) return new Uint8Array(nodeCrypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'der' }));
+    const pair = /** @type {CryptoKeyPair} */ (await subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']));
+    return new Uint8Array(await subtle.exportKey('pkcs8', pair.privateKey));
+  }
   if (nodeCrypto) {
     const { privateKey } = isRsa(spec)
       ? nodeCrypto.generateKeyPairSync('rsa', { modulusLength: RSA_BITS[/** @type {'RSA_2048'} */ (spec)], publicExponent: 0x10001 })
@@ -575,6 +585,8 @@ async function generatePkcs8(spec, nodeCrypto) {
  */
 async function asymFromPkcs8(spec, usage, pkcs8, nodeCrypto) {
   const oaepHash = (/** @type {string} */ alg) => (alg === 'RSAES_OAEP_SHA_1' ? 'SHA-1' : 'SHA-256');
+  if (spec in ML_DSA) return mlDsaSigner(spec, pkcs8);
+  if (spec === 'ECC_NIST_EDWARDS25519') return ed25519Signer(pkcs8, nodeCrypto);
   if (nodeCrypto) {
     const key = nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
     const pub = nodeCrypto.createPublicKey(key);
@@ -589,8 +601,13 @@ async function asymFromPkcs8(spec, usage, pkcs8, nodeCrypto) {
     }
     return {
       publicKey,
-      async sign(alg, message) {
+      async sign(alg, message, messageType) {
         const hash = `sha${alg.slice(-3)}`;
+        if (messageType === 'DIGEST') {
+          return isRsa(spec)
+            ? rsaSignDigest(nodeCrypto, key, alg, message, RSA_BITS[/** @type {'RSA_2048'} */ (spec)])
+            : ecdsaSignDigest(spec, /** @type {string} */ (key.export({ format: 'jwk' }).d), message);
+        }
         if (alg.startsWith('RSASSA_PSS')) {
           // KMS: PSS with MGF1 of the same hash and salt length = hash length
           return new Uint8Array(nodeCrypto.sign(hash, message, { key, padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(-3)) / 8 }));
@@ -633,7 +650,11 @@ async function asymFromPkcs8(spec, usage, pkcs8, nodeCrypto) {
   }
   return {
     publicKey,
-    async sign(alg, message) {
+    async sign(alg, message, messageType) {
+      if (messageType === 'DIGEST') {
+        if (isRsa(spec)) throw new KmsException('UnsupportedOperationException', 'RSA DIGEST signing in the dev KMS needs node:crypto');
+        return ecdsaSignDigest(spec, /** @type {string} */ ((await subtle.exportKey('jwk', keyFor(alg))).d), message);
+      }
       if (isRsa(spec)) {
         const p = alg.startsWith('RSASSA_PSS') ? { name: 'RSA-PSS', saltLength: Number(alg.slice(-3)) / 8 } : { name: 'RSASSA-PKCS1-v1_5' };
         return new Uint8Array(await subtle.sign(p, keyFor(alg), bytes(message)));
@@ -656,6 +677,215 @@ function p1363ToDer(sig) {
   const seq = concat(int(sig.subarray(0, half)), int(sig.subarray(half)));
   const len = seq.length < 128 ? new Uint8Array([seq.length]) : new Uint8Array([0x81, seq.length]);
   return concat(new Uint8Array([0x30]), len, seq);
+}
+
+// ---------------------------------------------------------------- Sign beyond RAW, Ed25519, ML-DSA
+
+/**
+ * KMS Sign's rules for the message (Sign API reference, MessageType): RAW is
+ * 1..4096 bytes; DIGEST is exactly the signing algorithm's hash length and
+ * exists for RSA, ECDSA and ED25519_PH_SHA_512 (which takes DIGEST only);
+ * EXTERNAL_MU is ML-DSA's 64-byte μ. ED25519_SHA_512 and ML_DSA_SHAKE_256
+ * have no DIGEST form. Returns the message type.
+ * @param {string} alg @param {unknown} mt @param {unknown} message
+ * @returns {'RAW' | 'DIGEST' | 'EXTERNAL_MU'}
+ */
+function signMessageType(alg, mt, message) {
+  if (mt !== 'RAW' && mt !== 'DIGEST' && mt !== 'EXTERNAL_MU') fail('ValidationException', 'MessageType must be RAW, DIGEST or EXTERNAL_MU');
+  if (!(message instanceof Uint8Array) || message.length < 1 || message.length > 4096) fail('ValidationException', 'Message must be 1..4096 bytes');
+  const m = /** @type {Uint8Array} */ (message);
+  if (mt === 'DIGEST') {
+    const h = DIGEST_HASH[alg];
+    if (!h) fail('ValidationException', `${alg} does not sign DIGEST messages`);
+    if (m.length !== h.length) fail('ValidationException', `a DIGEST for ${alg} must be ${h.length} bytes`);
+  } else if (mt === 'EXTERNAL_MU') {
+    if (alg !== 'ML_DSA_SHAKE_256') fail('ValidationException', 'EXTERNAL_MU is for ML_DSA_SHAKE_256 only');
+    if (m.length !== 64) fail('ValidationException', 'an EXTERNAL_MU message is 64 bytes');
+  } else if (alg === 'ED25519_PH_SHA_512') {
+    fail('ValidationException', 'ED25519_PH_SHA_512 signs DIGEST messages only');
+  }
+  return /** @type {'RAW' | 'DIGEST' | 'EXTERNAL_MU'} */ (mt);
+}
+
+/**
+ * An optional package, imported on first need by a specifier bundlers leave
+ * alone: @noble/curves (ECDSA over a DIGEST, Ed25519ph) and
+ * @noble/post-quantum (ML-DSA). edge-kms itself has no dependencies; the
+ * dev KMS is a demo and test tool, and these are what an app installs to
+ * demonstrate those key specs (this repository has both as devDependencies).
+ * @type {Map<string, Promise<any>>}
+ */
+const optionalModules = new Map();
+/** @param {string} name @param {string} why */
+async function optional(name, why) {
+  let p = optionalModules.get(name);
+  if (!p) {
+    const specifier = name; // not a literal: a bundler must not try to resolve it
+    p = import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+    optionalModules.set(name, p);
+  }
+  try {
+    return await p;
+  } catch {
+    optionalModules.delete(name);
+    const pkg = name.split('/').slice(0, 2).join('/');
+    throw new KmsException('UnsupportedOperationException', `${why} in the dev KMS needs the optional package ${pkg} (npm install ${pkg})`);
+  }
+}
+
+/** DigestInfo prefixes (RFC 8017 §9.2 note 1) for RSASSA-PKCS1-v1_5 over a digest. */
+const DIGEST_INFO = {
+  256: '3031300d060960864801650304020105000420',
+  384: '3041300d060960864801650304020205000430',
+  512: '3051300d060960864801650304020305000440',
+};
+const hexBytes = (/** @type {string} */ h) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+
+/**
+ * RSASSA-PKCS1-v1_5 or RSASSA-PSS (salt = hash length, MGF1 with the same
+ * hash: what KMS signs) over a digest, with node:crypto's RSA private-key
+ * operation: PKCS#1 v1.5 through its type-1 padding of the DigestInfo, PSS
+ * through EMSA-PSS-ENCODE (RFC 8017 §9.1.1, from step 3) and the raw
+ * private-key operation.
+ * @param {any} nodeCrypto @param {any} key @param {string} alg @param {Uint8Array} digest @param {number} modBits
+ */
+function rsaSignDigest(nodeCrypto, key, alg, digest, modBits) {
+  const bits = /** @type {256 | 384 | 512} */ (Number(alg.slice(-3)));
+  if (alg.startsWith('RSASSA_PKCS1')) {
+    return new Uint8Array(nodeCrypto.privateEncrypt({ key, padding: nodeCrypto.constants.RSA_PKCS1_PADDING }, concat(hexBytes(DIGEST_INFO[bits]), digest)));
+  }
+  const hash = (/** @type {Uint8Array[]} */ ...parts) => { const h = nodeCrypto.createHash(`sha${bits}`); for (const p of parts) h.update(p); return new Uint8Array(h.digest()); };
+  const hLen = bits / 8, sLen = hLen, emBits = modBits - 1, emLen = Math.ceil(emBits / 8);
+  const salt = globalThis.crypto.getRandomValues(new Uint8Array(sLen));
+  const h = hash(new Uint8Array(8), digest, salt);
+  const db = new Uint8Array(emLen - hLen - 1);
+  db[emLen - sLen - hLen - 2] = 0x01;
+  db.set(salt, db.length - sLen);
+  // MGF1(H, emLen - hLen - 1), XORed into DB
+  for (let counter = 0, o = 0; o < db.length; counter++) {
+    const block = hash(h, new Uint8Array([counter >>> 24, (counter >>> 16) & 0xff, (counter >>> 8) & 0xff, counter & 0xff]));
+    for (let i = 0; i < block.length && o < db.length; i++, o++) db[o] ^= block[i];
+  }
+  db[0] &= 0xff >>> (8 * emLen - emBits);
+  const em = concat(db, h, new Uint8Array([0xbc]));
+  const k = Math.ceil(modBits / 8);
+  const padded = em.length === k ? em : concat(new Uint8Array(k - em.length), em);
+  return new Uint8Array(nodeCrypto.privateEncrypt({ key, padding: nodeCrypto.constants.RSA_NO_PADDING }, padded));
+}
+
+const NOBLE_CURVE = { ECC_NIST_P256: ['nist', 'p256'], ECC_NIST_P384: ['nist', 'p384'], ECC_NIST_P521: ['nist', 'p521'], ECC_SECG_P256K1: ['secp256k1', 'secp256k1'] };
+
+/**
+ * ECDSA over a digest (KMS DIGEST: the hash step skipped), DER-encoded as
+ * KMS returns it, with @noble/curves (neither node:crypto nor WebCrypto
+ * signs a digest). `d` is the JWK private scalar.
+ * @param {string} spec @param {string} d @param {Uint8Array} digest
+ */
+async function ecdsaSignDigest(spec, d, digest) {
+  const [file, name] = NOBLE_CURVE[/** @type {keyof typeof NOBLE_CURVE} */ (spec)];
+  const mod = await optional(`@noble/curves/${file}.js`, 'ECDSA over a DIGEST');
+  const secret = /** @type {Uint8Array} */ (decodeBase64Url(d));
+  try {
+    return new Uint8Array(mod[name].sign(digest, secret, { prehash: false, format: 'der' }));
+  } finally {
+    secret.fill(0);
+  }
+}
+
+/** PKCS#8 of an Ed25519 key: this prefix, then the 32-byte seed (RFC 8410 §7). */
+const ED25519_PKCS8_PREFIX = hexBytes('302e020100300506032b657004220420');
+const ED25519_SPKI_PREFIX = hexBytes('302a300506032b6570032100');
+
+/**
+ * An ECC_NIST_EDWARDS25519 signing key: ED25519_SHA_512 (pure Ed25519, RAW)
+ * with node:crypto or WebCrypto; ED25519_PH_SHA_512 (Ed25519ph, RFC 8032
+ * §5.1, empty context, over the caller's SHA-512 DIGEST) with @noble/curves.
+ * @param {Uint8Array} pkcs8 @param {any} nodeCrypto @returns {Promise<Asym>}
+ */
+async function ed25519Signer(pkcs8, nodeCrypto) {
+  if (pkcs8.length !== 48 || !ED25519_PKCS8_PREFIX.every((b, i) => pkcs8[i] === b)) throw new TypeError('createDevKms: not an Ed25519 PKCS#8 key');
+  const seed = pkcs8.slice(16);
+  /** @type {(m: Uint8Array) => Promise<Uint8Array>} */ let pure;
+  /** @type {Uint8Array} */ let publicKey;
+  if (nodeCrypto) {
+    const key = nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+    publicKey = new Uint8Array(nodeCrypto.createPublicKey(key).export({ type: 'spki', format: 'der' }));
+    pure = async (m) => new Uint8Array(nodeCrypto.sign(null, m, key));
+  } else {
+    const key = await subtle.importKey('pkcs8', /** @type {Uint8Array<ArrayBuffer>} */ (pkcs8), { name: 'Ed25519' }, true, ['sign']);
+    const x = decodeBase64Url(/** @type {string} */ ((await subtle.exportKey('jwk', key)).x));
+    publicKey = concat(ED25519_SPKI_PREFIX, /** @type {Uint8Array} */ (x));
+    pure = async (m) => new Uint8Array(await subtle.sign({ name: 'Ed25519' }, key, /** @type {Uint8Array<ArrayBuffer>} */ (m)));
+  }
+  return {
+    publicKey,
+    async sign(alg, message) {
+      if (alg === 'ED25519_SHA_512') return pure(message);
+      const ph = await ed25519phOverDigest();
+      return new Uint8Array(ph.sign(message, seed));
+    },
+  };
+}
+
+/** @type {Promise<any> | undefined} */
+let ed25519ph;
+/**
+ * Ed25519ph (RFC 8032 §5.1: dom2(1, ""), PH = SHA-512) taking PH(M), the
+ * DIGEST, instead of M: @noble/curves' EdDSA with the prehash step left out.
+ */
+function ed25519phOverDigest() {
+  ed25519ph ??= (async () => {
+    const why = 'ED25519_PH_SHA_512';
+    const [{ ed25519 }, { eddsa }, { sha512 }] = await Promise.all([
+      optional('@noble/curves/ed25519.js', why), optional('@noble/curves/abstract/edwards.js', why), optional('@noble/hashes/sha2.js', why),
+    ]);
+    const dom = utf8.encode('SigEd25519 no Ed25519 collisions');
+    return eddsa(ed25519.Point, sha512, {
+      adjustScalarBytes: (/** @type {Uint8Array} */ b) => { b[0] &= 248; b[31] &= 127; b[31] |= 64; return b; },
+      domain: (/** @type {Uint8Array} */ data, /** @type {Uint8Array} */ ctx, /** @type {boolean} */ phflag) => concat(dom, new Uint8Array([phflag ? 1 : 0, ctx.length]), ctx, data),
+      prehash: Object.assign((/** @type {Uint8Array} */ digest) => digest, { outputLen: 64 }),
+    });
+  })().catch((e) => { ed25519ph = undefined; throw e; });
+  return ed25519ph;
+}
+
+/** ML-DSA key specs: @noble/post-quantum's name, and the last byte of the OID 2.16.840.1.101.3.4.3.x (FIPS 204, NIST CSOR). */
+const ML_DSA = { ML_DSA_44: ['ml_dsa44', 0x11], ML_DSA_65: ['ml_dsa65', 0x12], ML_DSA_87: ['ml_dsa87', 0x13] };
+const ML_DSA_ALG_ID = (/** @type {number} */ last) => concat(hexBytes('300b06096086480165030403'), new Uint8Array([last]));
+
+/**
+ * PKCS#8 of an ML-DSA key in its seed form (RFC 9881 / the LAMPS ML-DSA
+ * certificate profile: privateKey is `[0] IMPLICIT OCTET STRING` of the
+ * 32-byte seed ξ).
+ * @param {string} spec @param {Uint8Array} seed
+ */
+function mlDsaPkcs8(spec, seed) {
+  const last = ML_DSA[/** @type {keyof typeof ML_DSA} */ (spec)][1];
+  return concat(hexBytes('3034020100'), ML_DSA_ALG_ID(last), hexBytes('04228020'), seed);
+}
+
+/**
+ * An ML-DSA signing key (ML_DSA_SHAKE_256: FIPS 204 ML-DSA.Sign, hedged,
+ * empty context, over a RAW message; or ML-DSA.Sign_internal over a 64-byte
+ * EXTERNAL_MU μ) with @noble/post-quantum. The public key is KMS's SPKI form.
+ * @param {string} spec @param {Uint8Array} pkcs8 @returns {Promise<Asym>}
+ */
+async function mlDsaSigner(spec, pkcs8) {
+  const [name, last] = ML_DSA[/** @type {keyof typeof ML_DSA} */ (spec)];
+  const want = mlDsaPkcs8(spec, new Uint8Array(32));
+  if (pkcs8.length !== want.length || !want.subarray(0, want.length - 32).every((b, i) => pkcs8[i] === b)) throw new TypeError(`createDevKms: not a seed-form ${spec} PKCS#8 key`);
+  const mod = await optional('@noble/post-quantum/ml-dsa.js', spec);
+  const ml = mod[name];
+  const { publicKey: pk, secretKey } = ml.keygen(pkcs8.slice(pkcs8.length - 32));
+  const bitString = concat(new Uint8Array([0x03, 0x82, (pk.length + 1) >>> 8, (pk.length + 1) & 0xff, 0]), pk);
+  const body = concat(ML_DSA_ALG_ID(last), bitString);
+  const publicKey = concat(new Uint8Array([0x30, 0x82, body.length >>> 8, body.length & 0xff]), body);
+  return {
+    publicKey,
+    async sign(alg, message, messageType) {
+      return new Uint8Array(messageType === 'EXTERNAL_MU' ? ml.internal.sign(message, secretKey, { externalMu: true }) : ml.sign(message, secretKey));
+    },
+  };
 }
 
 /**
