@@ -31,6 +31,37 @@ export interface AuthorizeDetails {
    * keys, KmsRsaPublicKeyring); null for GetPublicKey and Sign.
    */
   encryptionAlgorithm: 'SYMMETRIC_DEFAULT' | 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | null;
+  /** Sign only: what is to be signed (see SignDetails). */
+  sign?: SignDetails;
+}
+
+/**
+ * What a Sign request asks KMS to sign, as `authorize` sees it
+ * (`details.sign`). Checked before authorize is called: a DIGEST is the hash
+ * (named by the signing algorithm) of `message`, the signing input the
+ * client sent with it (else 400 `DigestMismatch`); a message meant as a JWS
+ * signing input decodes strictly (else 400 `BadRequest`), and its header's
+ * `alg` is what this key and signing algorithm make.
+ */
+export interface SignDetails {
+  /** As requested, e.g. `'ECDSA_SHA_256'`. */
+  signingAlgorithm: string;
+  messageType: 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
+  /**
+   * The bytes the signature will be over: the RAW message, or the signing
+   * input a DIGEST was checked against. null only for a DIGEST without one
+   * or EXTERNAL_MU, which reach authorize only with `allowUncheckedDigests`.
+   */
+  message: Uint8Array | null;
+  /** The DIGEST or EXTERNAL_MU message KMS gets; null for RAW. */
+  digest: Uint8Array | null;
+  /**
+   * When `message` is a JWS signing input (`base64url(header).base64url(claims)`):
+   * its decoded header and claims (deep-frozen; no duplicate members, so
+   * every verifier reads these same values). null for any other message:
+   * refuse those unless the caller may sign arbitrary bytes.
+   */
+  jws: { header: Readonly<Record<string, unknown>>; payload: Readonly<Record<string, unknown>> } | null;
 }
 
 /**
@@ -121,6 +152,16 @@ export interface BrokerOptions {
   maxBodyBytes?: number;
   /** Deadline of one KMS call (default 3,000 ms: under `BrokerKeyring`'s 10 s over 3 attempts, so its retries get a chance); past it, or when the client goes away, the call is abandoned and answered 503 `KMSUnavailable`. */
   kmsTimeoutMs?: number;
+  /**
+   * Serve `/sign` (KMS `Sign`, for `signJwt` and `BrokerKeyring#sign`). Default: true over the
+   * development KMS, false otherwise (opt in, and let `authorize` judge `details.sign`).
+   */
+  sign?: boolean;
+  /**
+   * Sign a DIGEST sent without its signing input, and ML-DSA `EXTERNAL_MU` messages: the broker cannot
+   * check those, and `authorize` sees `details.sign.message === null`. Default false (400 `DigestMismatch`).
+   */
+  allowUncheckedDigests?: boolean;
   /** Allow every caller. Only with the development KMS (otherwise createBroker throws). */
   devMode?: boolean;
   /** Serve only under this path (e.g. `'/kms'`); default: any path ending in an operation name. */

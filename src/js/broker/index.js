@@ -5,6 +5,7 @@
 // encryption context, answers KMS's exception names, and writes one audit
 // record per operation. It never logs, audits or echoes key material.
 import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMultiRegionKey, mrkMatch, encodeBase64, serializeEncryptionContext } from './protocol.js';
+import { prepareSign } from './sign.js';
 
 export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
 export { OPERATIONS, ERROR_STATUS } from './protocol.js';
@@ -54,7 +55,10 @@ export function createBroker(options) {
   const cors = normaliseCors(options.cors);
   const describe = (/** @type {string} */ op, /** @type {any} */ input) => callKms(port, op, input, undefined, kmsTimeoutMs);
   const allow = keyIds ? allowList(keyIds, describe) : null;
-  const signEnabled = port.isDev;
+  // Sign is opt-in outside the dev KMS: an authorize written before /sign existed must not start approving signatures
+  const signEnabled = options.sign ?? port.isDev;
+  if (typeof signEnabled !== 'boolean') throw new TypeError('createBroker: sign must be a boolean');
+  const allowUncheckedDigests = options.allowUncheckedDigests === true;
 
   /** @param {Request} request */
   async function handle(request) {
@@ -156,7 +160,10 @@ export function createBroker(options) {
     // for every key).
     const key = allow ? await allow.check(requestedKeyId) : await resolveOpen(requestedKeyId);
     const rsa = operation === 'Decrypt' && (isRsaAlgorithm(input.EncryptionAlgorithm) || (key !== null && key.spec !== null && key.spec !== 'SYMMETRIC_DEFAULT'));
+    // Sign: what is to be signed, checked (a DIGEST against its signing input) and decoded (a JWS) for authorize
+    const sign = operation === 'Sign' ? await prepareSign(input, key?.spec ?? null, allowUncheckedDigests) : null;
     const details = Object.freeze({
+      ...(sign ? { sign } : {}),
       requestedKeyId,
       keyArn: key?.arn ?? null,
       encryptionAlgorithm: hasContext ? (input.EncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT') : null,

@@ -6,7 +6,7 @@
 //
 // Pure JS, no node: imports: it runs in browsers, Workers, Node and Deno.
 
-/** path segment → KMS operation name. `sign` is served only by the dev KMS. */
+/** path segment → KMS operation name. `sign` is served only with createBroker's `sign: true` (the default over the dev KMS). */
 export const OPERATIONS = Object.freeze({
   'generate-data-key': 'GenerateDataKey',
   decrypt: 'Decrypt',
@@ -24,6 +24,7 @@ export const LIMITS = Object.freeze({
   maxPlaintextBytes: 4096, // Encrypt Plaintext: 1..4096
   maxCiphertextBytes: 6144, // CiphertextBlob: 1..6144
   maxMessageBytes: 4096, // Sign Message: 1..4096
+  maxSigningInputBytes: 256 * 1024, // the broker's own: what a DIGEST is the hash of (verifyJwt's longest token)
   maxEncryptionContextBytes: 8192, // total UTF-8 bytes of keys and values
   maxEncryptionContextPairs: 64,
   maxGrantTokens: 10,
@@ -51,6 +52,9 @@ export const ERROR_STATUS = Object.freeze({
   ClientClosedRequest: 499,
   InternalError: 500,
   KMSUnavailable: 503,
+  // Sign: a DIGEST that is not the hash of the signingInput sent with it, or a
+  // DIGEST/EXTERNAL_MU without one (the broker cannot show authorize what it signs)
+  DigestMismatch: 400,
   // KMS exceptions
   AccessDeniedException: 403,
   NotFoundException: 404,
@@ -84,6 +88,7 @@ export const ERROR_CODE = Object.freeze({
   IncorrectKeyException: 'INCORRECT_KEY',
   InvalidKeyUsageException: 'INVALID_KEY_USAGE',
   ThrottlingException: 'THROTTLED',
+  DigestMismatch: 'BAD_REQUEST',
   LimitExceededException: 'KMS_LIMIT_EXCEEDED',
   KeyUnavailableException: 'BROKER_UNAVAILABLE',
   DependencyTimeoutException: 'BROKER_UNAVAILABLE',
@@ -297,7 +302,7 @@ export function parseRequest(operation, body) {
     Decrypt: ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'grantTokens'],
     Encrypt: ['keyId', 'plaintext', 'encryptionContext', 'encryptionAlgorithm', 'grantTokens'],
     GetPublicKey: ['keyId', 'grantTokens'],
-    Sign: ['keyId', 'message', 'messageType', 'signingAlgorithm', 'grantTokens'],
+    Sign: ['keyId', 'message', 'messageType', 'signingAlgorithm', 'signingInput', 'grantTokens'],
   }[operation];
   if (!allowed) throw new ProtocolError('UnknownOperation', 'unknown operation');
   for (const k of Object.keys(b)) if (!allowed.includes(k)) throw bad(`unexpected field ${JSON.stringify(k.slice(0, 64))}`);
@@ -342,11 +347,16 @@ export function parseRequest(operation, body) {
       break;
     case 'Sign': {
       const mt = b.messageType === undefined ? 'RAW' : b.messageType;
-      if (mt !== 'RAW' && mt !== 'DIGEST') throw bad('messageType must be RAW or DIGEST');
+      if (mt !== 'RAW' && mt !== 'DIGEST' && mt !== 'EXTERNAL_MU') throw bad('messageType must be RAW, DIGEST or EXTERNAL_MU');
       if (typeof b.signingAlgorithm !== 'string' || !/^[A-Z0-9_]{1,64}$/.test(b.signingAlgorithm)) throw bad('signingAlgorithm must be a KMS signing algorithm name');
       input.Message = binaryField(b, 'message', LIMITS.maxMessageBytes);
       input.MessageType = mt;
       input.SigningAlgorithm = b.signingAlgorithm;
+      // not KMS's: the bytes a DIGEST is the hash of, for the broker to check and show authorize (broker/sign.js)
+      if (b.signingInput !== undefined) {
+        if (mt === 'RAW') throw bad('signingInput goes with a DIGEST message only');
+        input.SigningInput = binaryField(b, 'signingInput', LIMITS.maxSigningInputBytes);
+      }
       break;
     }
     default:
