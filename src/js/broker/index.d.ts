@@ -2,6 +2,8 @@ import type { DevKms } from './dev-kms.js';
 import type { BrokerOperation } from './protocol.js';
 
 export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
+export { createAws4FetchKms } from './aws4fetch-kms.js';
+export type { Aws4FetchKms, Aws4FetchKmsOptions, AwsSigner } from './aws4fetch-kms.js';
 export type { DevKms, DevKmsOptions, SigningKeySpec, EncryptionKeySpec } from './dev-kms.js';
 export { OPERATIONS, ERROR_STATUS } from './protocol.js';
 export type { BrokerOperation } from './protocol.js';
@@ -109,6 +111,10 @@ export interface AuditRecord {
   durationMs: number;
 }
 
+/** What `rateLimit` returns: `true` to go ahead, else throttled (`Retry-After: retryAfterSeconds`, default 1). */
+export type RateLimitResult = true | false | { retryAfterSeconds?: number };
+export type RateLimit = (principal: string | null, request: Request, operation: BrokerOperation) => RateLimitResult | Promise<RateLimitResult>;
+
 export interface CorsOptions {
   /** Exact origins (`'https://app.example'`), or `'*'` (not with credentials). */
   origins: string[];
@@ -146,6 +152,16 @@ export interface BrokerOptions {
   authorize?: Authorize;
   /** Awaited once per operation before the answer is sent; if it throws, the answer is 500 `InternalError` and nothing is handed out (fail closed). */
   audit?: (record: AuditRecord) => void | Promise<void>;
+  /**
+   * Per-caller rate limit, asked after `authorize` allowed a request and
+   * before KMS is called, with the principal `authorize` named (null if it
+   * named none). `true` lets the request through; anything else is 429
+   * `RateLimited` (BrokerKeyring: `THROTTLED`, retried after `Retry-After`,
+   * `retryAfterSeconds` rounded up, default 1). A throw is a 500. In a Worker:
+   * the Rate Limiting binding; in Node: `createRateLimiter` from
+   * `edge-kms/broker/node`.
+   */
+  rateLimit?: RateLimit;
   /** CORS for these origins only (including preflight); others get no CORS headers. Shorthand: an array of origins. */
   cors?: CorsOptions | string[];
   /** Largest accepted body (default 32 KiB, at least 1 KiB) → 413 `PayloadTooLarge`. */

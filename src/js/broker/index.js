@@ -8,6 +8,7 @@ import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMult
 import { prepareSign } from './sign.js';
 
 export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
+export { createAws4FetchKms } from './aws4fetch-kms.js';
 export { OPERATIONS, ERROR_STATUS } from './protocol.js';
 
 const DEFAULT_MAX_BODY = 32 * 1024;
@@ -42,6 +43,7 @@ export function createBroker(options) {
   if (!Number.isFinite(kmsTimeoutMs) || kmsTimeoutMs <= 0) throw new TypeError('createBroker: kmsTimeoutMs must be a positive number');
   if (basePath !== undefined && (typeof basePath !== 'string' || !/^(\/[^/]+)*$/.test(basePath))) throw new TypeError("createBroker: basePath must look like '/kms' (or '')");
   if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new TypeError('createBroker: authorize must be a function');
+  if (options.rateLimit !== undefined && typeof options.rateLimit !== 'function') throw new TypeError('createBroker: rateLimit must be a function');
   if (audit !== undefined && typeof audit !== 'function') throw new TypeError('createBroker: audit must be a function');
   if (!keyIds && !devMode) throw new TypeError('createBroker: keyIds (the allow-list of keys this broker serves) is required outside devMode');
   if (port.isDev && !warnedDev) {
@@ -106,6 +108,8 @@ export function createBroker(options) {
     let status = 200;
     /** @type {object} */
     let body;
+    /** @type {number | undefined} */
+    let retryAfter;
     try {
       body = await run(request, operation, record, secrets);
       record.outcome = 'allowed';
@@ -116,6 +120,7 @@ export function createBroker(options) {
       record.errorCode = code;
       if (code === 'InternalError' || code === 'KMSUnavailable') record.errorDetail = detailOf(e);
       body = errorBody(code, message, record.requestId);
+      if (code === 'RateLimited') retryAfter = /** @type {any} */ (e).retryAfterSeconds;
     }
     record.status = status;
     record.durationMs = Date.now() - t0;
@@ -129,6 +134,7 @@ export function createBroker(options) {
       }
     }
     const res = reply(body, status, corsHeaders, record.requestId);
+    if (retryAfter !== undefined) res.headers.set('retry-after', String(retryAfter));
     for (const s of secrets) s.fill(0);
     return res;
   }
@@ -177,6 +183,7 @@ export function createBroker(options) {
       if (verdict && typeof verdict === 'object' && typeof verdict.principal === 'string') record.principal = verdict.principal;
       throw new ProtocolError('AccessDeniedException', 'the caller may not use this key with this encryption context');
     }
+    if (options.rateLimit) await rateLimited(options.rateLimit, record.principal, request, operation);
     if (allow && key === null) throw new ProtocolError('NotFoundException', 'this broker does not serve that key');
 
     if (key) input.KeyId = key.kmsKeyId;
@@ -219,6 +226,20 @@ export function createBroker(options) {
     get isDev() { return port.isDev; },
     allowsOrigin: (origin) => !!cors && cors.lists(origin),
   };
+}
+
+/**
+ * Asks the app's `rateLimit` about an authorized request; anything but
+ * `true` is 429 `RateLimited` with `Retry-After` (`{ retryAfterSeconds }`,
+ * else 1 s). A limiter that throws is a 500, as `authorize` (fail closed).
+ * @param {NonNullable<import('./index.js').BrokerOptions['rateLimit']>} limit @param {string | null} principal @param {Request} request @param {import('./protocol.js').BrokerOperation} operation
+ */
+async function rateLimited(limit, principal, request, operation) {
+  const verdict = await limit(principal, request, operation);
+  if (verdict === true) return;
+  const s = /** @type {any} */ (verdict)?.retryAfterSeconds;
+  const retryAfterSeconds = Number.isFinite(s) && s >= 0 ? Math.min(Math.ceil(s), 3600) : 1;
+  throw Object.assign(new ProtocolError('RateLimited', 'too many requests for this caller; retry later'), { retryAfterSeconds });
 }
 
 /** @param {unknown} alg */

@@ -29,3 +29,29 @@ export interface Served {
  * name resolves to 127.0.0.1 still sends its own name as `Host`).
  */
 export declare function serve(broker: { fetch(request: Request): Response | Promise<Response>; isDev?: boolean; allowsOrigin?(origin: string): boolean }, options?: ServeOptions): Promise<Served>;
+
+export interface RateLimiterOptions {
+  /** Tokens added per second, per principal. */
+  ratePerSecond: number;
+  /** Bucket size: requests a principal may make at once. Default `ratePerSecond` (at least 1). */
+  burst?: number;
+  /** Most principals tracked (default 10,000); past it the least recently used is dropped (and starts afresh). */
+  maxPrincipals?: number;
+  /** Clock in milliseconds (default `Date.now`), for tests. */
+  now?: () => number;
+}
+
+/** A `rateLimit` for `createBroker`; `size` is the number of principals tracked. */
+export interface RateLimiter {
+  (principal: string | null): true | { retryAfterSeconds: number };
+  readonly size: number;
+}
+
+/**
+ * A token bucket per principal in this process (`createBroker({ rateLimit })`):
+ * `burst` at once, `ratePerSecond` sustained; a throttled request is 429
+ * `RateLimited` with `Retry-After` (seconds until the next token). At most
+ * `maxPrincipals` buckets (least recently used dropped). Requests without a
+ * principal share one bucket. Throws `TypeError` for bad options.
+ */
+export declare function createRateLimiter(options: RateLimiterOptions): RateLimiter;

@@ -291,3 +291,44 @@ async function send(res, response, head) {
   }
   Readable.from(rest()).on('error', () => res.destroy()).pipe(res);
 }
+
+/**
+ * A token bucket per principal, for `createBroker({ rateLimit })` in one
+ * process: `burst` requests at once, refilled at `ratePerSecond`. Memory is
+ * bounded: at most `maxPrincipals` buckets, the least recently used dropped
+ * first (a dropped principal starts again with a full bucket, so the limit is
+ * exact only while fewer principals than that are active within
+ * `burst / ratePerSecond` seconds). Requests without a principal share one
+ * bucket. Several instances behind a load balancer each keep their own.
+ * @param {import('./node.js').RateLimiterOptions} options
+ * @returns {import('./node.js').RateLimiter}
+ */
+export function createRateLimiter(options) {
+  const { ratePerSecond, burst = Math.max(1, ratePerSecond), maxPrincipals = 10_000, now = Date.now } = options ?? /** @type {any} */ ({});
+  if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0)) throw new TypeError('createRateLimiter: ratePerSecond must be a positive number');
+  if (!(Number.isFinite(burst) && burst >= 1)) throw new TypeError('createRateLimiter: burst must be a number >= 1');
+  if (!(Number.isInteger(maxPrincipals) && maxPrincipals >= 1)) throw new TypeError('createRateLimiter: maxPrincipals must be a positive integer');
+  /** @type {Map<string, { tokens: number, at: number }>} principal → bucket, least recently used first */
+  const buckets = new Map();
+  /** @param {string | null} principal */
+  const limiter = (principal) => {
+    const key = principal ?? '';
+    const t = now();
+    let b = buckets.get(key);
+    if (b) {
+      buckets.delete(key); // re-inserted below: most recently used last
+      b.tokens = Math.min(burst, b.tokens + (Math.max(0, t - b.at) / 1000) * ratePerSecond);
+      b.at = t;
+    } else {
+      b = { tokens: burst, at: t };
+      if (buckets.size >= maxPrincipals) buckets.delete(/** @type {string} */ (buckets.keys().next().value));
+    }
+    buckets.set(key, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return true;
+    }
+    return { retryAfterSeconds: Math.ceil((1 - b.tokens) / ratePerSecond) };
+  };
+  return Object.defineProperty(limiter, 'size', { get: () => buckets.size, enumerable: true });
+}

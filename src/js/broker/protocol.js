@@ -55,6 +55,8 @@ export const ERROR_STATUS = Object.freeze({
   // Sign: a DIGEST that is not the hash of the signingInput sent with it, or a
   // DIGEST/EXTERNAL_MU without one (the broker cannot show authorize what it signs)
   DigestMismatch: 400,
+  // the broker's own rateLimit refused the caller (KMS's own throttling is ThrottlingException)
+  RateLimited: 429,
   // KMS exceptions
   AccessDeniedException: 403,
   NotFoundException: 404,
@@ -89,6 +91,7 @@ export const ERROR_CODE = Object.freeze({
   InvalidKeyUsageException: 'INVALID_KEY_USAGE',
   ThrottlingException: 'THROTTLED',
   DigestMismatch: 'BAD_REQUEST',
+  RateLimited: 'THROTTLED',
   LimitExceededException: 'KMS_LIMIT_EXCEEDED',
   KeyUnavailableException: 'BROKER_UNAVAILABLE',
   DependencyTimeoutException: 'BROKER_UNAVAILABLE',
