@@ -52,11 +52,12 @@ pub struct Resealer {
 }
 
 /// The message id, if the message is one this library can re-key: version 2,
-/// committing (what we write), framed.
+/// committing (what we write), framed. Known from the header alone, so callers
+/// check it before asking any keyring for the data key.
 ///
 /// # Errors
 /// `UNSUPPORTED_ALGORITHM` otherwise.
-fn rekeyable(h: &Header) -> Result<[u8; 32]> {
+pub fn rekeyable(h: &Header) -> Result<[u8; 32]> {
     if h.version != 2 || !h.suite.committing {
         return Err(Error::UnsupportedAlgorithm(
             "only version 2 messages with a committing suite can be re-keyed: decrypt and encrypt instead",

@@ -108,6 +108,35 @@ export interface EnvelopeClient {
   clearCache(): void;
 }
 
+/** Options of `reEncrypt`. */
+export interface ReEncryptOptions {
+  /**
+   * The keyring(s) the data key is wrapped with in the new message: a MultiKeyring for several. Every member wraps
+   * (a KMS generator calls `Encrypt` with the data key, it does not generate one). Include the old keyring to keep
+   * the old readers.
+   */
+  keyring: Keyring;
+  /** Pairs the original must contain (ENCRYPTION_CONTEXT_MISMATCH otherwise), as for `decrypt`. The context is kept. */
+  encryptionContext?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Refuse an unsigned original (SIGNATURE_REQUIRED). */
+  requireSignature?: boolean;
+}
+
+export interface EnvelopeClient {
+  /**
+   * The `ReEncrypt` of AWS KMS for whole messages: the same data key, message id, suite, frame length and encryption
+   * context, wrapped by `options.keyring` instead of the original's keyrings. This client's keyring opens the data
+   * key; the whole original is authenticated first (key commitment, header tag, every frame tag, footer signature)
+   * and nothing is returned unless all of it verified. The frames are copied byte for byte; a signed message gets a
+   * new signing key (a new `aws-crypto-public-key`) and footer. Uses no data-key cache.
+   * @throws EdgeKmsError UNSUPPORTED_ALGORITHM (version 1, non-committing or non-framed originals: decrypt and
+   *   encrypt them), and what `decrypt` and `encrypt` throw: TAMPERED, MALFORMED_MESSAGE, ENCRYPTION_CONTEXT_MISMATCH,
+   *   NO_DECRYPTABLE_DATA_KEY, TOO_MANY_ENCRYPTED_DATA_KEYS, LIMIT_EXCEEDED, INVALID_ARGUMENT, the KMS keyring's error.
+   */
+  reEncrypt(message: BytesLike, options: ReEncryptOptions): Promise<Uint8Array>;
+}
+
 export interface EncryptedDataKeyInfo { providerId: string; providerInfo: Uint8Array; ciphertext: Uint8Array }
 
 /** The structure of a message, read without any key. Nothing in it is authenticated. */

@@ -146,6 +146,7 @@ function openerFor(b, msg, limits, maxHeaderSize, keys, values) {
 const CLIENT_OPTIONS = ['keyring', 'suite', 'frameLength', 'commitmentPolicy', 'maxEncryptedDataKeys', 'maxBodySize', 'maxHeaderSize', 'cache', 'engine', 'requireSignature'];
 const CALL_OPTIONS = ['encryptionContext', 'signal', 'cachePartition'];
 const DECRYPT_OPTIONS = [...CALL_OPTIONS, 'requireSignature'];
+const REENCRYPT_OPTIONS = ['keyring', 'encryptionContext', 'signal', 'requireSignature'];
 
 /** @param {unknown} v @param {string} name @returns {boolean | undefined} */
 function optionalBoolean(v, name) {
@@ -299,6 +300,72 @@ export class EnvelopeClient {
         if (cache && !hit) cache.storeOpener(partition, opener, Date.now());
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
+        opener.free();
+      }
+    }));
+  }
+
+  /**
+   * Re-keys a message: the same data key, message id, suite, frame length and
+   * encryption context under `keyring`'s encrypted data keys instead of the
+   * original's. This client's keyring opens the data key; the whole original is
+   * authenticated first (key commitment, header tag, every frame tag, footer
+   * signature) and nothing is returned unless it all verified. The frames are
+   * copied byte for byte; a signed message gets a new signing key and footer.
+   * Keep the old keyring in a MultiKeyring to keep the old readers.
+   * @param {Uint8Array | ArrayBuffer | ArrayBufferView} message
+   * @param {{ keyring: any, encryptionContext?: Record<string, string>, signal?: AbortSignal, requireSignature?: boolean }} options
+   *   `encryptionContext`: pairs the original must contain (as for `decrypt`); the context itself is kept.
+   * @returns {Promise<Uint8Array>}
+   */
+  async reEncrypt(message, options) {
+    const { keyring, encryptionContext, signal, requireSignature } = readOptions(options, 'options', REENCRYPT_OPTIONS);
+    checkSignal(signal);
+    checkKeyring(keyring);
+    const { members } = flatten(keyring);
+    const signed = this.requireSignature || optionalBoolean(requireSignature, 'requireSignature') === true;
+    if (typeof message === 'string') throw new EdgeKmsError('INVALID_ARGUMENT', 'message must be bytes');
+    const msg = toBytes(message, 'message');
+    const length = msg.length;
+    const [keys, values] = contextArrays(encryptionContext);
+    return abortable(signal, () => withCore(async (b) => {
+      const opener = this.#withLimits(b, signed, (limits) => openerFor(b, msg, limits, this.maxHeaderSize, keys, values));
+      /** @type {any} */ let resealer;
+      try {
+        opener.checkRekeyable(); // from the header: before any keyring is asked
+        const frameLength = opener.frameLength();
+        const native = this.#native(msg.length, frameLength)
+          || (this.engine === 'auto' && !!subtle() && opener.isSigned() && frameLength >= NATIVE_MIN_FRAME);
+        if (!native) checkWasmSize(msg.length);
+        await this.#findDataKey(b, opener, signal);
+        checkUnchanged(msg, length, 'message');
+        // The original is authenticated, and its frames later copied, from one
+        // private copy: bytes the caller changes meanwhile cannot mix in.
+        // (The wasm engine's call copies `msg` into the core in one step.)
+        const source = native ? msg.slice() : msg;
+        const entropy = crypto.getRandomValues(new Uint8Array(64));
+        if (native) {
+          (await openNative(opener, source)).fill(0); // every tag and the signature, or TAMPERED
+          resealer = opener.resealNative(source, entropy);
+        } else {
+          resealer = opener.reseal(source, entropy); // the same checks, in the core
+        }
+        resealer.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
+        await wrapDataKey(b, resealer, members, signal);
+        if (!native) return resealer.finish();
+        const header = resealer.header();
+        const frames = source.subarray(resealer.bodyStart, resealer.bodyEnd);
+        const signedPart = new Uint8Array(header.length + frames.length);
+        signedPart.set(header);
+        signedPart.set(frames, header.length);
+        if (!resealer.signed()) return signedPart;
+        const footer = resealer.footerForDigest(new Uint8Array(await subtle().digest('SHA-384', signedPart)));
+        const out = new Uint8Array(signedPart.length + footer.length);
+        out.set(signedPart);
+        out.set(footer, signedPart.length);
+        return out;
+      } finally {
+        resealer?.free();
         opener.free();
       }
     }));
@@ -631,6 +698,33 @@ export class EnvelopeClient {
       }
     }
     if (!opener.hasDataKey() && kmsError !== undefined) throw kmsError;
+  }
+}
+
+/**
+ * Wraps the data key `target` (a re-key's CoreResealer) holds with every keyring in
+ * `members`: KMS keyrings through `Encrypt` (the data key exists already, so a KMS
+ * generator encrypts rather than generates), local keyrings in the core.
+ * @param {any} b @param {any} target @param {any[]} members @param {AbortSignal | undefined} signal
+ */
+async function wrapDataKey(b, target, members, signal) {
+  for (const k of members) {
+    if (!isKms(k)) {
+      target.wrapWith(coreKeyring(k, b));
+      continue;
+    }
+    signal?.throwIfAborted();
+    const ec = target.encryptionContext();
+    const key = new Uint8Array(target.dataKeyLength());
+    let r;
+    try {
+      target.dataKeyForKmsEncrypt(key);
+      r = await k.encryptDataKey({ plaintext: key, encryptionContext: ec, signal });
+    } finally {
+      key.fill(0);
+    }
+    if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
+    target.addEncryptedDataKey(KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
   }
 }
 

@@ -1096,3 +1096,266 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["Uint8Array", "prototype", "subarray"], js_name = call)]
     fn try_subarray(array: &Uint8Array, begin: u32, end: u32) -> Result<Uint8Array, JsValue>;
 }
+
+/// Re-keying a message (see `envelope::reencrypt`): made by `CoreOpener.reseal`
+/// (wasm engine) or `CoreOpener.resealNative` (WebCrypto verified the
+/// original). The shim wraps the data key with the new keyrings exactly as for
+/// a `CoreSealer`, then calls `finish` (wasm) or `header` and, for a signed
+/// suite, `footerForDigest` (native).
+#[wasm_bindgen]
+pub struct CoreResealer {
+    inner: Option<crate::envelope::reencrypt::Resealer>,
+    signer: Option<crate::envelope::footer::MessageSigner>,
+    body_start: usize,
+    body_end: usize,
+}
+
+impl CoreResealer {
+    fn get(&mut self) -> JsResult<&mut crate::envelope::reencrypt::Resealer> {
+        self.inner
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already re-keyed")))
+    }
+
+    fn take(&mut self) -> JsResult<crate::envelope::reencrypt::Resealer> {
+        self.inner
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already re-keyed")))
+    }
+}
+
+#[wasm_bindgen]
+impl CoreOpener {
+    /// Whether this message can be re-keyed, from its header alone (before any keyring runs).
+    ///
+    /// # Errors
+    /// `UNSUPPORTED_ALGORITHM` for version 1, non-committing or non-framed messages.
+    #[wasm_bindgen(js_name = checkRekeyable)]
+    pub fn check_rekeyable(&self) -> JsResult<()> {
+        crate::envelope::reencrypt::rekeyable(self.inner.header())
+            .map(|_| ())
+            .map_err(js_error)
+    }
+
+    /// Re-keying in the wasm engine: authenticates the whole of `message` (the
+    /// message this opener's header came from) as `open` does, wiping the
+    /// plaintext, and keeps its frames for the re-keyed message.
+    ///
+    /// # Errors
+    /// `UNSUPPORTED_ALGORITHM` for a message that cannot be re-keyed (version 1,
+    /// non-committing, non-framed); `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`,
+    /// `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`.
+    pub fn reseal(&self, message: Vec<u8>, entropy: &mut [u8]) -> JsResult<CoreResealer> {
+        let start = self.inner.header().len;
+        let r = crate::envelope::reencrypt::Resealer::verify(&self.inner, message, entropy);
+        entropy.zeroize();
+        Ok(CoreResealer {
+            inner: Some(r.map_err(js_error)?),
+            signer: None,
+            body_start: start,
+            body_end: start,
+        })
+    }
+
+    /// Re-keying with WebCrypto: after `planNative(message)` and after the shim
+    /// verified every frame tag and the footer signature of `message` (the
+    /// shim's private copy, which it keeps unchanged). Checks the commitment and
+    /// header tag again and reads where the frames end; `bodyStart`/`bodyEnd` of
+    /// the result say which bytes of `message` follow the new header.
+    ///
+    /// # Errors
+    /// As `reseal`, without the body checks.
+    #[wasm_bindgen(js_name = resealNative)]
+    pub fn reseal_native(
+        &self,
+        message: &Uint8Array,
+        entropy: &mut [u8],
+    ) -> JsResult<CoreResealer> {
+        let r = self.reseal_native_inner(message, entropy);
+        entropy.zeroize();
+        r
+    }
+
+    fn reseal_native_inner(&self, message: &Uint8Array, entropy: &[u8]) -> JsResult<CoreResealer> {
+        let len = Reflect::get(message, &JsValue::from_str("length"))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::NAN);
+        let len = js_size(len, "a message of 4 GiB or more")?;
+        let mut read = |at: usize, n: usize| -> crate::Result<Vec<u8>> {
+            let end = at.saturating_add(n).min(len);
+            let (Ok(a), Ok(e)) = (u32::try_from(at.min(end)), u32::try_from(end)) else {
+                return Err(Error::LimitExceeded("message"));
+            };
+            try_subarray(message, a, e)
+                .map(|s| s.to_vec())
+                .map_err(|_| {
+                    Error::InvalidArgument("the message was detached or resized during reEncrypt")
+                })
+        };
+        let resealer =
+            crate::envelope::reencrypt::Resealer::after_external_verification(&self.inner, entropy)
+                .map_err(js_error)?;
+        let (_, _, sig) = self
+            .inner
+            .plan_external_signature(len, &mut read)
+            .map_err(js_error)?;
+        Ok(CoreResealer {
+            inner: Some(resealer),
+            signer: None,
+            body_start: self.inner.header().len,
+            body_end: sig.map_or(len, |s| s.signed_len),
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl CoreResealer {
+    /// The new message's context (the original's; for a signed suite with the new public key).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` after `finish`/`header`.
+    #[wasm_bindgen(js_name = encryptionContext)]
+    pub fn encryption_context(&mut self) -> JsResult<Object> {
+        Ok(context_to_js(self.get()?.sealer().encryption_context()))
+    }
+
+    /// Bytes of data key (for a KMS keyring's `Encrypt`).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` after `finish`/`header`.
+    #[wasm_bindgen(js_name = dataKeyLength)]
+    pub fn data_key_length(&mut self) -> JsResult<u32> {
+        u32::try_from(self.get()?.sealer().suite().data_key_len())
+            .map_err(|_| js_error(Error::InvalidState("length")))
+    }
+
+    /// Refuses to write more than `max` encrypted data keys (`TOO_MANY_ENCRYPTED_DATA_KEYS`).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` after `finish`/`header`.
+    #[wasm_bindgen(js_name = setMaxEncryptedDataKeys)]
+    pub fn set_max_encrypted_data_keys(&mut self, max: f64) -> JsResult<()> {
+        let max = js_size(max, "maxEncryptedDataKeys")?;
+        self.get()?.sealer_mut().set_max_encrypted_data_keys(max);
+        Ok(())
+    }
+
+    /// Wraps the data key with a local keyring.
+    ///
+    /// # Errors
+    /// Whatever the keyring fails with.
+    #[wasm_bindgen(js_name = wrapWith)]
+    pub fn wrap_with(&mut self, keyring: &CoreKeyring) -> JsResult<()> {
+        self.get()?
+            .sealer_mut()
+            .wrap_with(keyring.inner.as_ref())
+            .map_err(js_error)
+    }
+
+    /// Writes the plaintext data key into `out` for a KMS keyring's `Encrypt`;
+    /// the shim wipes `out` as soon as the call returns.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` if `out` has the wrong length; `INVALID_STATE`.
+    #[wasm_bindgen(js_name = dataKeyForKmsEncrypt)]
+    pub fn data_key_for_kms_encrypt(&mut self, out: &mut [u8]) -> JsResult<()> {
+        let key = self
+            .get()?
+            .sealer()
+            .data_key_for_kms_encrypt()
+            .map_err(js_error)?;
+        if out.len() != key.len() {
+            return Err(js_error(Error::InvalidArgument(
+                "the output buffer has the wrong length",
+            )));
+        }
+        out.copy_from_slice(key.expose_secret());
+        Ok(())
+    }
+
+    /// Adds a KMS `Encrypt` answer.
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY`, `LIMIT_EXCEEDED`, `INVALID_STATE`.
+    #[wasm_bindgen(js_name = addEncryptedDataKey)]
+    pub fn add_encrypted_data_key(
+        &mut self,
+        provider_id: String,
+        provider_info: &[u8],
+        ciphertext: &[u8],
+    ) -> JsResult<()> {
+        let edk = EncryptedDataKey {
+            provider_id,
+            provider_info: provider_info.to_vec(),
+            ciphertext: ciphertext.to_vec(),
+        };
+        self.get()?
+            .sealer_mut()
+            .add_encrypted_data_key(edk)
+            .map_err(js_error)
+    }
+
+    /// The re-keyed message (wasm engine, made by `reseal`). Spent afterwards.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without an encrypted data key, or for a native re-key;
+    /// `TOO_MANY_ENCRYPTED_DATA_KEYS`.
+    pub fn finish(&mut self) -> JsResult<Vec<u8>> {
+        if self.body_end != self.body_start {
+            return Err(js_error(Error::InvalidState("a native re-key: use header()")));
+        }
+        self.take()?.finish().map_err(js_error)
+    }
+
+    /// The new header (native re-key, made by `resealNative`): the shim writes it,
+    /// then `message[bodyStart .. bodyEnd]` of the copy it verified, then for a
+    /// signed suite the footer from `footerForDigest`.
+    ///
+    /// # Errors
+    /// As `finish`.
+    pub fn header(&mut self) -> JsResult<Vec<u8>> {
+        let (header, signer) = self.take()?.into_header().map_err(js_error)?;
+        self.signer = signer;
+        Ok(header)
+    }
+
+    /// Where the original's frames start in the message (native re-key).
+    #[wasm_bindgen(getter, js_name = bodyStart)]
+    #[must_use]
+    pub fn body_start(&self) -> f64 {
+        js_usize(self.body_start).as_f64().unwrap_or(f64::NAN)
+    }
+
+    /// Where they end (the footer, if any, starts).
+    #[wasm_bindgen(getter, js_name = bodyEnd)]
+    #[must_use]
+    pub fn body_end(&self) -> f64 {
+        js_usize(self.body_end).as_f64().unwrap_or(f64::NAN)
+    }
+
+    /// Whether the new message needs a footer (`footerForDigest`).
+    #[must_use]
+    pub fn signed(&self) -> bool {
+        self.signer.is_some()
+            || self
+                .inner
+                .as_ref()
+                .is_some_and(|r| r.sealer().suite().is_signed())
+    }
+
+    /// The footer of a native re-key of a signed suite, for the SHA-384 of new
+    /// header ‖ frames that WebCrypto computed. Spent afterwards.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for a digest that is not 48 bytes; `INVALID_STATE`
+    /// before `header` or for an unsigned suite.
+    #[wasm_bindgen(js_name = footerForDigest)]
+    pub fn footer_for_digest(&mut self, digest: &[u8]) -> JsResult<Vec<u8>> {
+        let s = self
+            .signer
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("no footer to sign")))?;
+        s.footer_for_digest(digest).map_err(js_error)
+    }
+}
