@@ -9,6 +9,7 @@
 //! the shim walks: generator first, then children.
 
 pub mod cache;
+pub mod hpke;
 pub mod kms_rsa;
 pub mod raw_aes;
 pub mod raw_rsa;
