@@ -3,7 +3,9 @@
 // imports the built package by name); EDGE_KMS_CLI points at another copy (the
 // installed bin of a packed tarball, say).
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { createCipheriv, createHash } from 'node:crypto';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = process.env.EDGE_KMS_CLI ?? fileURLToPath(new URL('../../src/js/cli/edge-kms.js', import.meta.url));
@@ -45,3 +47,53 @@ export function runCli(args, { stdin, cwd, env, rssFile, timeoutMs = 120_000, on
 
 /** Names in `dir`, for "no partial output file, no temporary file left" checks. @param {string} dir */
 export const listDir = async (dir) => (await readdir(dir)).sort();
+
+/**
+ * `bytes` of generated input (AES-128-CTR keystream over zeros: fast, not compressible), 1 MiB at a time,
+ * hashed as it is produced; `digest()` gives the SHA-256 once it was consumed.
+ * @param {number} bytes
+ */
+export function generatedInput(bytes) {
+  const gen = createCipheriv('aes-128-ctr', Buffer.alloc(16, 3), Buffer.alloc(16, 0));
+  const zeros = Buffer.alloc(1 << 20);
+  const hash = createHash('sha256');
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (let left = bytes; left > 0;) {
+        const n = Math.min(zeros.length, left);
+        const chunk = gen.update(n === zeros.length ? zeros : zeros.subarray(0, n));
+        hash.update(chunk);
+        left -= n;
+        yield chunk;
+      }
+    },
+    digest: () => hash.digest('hex'),
+  };
+}
+
+/**
+ * A measured round trip of `mib` MiB through the CLI: generated input on stdin → `encrypt -o FILE`, then
+ * `decrypt -i FILE` → stdout, hashed as it arrives. Each CLI process reports its own peak RSS.
+ * @param {string} dir a scratch directory @param {number} mib @param {string[]} keys the key options
+ */
+export async function measuredRoundTrip(dir, mib, keys) {
+  const input = generatedInput(mib * 2 ** 20);
+  const sealed = join(dir, `round-trip-${mib}.sealed`);
+  const t0 = performance.now();
+  const enc = await runCli(['encrypt', ...keys, '-o', sealed], { stdin: input, rssFile: join(dir, 'enc.rss'), timeoutMs: 600_000 });
+  const t1 = performance.now();
+  if (enc.code !== 0) throw new Error(`encrypt failed: ${enc.stderr}`);
+  const sealedBytes = (await stat(sealed)).size;
+  const out = createHash('sha256');
+  let plainBytes = 0;
+  const dec = await runCli(['decrypt', ...keys, '-i', sealed], { rssFile: join(dir, 'dec.rss'), timeoutMs: 600_000, onStdout: (c) => { out.update(c); plainBytes += c.length; } });
+  const t2 = performance.now();
+  if (dec.code !== 0) throw new Error(`decrypt failed: ${dec.stderr}`);
+  await rm(sealed);
+  const kib = async (name) => Number(await readFile(join(dir, name), 'utf8'));
+  return {
+    inputSha256: input.digest(), outputSha256: out.digest('hex'), plainBytes, sealedBytes,
+    encryptPeakMiB: Math.round((await kib('enc.rss')) / 1024), decryptPeakMiB: Math.round((await kib('dec.rss')) / 1024),
+    encryptSeconds: (t1 - t0) / 1000, decryptSeconds: (t2 - t1) / 1000,
+  };
+}
