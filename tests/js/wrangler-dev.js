@@ -1,0 +1,49 @@
+// `wrangler dev` as a child for the tests and benches (not a test file
+// itself): offline (WRANGLER_SEND_METRICS=false; the `Request.cf` fetch fails
+// and wrangler falls back, which is harmless), on free ports of 127.0.0.1
+// (the inspector too, so parallel runs do not collide), state under
+// tests/artifacts. Stopped with its whole process group (wrangler and its
+// workerd child).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './servers.js';
+
+export const WRANGLER = fileURLToPath(new URL('../../node_modules/wrangler/bin/wrangler.js', import.meta.url));
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/**
+ * @param {string} config path of a wrangler.toml
+ * @param {{ vars?: Record<string, string>, name: string }} options
+ * @returns {Promise<{ url: string, output: () => string, stop: () => Promise<void> }>}
+ */
+export async function startWranglerDev(config, { vars = {}, name }) {
+  const port = await freePort();
+  const inspector = await freePort();
+  const persist = fileURLToPath(new URL(`../artifacts/wrangler-${name}/`, import.meta.url));
+  const args = [WRANGLER, 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persist, '--show-interactive-dev-session=false'];
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', WRANGLER_LOG_PATH: persist },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: workerd goes with it
+  });
+  let out = '';
+  child.stdout.on('data', (c) => { out += c; });
+  child.stderr.on('data', (c) => { out += c; });
+  const exited = new Promise((ok) => child.once('exit', ok));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    if (await Promise.race([exited.then(() => true), sleep(5000).then(() => false)])) return;
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    await exited;
+  };
+  const deadline = Date.now() + 60_000;
+  const ready = new RegExp(`Ready on (http://127\\.0\\.0\\.1:${port})`);
+  while (!ready.test(out)) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${out}`);
+    if (Date.now() > deadline) { await stop(); throw new Error(`wrangler dev did not start in 60 s:\n${out}`); }
+    await sleep(100);
+  }
+  return { url: `http://127.0.0.1:${port}`, output: () => out, stop };
+}
