@@ -1359,3 +1359,145 @@ impl CoreResealer {
         s.footer_for_digest(digest).map_err(js_error)
     }
 }
+
+// ---------------------------------------------------------------------------
+// keyTransport 'hpke': data keys sealed to the client (keyring::hpke).
+
+/// One broker request's HPKE key pair and nonce. The private key is derived
+/// and kept here; JS sees only the public key and the nonce to send. Spent by
+/// the first `setSealedDataKey` it is given to, whatever the outcome.
+#[wasm_bindgen]
+pub struct CoreHpkeRecipient {
+    inner: Option<crate::keyring::hpke::HpkeRecipient>,
+    public_key: Vec<u8>,
+    nonce: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl CoreHpkeRecipient {
+    /// A fresh recipient from 64 bytes of `crypto.getRandomValues` (wiped here).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for entropy that is not 64 bytes or all zeros.
+    #[wasm_bindgen(constructor)]
+    pub fn new(entropy: &mut [u8]) -> JsResult<CoreHpkeRecipient> {
+        let r = crate::keyring::hpke::HpkeRecipient::new(entropy);
+        entropy.zeroize();
+        let r = r.map_err(js_error)?;
+        Ok(Self {
+            public_key: r.public_key().to_vec(),
+            nonce: r.nonce().to_vec(),
+            inner: Some(r),
+        })
+    }
+
+    /// The public key for the request (uncompressed P-256 point, 65 bytes).
+    #[wasm_bindgen(js_name = publicKey)]
+    #[must_use]
+    pub fn public_key(&self) -> Uint8Array {
+        Uint8Array::from(&self.public_key[..])
+    }
+
+    /// The request nonce (16 bytes).
+    #[must_use]
+    pub fn nonce(&self) -> Uint8Array {
+        Uint8Array::from(&self.nonce[..])
+    }
+
+    /// The suite name sent as `recipient.keyEncryptionAlgorithm`.
+    #[must_use]
+    pub fn algorithm(&self) -> String {
+        crate::keyring::hpke::ALGORITHM.to_string()
+    }
+}
+
+impl CoreHpkeRecipient {
+    fn take(&mut self) -> JsResult<crate::keyring::hpke::HpkeRecipient> {
+        self.inner
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("this HPKE recipient was already used")))
+    }
+}
+
+#[wasm_bindgen]
+impl CoreSealer {
+    /// Takes a `GenerateDataKey` answer sealed to `recipient` (keyTransport
+    /// 'hpke'): opens `sealed` (enc ‖ ciphertext) for this request — the key
+    /// id asked for, the ARN answered, this message's encryption context, the
+    /// suite's data key length and the answer's `ciphertextBlob` — straight
+    /// into the session. The data key never reaches JS.
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY` if it does not open for this request and recipient;
+    /// `INVALID_STATE` for a spent recipient or session.
+    #[wasm_bindgen(js_name = setSealedDataKey)]
+    pub fn set_sealed_data_key(
+        &mut self,
+        recipient: &mut CoreHpkeRecipient,
+        requested_key_id: &str,
+        answered_key_id: &str,
+        ciphertext_blob: &[u8],
+        sealed: &[u8],
+    ) -> JsResult<()> {
+        let r = recipient.take()?;
+        let sealer = self.get()?;
+        let key = r
+            .open(
+                sealed,
+                &crate::keyring::hpke::DataKeyRequest {
+                    operation: "GenerateDataKey",
+                    requested_key_id,
+                    answered_key_id,
+                    encryption_context: sealer.encryption_context(),
+                    encryption_algorithm: "SYMMETRIC_DEFAULT",
+                    data_key_len: sealer.suite().data_key_len(),
+                    ciphertext_blob,
+                },
+            )
+            .map_err(js_error)?;
+        let edk = EncryptedDataKey {
+            provider_id: crate::keyring::KMS_PROVIDER_ID.to_string(),
+            provider_info: answered_key_id.as_bytes().to_vec(),
+            ciphertext: ciphertext_blob.to_vec(),
+        };
+        sealer.set_data_key(key, edk).map_err(js_error)
+    }
+}
+
+#[wasm_bindgen]
+impl CoreOpener {
+    /// Takes a `Decrypt` answer sealed to `recipient` (keyTransport 'hpke')
+    /// for the encrypted data key `ciphertext_blob` recorded under
+    /// `requested_key_id`, opened straight into the session.
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY` if it does not open for this request and recipient;
+    /// `INVALID_STATE` for a spent recipient.
+    #[wasm_bindgen(js_name = setSealedDataKey)]
+    pub fn set_sealed_data_key(
+        &mut self,
+        recipient: &mut CoreHpkeRecipient,
+        requested_key_id: &str,
+        answered_key_id: &str,
+        ciphertext_blob: &[u8],
+        sealed: &[u8],
+    ) -> JsResult<()> {
+        let r = recipient.take()?;
+        let h = self.inner.header();
+        let key = r
+            .open(
+                sealed,
+                &crate::keyring::hpke::DataKeyRequest {
+                    operation: "Decrypt",
+                    requested_key_id,
+                    answered_key_id,
+                    encryption_context: &h.encryption_context,
+                    encryption_algorithm: "SYMMETRIC_DEFAULT",
+                    data_key_len: h.suite.data_key_len(),
+                    ciphertext_blob,
+                },
+            )
+            .map_err(js_error)?;
+        self.inner.set_data_key(key).map_err(js_error)
+    }
+}
