@@ -34,7 +34,7 @@ const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 const TOKEN = 'Bearer cli-interop';
 
-let dir, moto, kmsClient, keyArn, motoBroker, devBroker, pageOrigin, browser;
+let dir, moto, kmsClient, keyArn, newKeyArn, motoBroker, devBroker, pageOrigin, browser;
 const f = (name) => join(dir, name);
 
 before(async () => {
@@ -42,8 +42,9 @@ before(async () => {
   moto = await startMoto();
   kmsClient = new KMSClient({ region, endpoint: moto.endpoint, credentials });
   keyArn = (await kmsClient.send(new CreateKeyCommand({ Description: 'edge-kms CLI interop' }))).KeyMetadata.Arn;
+  newKeyArn = (await kmsClient.send(new CreateKeyCommand({ Description: 'edge-kms CLI interop, re-encrypt target' }))).KeyMetadata.Arn;
   const authorize = (request) => (request.headers.get('authorization') === TOKEN ? { allow: true, principal: 'cli' } : { allow: false, status: 401 });
-  motoBroker = await serve(createBroker({ kms: kmsClient, keyIds: [keyArn], basePath: '/kms', authorize }), { port: 0 });
+  motoBroker = await serve(createBroker({ kms: kmsClient, keyIds: [keyArn, newKeyArn], basePath: '/kms', authorize }), { port: 0 });
   pageOrigin = await serveStatic();
   devBroker = await serve(createBroker({ kms: await createDevKms({ signingKeys: [] }), keyIds: ['alias/demo'], basePath: '/kms', authorize, cors: { origins: [pageOrigin.url] } }), { port: 0 });
 });
@@ -100,6 +101,21 @@ test('aws-encryption-cli (KMS key on moto) and edge-kms (broker over the same mo
   const r = await runCli(['decrypt', ...viaMotoBroker(), '-i', f('theirs.tampered'), '-o', f('tampered2.out')]);
   assert.equal(r.code, 5, r.stderr);
   await assert.rejects(readFile(f('tampered2.out')), { code: 'ENOENT' });
+});
+
+test('re-encrypt: aws-encryption-cli\'s message under one KMS key, moved by edge-kms to another, opens in aws-encryption-cli with the new key only', { timeout: 120_000 }, async () => {
+  const plain = randomBytes(200_000);
+  await writeFile(f('re.plain'), plain);
+  await awsCli(['-e', '-i', f('re.plain'), '-o', f('re.theirs'), '-w', 'provider=aws-kms', `key=${keyArn}`, '-c', 'tenant=acme']);
+  const r = await runCli(['re-encrypt', ...viaMotoBroker(), '--to-broker', `${motoBroker.url}/kms`, '--to-key-id', newKeyArn, '--to-header', `Authorization: ${TOKEN}`,
+    '-i', f('re.theirs'), '-o', f('re.moved'), '-c', 'tenant=acme']);
+  assert.equal(r.code, 0, r.stderr);
+  const info = await parseMessage(await readFile(f('re.moved')));
+  assert.deepEqual(info.encryptedDataKeys.map((k) => new TextDecoder().decode(k.providerInfo)), [newKeyArn]);
+  await awsCli(['-d', '-i', f('re.moved'), '-o', f('re.opened'), '-w', 'provider=aws-kms', `key=${newKeyArn}`, '-c', 'tenant=acme']);
+  assert.equal(sha(await readFile(f('re.opened'))), sha(plain));
+  // aws-encryption-cli limited to the old key can no longer open it.
+  await assert.rejects(awsCli(['-d', '-i', f('re.moved'), '-o', f('re.old'), '-w', 'provider=aws-kms', `key=${keyArn}`]));
 });
 
 test('@aws-crypto/client-node opens the CLI\'s raw AES and raw RSA messages, and the CLI opens its', async () => {

@@ -20,6 +20,7 @@ import { CLI } from './cli-helpers.js';
 const EXPECTED = {
   'raw-aes': ['"frameCount":1', 'quarterly numbers'],
   broker: ['100000', 'exit 6', 'no numbers.txt'],
+  're-encrypt': ['rotated, not rewritten', 'exit 7'],
   verify: ['valid: ECDSA_SHA_256 signature, ECC_NIST_P256 key, RAW message', 'INVALID: ECDSA_SHA_256 signature, ECC_NIST_P256 key, RAW message', 'exit 1'],
 };
 const TOKEN = 'readme-example-token';

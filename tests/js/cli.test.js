@@ -306,6 +306,45 @@ test('verify: KMS signatures offline (RAW, DIGEST, --prehash of a large file, ba
   assert.equal(codeIn(r.stderr), 'MALFORMED_PUBLIC_KEY');
 });
 
+test('re-encrypt: the same data key and frames under new keys; the old keys no longer open it unless kept; a bad original writes nothing', async () => {
+  const plain = randomBytes(3 * 4096 + 9);
+  await writeFile(f('re.plain'), plain);
+  assert.equal((await runCli(['encrypt', '-i', f('re.plain'), '-o', f('re.orig'), ...A(), '--frame-length', '4096', '-c', 'tenant=acme'])).code, 0);
+  const broker = ['--broker', `${server.url}/kms`, '--key-id', 'alias/demo', '--header', 'Authorization: Bearer cli-test'];
+  const to = ['--to-broker', `${server.url}/kms`, '--to-key-id', 'alias/demo', '--to-header', 'Authorization: Bearer cli-test'];
+  const r = await runCli(['re-encrypt', '-i', f('re.orig'), '-o', f('re.new'), ...A(), ...to, '-c', 'tenant=acme', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout.toString()).command, 're-encrypt');
+  const [orig, next] = [await parseMessage(await readFile(f('re.orig'))), await parseMessage(await readFile(f('re.new')))];
+  assert.deepEqual(next.messageId, orig.messageId, 'the same message id (and data key)');
+  assert.equal(next.frameCount, orig.frameCount);
+  assert.deepEqual(next.encryptedDataKeys.map((k) => k.providerId), ['aws-kms']);
+  const viaBroker = await runCli(['decrypt', '-i', f('re.new'), ...broker, '-c', 'tenant=acme']);
+  assert.equal(viaBroker.code, 0, viaBroker.stderr);
+  assert.equal(sha(viaBroker.stdout), sha(plain));
+  const oldKey = await runCli(['decrypt', '-i', f('re.new'), ...A()]);
+  assert.equal(oldKey.code, EXIT.NO_KEY, 'the old key is not in the new message');
+  // Keeping the old key: the new keys are a multi-keyring.
+  const both = await runCli(['re-encrypt', '-i', f('re.orig'), ...A(), ...to, '--to-aes-key', f('aes.key'), '--to-key-namespace', 'cli', '--to-key-name', 'aes-1']);
+  assert.equal(both.code, 0, both.stderr);
+  assert.deepEqual((await parseMessage(both.stdout)).encryptedDataKeys.map((k) => k.providerId), ['aws-kms', 'cli']);
+  // A tampered original, a required pair it lacks, a missing --to key: the exit code, and nothing written.
+  const m = await readFile(f('re.orig'));
+  m[m.length - 300] ^= 1;
+  await writeFile(f('re.bad'), m);
+  const before = await listDir(dir);
+  for (const [args, exit] of [
+    [['-i', f('re.bad'), ...A(), ...to], EXIT.TAMPERED],
+    [['-i', f('re.orig'), ...A(), ...to, '-c', 'tenant=globex'], EXIT.POLICY],
+    [['-i', f('re.orig'), ...A()], EXIT.USAGE],
+    [['-i', f('re.orig'), ...A(), '--to-aes-key', f('aes.key')], EXIT.USAGE],
+  ]) {
+    const bad = await runCli(['re-encrypt', ...args, '-o', f('re.out')]);
+    assert.equal(bad.code, exit, bad.stderr);
+    assert.deepEqual(await listDir(dir), before);
+  }
+});
+
 test('exit codes: every EdgeKmsError code has a class, and the README table is the table the CLI uses', async () => {
   for (const code of ERROR_CODES) assert.ok(KNOWN_CODES.includes(code), `${code} has an exit code`);
   for (const code of KNOWN_CODES) assert.ok(ERROR_CODES.includes(code) || code === 'USAGE' || code === 'IO', `${code} is a real code`);

@@ -30,6 +30,7 @@ const HELP = `edge-kms — AWS Encryption SDK messages and KMS signatures from t
 Usage:
   edge-kms encrypt    [-i FILE] [-o FILE] KEYS [-c key=value]... [--suite S] [--frame-length N] [--json]
   edge-kms decrypt    [-i FILE] [-o FILE] KEYS [-c key=value]... [--require-signature] [--max-body-size N] [--json]
+  edge-kms re-encrypt [-i FILE] [-o FILE] KEYS --to-KEYS [-c key=value]... [--require-signature] [--json]
   edge-kms inspect    [-i FILE] [--json]
   edge-kms verify     --public-key FILE --signing-algorithm ALG --signature FILE [--message FILE]
                       [--message-type RAW|DIGEST|EXTERNAL_MU | --prehash] [--json]
@@ -50,6 +51,11 @@ KEYS, one or more (the first makes the data key, the others wrap it too):
       --rsa-private-key FILE        the private half decrypts
       --rsa-padding P             OAEP_SHA256 (default), OAEP_SHA1, OAEP_SHA384, OAEP_SHA512, PKCS1
       --key-namespace NS --key-name NAME   the raw key's namespace and name (as in the AWS Encryption SDK)
+
+re-encrypt (EnvelopeClient#reEncrypt): the same data key and frames under new keys. KEYS open the original
+(decrypt's options apply to it); the new keys are KEYS' options prefixed with to-: --to-broker URL
+--to-key-id ID --to-header …, --to-aes-key FILE, --to-rsa-public-key FILE, --to-key-namespace NS,
+--to-key-name NAME. The whole original authenticates first. It holds the message in memory (at most 4 GiB).
 
 Message options (the EnvelopeClient options of the same names):
   -c, --encryption-context key=value   encrypt: the context; decrypt: pairs the message must hold
@@ -456,6 +462,79 @@ async function verify(args) {
   return valid ? EXIT.OK : EXIT.INVALID_SIGNATURE;
 }
 
+/** The most `re-encrypt` reads: it holds the message (one-shot `reEncrypt`), at most 4 GiB − 1 as the API. */
+const REENCRYPT_MAX_BYTES = 2 ** 32 - 1;
+
+/**
+ * re-encrypt: `EnvelopeClient#reEncrypt`. The keys (unprefixed options) open the data key; the `--to-…` keys wrap
+ * it in the new message. The whole original authenticates first; nothing is written otherwise.
+ * @param {string[]} args @param {AbortSignal} signal
+ */
+async function reEncrypt(args, signal) {
+  const to = Object.fromEntries(Object.entries(KEYS).map(([k, o]) => [`to-${k}`, o]));
+  const { values: v } = parseArgs({ args, options: { ...COMMON, ...KEYS, ...to, ...MESSAGE }, strict: true, allowPositionals: false });
+  if (v.help) { process.stdout.write(HELP); return EXIT.OK; }
+  const toStdout = v.output === undefined || v.output === '-';
+  if (v.json && toStdout) throw usage('--json prints the summary on stdout: give the data an -o FILE');
+  const ec = encryptionContext(v['encryption-context']);
+  /** @type {Record<string, any>} */ const from = {};
+  /** @type {Record<string, any>} */ const next = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (k.startsWith('to-')) next[k.slice(3)] = val;
+    else from[k] = val;
+  }
+  if (Object.keys(next).length === 0) throw usage('re-encrypt needs the new keys: --to-broker URL --to-key-id ID, --to-aes-key FILE, or --to-rsa-public-key FILE');
+  const client = await clientFrom(from, 'decrypt');
+  let keyring;
+  try {
+    keyring = await keyringFrom(next, 'encrypt');
+  } catch (e) {
+    if (e instanceof CliError) e.message = `the new keys (--to-…): ${e.message}`;
+    throw e;
+  }
+  const input = await openInput(v.input);
+  if (input.size !== undefined && input.size > REENCRYPT_MAX_BYTES) {
+    await input.close();
+    throw new EdgeKmsError('LIMIT_EXCEEDED', `re-encrypt holds the message in memory: at most ${REENCRYPT_MAX_BYTES} bytes`);
+  }
+  const chunks = [];
+  let length = 0;
+  try {
+    for await (const chunk of input.stream) {
+      length += chunk.length;
+      if (length > REENCRYPT_MAX_BYTES) throw new EdgeKmsError('LIMIT_EXCEEDED', `re-encrypt holds the message in memory: at most ${REENCRYPT_MAX_BYTES} bytes`);
+      chunks.push(chunk);
+    }
+  } finally {
+    await input.close();
+  }
+  const t0 = Date.now();
+  const message = await client.reEncrypt(Buffer.concat(chunks, length), {
+    keyring, encryptionContext: ec, signal, ...(v['require-signature'] ? { requireSignature: true } : {}),
+  });
+  if (toStdout) {
+    await new Promise((ok, fail) => process.stdout.write(message, (e) => (e ? fail(e) : ok(undefined))));
+  } else {
+    let file;
+    try {
+      file = await atomicFile(v.output, { mode: 0o666 });
+    } catch (e) {
+      throw new CliError('IO', `cannot write ${v.output}: ${/** @type {any} */ (e).code ?? 'error'}`);
+    }
+    try {
+      await pipeline([message], file.stream);
+      await file.commit();
+    } catch (e) {
+      await file.discard();
+      throw e;
+    }
+  }
+  if (v.json) {
+    process.stdout.write(`${JSON.stringify({ command: 're-encrypt', input: input.name, output: v.output, messageBytes: length, newMessageBytes: message.length, requiredEncryptionContext: ec, seconds: (Date.now() - t0) / 1000 })}\n`);
+  }
+  return EXIT.OK;
+}
+
 /** The error's code: the library's, the command line's, or IO for a system error. @param {any} e */
 function codeOf(e) {
   if (e instanceof EdgeKmsError || e?.name === 'EdgeKmsError') return e.code;
@@ -481,6 +560,7 @@ export async function main(argv) {
   try {
     switch (command) {
       case 'encrypt': case 'decrypt': return await seal(command, args, ac.signal);
+      case 're-encrypt': return await reEncrypt(args, ac.signal);
       case 'inspect': return await inspect(args);
       case 'verify': return await verify(args);
       case '--version': case '-v': {
@@ -492,7 +572,7 @@ export async function main(argv) {
         process.stdout.write(HELP);
         return command === undefined ? EXIT.USAGE : EXIT.OK;
       default:
-        throw usage(`unknown command "${command}" (encrypt, decrypt, inspect, verify)`);
+        throw usage(`unknown command "${command}" (encrypt, decrypt, re-encrypt, inspect, verify)`);
     }
   } catch (e) {
     const code = codeOf(e);
