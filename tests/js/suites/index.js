@@ -6,5 +6,6 @@ import brokerKeyring from './broker.suite.js';
 import envelope from './envelope.suite.js';
 import boundary from './boundary.suite.js';
 import hardening from './hardening.suite.js';
+import reencrypt from './reencrypt.suite.js';
 
-export default [basics, verify, kms, brokerKeyring, envelope, hardening, boundary];
+export default [basics, verify, kms, brokerKeyring, envelope, reencrypt, hardening, boundary];
