@@ -1,6 +1,15 @@
+/** The WebAssembly modules of the package (README, "Modules"). */
+export type ModuleName = 'envelope' | 'verify' | 'kms';
+
 /**
- * Loads and instantiates the WebAssembly core now. Optional: every API call
- * does it on first use; concurrent calls share one load, and a failed load
- * (`WASM_LOAD_FAILED`) can be retried.
+ * Loads and instantiates WebAssembly modules now. Optional: every API call
+ * loads the module it needs on first use; concurrent calls share one load, and
+ * a failed load (`WASM_LOAD_FAILED`) can be retried.
+ *
+ * Without an argument it loads every module the imported code can use (all of
+ * them when the whole package is imported unbundled; in a bundled page, those
+ * whose APIs the page uses). With names, only those: `await init(['verify'])`
+ * before `new KmsPublicKey()` in a browser, which is synchronous.
+ * @throws EdgeKmsError INVALID_ARGUMENT for a name the imported code does not use; WASM_LOAD_FAILED
  */
-export declare function init(): Promise<void>;
+export declare function init(modules?: readonly ModuleName[]): Promise<void>;

@@ -1,10 +1,15 @@
 // Cloudflare Workers (workerd): the runtime refuses WebAssembly.compile of
-// bytes, so the module is imported as a compiled WebAssembly.Module (wrangler
-// and esbuild's `workerd` condition resolve this import).
-import wasmModule from './wasm/edge_kms_bg.wasm';
-import { initSync } from './wasm/edge_kms.js';
+// bytes, so each module is imported as a compiled WebAssembly.Module (wrangler
+// and esbuild's `workerd` condition resolve these imports) and instantiated
+// synchronously on first use.
+import envelopeWasm from './wasm/envelope_bg.wasm';
+import verifyWasm from './wasm/verify_bg.wasm';
+import kmsWasm from './wasm/kms_bg.wasm';
 import { setWasmLoader } from './core.js';
 
-setWasmLoader(() => initSync({ module: wasmModule }));
+/** @type {Record<string, WebAssembly.Module>} */
+const compiled = { envelope: envelopeWasm, verify: verifyWasm, kms: kmsWasm };
+
+setWasmLoader((m) => m.glue.initSync({ module: compiled[m.name] }));
 
 export * from './index.js';

@@ -5,7 +5,7 @@
 // keyrings (the data-key seam), and wipes every plaintext data key it touches.
 import { EdgeKmsError } from './errors.js';
 import { checkSignal, checkUnchanged, readOptions, toBytes, wellFormed } from './bytes.js';
-import { isStale, withCore, withCoreSync } from './core.js';
+import { isStale, withCore, withCoreSync } from './modules/envelope.js';
 import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms } from './keyrings.js';
 
 export const SUITES = Object.freeze({

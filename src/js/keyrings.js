@@ -9,7 +9,7 @@
 // seam. MultiKeyring is a generator plus children.
 import { EdgeKmsError } from './errors.js';
 import { readOptions, toBytes, wellFormed } from './bytes.js';
-import { isStale } from './core.js';
+import { isStale } from './modules/envelope.js';
 
 const local = Symbol('edge-kms local keyring');
 

@@ -1,6 +1,6 @@
 // KMS concepts: key identifiers, the key-type advisor and the cost model.
 // Thin wrappers: the Rust core decides everything; here we only load it.
-import { withCore } from './core.js';
+import { withCore } from './modules/kms.js';
 import { EdgeKmsError } from './errors.js';
 
 /**

@@ -7,7 +7,7 @@
 // importKey/verify parameters (RSA-PSS saltLength = hash length); this file
 // only runs subtle.verify with a CryptoKey imported once per key and
 // algorithm, and falls back to the wasm engine when WebCrypto lacks it.
-import { core, isStale, withCoreSync } from './core.js';
+import { core, isStale, withCoreSync } from './modules/verify.js';
 import { EdgeKmsError } from './errors.js';
 import { readOptions, toBytes } from './bytes.js';
 

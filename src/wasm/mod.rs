@@ -5,12 +5,14 @@
 //! with a stable `code` property, which the shim turns into `EdgeKmsError`.
 //! Nothing here panics on input; the core returns errors instead.
 
+#[cfg(feature = "wasm-envelope")]
 mod envelope;
+#[cfg(feature = "wasm-kms")]
 mod kms;
+#[cfg(feature = "wasm-verify")]
+mod verify;
 
 use wasm_bindgen::prelude::*;
-
-mod verify;
 
 use crate::Error;
 
@@ -34,11 +36,13 @@ pub fn core_version() -> String {
 }
 
 /// Every error code with its message, for the test that walks the mapping.
+/// In the `envelope` module only, which holds most of the messages anyway.
+#[cfg(feature = "wasm-envelope")]
 #[wasm_bindgen(js_name = allErrorsForTests)]
 #[must_use]
 pub fn all_errors_for_tests() -> Vec<JsValue> {
     Error::all_for_tests().into_iter().map(js_error).collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "wasm-envelope"))]
 mod tests;

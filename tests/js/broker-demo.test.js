@@ -30,7 +30,7 @@ test('demo server: banner, page, package, broker, key file 0600, clean stop', { 
       const url = /edge-kms demo on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)[1];
       assert.match(err, /DEVELOPMENT KMS, NOT FOR PRODUCTION/);
       assert.equal(await (await fetch(`${url}/`)).text(), '<title>demo</title>');
-      const wasm = await fetch(`${url}/pkg/wasm/edge_kms_bg.wasm`);
+      const wasm = await fetch(`${url}/pkg/wasm/envelope_bg.wasm`);
       assert.equal(wasm.status, 200);
       assert.equal(wasm.headers.get('content-type'), 'application/wasm');
       const kr = new BrokerKeyring({ endpoint: `${url}/kms`, keyId: 'alias/demo' });

@@ -56,11 +56,14 @@ before(async () => {
     }],
   });
   const code = await readFile(`${outdir}/worker.js`, 'utf8');
-  assert.match(code, /from\s*["']\.\/edge_kms_bg\.wasm["']/, 'the workerd entry imports the wasm as a module');
+  for (const m of ['envelope', 'verify', 'kms']) {
+    assert.match(code, new RegExp(`from\\s*["']\\./${m}_bg\\.wasm["']`), `the workerd entry imports the ${m} module as a compiled module`);
+  }
   mf = new Miniflare({
     modules: [
       { type: 'ESModule', path: `${outdir}/worker.js`, contents: code },
-      { type: 'CompiledWasm', path: `${outdir}/edge_kms_bg.wasm`, contents: await readFile(`${outdir}/edge_kms_bg.wasm`) },
+      ...await Promise.all(['envelope', 'verify', 'kms'].map(async (m) => (
+        { type: 'CompiledWasm', path: `${outdir}/${m}_bg.wasm`, contents: await readFile(`${outdir}/${m}_bg.wasm`) }))),
     ],
     compatibilityDate: '2025-09-01',
     bindings: { BROKER: `${brokerServer.url}/kms`, TOKEN: 'Bearer worker' },

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { EdgeKmsError, ERROR_CODES } from 'edge-kms';
 import { fromCore } from '../../pkg/errors.js';
-import { initSync, allErrorsForTests } from '../../pkg/wasm/edge_kms.js';
+// The envelope module carries the walk over every variant (src/wasm/mod.rs).
+import { initSync, allErrorsForTests } from '../../pkg/wasm/envelope.js';
 
-initSync({ module: await readFile(new URL('../../pkg/wasm/edge_kms_bg.wasm', import.meta.url)) });
+initSync({ module: await readFile(new URL('../../pkg/wasm/envelope_bg.wasm', import.meta.url)) });
 const coreErrors = allErrorsForTests();
 
 test('every Rust error variant maps to a listed code through fromCore', () => {

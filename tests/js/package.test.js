@@ -19,7 +19,7 @@ test('publint finds no errors or warnings', async () => {
 });
 
 test('types resolve for every entry point (are the types wrong, ESM profile)', async () => {
-  await run(bin('attw'), ['--pack', 'pkg', '--profile', 'esm-only', '--exclude-entrypoints', './wasm/edge_kms_bg.wasm'], { cwd: root });
+  await run(bin('attw'), ['--pack', 'pkg', '--profile', 'esm-only', '--exclude-entrypoints', './wasm/*'], { cwd: root });
 });
 
 test('the packed tarball installs into a fresh project and works there', async () => {
