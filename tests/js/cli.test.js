@@ -360,3 +360,10 @@ test('exit codes: every EdgeKmsError code has a class, and the README table is t
     assert.ok(row && row[1].includes(`\`${code}\``), `README row of exit ${n} lists \`${code}\``);
   }
 });
+
+test('the CLI type-checks against the published .d.ts (tsc --checkJs --strict)', { timeout: 60_000 }, async () => {
+  const root = new URL('../../', import.meta.url);
+  await promisify(execFile)(join(root.pathname, 'node_modules/.bin/tsc'), ['--noEmit', '--allowJs', '--checkJs', '--strict', '--module', 'nodenext',
+    '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', CLI], { cwd: root.pathname, timeout: 50_000 })
+    .catch((e) => { throw new Error(`tsc failed:\n${e.stdout}${e.stderr}`); });
+});

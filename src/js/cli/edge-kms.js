@@ -14,7 +14,7 @@ import { Duplex, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   EnvelopeClient, BrokerKeyring, RawAesKeyring, RawRsaKeyring, MultiKeyring, KmsPublicKey, parseMessage,
-  EdgeKmsError, WASM_MAX_BYTES,
+  EdgeKmsError, WASM_MAX_BYTES, DEFAULT_FRAME_LENGTH,
 } from 'edge-kms';
 import { EXIT, classOf } from './exit-codes.js';
 import { atomicFile, progress, removePendingSync } from './output.js';
@@ -84,14 +84,14 @@ Exit codes: 0 ok, 1 signature does not verify, 2 usage, 3 file I/O, 4 bad input,
 `;
 
 /** Options every command understands. */
-const COMMON = {
+const COMMON = /** @type {const} */ ({
   input: { type: 'string', short: 'i' },
   output: { type: 'string', short: 'o' },
   json: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-};
-const KEYS = {
+});
+const KEYS = /** @type {const} */ ({
   broker: { type: 'string' },
   'key-id': { type: 'string' },
   header: { type: 'string', multiple: true },
@@ -104,8 +104,8 @@ const KEYS = {
   'rsa-padding': { type: 'string' },
   'key-namespace': { type: 'string' },
   'key-name': { type: 'string' },
-};
-const MESSAGE = {
+});
+const MESSAGE = /** @type {const} */ ({
   'encryption-context': { type: 'string', short: 'c', multiple: true },
   suite: { type: 'string' },
   'frame-length': { type: 'string' },
@@ -115,10 +115,10 @@ const MESSAGE = {
   'require-signature': { type: 'boolean' },
   'commitment-policy': { type: 'string' },
   engine: { type: 'string' },
-};
+});
 const ENCRYPT_ONLY = ['suite', 'frame-length'];
 const DECRYPT_ONLY = ['max-body-size', 'max-header-size', 'require-signature', 'commitment-policy'];
-const VERIFY = {
+const VERIFY = /** @type {const} */ ({
   'public-key': { type: 'string' },
   'signing-algorithm': { type: 'string' },
   signature: { type: 'string' },
@@ -129,7 +129,7 @@ const VERIFY = {
   engine: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-};
+});
 
 /** A whole number option, or undefined. @param {string | undefined} v @param {string} name */
 function integer(v, name) {
@@ -302,7 +302,7 @@ async function seal(command, args, signal) {
     if (!toStdout) {
       try {
         // Plaintext is never readable by others, not even while it is written.
-        file = await atomicFile(v.output, { mode: command === 'decrypt' ? 0o600 : 0o666 });
+        file = await atomicFile(/** @type {string} */ (v.output), { mode: command === 'decrypt' ? 0o600 : 0o666 });
       } catch (e) {
         throw new CliError('IO', `cannot write ${v.output}: ${/** @type {any} */ (e).code ?? 'error'}`);
       }
@@ -327,7 +327,7 @@ async function seal(command, args, signal) {
   if (v.json) {
     const seconds = (Date.now() - t0) / 1000;
     const summary = command === 'encrypt'
-      ? { command, input: input.name, output: v.output, plaintextBytes: inBytes, messageBytes: outBytes, suite: client.suite, frameLength: client.frameLength, encryptionContext: ec, seconds }
+      ? { command, input: input.name, output: v.output, plaintextBytes: inBytes, messageBytes: outBytes, suite: v.suite ?? 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384', frameLength: integer(v['frame-length'], 'frame-length') ?? DEFAULT_FRAME_LENGTH, encryptionContext: ec, seconds }
       : { command, input: input.name, output: v.output, messageBytes: inBytes, plaintextBytes: outBytes, requiredEncryptionContext: ec, seconds };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   }
@@ -471,7 +471,7 @@ const REENCRYPT_MAX_BYTES = 2 ** 32 - 1;
  * @param {string[]} args @param {AbortSignal} signal
  */
 async function reEncrypt(args, signal) {
-  const to = Object.fromEntries(Object.entries(KEYS).map(([k, o]) => [`to-${k}`, o]));
+  const to = /** @type {Record<`to-${keyof typeof KEYS}`, (typeof KEYS)[keyof typeof KEYS]>} */ (Object.fromEntries(Object.entries(KEYS).map(([k, o]) => [`to-${k}`, o])));
   const { values: v } = parseArgs({ args, options: { ...COMMON, ...KEYS, ...to, ...MESSAGE }, strict: true, allowPositionals: false });
   if (v.help) { process.stdout.write(HELP); return EXIT.OK; }
   const toStdout = v.output === undefined || v.output === '-';
@@ -517,7 +517,7 @@ async function reEncrypt(args, signal) {
   } else {
     let file;
     try {
-      file = await atomicFile(v.output, { mode: 0o666 });
+      file = await atomicFile(/** @type {string} */ (v.output), { mode: 0o666 });
     } catch (e) {
       throw new CliError('IO', `cannot write ${v.output}: ${/** @type {any} */ (e).code ?? 'error'}`);
     }
