@@ -35,3 +35,29 @@ await recommendKeyType({ purpose: 'decrypt' });
 const cost = await estimateCost({ keys: 2, requestsPerMonth: 1_000_000, cacheHitRatio: 0.9 });
 const total: number = cost.totalUsd;
 void total;
+
+// signJwt through the broker, and what the broker's authorize sees of a Sign.
+import { signJwt, BrokerKeyring, type SignJwtAlgorithm } from 'edge-kms';
+import { createBroker, createDevKms, type SignDetails } from 'edge-kms/broker';
+const signingBroker = createBroker({
+  kms: await createDevKms(),
+  keyIds: ['alias/sign-ecc-nist-p256'],
+  sign: true,
+  allowUncheckedDigests: false,
+  authorize: (_request, operation, _keyId, _ec, details) => {
+    const s: SignDetails | undefined = details.sign;
+    const sub: unknown = s?.jws?.payload.sub;
+    return operation === 'Sign' && sub === 'alice' && s?.message instanceof Uint8Array;
+  },
+});
+const signingKeyring = new BrokerKeyring({ endpoint: 'https://app.example/kms', keyId: 'alias/sign-ecc-nist-p256', fetch: (url, init) => signingBroker.fetch(new Request(url, init)) });
+const jwsAlg: SignJwtAlgorithm = 'ES256K';
+const token: string = await signJwt({ sub: 'alice' }, { keyring: signingKeyring, alg: 'ES256', header: { kid: 'k1' } });
+void token; void jwsAlg;
+const raw = await signingKeyring.sign({ message: new Uint8Array(32), messageType: 'DIGEST', signingAlgorithm: 'ECDSA_SHA_256', signingInput: new Uint8Array(8) });
+const sigBytes: Uint8Array = raw.signature;
+void sigBytes;
+// @ts-expect-error: HS256 is not an alg a KMS key makes
+await signJwt({ sub: 'alice' }, { keyring: signingKeyring, alg: 'HS256' });
+// @ts-expect-error: alg is required
+await signJwt({ sub: 'alice' }, { keyring: signingKeyring });
