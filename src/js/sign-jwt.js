@@ -57,7 +57,7 @@ export async function signJwt(claims, options) {
     keyring.sign({ ...request, ...(keyId === undefined ? {} : { keyId }), ...(signal === undefined ? {} : { signal }) }),
     core(), // the conversion below needs the verify module loaded
   ]);
-  const signature = withCoreSync((b) => b.jwsSignature(alg, answer.signature));
+  const signature = withCoreSync((/** @type {any} */ b) => b.jwsSignature(alg, answer.signature));
   return `${new TextDecoder().decode(signingInput)}.${encodeBase64Url(signature)}`;
 }
 

@@ -850,6 +850,7 @@ function ed25519phOverDigest() {
 }
 
 /** ML-DSA key specs: @noble/post-quantum's name, and the last byte of the OID 2.16.840.1.101.3.4.3.x (FIPS 204, NIST CSOR). */
+/** @type {Record<'ML_DSA_44' | 'ML_DSA_65' | 'ML_DSA_87', [string, number]>} */
 const ML_DSA = { ML_DSA_44: ['ml_dsa44', 0x11], ML_DSA_65: ['ml_dsa65', 0x12], ML_DSA_87: ['ml_dsa87', 0x13] };
 const ML_DSA_ALG_ID = (/** @type {number} */ last) => concat(hexBytes('300b06096086480165030403'), new Uint8Array([last]));
 

@@ -1,4 +1,4 @@
-/** Path segment → KMS operation name. `/sign` is served only over the development KMS. */
+/** Path segment → KMS operation name. `/sign` is served with createBroker's `sign: true` (the default over the development KMS only). */
 export declare const OPERATIONS: Readonly<{
   'generate-data-key': 'GenerateDataKey';
   decrypt: 'Decrypt';
@@ -11,13 +11,13 @@ export type BrokerOperation = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 /** KMS's limits, enforced by the broker and the keyring before any KMS call. */
 export declare const LIMITS: Readonly<{
   keyIdChars: 2048; minDataKeyBytes: 1; maxDataKeyBytes: 1024; maxPlaintextBytes: 4096; maxCiphertextBytes: 6144;
-  maxMessageBytes: 4096; maxEncryptionContextBytes: 8192; maxEncryptionContextPairs: 64; maxGrantTokens: 10; maxGrantTokenChars: 8192;
+  maxMessageBytes: 4096; maxSigningInputBytes: 262144; maxEncryptionContextBytes: 8192; maxEncryptionContextPairs: 64; maxGrantTokens: 10; maxGrantTokenChars: 8192;
 }>;
 
 /**
  * Error names in `{ error: { code, message, requestId } }` answers, with their
  * HTTP status: the broker's own (`BadRequest` 400, `Unauthorized` 401,
- * `EncryptionContextMismatch` 403, `ForbiddenHost` 403, `ForbiddenOrigin` 403,
+ * `DigestMismatch` 400, `EncryptionContextMismatch` 403, `ForbiddenHost` 403, `ForbiddenOrigin` 403,
  * `UnknownOperation` 404, `MethodNotAllowed` 405, `PayloadTooLarge` 413,
  * `UnsupportedMediaType` 415, `InternalError` 500, `KMSUnavailable` 503) and
  * KMS's exception names (`AccessDeniedException` 403, `NotFoundException` 404,
