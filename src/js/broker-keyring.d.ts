@@ -52,6 +52,21 @@ export interface BrokerKeyringOptions {
   retries?: number;
   /** KMS grant tokens, sent with every request and passed to KMS by the broker. */
   grantTokens?: string[];
+  /**
+   * `'hpke'`: data keys come back sealed (RFC 9180 HPKE, P-256 / HKDF-SHA256 / AES-256-GCM) to a fresh
+   * key pair per request that only the wasm core holds, the request bound as AAD; EnvelopeClient opens
+   * them inside the core, so the plaintext data key is never on the wire nor in the JS heap. Such a
+   * keyring cannot be a multi-keyring child (`encryptDataKey` would send the data key). Default `'plaintext'`.
+   */
+  keyTransport?: 'plaintext' | 'hpke';
+}
+
+/** The per-request public key and nonce a sealed data key is made for (EnvelopeClient makes them in the core). */
+export interface HpkeRecipient {
+  /** Uncompressed P-256 point, 65 bytes. */
+  publicKey: Uint8Array;
+  /** 16 bytes, bound into the AAD. */
+  nonce: Uint8Array;
 }
 
 /**
@@ -68,6 +83,12 @@ export declare class BrokerKeyring {
   readonly isKmsKeyring: true;
   readonly keyId: string;
   readonly endpoint: string;
+  readonly keyTransport: 'plaintext' | 'hpke';
+  /**
+   * A new data key sealed to `recipient` (`ciphertextForRecipient` = HPKE enc ‖ ciphertext) with its KMS
+   * ciphertext; a broker answer with a plaintext key instead is `MALFORMED_RESPONSE`.
+   */
+  generateDataKey(args: { encryptionContext?: EncryptionContext; numberOfBytes?: number; signal?: AbortSignal; recipient: HpkeRecipient }): Promise<{ keyId: string; ciphertextBlob: Uint8Array; ciphertextForRecipient: Uint8Array }>;
   /** A new data key: its plaintext (exactly `numberOfBytes`, default 32) and its KMS ciphertext under `keyId`. */
   generateDataKey(args?: { encryptionContext?: EncryptionContext; numberOfBytes?: number; signal?: AbortSignal }): Promise<{ keyId: string; plaintext: Uint8Array; ciphertextBlob: Uint8Array }>;
   /** Encrypts an existing data key (1..4096 bytes) under `keyId`. */
@@ -79,6 +100,7 @@ export declare class BrokerKeyring {
    * context and the broker checks it against the SHA-384 digest sealed with the data key before it answers
    * (`ENCRYPTION_CONTEXT_MISMATCH` otherwise); the answer is that digest followed by the data key.
    */
+  decryptDataKey(args: { keyId?: string; ciphertextBlob: Uint8Array; encryptionContext?: EncryptionContext; encryptionAlgorithm?: EncryptionAlgorithm; signal?: AbortSignal; recipient: HpkeRecipient }): Promise<{ keyId: string; ciphertextForRecipient: Uint8Array }>;
   decryptDataKey(args: { keyId?: string; ciphertextBlob: Uint8Array; encryptionContext?: EncryptionContext; encryptionAlgorithm?: EncryptionAlgorithm; signal?: AbortSignal }): Promise<{ keyId: string; plaintext: Uint8Array }>;
   /**
    * The public half (DER SPKI) of an asymmetric KMS key with its spec, usage and algorithms, through the

@@ -10,6 +10,7 @@
 import { EdgeKmsError } from './errors.js';
 import { readOptions } from './bytes.js';
 import { jsonWithSecret, parseWithSecret } from './secret-json.js';
+import { HPKE_ALGORITHM } from './broker/hpke.js';
 import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './broker/protocol.js';
 
 const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt', GetPublicKey: '/public-key', Sign: '/sign' };
@@ -24,8 +25,9 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 export class BrokerKeyring {
   /** @param {import('./broker-keyring.js').BrokerKeyringOptions} options */
   constructor(options) {
-    const { endpoint, keyId, headers, fetch: fetchImpl, timeoutMs = 10_000, retries = 2, grantTokens } =
-      readOptions(options, 'BrokerKeyring options', ['endpoint', 'keyId', 'headers', 'fetch', 'timeoutMs', 'retries', 'grantTokens']);
+    const { endpoint, keyId, headers, fetch: fetchImpl, timeoutMs = 10_000, retries = 2, grantTokens, keyTransport = 'plaintext' } =
+      readOptions(options, 'BrokerKeyring options', ['endpoint', 'keyId', 'headers', 'fetch', 'timeoutMs', 'retries', 'grantTokens', 'keyTransport']);
+    if (keyTransport !== 'plaintext' && keyTransport !== 'hpke') throw invalid("keyTransport must be 'hpke' or 'plaintext'");
     if (typeof endpoint !== 'string' || endpoint.length === 0) throw invalid('endpoint must be the broker URL (absolute, or a path such as /kms in a browser)');
     try {
       // relative endpoints resolve against the page (browsers); elsewhere they must be absolute
@@ -51,6 +53,12 @@ export class BrokerKeyring {
     if (typeof fetchImpl !== 'function' && typeof globalThis.fetch !== 'function') throw invalid('this runtime has no fetch; pass options.fetch');
     /** @readonly */ this.isKmsKeyring = true;
     /** @readonly */ this.keyId = keyId;
+    /**
+     * 'hpke': every data key comes back sealed to a per-request key that only
+     * the wasm core holds (EnvelopeClient opens it there); the plaintext key is
+     * never on the wire nor in the JS heap. @readonly
+     */
+    this.keyTransport = keyTransport;
     /** @readonly */ this.endpoint = endpoint.replace(/\/+$/, '');
     this.#headers = headers;
     // Call through globalThis at call time: a bare `fetch` reference loses its receiver in some runtimes.
@@ -73,14 +81,16 @@ export class BrokerKeyring {
    * @returns {Promise<{ keyId: string, plaintext: Uint8Array, ciphertextBlob: Uint8Array }>}
    */
   async generateDataKey(args) {
-    const { encryptionContext = {}, numberOfBytes = 32, signal } = readOptions(args, 'arguments', ['encryptionContext', 'numberOfBytes', 'signal']);
+    const { encryptionContext = {}, numberOfBytes = 32, signal, recipient } = readOptions(args, 'arguments', ['encryptionContext', 'numberOfBytes', 'signal', 'recipient']);
     checkContext(encryptionContext);
     if (!Number.isInteger(numberOfBytes) || numberOfBytes < LIMITS.minDataKeyBytes || numberOfBytes > LIMITS.maxDataKeyBytes) {
       throw invalid(`numberOfBytes must be an integer from ${LIMITS.minDataKeyBytes} to ${LIMITS.maxDataKeyBytes}`);
     }
-    const res = await this.#call('GenerateDataKey', { keyId: this.keyId, encryptionContext, numberOfBytes }, signal);
+    const sealedTo = this.#recipientField(recipient);
+    const res = await this.#call('GenerateDataKey', { keyId: this.keyId, encryptionContext, numberOfBytes, ...sealedTo }, signal);
     const keyId = arnField(res);
     const ciphertextBlob = bytesField(res, 'ciphertextBlob');
+    if (sealedTo.recipient) return { keyId, ciphertextBlob, ciphertextForRecipient: sealedField(res) };
     const plaintext = bytesField(res, 'plaintext');
     if (plaintext.length !== numberOfBytes) {
       plaintext.fill(0);
@@ -97,6 +107,8 @@ export class BrokerKeyring {
    */
   async encryptDataKey(args) {
     const { plaintext, encryptionContext = {}, encryptionAlgorithm, signal } = readOptions(args, 'arguments', ['plaintext', 'encryptionContext', 'encryptionAlgorithm', 'signal']);
+    // Encrypt sends the data key to the broker: not with a keyring that keeps data keys off the wire
+    if (this.keyTransport === 'hpke') throw invalid("a keyTransport 'hpke' keyring cannot encrypt an existing data key (it would cross the wire); make it the generator");
     checkContext(encryptionContext);
     checkAlgorithm(encryptionAlgorithm);
     if (!(plaintext instanceof Uint8Array) || plaintext.length < 1 || plaintext.length > LIMITS.maxPlaintextBytes) {
@@ -119,7 +131,7 @@ export class BrokerKeyring {
    * @returns {Promise<{ keyId: string, plaintext: Uint8Array }>}
    */
   async decryptDataKey(args) {
-    const { keyId = this.keyId, ciphertextBlob, encryptionContext = {}, encryptionAlgorithm, signal } = readOptions(args, 'arguments', ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'signal']);
+    const { keyId = this.keyId, ciphertextBlob, encryptionContext = {}, encryptionAlgorithm, signal, recipient } = readOptions(args, 'arguments', ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'signal', 'recipient']);
     const kp = keyIdProblem(keyId);
     if (kp) throw invalid(kp);
     checkContext(encryptionContext);
@@ -127,15 +139,34 @@ export class BrokerKeyring {
     if (!(ciphertextBlob instanceof Uint8Array) || ciphertextBlob.length < 1 || ciphertextBlob.length > LIMITS.maxCiphertextBytes) {
       throw invalid(`ciphertextBlob must be a Uint8Array of 1 to ${LIMITS.maxCiphertextBytes} bytes`);
     }
-    const res = await this.#call('Decrypt', { keyId, ciphertextBlob: encodeBase64(ciphertextBlob), encryptionContext, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}) }, signal);
+    const sealedTo = this.#recipientField(recipient);
+    const res = await this.#call('Decrypt', { keyId, ciphertextBlob: encodeBase64(ciphertextBlob), encryptionContext, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}), ...sealedTo }, signal);
     const answered = arnField(res);
     // A key ARN in the request must come back (AWS Encryption SDK spec, KMS
     // keyring OnDecrypt: the response KeyId equals the EDK's key ARN).
     if (parseArn(keyId)?.type === 'key' && !(answered === keyId || (isMultiRegionKey(keyId) && mrkMatch(answered, keyId)))) {
       throw malformed('the broker answered with another key than the one requested');
     }
+    if (sealedTo.recipient) return { keyId: answered, ciphertextForRecipient: sealedField(res) };
     const plaintext = bytesField(res, 'plaintext');
     return { keyId: answered, plaintext };
+  }
+
+  /**
+   * The request's `recipient` field (keyTransport 'hpke'), or none. A keyring
+   * with keyTransport 'hpke' never asks for a plaintext data key.
+   * @param {{ publicKey: Uint8Array, nonce: Uint8Array } | undefined} recipient
+   * @returns {{ recipient?: { keyEncryptionAlgorithm: string, publicKey: string, nonce: string } }}
+   */
+  #recipientField(recipient) {
+    if (recipient === undefined) {
+      if (this.keyTransport === 'hpke') throw invalid("this keyring's keyTransport is 'hpke': pass recipient (EnvelopeClient does)");
+      return {};
+    }
+    const { publicKey, nonce } = readOptions(recipient, 'recipient', ['publicKey', 'nonce']);
+    if (!(publicKey instanceof Uint8Array) || publicKey.length !== 65 || publicKey[0] !== 4) throw invalid('recipient.publicKey must be an uncompressed P-256 point (65 bytes)');
+    if (!(nonce instanceof Uint8Array) || nonce.length !== 16) throw invalid('recipient.nonce must be 16 bytes');
+    return { recipient: { keyEncryptionAlgorithm: HPKE_ALGORITHM, publicKey: encodeBase64(publicKey), nonce: encodeBase64(nonce) } };
   }
 
   /**
@@ -374,6 +405,21 @@ function arnField(res) {
   const k = res.keyId;
   if (typeof k !== 'string' || keyIdProblem(k) || !parseArn(k)) throw malformed('the broker answer lacks a key ARN');
   return k;
+}
+
+/**
+ * The sealed data key of an answer to a request with a recipient. An answer
+ * that carries a plaintext data key instead (a broker or proxy downgrading
+ * the transport) is refused, and its key bytes wiped.
+ * @param {Record<string, unknown>} res
+ */
+function sealedField(res) {
+  if (res.plaintext !== undefined && res.plaintext !== null) { // (null: #attempt found no plaintext field)
+    if (res.plaintext instanceof Uint8Array) res.plaintext.fill(0);
+    res.plaintext = undefined;
+    throw malformed('the broker answered a plaintext data key to a request for a sealed one');
+  }
+  return bytesField(res, 'ciphertextForRecipient');
 }
 
 /** @param {Record<string, unknown>} res @param {string} field */

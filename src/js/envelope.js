@@ -595,7 +595,15 @@ export class EnvelopeClient {
     try {
       sealer.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
       const [generator, ...children] = members;
-      if (isKms(generator)) {
+      if (isKms(generator) && generator.keyTransport === 'hpke') {
+        // the data key comes sealed to a key pair only the core holds, and opens there
+        signal?.throwIfAborted();
+        await withRecipient(b, async (recipient) => {
+          const r = await generator.generateDataKey({ encryptionContext: sealer.encryptionContext(), numberOfBytes: sealer.dataKeyLength(), signal, recipient: { publicKey: recipient.publicKey(), nonce: recipient.nonce() } });
+          if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
+          sealer.setSealedDataKey(recipient, generator.keyId, r.keyId, bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'), bytesFromKms(r.ciphertextForRecipient, 'ciphertextForRecipient'));
+        });
+      } else if (isKms(generator)) {
         signal?.throwIfAborted();
         const ec = sealer.encryptionContext();
         const r = await generator.generateDataKey({ encryptionContext: ec, numberOfBytes: sealer.dataKeyLength(), signal });
@@ -610,6 +618,10 @@ export class EnvelopeClient {
         sealer.wrapWith(coreKeyring(generator, b));
       }
       for (const child of children) {
+        if (isKms(child) && child.keyTransport === 'hpke') {
+          // Encrypt would carry the data key to the broker: refused before it leaves the core
+          throw new EdgeKmsError('INVALID_ARGUMENT', "a keyTransport 'hpke' KMS keyring can only be the generator of a multi-keyring");
+        }
         if (isKms(child)) {
           signal?.throwIfAborted();
           const ec = sealer.encryptionContext();
@@ -680,6 +692,22 @@ export class EnvelopeClient {
       for (const edk of opener.encryptedDataKeys()) {
         if (edk.providerId !== KMS_PROVIDER_ID || !kmsKeyIdMatches(k, edk.providerInfo)) continue;
         signal?.throwIfAborted();
+        if (k.keyTransport === 'hpke') {
+          // sealed to a key pair only the core holds; a tampered, replayed or swapped answer is INVALID_DATA_KEY
+          try {
+            await withRecipient(b, async (recipient) => {
+              const keyId = fromUtf8.decode(edk.providerInfo);
+              const r = await k.decryptDataKey({ keyId, ciphertextBlob: edk.ciphertext, encryptionContext: ec, signal, recipient: { publicKey: recipient.publicKey(), nonce: recipient.nonce() } });
+              if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
+              opener.setSealedDataKey(recipient, keyId, r.keyId, edk.ciphertext, bytesFromKms(r.ciphertextForRecipient, 'ciphertextForRecipient'));
+            });
+          } catch (e) {
+            if (signal?.aborted) throw e;
+            kmsError = e;
+            continue;
+          }
+          break;
+        }
         let r;
         try {
           r = await k.decryptDataKey({ keyId: fromUtf8.decode(edk.providerInfo), ciphertextBlob: edk.ciphertext, encryptionContext: ec, signal });
@@ -702,6 +730,23 @@ export class EnvelopeClient {
 }
 
 /**
+ * Runs `fn` with a fresh HPKE recipient of the core (keyTransport 'hpke'): its
+ * private key is made from 64 bytes of entropy inside the core and never
+ * leaves it; the recipient is freed however `fn` ends.
+ * @param {any} b @param {(recipient: any) => Promise<void>} fn
+ */
+async function withRecipient(b, fn) {
+  const entropy = crypto.getRandomValues(new Uint8Array(64));
+  const recipient = new b.CoreHpkeRecipient(entropy);
+  entropy.fill(0);
+  try {
+    await fn(recipient);
+  } finally {
+    recipient.free();
+  }
+}
+
+/**
  * Wraps the data key `target` (a re-key's CoreResealer) holds with every keyring in
  * `members`: KMS keyrings through `Encrypt` (the data key exists already, so a KMS
  * generator encrypts rather than generates), local keyrings in the core.
@@ -714,6 +759,7 @@ async function wrapDataKey(b, target, members, signal) {
       continue;
     }
     signal?.throwIfAborted();
+    if (k.keyTransport === 'hpke') throw new EdgeKmsError('INVALID_ARGUMENT', "a keyTransport 'hpke' KMS keyring cannot wrap an existing data key (Encrypt would carry it to the broker)");
     const ec = target.encryptionContext();
     const key = new Uint8Array(target.dataKeyLength());
     let r;

@@ -35,6 +35,8 @@ export interface AuthorizeDetails {
   encryptionAlgorithm: 'SYMMETRIC_DEFAULT' | 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | null;
   /** Sign only: what is to be signed (see SignDetails). */
   sign?: SignDetails;
+  /** `'hpke'` when the data key is to be answered sealed to the client (a request with a `recipient`). */
+  keyTransport?: 'hpke';
 }
 
 /**
@@ -138,6 +140,14 @@ export interface BrokerOptions {
    * first use), the development KMS from `createDevKms`, or a `KmsPort`.
    */
   kms: { send(command: any, options?: any): Promise<any> } | DevKms | KmsPort;
+  /**
+   * `'hpke'`: GenerateDataKey and Decrypt are answered only with the data key
+   * sealed to the client's per-request public key (RFC 9180;
+   * `BrokerKeyring({ keyTransport: 'hpke' })`); a request without one is 400
+   * `RecipientRequired`. `'any'` (the default): a request with a recipient
+   * gets a sealed answer, one without gets the plaintext data key, as before.
+   */
+  keyTransport?: 'hpke' | 'any';
   /**
    * The keys this broker serves: key ids, key ARNs, alias names, alias ARNs.
    * Each is resolved with DescribeKey (cached five minutes) so that a request

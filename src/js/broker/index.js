@@ -6,6 +6,7 @@
 // record per operation. It never logs, audits or echoes key material.
 import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMultiRegionKey, mrkMatch, encodeBase64, serializeEncryptionContext } from './protocol.js';
 import { prepareSign } from './sign.js';
+import { parseRecipient, sealDataKey } from './hpke.js';
 
 export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
 export { createAws4FetchKms } from './aws4fetch-kms.js';
@@ -61,6 +62,10 @@ export function createBroker(options) {
   const signEnabled = options.sign ?? port.isDev;
   if (typeof signEnabled !== 'boolean') throw new TypeError('createBroker: sign must be a boolean');
   const allowUncheckedDigests = options.allowUncheckedDigests === true;
+  // 'hpke': data keys leave only sealed to the client's per-request key (broker/hpke.js);
+  // by default a request with a recipient gets a sealed answer and one without a plaintext one
+  const keyTransport = options.keyTransport ?? 'any';
+  if (keyTransport !== 'any' && keyTransport !== 'hpke') throw new TypeError("createBroker: keyTransport must be 'hpke' or 'any'");
 
   /** @param {Request} request */
   async function handle(request) {
@@ -151,6 +156,10 @@ export function createBroker(options) {
     try { json = JSON.parse(text); } catch { throw new ProtocolError('BadRequest', 'the body is not valid JSON'); }
     const input = parseRequest(operation, json);
     if (input.Plaintext) secrets.push(input.Plaintext);
+    const recipient = operation === 'GenerateDataKey' || operation === 'Decrypt' ? parseRecipient(json.recipient) : null;
+    if (keyTransport === 'hpke' && (operation === 'GenerateDataKey' || operation === 'Decrypt') && !recipient) {
+      throw new ProtocolError('RecipientRequired', "this broker answers data keys only sealed to the client (BrokerKeyring keyTransport: 'hpke')");
+    }
     const requestedKeyId = /** @type {string} */ (input.KeyId);
     record.keyId = requestedKeyId;
     const hasContext = operation !== 'GetPublicKey' && operation !== 'Sign';
@@ -166,6 +175,7 @@ export function createBroker(options) {
     // for every key).
     const key = allow ? await allow.check(requestedKeyId) : await resolveOpen(requestedKeyId);
     const rsa = operation === 'Decrypt' && (isRsaAlgorithm(input.EncryptionAlgorithm) || (key !== null && key.spec !== null && key.spec !== 'SYMMETRIC_DEFAULT'));
+    if (rsa && recipient) throw new ProtocolError('BadRequest', "keyTransport 'hpke' does not cover KMS RSA data keys (KmsRsaPublicKeyring)");
     // Sign: what is to be signed, checked (a DIGEST against its signing input) and decoded (a JWS) for authorize
     const sign = operation === 'Sign' ? await prepareSign(input, key?.spec ?? null, allowUncheckedDigests) : null;
     const details = Object.freeze({
@@ -173,6 +183,7 @@ export function createBroker(options) {
       requestedKeyId,
       keyArn: key?.arn ?? null,
       encryptionAlgorithm: hasContext ? (input.EncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT') : null,
+      ...(recipient ? { keyTransport: 'hpke' } : {}),
     });
     const verdict = await authorize(request, operation, key ? key.kmsKeyId : requestedKeyId, ec, details);
     if (verdict === true || (verdict && typeof verdict === 'object' && verdict.allow === true)) {
@@ -202,6 +213,21 @@ export function createBroker(options) {
       if (!(out?.Plaintext instanceof Uint8Array) || !(await digestMatches(out.Plaintext, ec))) {
         throw new ProtocolError('EncryptionContextMismatch', 'the data key is sealed to another encryption context than the request names');
       }
+    }
+    if (recipient) {
+      // keyTransport 'hpke': the data key sealed to the client, bound to this request as the client sent it
+      const dataKey = out?.Plaintext;
+      const ciphertextBlob = operation === 'Decrypt' ? input.CiphertextBlob : out?.CiphertextBlob;
+      if (typeof out?.KeyId !== 'string' || !(dataKey instanceof Uint8Array) || dataKey.length === 0 || !(ciphertextBlob instanceof Uint8Array) || ciphertextBlob.length === 0) {
+        throw Object.assign(new Error('KMS answered without KeyId, Plaintext or CiphertextBlob'), { name: 'InternalError' });
+      }
+      const ciphertextForRecipient = await sealDataKey({
+        recipient, dataKey, operation, requestedKeyId, answeredKeyId: out.KeyId, ciphertextBlob, encryptionContext: ec,
+        encryptionAlgorithm: input.EncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT',
+      });
+      return operation === 'Decrypt'
+        ? { keyId: out.KeyId, ciphertextForRecipient }
+        : { keyId: out.KeyId, ciphertextBlob: encodeBase64(ciphertextBlob), ciphertextForRecipient };
     }
     return answer(operation, out, secrets);
   }

@@ -57,6 +57,8 @@ export const ERROR_STATUS = Object.freeze({
   DigestMismatch: 400,
   // the broker's own rateLimit refused the caller (KMS's own throttling is ThrottlingException)
   RateLimited: 429,
+  // createBroker({ keyTransport: 'hpke' }): a data-key request without a recipient key
+  RecipientRequired: 400,
   // KMS exceptions
   AccessDeniedException: 403,
   NotFoundException: 404,
@@ -91,6 +93,7 @@ export const ERROR_CODE = Object.freeze({
   InvalidKeyUsageException: 'INVALID_KEY_USAGE',
   ThrottlingException: 'THROTTLED',
   DigestMismatch: 'BAD_REQUEST',
+  RecipientRequired: 'BAD_REQUEST',
   RateLimited: 'THROTTLED',
   LimitExceededException: 'KMS_LIMIT_EXCEEDED',
   KeyUnavailableException: 'BROKER_UNAVAILABLE',
@@ -301,8 +304,9 @@ export function parseRequest(operation, body) {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('the request body must be a JSON object');
   const b = /** @type {Record<string, unknown>} */ (body);
   const allowed = {
-    GenerateDataKey: ['keyId', 'encryptionContext', 'numberOfBytes', 'grantTokens'],
-    Decrypt: ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'grantTokens'],
+    // recipient: keyTransport 'hpke' (broker/hpke.js), checked by the broker, never sent to KMS
+    GenerateDataKey: ['keyId', 'encryptionContext', 'numberOfBytes', 'grantTokens', 'recipient'],
+    Decrypt: ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'grantTokens', 'recipient'],
     Encrypt: ['keyId', 'plaintext', 'encryptionContext', 'encryptionAlgorithm', 'grantTokens'],
     GetPublicKey: ['keyId', 'grantTokens'],
     Sign: ['keyId', 'message', 'messageType', 'signingAlgorithm', 'signingInput', 'grantTokens'],
