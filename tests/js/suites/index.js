@@ -7,5 +7,6 @@ import envelope from './envelope.suite.js';
 import boundary from './boundary.suite.js';
 import hardening from './hardening.suite.js';
 import reencrypt from './reencrypt.suite.js';
+import signJwt from './sign-jwt.suite.js';
 
-export default [basics, verify, kms, brokerKeyring, envelope, reencrypt, hardening, boundary];
+export default [basics, verify, kms, brokerKeyring, envelope, reencrypt, hardening, boundary, signJwt];
