@@ -23,6 +23,7 @@ const EXPECTED = {
   'local-aes': ['AES_256_GCM_HKDF_SHA512_COMMIT_KEY 1048576 my-app', 'sealed locally', 'TAMPERED'],
   'local-rsa-multi': ['my-app,escrow', 'for the app and the escrow'],
   rekey: ['true true', 'rotated, not re-encrypted', 'NO_DECRYPTABLE_DATA_KEY'],
+  hpke: ['sealed to the client', 'keyId,ciphertextBlob,ciphertextForRecipient | keyId,ciphertextForRecipient', 'BAD_REQUEST RecipientRequired'],
   'kms-rsa-public': ['RSA_2048 KEYRING_CANNOT_DECRYPT', 'sealed offline'],
   'verify-signature': ['true', 'ECC_NIST_P256 true', 'false', 'KEY_ALGORITHM_MISMATCH'],
   'verify-jwt': ['true user-42', '[ false, undefined ]', 'JWT_EXPIRED', 'UNSUPPORTED_ALGORITHM'],
