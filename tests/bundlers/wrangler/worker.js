@@ -1,0 +1,19 @@
+// The pages' run() functions in a Worker (wrangler bundles edge-kms with the
+// `workerd` condition, which imports every wasm module statically).
+import { run as seal } from './run-seal.js';
+import { run as verify } from './run-verify.js';
+import { run as advisor } from './run-advisor.js';
+
+const pages = { seal, verify, advisor };
+
+export default {
+  async fetch(request) {
+    const run = pages[new URL(request.url).pathname.slice(1)];
+    if (!run || request.method !== 'POST') return new Response('not found', { status: 404 });
+    try {
+      return Response.json({ ok: true, result: await run(await request.json()) });
+    } catch (e) {
+      return Response.json({ ok: false, code: e?.code ?? null, error: String(e) });
+    }
+  },
+};
