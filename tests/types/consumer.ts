@@ -61,3 +61,19 @@ void sigBytes;
 await signJwt({ sub: 'alice' }, { keyring: signingKeyring, alg: 'HS256' });
 // @ts-expect-error: alg is required
 await signJwt({ sub: 'alice' }, { keyring: signingKeyring });
+
+// keyTransport 'hpke': data keys sealed to the client.
+const hpkeBroker = createBroker({ kms: await createDevKms(), devMode: true, keyTransport: 'hpke', authorize: (_r, _o, _k, _ec, details) => details.keyTransport === 'hpke' });
+const hpkeKeyring = new BrokerKeyring({ endpoint: 'https://app.example/kms', keyId: 'alias/demo', keyTransport: 'hpke', fetch: (url, init) => hpkeBroker.fetch(new Request(url, init)) });
+const transport: 'plaintext' | 'hpke' = hpkeKeyring.keyTransport;
+const sealedAnswer = await hpkeKeyring.generateDataKey({ recipient: { publicKey: new Uint8Array(65), nonce: new Uint8Array(16) } });
+const forRecipient: Uint8Array = sealedAnswer.ciphertextForRecipient;
+const plainAnswer = await signingKeyring.generateDataKey();
+const plainKey: Uint8Array = plainAnswer.plaintext;
+void transport; void forRecipient; void plainKey;
+// @ts-expect-error: a sealed answer has no plaintext
+void sealedAnswer.plaintext;
+// @ts-expect-error: keyTransport is 'plaintext' or 'hpke'
+new BrokerKeyring({ endpoint: 'https://app.example/kms', keyId: 'alias/demo', keyTransport: 'tls' });
+// @ts-expect-error: the broker's is 'hpke' or 'any'
+createBroker({ kms: await createDevKms(), devMode: true, keyTransport: 'plaintext' });
