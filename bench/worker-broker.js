@@ -28,6 +28,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { promisify, parseArgs } from 'node:util';
 import { readFile, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -76,8 +77,9 @@ try {
     const out = here(`../tests/artifacts/bench-worker-${v.name.replace(/\W+/g, '-')}/`);
     await rm(out, { recursive: true, force: true });
     await promisify(execFile)(process.execPath, [WRANGLER, 'deploy', '--dry-run', '--outdir', out, '-c', v.config], { env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' } });
-    const file = (await import('node:fs')).readdirSync(out).find((f) => f.endsWith('.js'));
-    v.code = await readFile(`${out}${file}`);
+    const file = readdirSync(out).find((f) => f.endsWith('.js'));
+    v.script = `${out}${file}`;
+    v.code = await readFile(v.script);
     v.gzip = gzipSync(v.code, { level: 9 }).length;
   }
   const [a, s] = VARIANTS;
@@ -128,9 +130,10 @@ try {
   console.log(`\n## load: generate-data-key, ${C} in flight, ${N} requests per server in ${SLICES} interleaved slices after ${WARMUP} warm-up`);
   const servers = [];
   for (const v of VARIANTS) {
-    const w = await startWranglerDev(v.config, { name: `bench-${v.name.replace(/\W+/g, '-')}`, vars: VARS });
+    // the deploy bundle itself (--no-bundle): what is measured is what would be uploaded
+    const w = await startWranglerDev(v.config, { name: `bench-${v.name.replace(/\W+/g, '-')}`, vars: VARS, script: v.script });
     stops.push(w.stop);
-    servers.push({ name: `Worker, ${v.name} (wrangler dev)`, url: w.url });
+    servers.push({ name: `Worker, ${v.name} (wrangler dev)`, url: w.url, pgid: w.pid });
   }
   const nodeChild = spawn(process.execPath, [here('./lib/worker-broker/node-broker.js')], { cwd: here('..'), env: { ...process.env, ...VARS }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   stops.push(() => nodeChild.disconnect());
@@ -141,20 +144,23 @@ try {
     nodeChild.once('exit', (code) => ko(new Error(`node broker exited with ${code}`)));
   });
   nodeChild.stdout.on('data', () => {}); // its audit lines, dropped
-  servers.push({ name: 'Node broker (serve)', url: nodeUrl });
+  servers.push({ name: 'Node broker (serve)', url: nodeUrl, pgid: null, pid: nodeChild.pid });
 
   for (const srv of servers) {
     srv.client = client(srv.url);
     srv.lat = [];
     srv.ms = 0;
     srv.n = 0;
+    srv.cpu = {};
     await run(srv.client, WARMUP, []);
   }
   for (let sl = 0; sl < SLICES; sl++) {
     for (const srv of (sl % 2 ? [...servers].reverse() : servers)) {
       const t0 = performance.now();
+      const c0 = cpuOf(srv);
       await run(srv.client, Math.round(N / SLICES), srv.lat);
       srv.ms += performance.now() - t0;
+      for (const [k, v] of Object.entries(cpuOf(srv))) srv.cpu[k] = (srv.cpu[k] ?? 0) + v - (c0[k] ?? 0);
       srv.n += Math.round(N / SLICES);
     }
   }
@@ -168,11 +174,33 @@ try {
     console.log(`${srv.name.padEnd(42)} ${fmt(srv.rps, 0).padStart(6)} req/s  p50 ${fmt(srv.p50).padStart(6)} ms  p99 ${fmt(srv.p99).padStart(6)} ms   (${fmt(srv.rps / node.rps, 2)}× the Node broker's req/s)`);
   }
   console.log(`SDK / aws4fetch Worker: ${fmt(servers[1].rps / servers[0].rps, 2)}× req/s, ${fmt(servers[1].p99 / servers[0].p99, 2)}× p99`);
+  console.log('server CPU per request (user + system, from /proc; wrangler dev = its node process, the proxy and log printer, + workerd):');
+  for (const srv of servers) console.log(`  ${srv.name.padEnd(42)} ${Object.entries(srv.cpu).map(([k, v]) => `${k} ${fmt((v * 1000) / srv.n, 0)} µs`).join(', ')}`);
   for (const srv of servers) srv.client.close();
 } catch (e) {
   if (!e.done) throw e;
 } finally {
   for (const stop of stops.reverse()) await stop();
+}
+
+/**
+ * CPU seconds so far of a server's processes by command name: the wrangler
+ * process group (wrangler's node, workerd), or the Node broker's one process.
+ */
+function cpuOf(srv) {
+  /** @type {Record<string, number>} */
+  const out = {};
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat;
+    try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { continue; }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+    const pgrp = Number(f[2]);
+    if (srv.pgid ? pgrp !== srv.pgid : Number(pid) !== srv.pid) continue;
+    const name = comm.startsWith('workerd') ? 'workerd' : comm.startsWith('node') ? 'node' : comm;
+    out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / 100;
+  }
+  return out;
 }
 
 /** A keep-alive node:http client for one server; `one()` resolves with the latency of a checked answer. */

@@ -13,14 +13,17 @@ const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 /**
  * @param {string} config path of a wrangler.toml
- * @param {{ vars?: Record<string, string>, name: string }} options
- * @returns {Promise<{ url: string, output: () => string, stop: () => Promise<void> }>}
+ * @param {{ vars?: Record<string, string>, name: string, script?: string }} options  `script`: run this already
+ *   bundled file (`wrangler deploy --dry-run --outdir` output) with `--no-bundle` instead of the
+ *   config's `main`: wrangler then watches only that file, not the package (a rebuild of pkg/ by
+ *   someone else would otherwise restart the Worker mid-request)
+ * @returns {Promise<{ url: string, pid: number, output: () => string, stop: () => Promise<void> }>}
  */
-export async function startWranglerDev(config, { vars = {}, name }) {
+export async function startWranglerDev(config, { vars = {}, name, script }) {
   const port = await freePort();
   const inspector = await freePort();
   const persist = fileURLToPath(new URL(`../artifacts/wrangler-${name}/`, import.meta.url));
-  const args = [WRANGLER, 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persist, '--show-interactive-dev-session=false'];
+  const args = [WRANGLER, 'dev', ...(script ? [script, '--no-bundle'] : []), '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persist, '--show-interactive-dev-session=false'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', WRANGLER_LOG_PATH: persist },
@@ -45,5 +48,5 @@ export async function startWranglerDev(config, { vars = {}, name }) {
     if (Date.now() > deadline) { await stop(); throw new Error(`wrangler dev did not start in 60 s:\n${out}`); }
     await sleep(100);
   }
-  return { url: `http://127.0.0.1:${port}`, output: () => out, stop };
+  return { url: `http://127.0.0.1:${port}`, pid: /** @type {number} */ (child.pid), output: () => out, stop };
 }
