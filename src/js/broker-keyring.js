@@ -77,8 +77,9 @@ export class BrokerKeyring {
 
   /**
    * A new data key from KMS: its plaintext and its KMS ciphertext.
-   * @param {{ encryptionContext?: Record<string, string>, numberOfBytes?: number, signal?: AbortSignal }} [args]
-   * @returns {Promise<{ keyId: string, plaintext: Uint8Array, ciphertextBlob: Uint8Array }>}
+   * With `recipient` (keyTransport 'hpke'), the data key comes sealed to it: `ciphertextForRecipient` instead of `plaintext`.
+   * @param {{ encryptionContext?: Record<string, string>, numberOfBytes?: number, signal?: AbortSignal, recipient?: { publicKey: Uint8Array, nonce: Uint8Array } }} [args]
+   * @returns {Promise<{ keyId: string, plaintext: Uint8Array, ciphertextBlob: Uint8Array } | { keyId: string, ciphertextBlob: Uint8Array, ciphertextForRecipient: Uint8Array }>}
    */
   async generateDataKey(args) {
     const { encryptionContext = {}, numberOfBytes = 32, signal, recipient } = readOptions(args, 'arguments', ['encryptionContext', 'numberOfBytes', 'signal', 'recipient']);
@@ -127,8 +128,9 @@ export class BrokerKeyring {
    * decrypts with an asymmetric KMS RSA key, as KmsRsaPublicKeyring needs:
    * KMS takes no context then, so the broker checks the message's context
    * (sent here) against the digest sealed with the data key before it answers.
-   * @param {{ keyId?: string, ciphertextBlob: Uint8Array, encryptionContext?: Record<string, string>, encryptionAlgorithm?: string, signal?: AbortSignal }} args
-   * @returns {Promise<{ keyId: string, plaintext: Uint8Array }>}
+   * With `recipient` (keyTransport 'hpke'), the data key comes sealed to it: `ciphertextForRecipient` instead of `plaintext`.
+   * @param {{ keyId?: string, ciphertextBlob: Uint8Array, encryptionContext?: Record<string, string>, encryptionAlgorithm?: string, signal?: AbortSignal, recipient?: { publicKey: Uint8Array, nonce: Uint8Array } }} args
+   * @returns {Promise<{ keyId: string, plaintext: Uint8Array } | { keyId: string, ciphertextForRecipient: Uint8Array }>}
    */
   async decryptDataKey(args) {
     const { keyId = this.keyId, ciphertextBlob, encryptionContext = {}, encryptionAlgorithm, signal, recipient } = readOptions(args, 'arguments', ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'signal', 'recipient']);
