@@ -27,7 +27,7 @@ const { values: opt } = parseArgs({
 const port = Number(process.env.PORT ?? 8787);
 if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
 
-const kms = await createDevKms({ file: opt['in-memory'] ? undefined : opt['key-file'], aliases: ['alias/demo'] });
+const kms = await createDevKms({ file: opt['in-memory'] ? undefined : opt['key-file'], aliases: ['alias/demo', 'alias/demo-next'] }); // demo-next: the playground's re-key target
 const broker = createBroker({
   kms,
   devMode: true,
