@@ -5,7 +5,7 @@
 // encryption context, answers KMS's exception names, and writes one audit
 // record per operation. It never logs, audits or echoes key material.
 import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMultiRegionKey, mrkMatch, encodeBase64, serializeEncryptionContext } from './protocol.js';
-import { prepareSign } from './sign.js';
+import { prepareSign, checkSignKey } from './sign.js';
 import { parseRecipient, sealDataKey } from './hpke.js';
 
 export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
@@ -177,7 +177,7 @@ export function createBroker(options) {
     const rsa = operation === 'Decrypt' && (isRsaAlgorithm(input.EncryptionAlgorithm) || (key !== null && key.spec !== null && key.spec !== 'SYMMETRIC_DEFAULT'));
     if (rsa && recipient) throw new ProtocolError('BadRequest', "keyTransport 'hpke' does not cover KMS RSA data keys (KmsRsaPublicKeyring)");
     // Sign: what is to be signed, checked (a DIGEST against its signing input) and decoded (a JWS) for authorize
-    const sign = operation === 'Sign' ? await prepareSign(input, key?.spec ?? null, allowUncheckedDigests) : null;
+    const sign = operation === 'Sign' ? await prepareSign(input, allowUncheckedDigests) : null;
     const details = Object.freeze({
       ...(sign ? { sign } : {}),
       requestedKeyId,
@@ -196,6 +196,7 @@ export function createBroker(options) {
     }
     if (options.rateLimit) await rateLimited(options.rateLimit, record.principal, request, operation);
     if (allow && key === null) throw new ProtocolError('NotFoundException', 'this broker does not serve that key');
+    if (sign) checkSignKey(sign, key?.spec ?? null);
 
     if (key) input.KeyId = key.kmsKeyId;
     // KMS RSA Decrypt takes no encryption context: the context is bound by the
