@@ -45,7 +45,9 @@ export interface AuthorizeDetails {
  * (named by the signing algorithm) of `message`, the signing input the
  * client sent with it (else 400 `DigestMismatch`); a message meant as a JWS
  * signing input decodes strictly (else 400 `BadRequest`), and its header's
- * `alg` is what this key and signing algorithm make.
+ * `alg` is what the signing algorithm makes. (That it is what the key's spec
+ * makes, e.g. `ES256` vs `ES256K`, is checked after authorize allowed: a
+ * refused caller cannot probe key specs.)
  */
 export interface SignDetails {
   /** As requested, e.g. `'ECDSA_SHA_256'`. */
