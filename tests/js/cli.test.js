@@ -8,10 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createHash, generateKeyPairSync, randomBytes, sign as cryptoSign } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, rm, writeFile, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ERROR_CODES, parseMessage } from 'edge-kms';
 import { createBroker, createDevKms } from 'edge-kms/broker';
@@ -196,6 +196,36 @@ test('an existing output file is replaced only when the command succeeds', async
   const ok = await runCli(['encrypt', '-o', f('keep'), ...A()], { stdin: 'new' });
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal((await parseMessage(await readFile(f('keep')))).version, 2);
+});
+
+test('-o to a FIFO or a device writes into it (never renames over it); -o to a symbolic link replaces the file it points to', async () => {
+  // The bug this catches: a rename over `-o /dev/null` once replaced the device with a file.
+  const sub = await mkdtemp(join(dir, 'special-'));
+  const fifo = join(sub, 'pipe');
+  await promisify(execFile)('mkfifo', [fifo]);
+  // The reader is a child (cat), so that a CLI that never opens the FIFO leaves nothing blocked here.
+  const received = [];
+  const cat = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+  cat.stdout.on('data', (c) => received.push(c));
+  const reader = new Promise((ok) => cat.once('close', ok));
+  const plain = randomBytes(50_000);
+  const enc = await runCli(['encrypt', ...A(), '-o', fifo], { stdin: plain, timeoutMs: 20_000 });
+  const stillFifo = (await lstat(fifo)).isFIFO();
+  if (!stillFifo) cat.kill();
+  assert.equal(enc.code, 0, enc.stderr);
+  assert.ok(stillFifo, 'still a FIFO');
+  await reader;
+  const dec = await runCli(['decrypt', ...A()], { stdin: Buffer.concat(received) });
+  assert.deepEqual(dec.stdout, plain, 'the message went through the FIFO');
+  assert.deepEqual(await listDir(sub), ['pipe'], 'no temporary file');
+
+  await writeFile(join(sub, 'real'), 'old');
+  await symlink('real', join(sub, 'link'));
+  const viaLink = await runCli(['encrypt', ...A(), '-o', join(sub, 'link')], { stdin: plain });
+  assert.equal(viaLink.code, 0, viaLink.stderr);
+  assert.ok((await lstat(join(sub, 'link'))).isSymbolicLink(), 'the link stays a link');
+  assert.equal((await parseMessage(await readFile(join(sub, 'real')))).version, 2, 'the file it points to holds the message');
+  assert.equal((await runCli(['encrypt', ...A(), '-o', sub], { stdin: plain })).code, EXIT.IO, 'a directory is an I/O error');
 });
 
 test('SIGINT in the middle of a stream: exit 130, the temporary file is removed', async () => {

@@ -168,7 +168,9 @@ function headerPairs(lines) {
 /** Reads a file given on the command line; a missing file is an I/O error. @param {string} path @param {string} what */
 async function readArgFile(path, what) {
   try {
-    return new Uint8Array(await readFile(path));
+    // The file's own buffer, not a copy: a caller that wipes a key wipes the only copy this process made.
+    const b = await readFile(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
     throw new CliError('IO', `cannot read ${what} ${path}: ${/** @type {any} */ (e).code ?? 'error'}`);
   }

@@ -6,7 +6,7 @@
 // written, flushed to disk, then renamed over the target. On any failure,
 // and on SIGINT/SIGTERM, the temporary file is deleted: a decrypt that fails at
 // the last frame or at the footer signature leaves nothing behind.
-import { open, rename, unlink, chmod } from 'node:fs/promises';
+import { open, rename, unlink, chmod, stat, realpath } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -24,11 +24,20 @@ export function removePendingSync() {
 }
 
 /**
- * An output file written through a temporary file beside it.
+ * An output file written through a temporary file beside it. A target that exists
+ * and is not a regular file — a device such as /dev/null, a FIFO — is written to
+ * directly (a rename would replace the device or pipe itself with a file), with
+ * stdout's semantics: what was written stays. A symbolic link is followed, so the
+ * file it points to is replaced and the link stays. A directory is EISDIR.
  * @param {string} target the final path
  * @param {{ mode: number }} options `mode` of the final file (0o600 for plaintext)
  */
 export async function atomicFile(target, { mode }) {
+  /** @type {import('node:fs').Stats | undefined} */ let st;
+  try { st = await stat(target); } catch (e) { if (/** @type {any} */ (e).code !== 'ENOENT') throw e; }
+  if (st?.isDirectory()) throw Object.assign(new Error(`${target} is a directory`), { code: 'EISDIR' });
+  if (st && !st.isFile()) return directFile(target);
+  if (st) target = await realpath(target);
   const tmp = join(dirname(target), `.${basename(target)}.edge-kms-${randomBytes(6).toString('hex')}.tmp`);
   // 'wx': never follow or reuse an existing path; 0600 until the content is complete.
   const handle = await open(tmp, 'wx', 0o600);
@@ -59,6 +68,28 @@ export async function atomicFile(target, { mode }) {
       try { await close(); } catch { /* closing a failed handle */ }
       try { await unlink(tmp); } catch { /* already gone */ }
       pending.delete(tmp);
+    },
+  };
+}
+
+/**
+ * Writes straight into an existing non-regular file (a device, a FIFO): nothing to rename, nothing to delete.
+ * @param {string} target
+ */
+async function directFile(target) {
+  const handle = await open(target, 'w');
+  let closed = false;
+  const close = async () => { if (!closed) { closed = true; await handle.close(); } };
+  const stream = new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk, _encoding, done) { handle.write(chunk).then(() => done(), done); },
+  });
+  return {
+    stream,
+    async commit() { await close(); },
+    async discard() {
+      stream.destroy();
+      try { await close(); } catch { /* closing a failed handle */ }
     },
   };
 }
