@@ -7,6 +7,7 @@ import { el } from './ui.js';
 import { mountEnvelope } from './playground-envelope.js';
 import { mountSignatures } from './playground-verify.js';
 import { mountRekey } from './playground-rekey.js';
+import { mountFiles } from './playground-file.js';
 
 /**
  * Mounts the playground into `root`; `status` is an aria-live region for
@@ -18,14 +19,17 @@ export function mountPlayground(root, status, { endpoint = '/kms', keyId = 'alia
   const envelope = el('div', { class: 'pg-panel', id: 'pg-envelope' });
   const signatures = el('div', { class: 'pg-panel', id: 'pg-signatures' });
   const rekey = el('div', { class: 'pg-panel', id: 'pg-rekey' });
+  const files = el('div', { class: 'pg-panel', id: 'pg-files' });
   root.replaceChildren(
     el('p', { class: 'note pg-needs' }, 'Sealing, opening and "ask the dev KMS" need the demo broker: run ', el('code', {}, 'pkg-scripts/demo'),
       ' and open the page it prints. They send the encryption context, never the plaintext, to that broker on your machine. Signature verification works anywhere, offline.'),
     envelope,
     rekey,
+    files,
     signatures,
   );
   mountEnvelope(envelope, say, endpoint, keyId);
   mountRekey(rekey, say, endpoint);
+  mountFiles(files, say, endpoint, keyId);
   mountSignatures(signatures, say, endpoint);
 }
