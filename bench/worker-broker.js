@@ -129,11 +129,12 @@ try {
   if (values['no-load']) throw Object.assign(new Error('done'), { done: true });
   console.log(`\n## load: generate-data-key, ${C} in flight, ${N} requests per server in ${SLICES} interleaved slices after ${WARMUP} warm-up`);
   const servers = [];
+  globalThis.servers = servers;
   for (const v of VARIANTS) {
     // the deploy bundle itself (--no-bundle): what is measured is what would be uploaded
     const w = await startWranglerDev(v.config, { name: `bench-${v.name.replace(/\W+/g, '-')}`, vars: VARS, script: v.script });
     stops.push(w.stop);
-    servers.push({ name: `Worker, ${v.name} (wrangler dev)`, url: w.url, pgid: w.pid });
+    servers.push({ name: `Worker, ${v.name} (wrangler dev)`, url: w.url, pgid: w.pid, output: w.output });
   }
   const nodeChild = spawn(process.execPath, [here('./lib/worker-broker/node-broker.js')], { cwd: here('..'), env: { ...process.env, ...VARS }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   stops.push(() => nodeChild.disconnect());
@@ -147,7 +148,7 @@ try {
   servers.push({ name: 'Node broker (serve)', url: nodeUrl, pgid: null, pid: nodeChild.pid });
 
   for (const srv of servers) {
-    srv.client = client(srv.url);
+    srv.client = client(srv.url, srv.name);
     srv.lat = [];
     srv.ms = 0;
     srv.n = 0;
@@ -175,10 +176,13 @@ try {
   }
   console.log(`SDK / aws4fetch Worker: ${fmt(servers[1].rps / servers[0].rps, 2)}× req/s, ${fmt(servers[1].p99 / servers[0].p99, 2)}× p99`);
   console.log('server CPU per request (user + system, from /proc; wrangler dev = its node process, the proxy and log printer, + workerd):');
-  for (const srv of servers) console.log(`  ${srv.name.padEnd(42)} ${Object.entries(srv.cpu).map(([k, v]) => `${k} ${fmt((v * 1000) / srv.n, 0)} µs`).join(', ')}`);
+  for (const srv of servers) console.log(`  ${srv.name.padEnd(42)} ${Object.entries(srv.cpu).map(([k, v]) => `${k} ${fmt((v * 1e6) / srv.n, 0)} µs`).join(', ')}`);
   for (const srv of servers) srv.client.close();
 } catch (e) {
-  if (!e.done) throw e;
+  if (!e.done) {
+    for (const srv of globalThis.servers ?? []) if (srv.output) console.error(`--- ${srv.name}, last output:\n${srv.output().split('\n').filter((l) => !/^\s|^[{}]/.test(l)).slice(-15).join('\n')}`);
+    throw e;
+  }
 } finally {
   for (const stop of stops.reverse()) await stop();
 }
@@ -204,7 +208,7 @@ function cpuOf(srv) {
 }
 
 /** A keep-alive node:http client for one server; `one()` resolves with the latency of a checked answer. */
-function client(url) {
+function client(url, name) {
   const u = new URL(`${url}/kms/generate-data-key`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: C });
   const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(BODY)), authorization: `Bearer ${token}` };
@@ -216,7 +220,7 @@ function client(url) {
       res.on('error', ko);
       res.on('end', () => {
         try {
-          if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} ${Buffer.concat(chunks)}`);
+          if (res.statusCode !== 200) throw new Error(`${name}: HTTP ${res.statusCode} ${Buffer.concat(chunks)}`);
           const j = JSON.parse(Buffer.concat(chunks).toString('utf8'));
           if (Buffer.from(j.plaintext, 'base64').length !== 32 || !j.keyId.startsWith('arn:')) throw new Error('bad answer');
           ok(performance.now() - t);

@@ -1,6 +1,6 @@
 // `wrangler dev` as a child for the tests and benches (not a test file
-// itself): offline (WRANGLER_SEND_METRICS=false; the `Request.cf` fetch fails
-// and wrangler falls back, which is harmless), on free ports of 127.0.0.1
+// itself): offline (WRANGLER_SEND_METRICS=false; CLOUDFLARE_CF_FETCH_ENABLED=false:
+// no attempt to fetch `Request.cf` from workers.cloudflare.com), on free ports of 127.0.0.1
 // (the inspector too, so parallel runs do not collide), state under
 // tests/artifacts. Stopped with its whole process group (wrangler and its
 // workerd child).
@@ -26,7 +26,10 @@ export async function startWranglerDev(config, { vars = {}, name, script }) {
   const args = [WRANGLER, 'dev', ...(script ? [script, '--no-bundle'] : []), '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persist, '--show-interactive-dev-session=false'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', WRANGLER_LOG_PATH: persist },
+    // A registry of its own: wrangler dev reloads its Worker whenever the shared dev registry
+    // (~/.wrangler/registry) changes, i.e. whenever any other wrangler dev on this machine starts
+    // or stops, and a POST in flight then gets 503 "Your worker restarted mid-request".
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', WRANGLER_LOG_PATH: persist, WRANGLER_REGISTRY_PATH: `${persist}registry`, CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: workerd goes with it
   });
