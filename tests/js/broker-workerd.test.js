@@ -22,7 +22,7 @@ import { BrokerKeyring } from '../../pkg/broker-keyring.js';
 let ready;
 const audit = [];
 function setup() {
-  ready ??= createDevKms({ aliases: ['alias/demo', 'alias/other'], signingKeys: ['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'RSA_2048'] }).then((kms) => ({
+  ready ??= createDevKms({ aliases: ['alias/demo', 'alias/other'], signingKeys: ['ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'RSA_2048', 'ECC_NIST_EDWARDS25519', 'ML_DSA_44'] }).then((kms) => ({
     kms,
     broker: createBroker({
       kms,
@@ -156,6 +156,29 @@ test('workerd: WebCrypto signing keys (ECDSA P-256/384/521 in DER, RSA PSS and P
     assert.ok(s.signature, JSON.stringify(s));
     assert.ok(verify(`sha${alg.slice(-3)}`, message, opts ? { key, ...opts } : key, Buffer.from(s.signature, 'base64')), `${alias} ${alg}`);
   }
+});
+
+test('workerd: Ed25519 (WebCrypto) signs RAW and signJwt makes EdDSA tokens; what needs the optional @noble packages is UnsupportedOperationException there', async () => {
+  const { signJwt } = await import('edge-kms');
+  const call = (path, body) => fetch(`${url}/kms/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const pk = await (await call('public-key', { keyId: 'alias/sign-ecc-nist-edwards25519' })).json();
+  assert.deepEqual([pk.keySpec, pk.signingAlgorithms], ['ECC_NIST_EDWARDS25519', ['ED25519_SHA_512', 'ED25519_PH_SHA_512']]);
+  const key = createPublicKey({ key: Buffer.from(pk.publicKey, 'base64'), format: 'der', type: 'spki' });
+  const message = new TextEncoder().encode('signed inside workerd');
+  const s = await (await call('sign', { keyId: 'alias/sign-ecc-nist-edwards25519', message: Buffer.from(message).toString('base64'), signingAlgorithm: 'ED25519_SHA_512' })).json();
+  assert.equal(verify(null, message, key, Buffer.from(s.signature, 'base64')), true);
+  const keyring = new BrokerKeyring({ endpoint: `${url}/kms`, keyId: 'alias/sign-ecc-nist-edwards25519' });
+  const token = await signJwt({ sub: 'workerd' }, { keyring, alg: 'EdDSA' });
+  const [h, p, sig] = token.split('.');
+  assert.equal(JSON.parse(Buffer.from(h, 'base64url').toString()).alg, 'EdDSA');
+  assert.equal(verify(null, Buffer.from(`${h}.${p}`), key, Buffer.from(sig, 'base64url')), true);
+  // Ed25519ph and ML-DSA need @noble/*, which a Worker without them cannot import
+  const { createHash } = await import('node:crypto');
+  const digest = createHash('sha512').update('x').digest('base64');
+  const ph = await call('sign', { keyId: 'alias/sign-ecc-nist-edwards25519', message: digest, messageType: 'DIGEST', signingAlgorithm: 'ED25519_PH_SHA_512', signingInput: Buffer.from('x').toString('base64') });
+  assert.equal((await ph.json()).error.code, 'UnsupportedOperationException');
+  const ml = await call('public-key', { keyId: 'alias/sign-ml-dsa-44' });
+  assert.equal((await ml.json()).error.code, 'UnsupportedOperationException');
 });
 
 test('workerd: an RSA encryption key (WebCrypto RSA-OAEP) opens data keys sealed to its public key', async () => {
