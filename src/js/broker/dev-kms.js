@@ -682,11 +682,14 @@ function p1363ToDer(sig) {
 // ---------------------------------------------------------------- Sign beyond RAW, Ed25519, ML-DSA
 
 /**
- * KMS Sign's rules for the message (Sign API reference, MessageType): RAW is
- * 1..4096 bytes; DIGEST is exactly the signing algorithm's hash length and
- * exists for RSA, ECDSA and ED25519_PH_SHA_512 (which takes DIGEST only);
- * EXTERNAL_MU is ML-DSA's 64-byte μ. ED25519_SHA_512 and ML_DSA_SHAKE_256
- * have no DIGEST form. Returns the message type.
+ * KMS Sign's rules for the message: RAW is 1..4096 bytes (Sign API
+ * reference, Message); DIGEST is exactly the signing algorithm's hash length
+ * and EXTERNAL_MU 64 bytes (MessageType); for ECC_NIST_EDWARDS25519 keys
+ * "ED25519_SHA_512 requires MessageType:RAW, while ED25519_PH_SHA_512
+ * requires MessageType:DIGEST" (CreateKey, KeySpec); EXTERNAL_MU is ML-DSA's
+ * μ (FIPS 204 §6.2), and ML_DSA_SHAKE_256 has no DIGEST form. The reference
+ * names no exception for these: ValidationException, as for other invalid
+ * parameters. Returns the message type.
  * @param {string} alg @param {unknown} mt @param {unknown} message
  * @returns {'RAW' | 'DIGEST' | 'EXTERNAL_MU'}
  */
