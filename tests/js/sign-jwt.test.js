@@ -183,6 +183,7 @@ test('JWS signing inputs that verifiers could read differently are refused befor
   const cases = {
     'duplicate claims': `${h}.${b64url('{"sub":"alice","sub":"admin"}')}`,
     'nested duplicate': `${h}.${b64url('{"sub":"alice","ctx":{"role":"user","role":"admin"}}')}`,
+    'nested 65 deep': `${h}.${b64url(`{"sub":"alice","x":${'['.repeat(64)}${']'.repeat(64)}}`)}`,
     'duplicate alg': `${b64url('{"alg":"ES256","alg":"none"}')}.${b64url('{"sub":"alice"}')}`,
     'padded base64url': `${h}.${b64url('{"sub":"alice"}')}==`,
     'standard base64': `${h}.${Buffer.from('{"sub":"alice?>"}').toString('base64')}`,
@@ -200,6 +201,9 @@ test('JWS signing inputs that verifiers could read differently are refused befor
   }
   assert.equal(seen.length, 0, 'authorize was never asked');
   assert.equal(kmsCalls.filter((c) => c.op === 'Sign').length, 0);
+  // 64 deep is fine (what a JWT could plausibly need, and more)
+  await keyring.sign({ message: enc(`${h}.${b64url(`{"sub":"alice","x":${'['.repeat(63)}${']'.repeat(63)}}`)}`), signingAlgorithm: 'ECDSA_SHA_256' });
+  assert.equal(seen.at(-1).details.sign.jws.payload.sub, 'alice');
   // bytes that are not meant as a JWS reach authorize as opaque
   await keyring.sign({ message: enc('plain text, no base64 before a dot. Really.'), signingAlgorithm: 'ECDSA_SHA_256' });
   assert.equal(seen.at(-1).details.sign.jws, null);

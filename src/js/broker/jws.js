@@ -122,11 +122,15 @@ export function classifySigningInput(message) {
   return { kind: 'jws', header, payload };
 }
 
+/** Deeper JSON is refused: no JWT needs it, and freezing it would recurse that deep. */
+const MAX_JSON_DEPTH = 64;
+
 /**
  * UTF-8 JSON text of an object, with no duplicate member names at any
  * depth (RFC 8259 leaves their meaning open, RFC 7515 §5.2 says reject or
  * take the last: readers differ, so a token with them means different
- * things to different verifiers). Deep-frozen. null otherwise.
+ * things to different verifiers), nested at most MAX_JSON_DEPTH deep.
+ * Deep-frozen. null otherwise.
  * @param {Uint8Array} bytes @returns {Record<string, unknown> | null}
  */
 function strictJsonObject(bytes) {
@@ -139,16 +143,17 @@ function strictJsonObject(bytes) {
   let value;
   try { value = JSON.parse(text); } catch { return null; }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-  if (hasDuplicateMembers(text)) return null;
+  if (hasDuplicateMembersOrDepth(text)) return null;
   return deepFreeze(value);
 }
 
 /**
  * Whether valid JSON `text` has an object with two members of one name
- * (compared after unescaping, as JSON.parse does).
+ * (compared after unescaping, as JSON.parse does), or nests deeper than
+ * MAX_JSON_DEPTH.
  * @param {string} text
  */
-function hasDuplicateMembers(text) {
+function hasDuplicateMembersOrDepth(text) {
   /** @type {(Set<string> | null)[]} */ const stack = [];
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
@@ -164,8 +169,11 @@ function hasDuplicateMembers(text) {
         expectKey = false;
       }
       i = j;
-    } else if (c === '{') { stack.push(new Set()); expectKey = true; }
-    else if (c === '[') stack.push(null);
+    } else if (c === '{' || c === '[') {
+      if (stack.length >= MAX_JSON_DEPTH) return true;
+      stack.push(c === '{' ? new Set() : null);
+      expectKey = c === '{';
+    }
     else if (c === '}' || c === ']') stack.pop();
     else if (c === ',') expectKey = stack[stack.length - 1] instanceof Set;
   }
