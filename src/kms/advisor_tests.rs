@@ -601,7 +601,7 @@ fn requests_add_to_the_monthly_cost() {
         purpose: Some(Purpose::Sign),
         ..control()
     });
-    assert_eq!(r.monthly_cost_usd, 2.5); // $1 + 100,000 x $0.15 / 10,000
+    assert_eq!(r.monthly_cost_usd, 2.8); // $1 + 120,000 x $0.15 / 10,000: asymmetric requests get no free tier
 }
 
 #[test]

@@ -13,7 +13,11 @@
 //! - requests: $0.03 per 10,000 symmetric and RSA 2048 requests, $0.15 per
 //!   10,000 other asymmetric requests, $0.10 per 10,000 ECC
 //!   `GenerateDataKeyPair`, $12 per 10,000 RSA `GenerateDataKeyPair`;
-//!   20,000 requests a month free, across all Regions;
+//!   20,000 requests a month free, across all Regions, except that
+//!   `GenerateDataKeyPair(WithoutPlaintext)` and requests that use an
+//!   asymmetric key (`Sign`, `Verify`, `Encrypt`, `Decrypt`, `GetPublicKey`)
+//!   are not part of the free tier (the pricing page's footnote, checked
+//!   2026-12-02; the per-request prices above could not be re-read then);
 //! - CloudHSM `hsm1.medium`/`hsm2m.medium`: $1.45 per HSM-hour, and a KMS
 //!   custom key store needs a cluster of at least two HSMs.
 
@@ -41,7 +45,7 @@ pub const ASYMMETRIC_PER_10K_USD: f64 = 0.15;
 pub const ECC_DATA_KEY_PAIR_PER_10K_USD: f64 = 0.10;
 /// $ per 10,000 RSA `GenerateDataKeyPair` requests.
 pub const RSA_DATA_KEY_PAIR_PER_10K_USD: f64 = 12.0;
-/// Free requests per month, account-wide.
+/// Free requests per month, account-wide; asymmetric requests never count against it.
 pub const FREE_REQUESTS: f64 = 20_000.0;
 /// $ per CloudHSM HSM-hour.
 pub const HSM_HOUR_USD: f64 = 1.45;
@@ -132,9 +136,8 @@ fn money(v: f64) -> f64 {
 
 /// Estimates a month of KMS (and CloudHSM) charges.
 ///
-/// The free tier is applied to symmetric requests first, then to asymmetric
-/// ones (AWS applies it account-wide; the order only matters when both kinds
-/// exceed it, and then by at most 20,000 requests' price difference).
+/// The free tier covers symmetric requests only: requests that use an
+/// asymmetric key, and `GenerateDataKeyPair`, are excluded from it.
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for a negative or non-finite number, a
@@ -181,10 +184,9 @@ pub fn estimate_cost(input: &CostInput) -> Result<CostEstimate> {
 
     let requests_for = |symmetric: f64| {
         let free_sym = symmetric.min(FREE_REQUESTS);
-        let free_asym = asym.min(FREE_REQUESTS - free_sym);
         (
             (symmetric - free_sym) / 10_000.0 * SYMMETRIC_PER_10K_USD,
-            (asym - free_asym) / 10_000.0 * ASYMMETRIC_PER_10K_USD,
+            asym / 10_000.0 * ASYMMETRIC_PER_10K_USD,
         )
     };
     // Whole requests, never more than were made (0.6 rounds to 0.6, not 1).
@@ -238,7 +240,9 @@ pub fn estimate_cost(input: &CostInput) -> Result<CostEstimate> {
         });
     }
 
-    let mut notes = vec!["The first 20,000 requests each month are free, across all Regions."];
+    let mut notes = vec![
+        "The first 20,000 symmetric requests each month are free, across all Regions; requests that use an asymmetric key are not.",
+    ];
     if hsms > 0.0 && hsms < f64::from(MIN_HSMS_FOR_KEY_STORE) {
         notes.push("A KMS custom key store needs a CloudHSM cluster with at least two HSMs in different Availability Zones.");
     }
@@ -374,18 +378,19 @@ mod tests {
     }
 
     #[test]
-    fn asymmetric_requests_and_shared_free_tier() {
+    fn asymmetric_requests_are_outside_the_free_tier() {
         let e = est(CostInput {
             asymmetric_requests: 120_000.0,
             ..CostInput::default()
         });
-        assert_eq!(e.requests_usd, money(100_000.0 / 10_000.0 * 0.15));
+        assert_eq!(e.requests_usd, money(120_000.0 / 10_000.0 * 0.15));
+        // Symmetric requests within the free tier leave it unused by asymmetric ones.
         let both = est(CostInput {
             requests_per_month: 10_000.0,
             asymmetric_requests: 20_000.0,
             ..CostInput::default()
         });
-        assert_eq!(both.requests_usd, money(10_000.0 / 10_000.0 * 0.15));
+        assert_eq!(both.requests_usd, money(20_000.0 / 10_000.0 * 0.15));
     }
 
     #[test]
