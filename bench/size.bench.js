@@ -12,58 +12,12 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPairSync, sign, constants } from 'node:crypto';
-import { CompactSign } from 'jose';
-import { launchChromium } from '../tests/js/browser.js';
-import { runPage, packageModules, fetchedModules } from '../tests/bundlers/browser-page.js';
-import { PAGES, PEERS, ROOT, bundlePage, moduleSize, gz, br, kib, wasmFiles } from './lib/size-pages/pages.js';
+import { PAGES, PEERS, ROOT, moduleSize, gz, br, kib, wasmFiles } from './lib/size-pages/pages.js';
+import { startMeasuring } from './lib/size-pages/measure.js';
 
 const OUT = join(ROOT, 'tests/artifacts/size-bench');
 mkdirSync(OUT, { recursive: true });
-const { createBroker, createDevKms } = await import('edge-kms/broker');
-const { serve } = await import('edge-kms/broker/node');
-
-// Signatures for the verify pages: KMS's shapes (DER ECDSA, RSA-PSS salt 32)
-// for edge-kms, and JWS of the same keys for jose.
-const message = 'a message signed by a KMS key';
-const signatures = [];
-for (const [kmsAlg, joseAlg, kind, opts, hash] of /** @type {const} */ ([
-  ['ECDSA_SHA_256', 'ES256', 'ec', { namedCurve: 'P-256' }, 'sha256'],
-  ['ECDSA_SHA_384', 'ES384', 'ec', { namedCurve: 'P-384' }, 'sha384'],
-  ['RSASSA_PSS_SHA_256', 'PS256', 'rsa', { modulusLength: 2048 }, 'sha256'],
-  ['RSASSA_PKCS1_V1_5_SHA_256', 'RS256', 'rsa', { modulusLength: 2048 }, 'sha256'],
-])) {
-  const k = generateKeyPairSync(/** @type {any} */ (kind), /** @type {any} */ (opts));
-  const pss = kmsAlg.startsWith('RSASSA_PSS') ? { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : {};
-  signatures.push({
-    kmsAlg, joseAlg, message,
-    spki: k.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
-    pem: k.publicKey.export({ type: 'spki', format: 'pem' }),
-    der: sign(hash, Buffer.from(message), { key: k.privateKey, ...pss }).toString('base64'),
-    jws: await new CompactSign(new TextEncoder().encode(message)).setProtectedHeader({ alg: joseAlg }).sign(k.privateKey),
-  });
-}
-
-// One origin for the pages and the broker (the development KMS) at /kms.
-const broker = createBroker({ kms: await createDevKms(), devMode: true, basePath: '/kms' });
-const server = await serve(broker, { port: 0, staticDirs: { '/': OUT }, log: () => {} });
-const browser = await launchChromium();
-const modules = packageModules(join(ROOT, 'pkg'));
-
-/** Bundles, runs and measures one page: what it fetched, per file. */
-async function measure(id) {
-  const { js, reached } = await bundlePage(id, OUT);
-  const { result, responses, errors } = await runPage(browser, `${server.url}/${id}/index.html`, { signatures });
-  if (!result.ok || !result.value.every(Boolean)) throw new Error(`${id}: ${JSON.stringify(result)} ${errors.join('\n')}`);
-  const files = responses.filter((r) => r.status === 200 && /\/(assets|wasm)\//.test(new URL(r.url).pathname));
-  const sum = (f) => files.reduce((n, r) => n + f(r.body), 0);
-  const fetched = fetchedModules(responses, modules);
-  const jsFiles = files.filter((r) => /javascript/.test(r.type));
-  return {
-    jsRaw: js.length, jsGzip: jsFiles.reduce((n, r) => n + gz(r.body), 0),
-    gzip: sum(gz), brotli: sum(br), raw: sum((b) => b.length), modules: fetched.names, reached,
-  };
-}
+const { measure, close } = await startMeasuring(OUT);
 
 console.log(`## Size per page (issue 10): what a bundled page fetches (esbuild --bundle --minify, Chromium), gzip -9 as served`);
 console.log();
@@ -89,8 +43,7 @@ console.log('Modules (pkg/wasm):', wasmFiles().map((f) => {
   const s = moduleSize(f.replace(/_bg\.wasm$/, ''));
   return `${f} ${s.raw} B raw, ${s.gzip} B gzip, ${s.brotli} B brotli`;
 }).join('; '));
-await browser.close();
-await server.close();
+await close();
 
 // The Worker of the bundler tests (tests/bundlers/wrangler: the three pages'
 // calls) as `wrangler deploy --dry-run` bundles it: workerd imports every
