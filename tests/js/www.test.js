@@ -287,6 +287,30 @@ test('cost: the estimator shows what the cache saves', async () => {
   await page.context().close();
 });
 
+test('sources: every fact marker leads to a source with a link and a verification status', async () => {
+  const page = await open();
+  const markers = await page.locator('sup.src a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(markers.length >= 10, `${markers.length} markers`);
+  const sources = await page.locator('#sources li').evaluateAll((lis) => lis.map((li) => ({
+    id: li.id,
+    links: [...li.querySelectorAll('a[href]')].map((a) => a.href),
+    status: li.querySelector('.status')?.className ?? '',
+  })));
+  for (const href of markers) assert.ok(sources.some((s) => `#${s.id}` === href), `${href} has a source`);
+  for (const s of sources) {
+    assert.ok(markers.includes(`#${s.id}`), `${s.id} is cited`);
+    assert.ok(s.links.length >= 1 && s.links.every((l) => l.startsWith('https://')), `${s.id} links its source`);
+    assert.match(s.status, /\bstatus (ok|unverified)\b/, `${s.id} says whether it was verified`);
+  }
+  // The glossary names ECC_NIST_EDWARDS25519 (issue 11: it was missing).
+  assert.match(await page.locator('#g-spec + dd').textContent(), /ECC_NIST_EDWARDS25519/);
+  // Asymmetric requests get no free tier (source 3): 20,000 of them cost $0.30 on top of the key's $1.
+  await page.getByLabel('Symmetric operations / month').fill('0');
+  await page.getByLabel('Asymmetric requests / month').fill('20000');
+  await page.waitForFunction(() => document.getElementById('cost-total')?.textContent === '$1.30');
+  await page.context().close();
+});
+
 test('layout: small screens and dark mode render without horizontal page scroll', async () => {
   const context = await browser.newContext({ viewport: { width: 375, height: 800 }, colorScheme: 'dark' });
   const page = await open('?needKeyControl=no&crossAccount=yes&step=result', { context });
