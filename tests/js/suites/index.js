@@ -8,5 +8,6 @@ import boundary from './boundary.suite.js';
 import hardening from './hardening.suite.js';
 import reencrypt from './reencrypt.suite.js';
 import signJwt from './sign-jwt.suite.js';
+import hpke from './hpke.suite.js';
 
-export default [basics, verify, kms, brokerKeyring, envelope, reencrypt, hardening, boundary, signJwt];
+export default [basics, verify, kms, brokerKeyring, envelope, reencrypt, hardening, boundary, signJwt, hpke];
