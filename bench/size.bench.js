@@ -60,6 +60,36 @@ console.log();
 console.log(`Worker (wrangler deploy --dry-run of tests/bundlers/wrangler, every module): ${kib(wsum((b) => b.length))} KiB raw, ` +
   `**${kib(wsum(gz))} KiB gzip**, ${kib(wsum(br))} KiB brotli (${workerFiles.length} files; issue 10 measured 860 KiB / 329 KiB gzip for the single module)`);
 
+// The Worker's start-up in workerd (Miniflare: a fresh workerd per sample),
+// beside a trivial Worker started the same way in the same run: `ready`
+// (process start, every module compiled, the top level run) and the first
+// request (seal + open 1 KiB with RawAesKeyring, the default suite).
+const trivialDir = join(OUT, 'worker-trivial');
+mkdirSync(trivialDir, { recursive: true });
+writeFileSync(join(trivialDir, 'worker.js'), "export default { fetch: () => new Response('{}') };\n");
+const { Miniflare } = await import('miniflare');
+const sealInput = JSON.stringify({ wrappingKey: Buffer.alloc(32, 7).toString('base64'), text: 'x'.repeat(1024) });
+const startup = { edge: { ready: [], first: [] }, trivial: { ready: [], first: [] } };
+for (let i = 0; i < 7; i++) {
+  for (const [k, script] of [['edge', join(workerDir, 'dist/worker.js')], ['trivial', join(trivialDir, 'worker.js')]]) {
+    const t0 = performance.now();
+    const mf = new Miniflare({ modules: true, scriptPath: script, modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }], compatibilityDate: '2025-09-01' });
+    await mf.ready;
+    const t1 = performance.now();
+    const res = await mf.dispatchFetch('http://localhost/seal', { method: 'POST', body: sealInput });
+    const body = await res.json();
+    const t2 = performance.now();
+    await mf.dispose();
+    if (k === 'edge' && !body.ok) throw new Error(`Worker seal failed: ${JSON.stringify(body)}`);
+    startup[k].ready.push(t1 - t0);
+    startup[k].first.push(t2 - t1);
+  }
+}
+const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+console.log(`Worker start-up in workerd (Miniflare ${(await import('miniflare/package.json', { with: { type: 'json' } })).default.version}, fresh workerd per sample, median of 7): ` +
+  `ready ${med(startup.edge.ready).toFixed(0)} ms against ${med(startup.trivial.ready).toFixed(0)} ms for a trivial Worker (+${(med(startup.edge.ready) - med(startup.trivial.ready)).toFixed(0)} ms); ` +
+  `first request (seal + open 1 KiB, default suite) ${med(startup.edge.first).toFixed(1)} ms against ${med(startup.trivial.first).toFixed(1)} ms for the trivial Worker's empty answer`);
+
 // Cold start: each sample a fresh `node --input-type=module -e`, timed inside
 // the process from before the first import; the kinds interleaved so load
 // drifts hit them alike.
