@@ -186,7 +186,8 @@ async function checkPages(t, base, modules, pathOf = (p) => `${p}.html`) {
     await checkPage(page, outcome, modules);
     const wasm = outcome.responses.filter((r) => modules.has(sha256(r.body))).reduce((n, r) => n + r.body.length, 0);
     const js = outcome.responses.filter((r) => /javascript/.test(r.type)).reduce((n, r) => n + r.body.length, 0);
-    t.diagnostic(`${page}: fetched ${fetchedModules(outcome.responses, modules).names.join(', ')} (${wasm} B wasm, ${js} B JS as served)`);
+    const paths = outcome.responses.filter((r) => modules.has(sha256(r.body))).map((r) => new URL(r.url).pathname);
+    t.diagnostic(`${page}: fetched ${fetchedModules(outcome.responses, modules).names.join(', ')} (${wasm} B wasm from ${paths.join(', ')}; ${js} B JS as served)`);
   }
 }
 
