@@ -17,7 +17,7 @@ import { startMeasuring } from './lib/size-pages/measure.js';
 
 const OUT = join(ROOT, 'tests/artifacts/size-bench');
 mkdirSync(OUT, { recursive: true });
-const { measure, close } = await startMeasuring(OUT);
+const { measure, measureDocsPage, close } = await startMeasuring(OUT);
 
 console.log(`## Size per page (issue 10): what a bundled page fetches (esbuild --bundle --minify, Chromium), gzip -9 as served`);
 console.log();
@@ -38,6 +38,8 @@ for (const page of PAGES) {
   console.log(`| ${page.title} | **${kib(m.gzip)} KiB** (JS ${kib(m.jsGzip)}) | ${kib(m.brotli)} KiB | ${mods} | ≤ ${page.goalKiB} KiB ${ok} | ${peers.join('; ') || '— (no peer does this)'} | ${peers.ratio ?? '—'} |`);
   if (m.reached.join() !== m.modules.join()) console.log(`|   (the bundle also names ${m.reached.filter((n) => !m.modules.includes(n)).join(', ')}, not fetched) | | | | | | |`);
 }
+const docs = await measureDocsPage();
+console.log(`| the docs page itself (www/ as the repository serves it: unbundled, HTML + CSS + JS + wasm, until ready, playground closed) | **${kib(docs.gzip)} KiB** (wasm ${kib(docs.wasmGzip)}, ${docs.files} files) | ${kib(docs.brotli)} KiB | ${docs.modules.join(' + ')} | ≤ 100 KiB ${docs.gzip <= 100 * 1024 ? '✓' : '✗'} | — | — |`);
 console.log();
 console.log('Modules (pkg/wasm):', wasmFiles().map((f) => {
   const s = moduleSize(f.replace(/_bg\.wasm$/, ''));

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { generateKeyPairSync, sign, constants } from 'node:crypto';
 import { CompactSign } from 'jose';
 import { launchChromium } from '../../../tests/js/browser.js';
-import { runPage, packageModules, fetchedModules } from '../../../tests/bundlers/browser-page.js';
+import { serveStatic } from '../../../tests/js/static-server.js';
+import { runPage, packageModules, fetchedModules, sha256 } from '../../../tests/bundlers/browser-page.js';
 import { ROOT, bundlePage, gz, br } from './pages.js';
 
 /** Signatures for the verify pages: KMS's shapes (DER ECDSA, RSA-PSS salt 32) for edge-kms, JWS of the same keys for jose. */
@@ -61,6 +62,35 @@ export async function startMeasuring(out) {
         jsRaw: js.length, jsGzip: jsFiles.reduce((n, r) => n + gz(r.body), 0),
         gzip: sum(gz), brotli: sum(br), raw: sum((b) => b.length), modules: fetchedModules(responses, modules).names, reached,
       };
+    },
+    /**
+     * The docs page (www/) as the repository serves it (unbundled: pkg/
+     * through its import map), everything fetched until it says it is ready,
+     * before the playground is opened.
+     */
+    async measureDocsPage() {
+      const site = await serveStatic(ROOT);
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        /** @type {Promise<{ url: string, status: number, body: Buffer }>[]} */
+        const pending = [];
+        page.on('response', (r) => { pending.push(r.body().then((body) => ({ url: r.url(), status: r.status(), body }), () => ({ url: r.url(), status: r.status(), body: Buffer.alloc(0) }))); });
+        await page.goto(`${site.url}/www/index.html`);
+        await page.waitForFunction(() => document.documentElement.dataset.ready !== undefined, null, { timeout: 60_000 });
+        const ready = await page.evaluate(() => document.documentElement.dataset.ready);
+        if (ready !== 'true') throw new Error(`docs page: ready=${ready}`);
+        await page.waitForLoadState('networkidle').catch(() => {});
+        const files = (await Promise.all(pending)).filter((r) => r.status === 200);
+        return {
+          gzip: files.reduce((n, r) => n + gz(r.body), 0), brotli: files.reduce((n, r) => n + br(r.body), 0),
+          files: files.length, modules: fetchedModules(files, modules).names,
+          wasmGzip: files.filter((r) => modules.has(sha256(r.body))).reduce((n, r) => n + gz(r.body), 0),
+        };
+      } finally {
+        await context.close();
+        await site.close();
+      }
     },
     async close() {
       await browser.close();
