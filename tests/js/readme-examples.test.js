@@ -28,6 +28,7 @@ const EXPECTED = {
   'verify-signature': ['true', 'ECC_NIST_P256 true', 'false', 'KEY_ALGORITHM_MISMATCH'],
   'verify-jwt': ['true user-42', '[ false, undefined ]', 'JWT_EXPIRED', 'UNSUPPORTED_ALGORITHM'],
   'sign-jwt': ['true alice', 'ACCESS_DENIED', 'true true'],
+  'broker-rate-limit': ['THROTTLED 429 true', '32'],
   'key-identifier': ['key-arn eu-west-1 111122223333 true', 'true', 'INVALID_KEY_IDENTIFIER'],
   'key-advisor': [
     'customer-managed SYMMETRIC_DEFAULT ENCRYPT_DECRYPT automatic $3.94/month',
