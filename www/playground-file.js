@@ -4,17 +4,29 @@
 // bar) → encryptStream/decryptStream → a file on disk:
 //
 // - 'picker': the File System Access API (showSaveFilePicker, Chromium-based
-//   browsers). The output is written straight into the file the user names;
-//   the browser writes a temporary file and replaces the target only when the
-//   stream closes, so a refused message leaves the target as it was.
+//   browsers only: Firefox and Safari decline to implement it). The output is
+//   written straight into the file the user names; the browser writes a
+//   temporary file and replaces the target only when the stream closes, so a
+//   refused message leaves an existing target as it was (a new one empty).
 // - 'opfs': the origin private file system (navigator.storage.getDirectory,
 //   FileSystemFileHandle.createWritable: Chromium 86, Firefox 111, Safari 26).
 //   The output is written to a file in this page's own storage, then offered
 //   as a download whose blob reads that file from disk: memory stays bounded,
-//   disk use is the output's size until the next run or the next visit.
+//   disk use is the output's size until the next run or the next visit. In a
+//   private window the browser keeps that storage in memory (Chromium also
+//   caps it well below a normal profile's quota), so there the output is in
+//   memory after all; the page checks navigator.storage.estimate() first.
 // - 'memory': neither exists (Safari before 26, some private windows). The
 //   output is collected in a Blob in memory, so the page refuses inputs above
 //   MEMORY_LIMIT_BYTES rather than pretend.
+//
+// Not used: a service worker answering a download URL with the stream
+// (StreamSaver.js's way). It needs the page's stream handed to the worker
+// (transferable streams) and a worker kept alive for the whole download, and
+// a refusal after the first byte becomes an interrupted download whose partial
+// file the browser keeps (to resume it): unverified output in the user's
+// Downloads, which decryptStream's readers must not leave behind. The origin
+// private file system gives the same bounded memory without that.
 //
 // Opened plaintext is offered only after decryptStream closed without an
 // error (every frame tag, the key commitment and, for signed messages, the
@@ -157,7 +169,7 @@ export function mountFiles(root, say, endpoint, keyId) {
 
   const how = {
     picker: 'this browser can write the output straight into a file you choose (showSaveFilePicker), so nothing larger than a frame is ever in memory.',
-    opfs: 'the output is written to this page\'s private storage on disk (the origin private file system) and then offered as a download read from that file, so memory stays bounded; it needs free disk space for the output, which is removed at the next run or visit.',
+    opfs: 'the output is written to this page\'s private storage on disk (the origin private file system) and then offered as a download read from that file, so memory stays bounded; it needs free disk space for the output, which is removed at the next run or visit. In a private window browsers keep that storage in memory, so use a normal window for large files.',
     memory: `this browser has neither a save picker nor writable private storage (Safari before 26, some private windows), so the output is collected in memory: files up to ${mib(MEMORY_LIMIT_BYTES)} MiB only.`,
   };
   root.append(

@@ -14,7 +14,7 @@
 //      RENDERER_BOUND_MIB (384 MiB) over its level with the page loaded.
 //      Holding the file, the message or the output would add 1 GiB. The
 //      growth measured is a plateau that does not follow the file's size
-//      (64 MiB: +185 MiB, 256 MiB: +151 to +233, 1 GiB: +210): chunks the
+//      (64 MiB: +185 MiB, 256 MiB: +151 to +233, 1 GiB: +210 to +259): chunks the
 //      JS heap (3 MiB) is too small to collect often.
 //    - CDP Performance.getMetrics JSHeapUsedSize, sampled: reported, and
 //      bounded too (ArrayBuffer contents are outside that heap, so RSS is
