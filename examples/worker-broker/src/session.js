@@ -52,7 +52,9 @@ export async function mintSession(secret, { sub, tenant, ttlSeconds = 3600, now 
  */
 export async function verifySession(token, secret, now = Date.now()) {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS) return null;
-  const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(token);
+  // 43 characters carry the 32-byte MAC; the last one's two low bits are padding and must be
+  // zero, so each MAC has exactly one spelling
+  const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{42}[AEIMQUYcgkosw048])$/.exec(token);
   if (!m) return null;
   const ok = await crypto.subtle.verify('HMAC', await hmacKey(secret), unb64url(m[2]), enc.encode(m[1]));
   if (!ok) return null;
