@@ -5,7 +5,7 @@
 // through a broker (createBroker over a KMSClient, in this process), the peer
 // straight to moto (AWS_ENDPOINT_URL). A file of --mib MiB (default 256,
 // random) is encrypted and the result decrypted by each tool, each run a fresh
-// process timed with GNU time (wall seconds, peak RSS), in --slices
+// process (wall seconds and peak RSS from getrusage, by a python3 wrapper), in --slices
 // interleaved slices; the median is reported. Process start-up is included
 // (it is part of what a user waits for): a 1 MiB row shows it.
 //
@@ -51,9 +51,15 @@ async function makeFile(path, mib) {
   return hash.digest('hex');
 }
 
+// Wall time and peak RSS of one child (getrusage(RUSAGE_CHILDREN).ru_maxrss, KiB on Linux), measured the same
+// way for both tools by a small python3 wrapper (python3 is already needed for moto; no GNU time needed).
+const TIMER = 'import resource, subprocess, sys, time\n'
+  + 't = time.monotonic(); r = subprocess.run(sys.argv[1:]); e = time.monotonic() - t\n'
+  + 'print("TIME %.3f %d" % (e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss), file=sys.stderr); sys.exit(r.returncode)';
+
 /** One timed process: { seconds, rssMiB }. */
 async function timed(cmd, args) {
-  const { stderr } = await run('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { env, maxBuffer: 1 << 20 });
+  const { stderr } = await run('python3', ['-c', TIMER, cmd, ...args], { env, maxBuffer: 1 << 20 });
   const m = /TIME ([\d.]+) (\d+)\s*$/.exec(stderr);
   if (!m) throw new Error(`no timing in: ${stderr}`);
   return { seconds: Number(m[1]), rssMiB: Number(m[2]) / 1024 };
@@ -80,7 +86,7 @@ const tools = {
 const median = (xs) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
-  console.log(`edge-kms CLI vs aws-encryption-cli ${(await run('aws-encryption-cli', ['--version'])).stdout.trim()}; KMS on moto; wall time of a fresh process, median of ${SLICES}; peak RSS (GNU time)`);
+  console.log(`edge-kms CLI vs aws-encryption-cli ${(await run('aws-encryption-cli', ['--version'])).stdout.trim()}; KMS on moto; wall time of a fresh process, median of ${SLICES}; peak RSS (getrusage of the child)`);
   console.log('| size | suite | op | tool | seconds | MiB/s | peak RSS MiB | time / aws-encryption-cli default |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const mib of [1, MIB]) {
