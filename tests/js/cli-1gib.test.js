@@ -3,7 +3,8 @@
 // baseline) on 1 GiB of generated input, stdin → `edge-kms encrypt -o FILE` →
 // `edge-kms decrypt -i FILE` → stdout. The bound is the same 100 MiB above the
 // baseline as for 256 MiB: memory must not grow with the file. About 26 s on
-// two shared cores; it writes a 1 GiB temporary file, removed at the end.
+// two idle shared cores (65 s under a load average of 10); it writes a 1 GiB
+// temporary file, removed at the end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
