@@ -176,3 +176,22 @@ async function waitFor(cond, ms = 5000) {
     await new Promise((ok) => setTimeout(ok, 50));
   }
 }
+
+test('the Worker without its secrets answers 500 InternalError and logs the missing names, never values', async (t) => {
+  // The Worker module itself, in Node (its config path needs no workerd)
+  const { default: worker } = await import('../../examples/worker-broker/src/worker.js');
+  const logged = [];
+  t.mock.method(console, 'error', (...args) => { logged.push(JSON.stringify(args)); });
+  const env = { AWS_REGION: 'us-east-1', KMS_KEY_IDS: 'alias/worker-app', AWS_ACCESS_KEY_ID: 'id-value-not-to-be-logged' };
+  const res = await worker.fetch(new Request('http://broker.example/kms/generate-data-key', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), env);
+  assert.equal(res.status, 500);
+  assert.equal((await res.json()).error.code, 'InternalError');
+  assert.equal(logged.length, 1);
+  assert.match(logged[0], /AWS_SECRET_ACCESS_KEY, SESSION_SECRET/);
+  assert.doesNotMatch(logged[0], /id-value-not-to-be-logged/);
+  // a malformed origin is named by its option, also without the value
+  const bad = await worker.fetch(new Request('http://broker.example/kms/decrypt', { method: 'POST' }), { ...env, AWS_SECRET_ACCESS_KEY: 'secret-value', SESSION_SECRET: 'c2Vzc2lvbg==', ALLOWED_ORIGINS: 'https://app.example/path' });
+  assert.equal(bad.status, 500);
+  assert.match(logged[1], /cors\.origins/);
+  assert.doesNotMatch(logged[1], /secret-value|app\.example\/path/);
+});

@@ -65,7 +65,8 @@ export default {
       broker = brokerFor(env);
     } catch (e) {
       // fail closed, and say what is wrong in the Worker's log only
-      console.error({ event: 'edge-kms.config', error: e instanceof ConfigError ? e.message : 'invalid broker configuration' });
+      // (createBroker's and createAws4FetchKms's TypeErrors name the option, never its value)
+      console.error({ event: 'edge-kms.config', error: e instanceof ConfigError || e instanceof TypeError ? e.message : 'invalid broker configuration' });
       return Response.json({ error: { code: 'InternalError', message: 'the broker is not configured' } }, { status: 500, headers: { 'cache-control': 'no-store' } });
     }
     return broker.fetch(request);
