@@ -198,6 +198,7 @@ export function mountFiles(root, say, endpoint, keyId) {
     file = f ?? null;
     chosen.textContent = file ? `${file.name}: ${bytesText(file.size)}` : 'No file chosen.';
     chosen.dataset.size = file ? String(file.size) : '';
+    if (!running) progressBox.hidden = true;
     clearResult();
   };
   input.addEventListener('change', () => choose(input.files?.[0]));

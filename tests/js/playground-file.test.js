@@ -33,7 +33,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, link, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -405,6 +405,41 @@ test('small files: drop, save picker, tampered and truncated messages refused, c
   assert.equal(await page.locator('#pg-file-result').getAttribute('data-outcome'), 'cancelled');
   assert.equal(await page.locator('#pg-file-download-seal').count(), 0);
   assert.deepEqual((await stagedNames(page)).length, 1, 'only the earlier opened output is staged');
+  await page.close();
+});
+
+test('without a save picker or writable private storage (Safari before 26): in memory, and only up to 256 MiB', { timeout: 120_000 }, async () => {
+  // Takes away what such a browser lacks; everything else is Chromium's own.
+  await context.addInitScript(() => {
+    delete globalThis.showSaveFilePicker;
+    delete FileSystemFileHandle.prototype.createWritable;
+  });
+  const page = await open();
+  assert.equal(await page.locator('#pg-file-mode').getAttribute('data-mode'), 'memory');
+  assert.equal(await page.locator('#pg-file-pick').isDisabled(), true);
+  const plain = randomBytes(2 * MIB + 7);
+  await dropFile(page, 'small.bin', plain.toString('base64'));
+  let r = await run(page, 'seal');
+  assert.equal(r.outcome, 'seal-ok');
+  assert.equal(r.mode, 'memory');
+  const sealed = join(dir, 'small.bin.encrypted');
+  assert.equal(await download(page, 'seal', sealed), 'small.bin.encrypted');
+  await page.locator('#pg-file-input').setInputFiles(sealed);
+  r = await run(page, 'open');
+  assert.equal(r.outcome, 'open-ok');
+  const back = join(dir, 'small.out');
+  assert.equal(await download(page, 'open', back), 'small.bin');
+  assert.deepEqual(await readFile(back), plain);
+
+  // A file over the limit is refused before anything is read (a sparse file: no disk, no time).
+  const huge = join(dir, 'huge.bin');
+  await writeFile(huge, '');
+  await truncate(huge, 256 * MIB + 1);
+  await page.locator('#pg-file-input').setInputFiles(huge);
+  await page.locator('#pg-file-seal').click();
+  await page.waitForFunction(() => document.querySelector('#pg-file-result')?.textContent.includes('only collect the output in memory'));
+  assert.equal(await page.locator('#pg-file-result').getAttribute('data-outcome'), null, 'no run');
+  assert.equal(await page.locator('#pg-file-progress').isVisible(), false, 'no progress shown: nothing was read');
   await page.close();
 });
 
