@@ -75,6 +75,8 @@ before(async () => {
       ],
     },
     advisor: {},
+    'seal-rsa': { publicKey: rsa.publicKey.export({ type: 'spki', format: 'pem' }), privateKey: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      text: `sealed to an RSA key in a bundled page ${randomBytes(8).toString('hex')}` },
   };
   // The advisor's answers as the package gives them in Node (pkg/, the node entry).
   expected.advisor = await (await import('../bundlers/pages/run-advisor.js')).run();
@@ -156,14 +158,16 @@ async function checkPage(page, outcome, modules) {
   const { result, responses, errors } = outcome;
   assert.ok(result.ok, `${page}: run() threw ${result.code} ${result.error}\n${errors.join('\n')}`);
   const value = result.value;
-  if (page === 'seal') {
-    assert.equal(value.plaintext, inputs.seal.text);
+  if (page === 'seal' || page === 'seal-rsa') {
+    assert.equal(value.plaintext, inputs[page].text);
     assert.equal(value.tamperedCode, 'TAMPERED');
     // The page's message opens in Node with the same key (the built package).
-    const { EnvelopeClient, RawAesKeyring } = await import('edge-kms');
-    const keyring = new RawAesKeyring({ keyNamespace: 'bundler-app', keyName: 'aes', wrappingKey: Buffer.from(inputs.seal.wrappingKey, 'base64') });
-    const { plaintext } = await new EnvelopeClient({ keyring }).decrypt(Buffer.from(value.sealed, 'base64'), { encryptionContext: { page: 'seal' } });
-    assert.equal(Buffer.from(plaintext).toString(), inputs.seal.text);
+    const { EnvelopeClient, RawAesKeyring, RawRsaKeyring } = await import('edge-kms');
+    const keyring = page === 'seal'
+      ? new RawAesKeyring({ keyNamespace: 'bundler-app', keyName: 'aes', wrappingKey: Buffer.from(inputs.seal.wrappingKey, 'base64') })
+      : new RawRsaKeyring({ keyNamespace: 'bundler-app', keyName: 'rsa', privateKey: inputs[page].privateKey });
+    const { plaintext } = await new EnvelopeClient({ keyring }).decrypt(Buffer.from(value.sealed, 'base64'), { encryptionContext: { page } });
+    assert.equal(Buffer.from(plaintext).toString(), inputs[page].text);
   } else if (page === 'verify') {
     assert.deepEqual(value, inputs.verify.signatures.map((s) => ({ signingAlgorithm: s.signingAlgorithm, valid: true, changedMessage: false })));
   } else if (page === 'advisor') {
@@ -262,7 +266,7 @@ test('esbuild: bundles without configuration; the wasm files are copied beside t
   const dist = join(app.dir, 'dist');
   rmSync(dist, { recursive: true, force: true });
   const built = await build(app.dir, 'node_modules/.bin/esbuild',
-    ['seal.js', 'verify.js', 'advisor.js', '--bundle', '--splitting', '--format=esm', '--minify', '--outdir=dist/assets', '--log-level=error']);
+    [...Object.keys(PAGES).map((p) => `${p}.js`), '--bundle', '--splitting', '--format=esm', '--minify', '--outdir=dist/assets', '--log-level=error']);
   // esbuild keeps `new URL('../wasm/<module>_bg.wasm', import.meta.url)` as it
   // is: the files must be at wasm/ beside the folder holding the bundle.
   cpSync(join(app.dir, 'node_modules/edge-kms/wasm'), join(dist, 'wasm'), { recursive: true, filter: (f) => !/\.(js|ts)$/.test(f) });
@@ -277,7 +281,7 @@ test('Bun: bun build bundles without configuration, the wasm files copied beside
   const dist = join(app.dir, 'dist');
   rmSync(dist, { recursive: true, force: true });
   const built = await build(app.dir, 'node_modules/.bin/bun',
-    ['build', 'seal.js', 'verify.js', 'advisor.js', '--target=browser', '--splitting', '--minify', '--outdir=dist']);
+    ['build', ...Object.keys(PAGES).map((p) => `${p}.js`), '--target=browser', '--splitting', '--minify', '--outdir=dist']);
   // Like esbuild, bun build keeps `new URL(…, import.meta.url)` and emits no
   // wasm: the files go to wasm/ beside the folder holding the bundle.
   assert.deepEqual(readdirSync(dist).filter((f) => f.endsWith('.wasm')), [], 'bun build emits no wasm');
@@ -288,7 +292,7 @@ test('Bun: bun build bundles without configuration, the wasm files copied beside
   await checkPages(t, server.url, app.modules);
 
   // Bun as a runtime resolves the `node` entry (files read from disk).
-  const { stdout } = await run(join(app.dir, 'node_modules/.bin/bun'), ['runtime-check.js', JSON.stringify(inputs)], { cwd: app.dir });
+  const { stdout } = await run(join(app.dir, 'node_modules/.bin/bun'), ['runtime-check.js', JSON.stringify(Object.fromEntries(Object.keys(PAGES).map((p) => [p, inputs[p]])))], { cwd: app.dir });
   const answers = JSON.parse(stdout);
   for (const page of Object.keys(PAGES)) await checkPage(page, { result: answers[page], responses: [], errors: [] }, null);
   const { stdout: version } = await run(join(app.dir, 'node_modules/.bin/bun'), ['--version']);

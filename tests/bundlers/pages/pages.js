@@ -5,4 +5,6 @@ export const PAGES = {
   seal: ['envelope'],
   verify: ['verify'],
   advisor: ['kms'],
+  // RawRsaKeyring: the message format in `envelope`, the RSA arithmetic in `rsa` (issue 10's split, lead's step).
+  'seal-rsa': ['envelope', 'rsa'],
 };

@@ -4,9 +4,10 @@
 // ROLLUP_NO_ASSETS=1 builds without it (the test checks that this still fails).
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
+import { PAGES } from './pages.js';
 
 export default {
-  input: { seal: 'seal.js', verify: 'verify.js', advisor: 'advisor.js' },
+  input: Object.fromEntries(Object.keys(PAGES).map((p) => [p, `${p}.js`])),
   output: { dir: 'dist', format: 'es' },
   plugins: [nodeResolve({ browser: true }), ...(process.env.ROLLUP_NO_ASSETS ? [] : [importMetaAssets()])],
 };

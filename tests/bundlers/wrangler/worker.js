@@ -3,8 +3,9 @@
 import { run as seal } from './run-seal.js';
 import { run as verify } from './run-verify.js';
 import { run as advisor } from './run-advisor.js';
+import { run as sealRsa } from './run-seal-rsa.js';
 
-const pages = { seal, verify, advisor };
+const pages = { seal, verify, advisor, 'seal-rsa': sealRsa };
 
 export default {
   async fetch(request) {
