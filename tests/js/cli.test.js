@@ -20,6 +20,8 @@ import { EXIT, KNOWN_CODES, classOf } from '../../src/js/cli/exit-codes.js';
 import { CLI, runCli, listDir } from './cli-helpers.js';
 
 let dir, server, kms;
+/** The broker's audit records: what reached KMS. */
+const audit = [];
 const A = () => ['--aes-key', join(dir, 'aes.key'), '--key-namespace', 'cli', '--key-name', 'aes-1'];
 const f = (name) => join(dir, name);
 const sha = (b) => createHash('sha256').update(b).digest('hex');
@@ -37,6 +39,7 @@ before(async () => {
   server = await serve(createBroker({
     kms, keyIds: ['alias/demo'], basePath: '/kms',
     authorize: (request) => (request.headers.get('authorization') === 'Bearer cli-test' ? { allow: true, principal: 'cli' } : { allow: false, status: 401 }),
+    audit: (r) => { audit.push(r); },
   }), { port: 0 });
 });
 
@@ -124,6 +127,11 @@ test('through a broker with an Authorization header (also from a headers file); 
   const down = await runCli(['encrypt', '--broker', 'http://127.0.0.1:9/kms', '--key-id', 'alias/demo', '--retries', '0', '-o', f('down.sealed')], { stdin: 'x' });
   assert.equal(down.code, EXIT.UNAVAILABLE);
   assert.equal(codeIn(down.stderr), 'BROKER_UNAVAILABLE');
+  // A missing input fails before the broker is asked for a data key.
+  const calls = audit.length;
+  const missing = await runCli(['encrypt', ...broker, '--header', 'Authorization: Bearer cli-test', '-i', f('absent'), '-o', f('missing.sealed')]);
+  assert.equal(missing.code, EXIT.IO);
+  assert.equal(audit.length, calls, 'no KMS call for an input that cannot be read');
   assert.deepEqual(await listDir(dir), before, 'no output and no temporary file after a refusal');
   // AES key and broker together: the broker makes the data key, the AES key wraps it too; either opens the message.
   const both = await runCli(['encrypt', ...broker, '--header', 'Authorization: Bearer cli-test', ...A(), '-o', f('both.sealed')], { stdin: 'two keys' });

@@ -289,12 +289,18 @@ async function seal(command, args, signal) {
   if (command === 'encrypt' && toStdout && process.stdout.isTTY) throw usage('not writing an encrypted message to a terminal: use -o FILE or a pipe');
   const ec = encryptionContext(v['encryption-context']);
   const client = await clientFrom(v, command);
-  // Built before any file is opened: a bad context or option fails here, leaving nothing behind.
-  const transform = command === 'encrypt'
-    ? client.encryptStream({ encryptionContext: ec, signal })
-    : client.decryptStream({ encryptionContext: ec, signal });
-
+  // The input first (a missing file fails before any KMS call: encryptStream asks for its
+  // data key as soon as it is made), then the stream (a bad context fails here), then the output.
   const input = await openInput(v.input);
+  let transform;
+  try {
+    transform = command === 'encrypt'
+      ? client.encryptStream({ encryptionContext: ec, signal })
+      : client.decryptStream({ encryptionContext: ec, signal });
+  } catch (e) {
+    await input.close();
+    throw e;
+  }
   /** @type {Awaited<ReturnType<typeof atomicFile>> | undefined} */
   let file;
   const t0 = Date.now();
