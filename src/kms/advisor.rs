@@ -31,6 +31,9 @@
 //!   material KMS generated. Keys with imported material can be rotated on
 //!   demand (`RotateKeyOnDemand` after importing new material) since 2025,
 //!   single-Region keys only; asymmetric and HMAC keys cannot be rotated.
+//!   On-demand rotation: at most 25 times per key, a quota that cannot be
+//!   raised (Developer Guide, "Perform on-demand key rotation" and "Resource
+//!   quotas", checked 2026-12-02; older API reference copies say 10).
 //! - Multi-Region keys can be symmetric, asymmetric or HMAC and can have
 //!   imported material (the same material imported into every replica).
 
@@ -423,7 +426,7 @@ pub fn recommend_key_type(a: &Answers) -> Result<Recommendation> {
                     w.conflict("ROTATION_IMPORTED", "Automatic rotation needs KMS-generated key material, and multi-Region keys with imported material cannot be rotated on demand either. Rotate manually: create a new key and move the alias.");
                 } else {
                     rotation = "on-demand";
-                    w.conflict("ROTATION_IMPORTED", "Automatic rotation needs KMS-generated key material. Keys with imported material can be rotated on demand instead (since 2025): import new material with --import-type NEW_KEY_MATERIAL, then call rotate-key-on-demand.");
+                    w.conflict("ROTATION_IMPORTED", "Automatic rotation needs KMS-generated key material. Keys with imported material can be rotated on demand instead (since 2025): import new material with --import-type NEW_KEY_MATERIAL, then call rotate-key-on-demand (at most 25 on-demand rotations per key, a quota that cannot be raised).");
                 }
             }
             (Purpose::Encrypt, _) => {
