@@ -177,6 +177,29 @@ async function waitFor(cond, ms = 5000) {
   }
 }
 
+test('wrangler dev: with AUDIT_QUEUE bound, every audit record also goes to the Queue (no key material)', async () => {
+  const q = await startWranglerDev(fileURLToPath(new URL('./worker-queue/wrangler.toml', import.meta.url)), {
+    name: 'queue',
+    vars: { KMS_ENDPOINT: moto.endpoint, KMS_KEY_IDS: 'alias/worker-app', ALLOWED_ORIGINS: page.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', SESSION_SECRET: SECRET },
+  });
+  try {
+    const kr = new BrokerKeyring({ endpoint: `${q.url}/kms`, keyId: 'alias/worker-app', headers: { authorization: `Bearer ${await token('dave', 'acme')}` }, retries: 0 });
+    const dk = await kr.generateDataKey({ encryptionContext: { tenant: 'acme' } });
+    await rejectsCode(kr.generateDataKey({ encryptionContext: { tenant: 'globex' } }), 'ACCESS_DENIED');
+    let records = [];
+    const end = Date.now() + 15_000;
+    while (records.length < 2 && Date.now() < end) {
+      await new Promise((ok) => setTimeout(ok, 250));
+      records = await (await fetch(`${q.url}/test/audit-queue`)).json();
+    }
+    assert.deepEqual(records.map((r) => [r.operation, r.principal, r.outcome, r.status]), [['GenerateDataKey', 'dave', 'allowed', 200], ['GenerateDataKey', 'dave', 'denied', 403]]);
+    assert.equal(records[0].kmsKeyId, keyArn);
+    assert.ok(!JSON.stringify(records).includes(Buffer.from(dk.plaintext).toString('base64')), 'no data key in the Queue');
+  } finally {
+    await q.stop();
+  }
+});
+
 test('the Worker without its secrets answers 500 InternalError and logs the missing names, never values', async (t) => {
   // The Worker module itself, in Node (its config path needs no workerd)
   const { default: worker } = await import('../../examples/worker-broker/src/worker.js');
