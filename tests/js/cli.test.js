@@ -132,6 +132,9 @@ test('through a broker with an Authorization header (also from a headers file); 
   const missing = await runCli(['encrypt', ...broker, '--header', 'Authorization: Bearer cli-test', '-i', f('absent'), '-o', f('missing.sealed')]);
   assert.equal(missing.code, EXIT.IO);
   assert.equal(audit.length, calls, 'no KMS call for an input that cannot be read');
+  const unwritable = await runCli(['encrypt', ...broker, '--header', 'Authorization: Bearer cli-test', '-o', f('absent-dir/x.sealed')], { stdin: 'x' });
+  assert.equal(unwritable.code, EXIT.IO);
+  assert.equal(audit.length, calls, 'nor for an output that cannot be written');
   assert.deepEqual(await listDir(dir), before, 'no output and no temporary file after a refusal');
   // AES key and broker together: the broker makes the data key, the AES key wraps it too; either opens the message.
   const both = await runCli(['encrypt', ...broker, '--header', 'Authorization: Bearer cli-test', ...A(), '-o', f('both.sealed')], { stdin: 'two keys' });

@@ -289,23 +289,13 @@ async function seal(command, args, signal) {
   if (command === 'encrypt' && toStdout && process.stdout.isTTY) throw usage('not writing an encrypted message to a terminal: use -o FILE or a pipe');
   const ec = encryptionContext(v['encryption-context']);
   const client = await clientFrom(v, command);
-  // The input first (a missing file fails before any KMS call: encryptStream asks for its
-  // data key as soon as it is made), then the stream (a bad context fails here), then the output.
+  // The input and the output first (a file that cannot be read or written fails before any
+  // KMS call: encryptStream asks for its data key as soon as it is made), then the stream
+  // (a bad context fails there, and the temporary file goes).
   const input = await openInput(v.input);
-  let transform;
-  try {
-    transform = command === 'encrypt'
-      ? client.encryptStream({ encryptionContext: ec, signal })
-      : client.decryptStream({ encryptionContext: ec, signal });
-  } catch (e) {
-    await input.close();
-    throw e;
-  }
   /** @type {Awaited<ReturnType<typeof atomicFile>> | undefined} */
   let file;
-  const t0 = Date.now();
-  let inBytes = 0, outBytes = 0;
-  const bar = progress(process.stderr, { total: input.size, label: command === 'encrypt' ? 'encrypting' : 'decrypting', enabled: !v['no-progress'] });
+  let transform;
   try {
     if (!toStdout) {
       try {
@@ -315,6 +305,18 @@ async function seal(command, args, signal) {
         throw new CliError('IO', `cannot write ${v.output}: ${/** @type {any} */ (e).code ?? 'error'}`);
       }
     }
+    transform = command === 'encrypt'
+      ? client.encryptStream({ encryptionContext: ec, signal })
+      : client.decryptStream({ encryptionContext: ec, signal });
+  } catch (e) {
+    await file?.discard();
+    await input.close();
+    throw e;
+  }
+  const t0 = Date.now();
+  let inBytes = 0, outBytes = 0;
+  const bar = progress(process.stderr, { total: input.size, label: command === 'encrypt' ? 'encrypting' : 'decrypting', enabled: !v['no-progress'] });
+  try {
     await pipeline(
       input.stream,
       counter((n) => { inBytes += n; bar.add(n); }),
