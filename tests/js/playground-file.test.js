@@ -14,8 +14,10 @@
 //      RENDERER_BOUND_MIB (384 MiB) over its level with the page loaded.
 //      Holding the file, the message or the output would add 1 GiB. The
 //      growth measured is a plateau that does not follow the file's size
-//      (64 MiB: +185 MiB, 256 MiB: +151 to +233, 1 GiB: +210 to +259): chunks the
-//      JS heap (3 MiB) is too small to collect often.
+//      (64 MiB: +185 MiB, 256 MiB: +151 to +233, 1 GiB: +210 to +259), and
+//      mostly garbage: chunk buffers waiting for a collection the 3 MiB JS
+//      heap rarely triggers (with gc() forced every 100 ms, --expose-gc, the
+//      same 256 MiB run grew +78 MiB).
 //    - CDP Performance.getMetrics JSHeapUsedSize, sampled: reported, and
 //      bounded too (ArrayBuffer contents are outside that heap, so RSS is
 //      the figure that matters).
