@@ -179,7 +179,7 @@ export function mountFiles(root, say, endpoint, keyId) {
       el('code', {}, JSON.stringify(FILE_CONTEXT)), ' does, once per file.'),
     el('p', { class: 'note', id: 'pg-file-mode', 'data-mode': modes.find((m) => m !== 'picker') ?? 'memory' }, 'Here, ', how[modes.find((m) => m !== 'picker') ?? 'memory'],
       modes[0] === 'picker' ? ' With the box below ticked, ' : '', modes[0] === 'picker' ? how.picker : ''),
-    el('p', { class: 'note' }, 'Opened plaintext is offered only once the whole message has verified; until then it exists only in a temporary file that is thrown away if any check fails.'),
+    el('p', { class: 'note' }, 'Opened plaintext is offered only once the whole message has verified; until then it exists only in a temporary file that is thrown away if any check fails. An output offered for download stays in this site\'s storage until the next run, a visit an hour later, or "Delete the browser\'s copy".'),
     drop,
     suiteChoice,
     pickRow,
@@ -299,7 +299,18 @@ export function mountFiles(root, say, endpoint, keyId) {
       const nodes = [verdict(true, `${what}, ${speed}.`)];
       if (out.url) {
         staged[dir] = { url: out.url, remove: out.remove };
-        nodes.push(el('p', {}, el('a', { href: out.url, download: outName, id: `pg-file-download-${dir}`, class: 'download', 'data-size': String(written) }, `Download ${outName}`), ` (${bytesText(written)})`));
+        const link = el('a', { href: out.url, download: outName, id: `pg-file-download-${dir}`, class: 'download', 'data-size': String(written) }, `Download ${outName}`);
+        const forget = el('button', { type: 'button', class: 'link', id: `pg-file-forget-${dir}` }, 'Delete the browser\'s copy');
+        const line = el('p', {}, link, ` (${bytesText(written)}) `, forget);
+        forget.addEventListener('click', async () => {
+          if (staged[dir]?.url !== out.url) return;
+          URL.revokeObjectURL(out.url);
+          await out.remove?.();
+          staged[dir] = null;
+          line.replaceChildren(`The browser's copy of ${outName} is deleted.`);
+          say(`The browser's copy of ${outName} is deleted.`);
+        });
+        nodes.push(line);
       } else {
         nodes.push(el('p', { id: `pg-file-saved-${dir}` }, `Saved as ${out.savedAs}.`));
       }

@@ -383,6 +383,9 @@ test('small files: drop, save picker, tampered and truncated messages refused, c
   assert.equal(await download(page, 'open', out), 'notes.txt');
   assert.deepEqual(await readFile(out), plain);
   assert.equal((await stagedNames(page)).length, 1, 'one staged output, kept while it is offered');
+  await page.locator('#pg-file-forget-open').click();
+  await page.waitForFunction(() => !document.querySelector('#pg-file-download-open'));
+  assert.deepEqual(await stagedNames(page), [], 'the plaintext is gone from the site\'s storage');
 
   // No file: a sentence, no run. Cancel: the partial output is thrown away.
   await page.evaluate(() => { const i = document.querySelector('#pg-file-input'); i.value = ''; i.dispatchEvent(new Event('change')); });
@@ -406,7 +409,7 @@ test('small files: drop, save picker, tampered and truncated messages refused, c
   await page.unroute('**/kms/**');
   assert.equal(await page.locator('#pg-file-result').getAttribute('data-outcome'), 'cancelled');
   assert.equal(await page.locator('#pg-file-download-seal').count(), 0);
-  assert.deepEqual((await stagedNames(page)).length, 1, 'only the earlier opened output is staged');
+  assert.deepEqual(await stagedNames(page), [], 'the cancelled run left nothing staged');
   await page.close();
 });
 
