@@ -541,6 +541,8 @@ pub struct BodyReader {
     /// releases at most the frames before it, never the end of the message.
     held_plaintext: Zeroizing<Vec<u8>>,
     held_desc: Option<FrameDesc>,
+    /// Where the frames end (the footer starts), once the final frame was read: for re-keying streams.
+    frames_end: Option<usize>,
 }
 
 impl BodyReader {
@@ -573,7 +575,19 @@ impl BodyReader {
             max_body_size: max_body_size.min(MAX_BUFFERED),
             held_plaintext: Zeroizing::new(Vec::new()),
             held_desc: None,
+            frames_end: None,
         }
+    }
+
+    /// Body bytes read so far, every frame among them verified (and the footer, once read).
+    /// Counted from the start of the body, for a reader made by `Opener::start`.
+    pub(crate) const fn consumed(&self) -> usize {
+        self.position
+    }
+
+    /// Where the frames end, counted as [`consumed`](Self::consumed) is, once the final frame was read and verified.
+    pub(crate) const fn frames_end(&self) -> Option<usize> {
+        self.frames_end
     }
 
     /// Switches to one-shot native planning ([`plan_sparse`](Self::plan_sparse)):
@@ -892,6 +906,7 @@ impl BodyReader {
             .ok_or(Error::LimitExceeded("message"))?;
         self.position = self.position.saturating_add(head.total);
         if head.last {
+            self.frames_end = Some(self.position);
             self.state = if matches!(self.signing, Signing::None) {
                 ReadState::Done
             } else {

@@ -31,6 +31,7 @@
 
 use zeroize::Zeroizing;
 
+use super::body::BodyReader;
 use super::decrypt::Opener;
 use super::encrypt::Sealer;
 use super::footer::{MessageSigner, Transcript};
@@ -174,6 +175,101 @@ impl Resealer {
     /// As [`finish`](Self::finish).
     pub fn into_header(self) -> Result<(Vec<u8>, Option<MessageSigner>)> {
         self.sealer.rekey_header()
+    }
+}
+
+/// Re-keying a stream (messages larger than memory), after [`Resealer::into_stream`]:
+/// the original's body goes in as it arrives; out come its frames, each once its
+/// tag verified. The final frame, and for a signed suite the new footer, come out
+/// only from [`finish`](Self::finish), once the whole original verified (the
+/// end of the message, and for a signed suite its footer signature): a re-keyed
+/// stream of a tampered or truncated original never ends in a message any
+/// reader accepts. (Frames that verified before an error are ciphertext under
+/// the data key: no plaintext is released either way.)
+pub struct RekeyStream {
+    reader: BodyReader,
+    /// Body bytes taken in but not released yet, from body offset `released`.
+    pending: Vec<u8>,
+    released: usize,
+    /// Hashes the new header ‖ frames for the new footer (signed suites).
+    transcript: Transcript,
+    signer: Option<MessageSigner>,
+}
+
+impl Resealer {
+    /// For a stream: the new header, and the state that takes the original's
+    /// body. `opener` is the opener this resealer was made from (with
+    /// [`after_external_verification`](Self::after_external_verification)).
+    ///
+    /// # Errors
+    /// As [`finish`](Self::finish); `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED` (commitment, header tag).
+    pub fn into_stream(self, opener: &Opener) -> Result<(Vec<u8>, RekeyStream)> {
+        let signing = self.sealer.suite().signing;
+        let reader = opener.start()?;
+        let (header, signer) = self.sealer.rekey_header()?;
+        let mut transcript = Transcript::new(signing);
+        transcript.update(&header);
+        Ok((
+            header,
+            RekeyStream {
+                reader,
+                pending: Vec::new(),
+                released: 0,
+                transcript,
+                signer,
+            },
+        ))
+    }
+}
+
+impl RekeyStream {
+    /// Takes more of the original's body; returns the frames that verified
+    /// since the last call (never the final frame).
+    ///
+    /// # Errors
+    /// `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`, as decrypting does.
+    pub fn update(&mut self, bytes: &[u8]) -> Result<Vec<u8>> {
+        self.pending.extend_from_slice(bytes);
+        drop(Zeroizing::new(self.reader.update(bytes)?));
+        if self.reader.frames_end().is_some() {
+            return Ok(Vec::new()); // the final frame is in: everything waits for `finish`
+        }
+        self.release(self.reader.consumed())
+    }
+
+    /// Moves the pending bytes up to body offset `upto` out, into the transcript.
+    fn release(&mut self, upto: usize) -> Result<Vec<u8>> {
+        let n = upto
+            .checked_sub(self.released)
+            .filter(|&n| n <= self.pending.len())
+            .ok_or(Error::InvalidState("re-key stream bookkeeping"))?;
+        let out: Vec<u8> = self.pending.drain(..n).collect();
+        self.released = upto;
+        self.transcript.update(&out);
+        Ok(out)
+    }
+
+    /// Checks that the original ended exactly (final frame, and for a signed
+    /// suite a footer whose signature verified); returns the rest of the
+    /// re-keyed message: the frames held back and the new footer.
+    ///
+    /// A second call returns nothing.
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE` for a truncated original.
+    pub fn finish(&mut self) -> Result<Vec<u8>> {
+        self.reader.finish()?;
+        let end = self
+            .reader
+            .frames_end()
+            .ok_or(Error::MalformedMessage("the message is truncated"))?;
+        let mut out = self.release(end)?;
+        self.pending.clear(); // the original's footer
+        if let Some(s) = self.signer.take() {
+            let t = core::mem::replace(&mut self.transcript, Transcript::None);
+            out.extend_from_slice(&s.footer(t)?);
+        }
+        Ok(out)
     }
 }
 
@@ -337,6 +433,66 @@ mod tests {
             let old = seal(suite, 16, pt, &aes(1));
             let new = rekey(&old, &aes(1), &[&aes(2)]).unwrap();
             assert_eq!(open(&new, &aes(2)).unwrap(), pt);
+        }
+    }
+
+    /// Re-keys `msg` as a stream fed in `chunk`-byte pieces; returns the output and
+    /// how many bytes came out before `finish`.
+    fn rekey_stream(msg: &[u8], chunk: usize, to: &dyn LocalKeyring) -> Result<(Vec<u8>, usize)> {
+        let o = opener(msg, &aes(1))?;
+        let mut r = Resealer::after_external_verification(&o, &[3; 64])?;
+        r.sealer_mut().wrap_with(to)?;
+        let (mut out, mut s) = r.into_stream(&o)?;
+        for piece in msg[o.header().len..].chunks(chunk.max(1)) {
+            out.extend_from_slice(&s.update(piece)?);
+        }
+        let before = out.len();
+        out.extend_from_slice(&s.finish()?);
+        assert!(s.finish()?.is_empty());
+        Ok((out, before))
+    }
+
+    #[test]
+    fn stream_rekey_matches_the_one_shot_form_and_holds_back_the_end() {
+        for suite in [UNSIGNED, SIGNED] {
+            for n in [0usize, 5, 16, 100] {
+                let pt = vec![9u8; n];
+                let old = seal(suite, 16, &pt, &aes(1));
+                for chunk in [1, 7, 16, 1000] {
+                    let (new, before) = rekey_stream(&old, chunk, &aes(2)).unwrap();
+                    assert_eq!(open(&new, &aes(2)).unwrap(), pt, "{suite} {n} {chunk}");
+                    let (ho, hn) = (parse(&old), parse(&new));
+                    assert_eq!(ho.message_id, hn.message_id);
+                    // Before `finish`: at most the header and the regular frames, never the final frame.
+                    let regular = n.saturating_sub(1) / 16;
+                    assert!(
+                        before <= hn.len + regular * (4 + 12 + 16 + 16),
+                        "{suite} {n} {chunk}"
+                    );
+                    if suite == UNSIGNED {
+                        assert_eq!(old[ho.len..], new[hn.len..]);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stream_rekey_of_a_tampered_original_never_completes() {
+        for suite in [UNSIGNED, SIGNED] {
+            let old = seal(suite, 8, b"twenty bytes of text", &aes(1));
+            let h = parse(&old).len;
+            for i in h..old.len() {
+                let mut bad = old.clone();
+                bad[i] ^= 1;
+                assert!(rekey_stream(&bad, 5, &aes(2)).is_err(), "{suite} byte {i}");
+            }
+            for cut in h..old.len() {
+                assert!(
+                    rekey_stream(&old[..cut], 5, &aes(2)).is_err(),
+                    "{suite} cut {cut}"
+                );
+            }
         }
     }
 

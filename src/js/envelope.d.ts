@@ -135,6 +135,15 @@ export interface EnvelopeClient {
    *   NO_DECRYPTABLE_DATA_KEY, TOO_MANY_ENCRYPTED_DATA_KEYS, LIMIT_EXCEEDED, INVALID_ARGUMENT, the KMS keyring's error.
    */
   reEncrypt(message: BytesLike, options: ReEncryptOptions): Promise<Uint8Array>;
+  /**
+   * `reEncrypt` for messages larger than memory, in constant memory (one frame plus the chunk). The new header goes
+   * out once the original's header authenticated and the new keyrings wrapped the data key; each frame, unchanged,
+   * once its tag verified. The final frame (and for a signed suite the new footer) only once the whole original
+   * verified, including its footer signature: a tampered or truncated original errors the stream and its output never
+   * becomes a message any reader opens. The output is ciphertext either way; keep it only if the stream closes
+   * without error. Errors as `reEncrypt`, on the writable side.
+   */
+  reEncryptStream(options: ReEncryptOptions): TransformStream<BytesLike, Uint8Array>;
 }
 
 export interface EncryptedDataKeyInfo { providerId: string; providerInfo: Uint8Array; ciphertext: Uint8Array }

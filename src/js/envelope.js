@@ -345,7 +345,7 @@ export class EnvelopeClient {
         const source = native ? msg.slice() : msg;
         const entropy = crypto.getRandomValues(new Uint8Array(64));
         if (native) {
-          (await openNative(opener, source)).fill(0); // every tag and the signature, or TAMPERED
+          await openNative(opener, source, true); // every tag and the signature, or TAMPERED
           resealer = opener.resealNative(source, entropy);
         } else {
           resealer = opener.reseal(source, entropy); // the same checks, in the core
@@ -369,6 +369,101 @@ export class EnvelopeClient {
         opener.free();
       }
     }));
+  }
+
+  /**
+   * `reEncrypt` for messages larger than memory: a TransformStream from the original's
+   * chunks to the re-keyed message's, in constant memory (one frame plus the chunk).
+   * The new header goes out once the original's header authenticated (key commitment,
+   * header tag) and the new keyrings wrapped the data key; each frame then goes out,
+   * unchanged, once its tag verified. The final frame, and for a signed suite the new
+   * footer, go out only when the whole original verified (its end and its footer
+   * signature), so the output of a tampered or truncated original never becomes a
+   * message any reader opens, and the stream errors. Output is ciphertext either way:
+   * no plaintext leaves, but store it as the re-keyed message only once the stream
+   * closed without error.
+   * @param {{ keyring: any, encryptionContext?: Record<string, string>, signal?: AbortSignal, requireSignature?: boolean }} options
+   * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView, Uint8Array>}
+   */
+  reEncryptStream(options) {
+    const { keyring, encryptionContext, signal, requireSignature } = readOptions(options, 'options', REENCRYPT_OPTIONS);
+    checkSignal(signal);
+    checkKeyring(keyring);
+    const { members } = flatten(keyring);
+    const signed = this.requireSignature || optionalBoolean(requireSignature, 'requireSignature') === true;
+    const [keys, values] = contextArrays(encryptionContext);
+    /** @type {any} */ let resealer;
+    /** @type {Uint8Array} */ let head = new Uint8Array(0);
+    let held = 0;
+    let tryAt = 0;
+    const release = () => { try { resealer?.free(); } catch { /* already freed */ } resealer = undefined; };
+    const hold = (bytes) => { // as decryptStream: the header's bytes until it is whole
+      if (held + bytes.length > head.length) {
+        const grown = new Uint8Array(Math.max(held + bytes.length, 2 * head.length));
+        grown.set(head.subarray(0, held));
+        head = grown;
+      }
+      head.set(bytes, held);
+      held += bytes.length;
+    };
+    const feed = (bytes, controller) => {
+      const out = withCoreSync(() => resealer.update(bytes));
+      if (out.length) controller.enqueue(out);
+    };
+    const tryOpen = async (controller, final) => {
+      if (held < tryAt && !final) return;
+      await abortable(signal, () => withCore(async (b) => {
+        const prefix = head.subarray(0, held);
+        const entropy = crypto.getRandomValues(new Uint8Array(64));
+        const opener = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy));
+        if (!opener) { // the header is not complete yet
+          tryAt = Math.min(2 * held, this.maxHeaderSize + 1);
+          return;
+        }
+        try {
+          opener.checkRekeyable();
+          await this.#findDataKey(b, opener, signal);
+          const r = opener.resealStream(crypto.getRandomValues(new Uint8Array(64)));
+          try {
+            r.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
+            await wrapDataKey(b, r, members, signal);
+            controller.enqueue(r.startStream(opener));
+          } catch (e) {
+            r.free();
+            throw e;
+          }
+          resealer = r;
+          const rest = prefix.subarray(opener.headerLength());
+          head = new Uint8Array(0);
+          held = 0;
+          feed(rest, controller);
+        } finally {
+          opener.free();
+        }
+      }));
+    };
+    return new TransformStream({
+      transform: async (chunk, controller) => {
+        try {
+          const bytes = toBytes(chunk, 'chunk');
+          if (resealer) { feed(bytes, controller); return; }
+          hold(bytes);
+          await tryOpen(controller, false);
+        } catch (e) {
+          release();
+          throw e;
+        }
+      },
+      flush: async (controller) => {
+        try {
+          if (!resealer && held > 0) await tryOpen(controller, true);
+          if (!resealer) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
+          controller.enqueue(withCoreSync(() => resealer.finishStream()));
+        } finally {
+          release();
+        }
+      },
+    });
   }
 
   /**
@@ -891,8 +986,9 @@ function importFooterKey(sig) {
  * call copying its bytes before it returns: the message is read once, at one
  * instant, so bytes that change later cannot mix into what is verified.
  * @param {any} opener @param {Uint8Array} msg the whole message
+ * @param {boolean} [verifyOnly] check every tag and the signature, keep no plaintext (reEncrypt): resolves to an empty array
  */
-async function openNative(opener, msg) {
+async function openNative(opener, msg, verifyOnly = false) {
   const signer = opener.signerPublicKey();
   // A key WebCrypto refuses counts as a failed signature (TAMPERED below).
   const [key, footerKey] = await Promise.all([
@@ -910,11 +1006,11 @@ async function openNative(opener, msg) {
   const signatureOk = !sig ? Promise.resolve(true)
     : footerKey ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, footerKey, sig.signature, source.subarray(0, sig.signedLength))
       : Promise.resolve(false);
-  const out = new Uint8Array(plan.plaintextLength);
+  const out = new Uint8Array(verifyOnly ? 0 : plan.plaintextLength);
   /** @param {any} f */
   const openFrame = async (f) => {
     const pt = new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.end)));
-    out.set(pt, f.plaintextOffset);
+    if (!verifyOnly) out.set(pt, f.plaintextOffset);
     pt.fill(0); // WebCrypto's copy: `out` is the one copy that is wiped on failure or returned
   };
   try {

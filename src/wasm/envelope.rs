@@ -1108,6 +1108,7 @@ pub struct CoreResealer {
     signer: Option<crate::envelope::footer::MessageSigner>,
     body_start: usize,
     body_end: usize,
+    stream: Option<crate::envelope::reencrypt::RekeyStream>,
 }
 
 impl CoreResealer {
@@ -1154,6 +1155,7 @@ impl CoreOpener {
             signer: None,
             body_start: start,
             body_end: start,
+            stream: None,
         })
     }
 
@@ -1205,6 +1207,28 @@ impl CoreOpener {
             signer: None,
             body_start: self.inner.header().len,
             body_end: sig.map_or(len, |s| s.signed_len),
+            stream: None,
+        })
+    }
+
+    /// Re-keying a stream: checks the commitment and header tag of the header this
+    /// opener parsed (the data key found); the shim wraps the data key with the new
+    /// keyrings, then calls `startStream(opener)`, `update` and `finishStream`.
+    ///
+    /// # Errors
+    /// `UNSUPPORTED_ALGORITHM`, `NO_DECRYPTABLE_DATA_KEY`, `KEYRING_CANNOT_DECRYPT`, `TAMPERED`.
+    #[wasm_bindgen(js_name = resealStream)]
+    pub fn reseal_stream(&self, entropy: &mut [u8]) -> JsResult<CoreResealer> {
+        let r =
+            crate::envelope::reencrypt::Resealer::after_external_verification(&self.inner, entropy);
+        entropy.zeroize();
+        let start = self.inner.header().len;
+        Ok(CoreResealer {
+            inner: Some(r.map_err(js_error)?),
+            signer: None,
+            body_start: start,
+            body_end: usize::MAX, // neither `finish` nor `header`: a stream
+            stream: None,
         })
     }
 }
@@ -1296,6 +1320,49 @@ impl CoreResealer {
             .map_err(js_error)
     }
 
+    /// Starts a re-keying stream (made by `CoreOpener.resealStream`; `opener` is
+    /// that opener): returns the new header. Then `update` with the original's
+    /// body as it arrives, and `finishStream`.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` without an encrypted data key, or not made for a stream;
+    /// `TOO_MANY_ENCRYPTED_DATA_KEYS`; `TAMPERED`.
+    #[wasm_bindgen(js_name = startStream)]
+    pub fn start_stream(&mut self, opener: &CoreOpener) -> JsResult<Vec<u8>> {
+        if self.body_end != usize::MAX {
+            return Err(js_error(Error::InvalidState("not a re-keying stream")));
+        }
+        let (header, stream) = self.take()?.into_stream(&opener.inner).map_err(js_error)?;
+        self.stream = Some(stream);
+        Ok(header)
+    }
+
+    /// Takes more of the original's body; returns the frames that verified (never the final frame).
+    ///
+    /// # Errors
+    /// `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`; `INVALID_STATE` before `startStream`.
+    pub fn update(&mut self, bytes: &[u8]) -> JsResult<Vec<u8>> {
+        self.stream
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?
+            .update(bytes)
+            .map_err(js_error)
+    }
+
+    /// Ends the stream: checks that the original ended exactly (and its footer
+    /// signature); returns the final frame and, for a signed suite, the new footer.
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE` for a truncated original; `INVALID_STATE` before `startStream`.
+    #[wasm_bindgen(js_name = finishStream)]
+    pub fn finish_stream(&mut self) -> JsResult<Vec<u8>> {
+        self.stream
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?
+            .finish()
+            .map_err(js_error)
+    }
+
     /// The re-keyed message (wasm engine, made by `reseal`). Spent afterwards.
     ///
     /// # Errors
@@ -1303,7 +1370,9 @@ impl CoreResealer {
     /// `TOO_MANY_ENCRYPTED_DATA_KEYS`.
     pub fn finish(&mut self) -> JsResult<Vec<u8>> {
         if self.body_end != self.body_start {
-            return Err(js_error(Error::InvalidState("a native re-key: use header()")));
+            return Err(js_error(Error::InvalidState(
+                "a native re-key: use header()",
+            )));
         }
         self.take()?.finish().map_err(js_error)
     }

@@ -54,6 +54,24 @@ function framesEnd(info, plaintextLength) {
   return info.headerLength + regular * (4 + 12 + fl + 16) + (4 + 4 + 12 + 4 + (plaintextLength - regular * fl) + 16);
 }
 
+/** Pipes `bytes` through `ts` in `size`-byte chunks; returns what came out and the error, if any. */
+async function through(ts, bytes, size) {
+  const w = ts.writable.getWriter();
+  const r = ts.readable.getReader();
+  const chunks = [];
+  const reading = (async () => { for (;;) { const { done, value } = await r.read(); if (done) return; chunks.push(value); } })();
+  let err;
+  try {
+    for (let i = 0; i < bytes.length; i += size) await w.write(bytes.subarray(i, i + size));
+    await w.close();
+  } catch (e) { err = e; }
+  try { await reading; } catch (e) { err ??= e; }
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  return { out, err };
+}
+
 export default {
   name: 'reencrypt',
   /** @param {import('../harness.js').Registrar} t @param {import('../harness.js').Ctx} ctx */
@@ -172,6 +190,57 @@ export default {
       const info = await parseMessage(original);
       const stripped = original.slice(0, framesEnd(info, 100));
       await assert.rejectsWithCode(a.reEncrypt(stripped, { keyring: B }), 'MALFORMED_MESSAGE');
+    });
+
+    t.test('reEncryptStream: same result as reEncrypt in any chunking; frames byte for byte; B opens, A refused', async () => {
+      for (const suite of [UNSIGNED, SIGNED]) {
+        const n = 3 * 4096 + 77;
+        const pt = pattern(n);
+        const a = new EnvelopeClient({ keyring: A, suite, frameLength: 4096 });
+        const original = await a.encrypt(pt, { encryptionContext: { tenant: 'acme' } });
+        for (const size of [1000, 4096 + 40, original.length]) {
+          const kms = recordingKms();
+          const { out, err } = await through(a.reEncryptStream({ keyring: new MultiKeyring({ generator: kms, children: [B] }), encryptionContext: { tenant: 'acme' } }), original, size);
+          assert.equal(err, undefined, `${suite} ${size}: ${err}`);
+          assert.deepEqual(kms.calls.map((c) => c.op), ['encryptDataKey']);
+          const [io, ir] = [await parseMessage(original), await parseMessage(out)];
+          assert.bytesEqual(ir.messageId, io.messageId);
+          assert.bytesEqual(out.subarray(ir.headerLength, framesEnd(ir, n)), original.subarray(io.headerLength, framesEnd(io, n)), `${suite} ${size}: frames`);
+          assert.bytesEqual((await new EnvelopeClient({ keyring: B }).decrypt(out, { encryptionContext: { tenant: 'acme' } })).plaintext, pt);
+          await assert.rejectsWithCode(a.decrypt(out), 'NO_DECRYPTABLE_DATA_KEY');
+        }
+      }
+    });
+
+    t.test('reEncryptStream of a tampered or truncated original errors and its output never opens', async () => {
+      for (const suite of [UNSIGNED, SIGNED]) {
+        const n = 2 * 4096 + 100;
+        const a = new EnvelopeClient({ keyring: A, suite, frameLength: 4096 });
+        const original = await a.encrypt(pattern(n));
+        const info = await parseMessage(original);
+        const end = framesEnd(info, n);
+        const cases = [
+          ['header tag', info.headerLength - 3, 'TAMPERED'], ['first frame', info.headerLength + 40, 'TAMPERED'],
+          ['final frame tag', end - 1, 'TAMPERED'], ...(suite === SIGNED ? [['footer signature', original.length - 4, 'TAMPERED']] : []),
+        ];
+        for (const [what, at, code] of cases) {
+          const bad = original.slice();
+          bad[at] ^= 0x10;
+          const kms = recordingKms();
+          const { out, err } = await through(a.reEncryptStream({ keyring: kms }), bad, 3000);
+          assert.ok(err && err.name === 'EdgeKmsError' && err.code === code, `${suite} ${what}: ${err && err.code}`);
+          if (what === 'header tag') assert.equal(kms.calls.length, 0, 'no new keyring asked for a header that does not authenticate');
+          // What came out is at most the new header and the frames before the final one: never a message.
+          assert.ok(out.length < end - info.headerLength, `${suite} ${what}: the final frame was held back`);
+          if (out.length) await assert.rejectsWithCode(new EnvelopeClient({ keyring: kms }).decrypt(out), 'MALFORMED_MESSAGE', `${suite} ${what}: the partial output`);
+        }
+        for (const cut of [10, info.headerLength + 5, end - 1, ...(suite === SIGNED ? [end + 3, original.length - 1] : [])]) {
+          const { err } = await through(a.reEncryptStream({ keyring: B }), original.subarray(0, cut), 4096);
+          assert.ok(err && err.code === 'MALFORMED_MESSAGE', `${suite} cut at ${cut}: ${err && err.code}`);
+        }
+        const { err } = await through(a.reEncryptStream({ keyring: B }), new Uint8Array([...original, 0]), 4096);
+        assert.ok(err && err.code === 'MALFORMED_MESSAGE', `${suite} a trailing byte: ${err && err.code}`);
+      }
     });
 
     t.test('options: required context, requireSignature, keyring, limits, abort, version 1', async () => {
