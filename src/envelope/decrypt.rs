@@ -215,8 +215,7 @@ impl Opener {
             return Ok(true);
         }
         let capable = keyring.can_decrypt();
-        self.only_incapable_keyrings =
-            Some(self.only_incapable_keyrings.unwrap_or(true) && !capable);
+        self.note_keyring(capable);
         if !capable {
             return Ok(false);
         }
@@ -234,6 +233,44 @@ impl Opener {
             }
         }
         Ok(false)
+    }
+
+    /// Records that a keyring was asked, and whether it holds a key to unwrap
+    /// with: a message that only keyrings without one were asked for fails
+    /// `KEYRING_CANNOT_DECRYPT`, not `NO_DECRYPTABLE_DATA_KEY`. [`try_keyring`](Self::try_keyring)
+    /// does it itself; the shim calls it for keyrings outside this module.
+    pub fn note_keyring(&mut self, capable: bool) {
+        self.only_incapable_keyrings =
+            Some(self.only_incapable_keyrings.unwrap_or(true) && !capable);
+    }
+
+    /// Offers a data key that a keyring outside this module (the RSA keyrings
+    /// of the `rsa` module) unwrapped from one of the header's encrypted data
+    /// keys. Taken only if the header authenticates under it, exactly as a
+    /// candidate of [`try_keyring`](Self::try_keyring); a key of the wrong
+    /// length is not a candidate. True once the opener holds a data key.
+    ///
+    /// # Errors
+    /// None today; `Result` for symmetry with the other keyring calls.
+    pub fn offer_data_key(&mut self, key: Secret) -> Result<bool> {
+        if self.data_key.is_some() {
+            return Ok(true);
+        }
+        if key.len() != self.header.suite.data_key_len() {
+            return Ok(false);
+        }
+        if self.accepts(&key) {
+            self.data_key = Some(key);
+            return Ok(true);
+        }
+        self.rejected_candidate = true;
+        Ok(false)
+    }
+
+    /// The length of this message's data key.
+    #[must_use]
+    pub fn data_key_len(&self) -> usize {
+        self.header.suite.data_key_len()
     }
 
     /// The serialized (canonical) context, for cache ids.

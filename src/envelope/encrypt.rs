@@ -270,7 +270,16 @@ impl Sealer {
         self.add_encrypted_data_key(edk)
     }
 
-    /// The plaintext data key, for a KMS keyring's `Encrypt` (the only reason it ever leaves the core).
+    /// The serialized (canonical) encryption context, which keyrings outside
+    /// this module bind (the KMS RSA keyring seals its SHA-384 digest).
+    #[must_use]
+    pub fn serialized_context(&self) -> &[u8] {
+        &self.serialized_context
+    }
+
+    /// The plaintext data key, for a KMS keyring's `Encrypt` or a keyring
+    /// outside this module (the RSA keyrings of the `rsa` module): the only
+    /// reasons it ever leaves the core.
     ///
     /// # Errors
     /// `INVALID_STATE` if there is no data key yet.
@@ -285,6 +294,14 @@ impl Sealer {
     /// # Errors
     /// `LIMIT_EXCEEDED` past 65535 keys; `INVALID_DATA_KEY` for fields over 65535 bytes.
     pub fn add_encrypted_data_key(&mut self, edk: EncryptedDataKey) -> Result<()> {
+        // The KMS RSA keyring wraps outside this module (the `rsa` module) and
+        // hands its encrypted data key in here: anyone with the public key can
+        // write such a message, so a signature would prove nothing (KRSA-14).
+        if edk.provider_id == crate::keyring::kms_rsa::PROVIDER_ID && self.suite.is_signed() {
+            return Err(Error::UnsupportedAlgorithm(
+                "a KMS RSA keyring can only be used with the unsigned suite AES_256_GCM_HKDF_SHA512_COMMIT_KEY",
+            ));
+        }
         let too_big = |n: usize| n > usize::from(u16::MAX);
         if too_big(edk.provider_id.len())
             || too_big(edk.provider_info.len())

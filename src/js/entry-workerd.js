@@ -5,10 +5,11 @@
 import envelopeWasm from './wasm/envelope_bg.wasm';
 import verifyWasm from './wasm/verify_bg.wasm';
 import kmsWasm from './wasm/kms_bg.wasm';
+import rsaWasm from './wasm/rsa_bg.wasm';
 import { setWasmLoader } from './core.js';
 
 /** @type {Record<string, WebAssembly.Module>} */
-const compiled = { envelope: envelopeWasm, verify: verifyWasm, kms: kmsWasm };
+const compiled = { envelope: envelopeWasm, verify: verifyWasm, kms: kmsWasm, rsa: rsaWasm };
 
 setWasmLoader((m) => m.glue.initSync({ module: compiled[m.name] }));
 

@@ -6,7 +6,7 @@
 import { EdgeKmsError } from './errors.js';
 import { checkSignal, checkUnchanged, readOptions, toBytes, wellFormed } from './bytes.js';
 import { isStale, withCore, withCoreSync } from './modules/envelope.js';
-import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms } from './keyrings.js';
+import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms, isRsaKeyring, rsaCanDecrypt, rsaUnwrap, rsaWrap } from './keyrings.js';
 
 export const SUITES = Object.freeze({
   AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384',
@@ -709,6 +709,9 @@ export class EnvelopeClient {
         } finally {
           key.fill(0);
         }
+      } else if (isRsaKeyring(generator)) {
+        sealer.generateDataKey();
+        await wrapWithRsa(sealer, generator);
       } else {
         sealer.wrapWith(coreKeyring(generator, b));
       }
@@ -730,6 +733,8 @@ export class EnvelopeClient {
           }
           if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
           sealer.addEncryptedDataKey(KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
+        } else if (isRsaKeyring(child)) {
+          await wrapWithRsa(sealer, child);
         } else {
           sealer.wrapWith(coreKeyring(child, b));
         }
@@ -748,7 +753,7 @@ export class EnvelopeClient {
     for (const k of members) {
       if (opener.hasDataKey()) break;
       if (k instanceof KmsRsaPublicKeyring) {
-        if (!k.kms) { opener.tryKeyring(coreKeyring(k, b)); continue; }
+        if (!k.kms) { opener.noteKeyring(false); continue; } // it holds no private key
         // Anyone with the public key writes such messages: a signed one proves nothing
         // and the core refuses it; no KMS call for it either.
         if (opener.isSigned()) continue;
@@ -768,6 +773,25 @@ export class EnvelopeClient {
           const answer = bytesFromKms(r && r.plaintext, 'plaintext');
           try { opener.setKmsRsaDataKey(answer); } finally { answer.fill(0); }
           break;
+        }
+        continue;
+      }
+      if (isRsaKeyring(k)) {
+        // RawRsaKeyring: the `rsa` module unwraps; the envelope module takes a
+        // key only if the header authenticates under it (else tries the next)
+        const capable = await rsaCanDecrypt(k);
+        opener.noteKeyring(capable);
+        if (!capable) continue;
+        const context = opener.serializedContext();
+        const length = opener.dataKeyLength();
+        for (const edk of opener.encryptedDataKeys()) {
+          const key = await rsaUnwrap(k, edk, context, length);
+          if (key === undefined) continue;
+          try {
+            if (opener.offerDataKey(key)) break;
+          } finally {
+            key.fill(0);
+          }
         }
         continue;
       }
@@ -825,6 +849,25 @@ export class EnvelopeClient {
 }
 
 /**
+ * Wraps the data key `target` (a CoreSealer or a re-key's CoreResealer) holds
+ * with an RSA keyring of the `rsa` module: a copy of the key crosses to that
+ * module and is wiped as soon as it returns. The envelope module refuses the
+ * KMS RSA keyring's encrypted data key for signed suites.
+ * @param {any} target @param {any} k
+ */
+async function wrapWithRsa(target, k) {
+  const key = new Uint8Array(target.dataKeyLength());
+  let edk;
+  try {
+    target.dataKeyForKmsEncrypt(key);
+    edk = await rsaWrap(k, key, target.serializedContext());
+  } finally {
+    key.fill(0);
+  }
+  target.addEncryptedDataKey(edk.providerId, edk.providerInfo, edk.ciphertext);
+}
+
+/**
  * Runs `fn` with a fresh HPKE recipient of the core (keyTransport 'hpke'): its
  * private key is made from 64 bytes of entropy inside the core and never
  * leaves it; the recipient is freed however `fn` ends.
@@ -849,6 +892,10 @@ async function withRecipient(b, fn) {
  */
 async function wrapDataKey(b, target, members, signal) {
   for (const k of members) {
+    if (isRsaKeyring(k)) {
+      await wrapWithRsa(target, k);
+      continue;
+    }
     if (!isKms(k)) {
       target.wrapWith(coreKeyring(k, b));
       continue;

@@ -1,15 +1,21 @@
 // Keyrings: who wraps a message's data key.
 //
-// Local keyrings (RawAesKeyring, ...) hand a copy of their key to the wasm core
-// on first use, and again if the core was restarted after a trap (core.js,
-// "recovery"): their private copy is the caller's key already in this JS heap,
-// and without it one input that traps the core would disable every keyring
-// made before it. KMS keyrings (BrokerKeyring, or any object with
+// Local keyrings hand a copy of their key to a wasm module on first use, and
+// again if the module was restarted after a trap (core.js, "recovery"): their
+// private copy is the caller's key already in this JS heap, and without it one
+// input that traps a module would disable every keyring made before it.
+// RawAesKeyring lives in the `envelope` module with the message format. The
+// RSA keyrings live in the `rsa` module, which only pages using RSA fetch:
+// EnvelopeClient copies the data key out of the envelope module for them to
+// wrap, and offers what they unwrap back to it (wiped after each call; the
+// envelope module takes a key only if the header authenticates under it).
+// KMS keyrings (BrokerKeyring, or any object with
 // `isKmsKeyring === true`) are called by EnvelopeClient through the data-key
 // seam. MultiKeyring is a generator plus children.
 import { EdgeKmsError } from './errors.js';
 import { readOptions, toBytes, wellFormed } from './bytes.js';
 import { isStale } from './modules/envelope.js';
+import * as rsaModule from './modules/rsa.js';
 
 const local = Symbol('edge-kms local keyring');
 
@@ -43,6 +49,67 @@ class LocalKeyring {
     if (!this._handle || isStale(this._handle)) this._handle = this._create(b);
     return this._handle;
   }
+}
+
+const rsaKeyring = Symbol('edge-kms RSA keyring');
+
+/** 64 fresh random bytes for a module's generator (it wipes them). */
+const entropy = () => crypto.getRandomValues(new Uint8Array(64));
+
+/** A keyring whose key lives in the `rsa` module. @internal */
+class RsaModuleKeyring {
+  constructor() {
+    /** @type {any} */ this._handle = undefined;
+    Object.defineProperty(this, '_handle', { enumerable: false });
+  }
+  /** @param {any} b the rsa module's bindings @returns {any} */
+  [rsaKeyring](b) {
+    // A handle of a module discarded after a trap is made again in the new one.
+    if (!this._handle || rsaModule.isStale(this._handle)) this._handle = this._create(b);
+    return this._handle;
+  }
+  /** @param {any} _b @returns {any} */
+  _create(_b) {
+    throw new EdgeKmsError('INTERNAL', 'not an RSA keyring');
+  }
+}
+
+/** @param {any} k */
+export function isRsaKeyring(k) {
+  return k instanceof RsaModuleKeyring;
+}
+
+/**
+ * Whether the keyring holds a private key (loads the `rsa` module).
+ * @param {any} k @returns {Promise<boolean>}
+ */
+export function rsaCanDecrypt(k) {
+  return rsaModule.withCore((b) => k[rsaKeyring](b).canDecrypt());
+}
+
+/**
+ * Wraps `dataKey` (wiped here whatever happens) with an RSA keyring.
+ * @param {any} k @param {Uint8Array} dataKey @param {Uint8Array} serializedContext
+ * @returns {Promise<{ providerId: string, providerInfo: Uint8Array, ciphertext: Uint8Array }>}
+ */
+export async function rsaWrap(k, dataKey, serializedContext) {
+  try {
+    return await rsaModule.withCore((b) => k[rsaKeyring](b).wrap(dataKey, serializedContext, entropy()));
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/**
+ * Unwraps one encrypted data key with an RSA keyring: the data key, or
+ * undefined if it is not this keyring's or does not decrypt. The caller wipes
+ * the key once the envelope module took it.
+ * @param {any} k @param {{ providerId: string, providerInfo: Uint8Array, ciphertext: Uint8Array }} edk
+ * @param {Uint8Array} serializedContext @param {number} dataKeyLength
+ * @returns {Promise<Uint8Array | undefined>}
+ */
+export function rsaUnwrap(k, edk, serializedContext, dataKeyLength) {
+  return rsaModule.withCore((b) => k[rsaKeyring](b).unwrap(edk.providerId, edk.providerInfo, edk.ciphertext, serializedContext, dataKeyLength, entropy()));
 }
 
 /**
@@ -81,7 +148,7 @@ export class RawAesKeyring extends LocalKeyring {
  * PKCS#1 private); only the public key is needed to encrypt, only the private
  * key to decrypt. At least 2048 bits.
  */
-export class RawRsaKeyring extends LocalKeyring {
+export class RawRsaKeyring extends RsaModuleKeyring {
   /** @type {Uint8Array} */ #public;
   /** @type {Uint8Array} */ #private;
   /** @param {{ keyNamespace: string, keyName: string, publicKey?: string | Uint8Array, privateKey?: string | Uint8Array,
@@ -101,7 +168,7 @@ export class RawRsaKeyring extends LocalKeyring {
   _create(b) {
     const sk = copy(this.#private); // the core wipes what it is given
     try {
-      return b.CoreKeyring.rawRsa(this.keyNamespace, this.keyName, this.#public, sk, this.padding);
+      return b.RsaKeyring.rawRsa(this.keyNamespace, this.keyName, this.#public, sk, this.padding);
     } finally {
       sk.fill(0);
     }
@@ -114,7 +181,7 @@ export class RawRsaKeyring extends LocalKeyring {
  * To decrypt, pass `kms` (a KMS keyring such as BrokerKeyring) whose
  * `decryptDataKey` is called with `encryptionAlgorithm: 'RSAES_OAEP_SHA_256'`.
  */
-export class KmsRsaPublicKeyring extends LocalKeyring {
+export class KmsRsaPublicKeyring extends RsaModuleKeyring {
   /** @param {{ keyId: string, publicKey: string | Uint8Array, kms?: any }} options */
   constructor(options) {
     super();
@@ -130,7 +197,7 @@ export class KmsRsaPublicKeyring extends LocalKeyring {
   }
   /** @param {any} b */
   _create(b) {
-    return b.CoreKeyring.kmsRsaPublic(this.keyId, this._public);
+    return b.RsaKeyring.kmsRsaPublic(this.keyId, this._public);
   }
 }
 
@@ -158,7 +225,7 @@ export class MultiKeyring {
 export function checkKeyring(k) {
   let ok;
   try {
-    ok = k instanceof LocalKeyring || k instanceof MultiKeyring || isKms(k);
+    ok = k instanceof LocalKeyring || k instanceof RsaModuleKeyring || k instanceof MultiKeyring || isKms(k);
   } catch (e) { // a Proxy or getter of the caller's that throws
     throw new EdgeKmsError('INVALID_ARGUMENT', 'the keyring could not be read', { cause: e });
   }

@@ -22,9 +22,7 @@ use crate::envelope::secret::Secret;
 use crate::envelope::suite::{AlgorithmSuite, Signing};
 use crate::keyring::LocalKeyring;
 use crate::keyring::cache::{CacheLimits, DataKeyCache};
-use crate::keyring::kms_rsa::KmsRsaPublicKeyring;
 use crate::keyring::raw_aes::RawAesKeyring;
-use crate::keyring::raw_rsa::{Padding, RawRsaKeyring};
 
 type JsResult<T> = Result<T, JsValue>;
 
@@ -103,7 +101,9 @@ fn frame_plan_to_js(f: &FramePlan) -> JsValue {
     JsValue::from(o)
 }
 
-/// A local keyring (raw AES, raw RSA, KMS RSA public key) held by the core.
+/// A local keyring held by the core: raw AES. (The RSA keyrings live in the
+/// `rsa` module; the shim moves their data keys in and out through
+/// `dataKeyForKmsEncrypt`/`addEncryptedDataKey` and `offerDataKey`.)
 #[wasm_bindgen]
 pub struct CoreKeyring {
     inner: Box<dyn LocalKeyring>,
@@ -123,36 +123,6 @@ impl CoreKeyring {
     ) -> JsResult<CoreKeyring> {
         let key = take_secret(wrapping_key);
         let k = RawAesKeyring::new(namespace, name, key).map_err(js_error)?;
-        Ok(Self { inner: Box::new(k) })
-    }
-
-    /// A raw RSA keyring from PEM text or DER bytes (empty = absent). The private key buffer is wiped.
-    ///
-    /// # Errors
-    /// `UNSUPPORTED_ALGORITHM` for an unknown padding; key parse errors.
-    #[wasm_bindgen(js_name = rawRsa)]
-    pub fn raw_rsa(
-        namespace: String,
-        name: String,
-        public_key: &[u8],
-        private_key: &mut [u8],
-        padding: &str,
-    ) -> JsResult<CoreKeyring> {
-        let private = take_secret(private_key);
-        let padding = Padding::from_name(padding).map_err(js_error)?;
-        let public = (!public_key.is_empty()).then_some(public_key);
-        let private = (!private.is_empty()).then_some(private.expose_secret());
-        let k = RawRsaKeyring::new(namespace, name, public, private, padding).map_err(js_error)?;
-        Ok(Self { inner: Box::new(k) })
-    }
-
-    /// A KMS RSA public-key keyring (seal only; opening goes through KMS).
-    ///
-    /// # Errors
-    /// `INVALID_KEY_IDENTIFIER`, key parse errors.
-    #[wasm_bindgen(js_name = kmsRsaPublic)]
-    pub fn kms_rsa_public(key_arn: String, public_key: &[u8]) -> JsResult<CoreKeyring> {
-        let k = KmsRsaPublicKeyring::new(key_arn, public_key).map_err(js_error)?;
         Ok(Self { inner: Box::new(k) })
     }
 }
@@ -265,6 +235,25 @@ impl CoreSealer {
         self.get()?
             .wrap_with(keyring.inner.as_ref())
             .map_err(js_error)
+    }
+
+    /// Generates the data key in the core, for a generator outside this module
+    /// (an RSA keyring of the `rsa` module), which then wraps a copy of it.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` if there is already one.
+    #[wasm_bindgen(js_name = generateDataKey)]
+    pub fn generate_data_key(&mut self) -> JsResult<()> {
+        self.get()?.generate_data_key().map_err(js_error)
+    }
+
+    /// The serialized (canonical) encryption context that keyrings bind.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` once the session is spent.
+    #[wasm_bindgen(js_name = serializedContext)]
+    pub fn serialized_context(&mut self) -> JsResult<Uint8Array> {
+        Ok(Uint8Array::from(self.get()?.serialized_context()))
     }
 
     /// Writes the plaintext data key into `out` for a KMS child keyring's
@@ -802,6 +791,41 @@ impl CoreOpener {
         self.inner.set_data_key(key).map_err(js_error)
     }
 
+    /// Records that a keyring outside this module was asked, and whether it
+    /// holds a private key (for `KEYRING_CANNOT_DECRYPT`).
+    #[wasm_bindgen(js_name = noteKeyring)]
+    pub fn note_keyring(&mut self, capable: bool) {
+        self.inner.note_keyring(capable);
+    }
+
+    /// Offers a data key an RSA keyring of the `rsa` module unwrapped; taken
+    /// only if the header authenticates under it. `plaintext` is wiped.
+    ///
+    /// # Errors
+    /// None today.
+    #[wasm_bindgen(js_name = offerDataKey)]
+    pub fn offer_data_key(&mut self, plaintext: &mut [u8]) -> JsResult<bool> {
+        let key = take_secret(plaintext);
+        self.inner.offer_data_key(key).map_err(js_error)
+    }
+
+    /// The length of this message's data key.
+    ///
+    /// # Errors
+    /// None in practice (16, 24 or 32).
+    #[wasm_bindgen(js_name = dataKeyLength)]
+    pub fn data_key_length(&self) -> JsResult<u32> {
+        u32::try_from(self.inner.data_key_len())
+            .map_err(|_| js_error(Error::InvalidState("length")))
+    }
+
+    /// The serialized (canonical) encryption context that keyrings bind.
+    #[wasm_bindgen(js_name = serializedContext)]
+    #[must_use]
+    pub fn serialized_context(&self) -> Uint8Array {
+        Uint8Array::from(self.inner.serialized_context())
+    }
+
     /// Takes a KMS `Decrypt` answer for an `aws-kms-rsa` key (context digest ‖ data key). `plaintext` is wiped.
     ///
     /// # Errors
@@ -1296,6 +1320,15 @@ impl CoreResealer {
         }
         out.copy_from_slice(key.expose_secret());
         Ok(())
+    }
+
+    /// The serialized (canonical) encryption context of the new header, which keyrings bind.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` once spent.
+    #[wasm_bindgen(js_name = serializedContext)]
+    pub fn serialized_context(&mut self) -> JsResult<Uint8Array> {
+        Ok(Uint8Array::from(self.get()?.sealer().serialized_context()))
     }
 
     /// Adds a KMS `Encrypt` answer.

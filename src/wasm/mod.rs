@@ -9,6 +9,8 @@
 mod envelope;
 #[cfg(feature = "wasm-kms")]
 mod kms;
+#[cfg(feature = "wasm-rsa")]
+mod rsa;
 #[cfg(feature = "wasm-verify")]
 mod verify;
 

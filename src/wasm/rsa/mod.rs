@@ -1,0 +1,6 @@
+//! The `rsa` module: RSA arithmetic a page needs only when it uses RSA keys
+//! with the local keyrings (`RawRsaKeyring`, `KmsRsaPublicKeyring`: wrapping
+//! and unwrapping data keys for the `envelope` module, through JS).
+//! Loaded on first use by those keyrings (src/js/modules/rsa.js).
+
+mod keyrings;
