@@ -1,0 +1,63 @@
+// The playground's file step in real Firefox (Debian's firefox-esr, headless,
+// driven over WebDriver BiDi by tests/js/e2e/firefox-file-child.js) against
+// the demo server: Firefox has no save picker, so the page must choose the
+// origin private file system; a file generated in the page is sealed, the
+// sealed file opened back (SHA-256 equal), a tampered copy refused with
+// TAMPERED, nothing offered, no staged output left. What Chromium's suite
+// (playground-file.test.js) measures about memory is not repeated here.
+// FIREFOX_PATH overrides /usr/bin/firefox-esr (pkg-scripts/setup installs it).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const script = fileURLToPath(new URL('../../pkg-scripts/demo-server.js', import.meta.url));
+const child = fileURLToPath(new URL('./e2e/firefox-file-child.js', import.meta.url));
+let server, serverExit, base;
+let serverOut = '';
+
+before(async () => {
+  server = spawn(process.execPath, [script, '--in-memory', '--quiet'], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  serverExit = new Promise((ok) => server.once('exit', ok));
+  server.stdout.on('data', (c) => { serverOut += c; });
+  server.stderr.on('data', (c) => { serverOut += c; });
+  const deadline = Date.now() + 30_000;
+  let m;
+  while (!(m = /edge-kms demo on (http:\/\/127\.0\.0\.1:\d+)/.exec(serverOut))) {
+    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`demo server did not start:\n${serverOut}`);
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  base = m[1];
+});
+
+after(async () => {
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await serverExit;
+  }
+});
+
+test('Firefox: a 16 MiB file sealed and opened back through the origin private file system; a tampered copy refused', { timeout: 180_000 }, async (t) => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--experimental-websocket', '--no-warnings', child, '--base', base, '--mib', '16'], { timeout: 170_000, maxBuffer: 1 << 20 });
+  const r = JSON.parse(stdout.trim().split('\n').at(-1));
+  t.diagnostic(`Firefox ${r.session}: sealed ${r.sealedBytes} bytes, opened ${r.open.bytes}`);
+  assert.match(r.userAgent, /Firefox\//);
+  assert.equal(r.ready, 'true', 'the page and its WebAssembly core loaded');
+  assert.equal(r.mode, 'opfs', 'no save picker in Firefox: the origin private file system');
+  assert.equal(r.pickerOffered, false);
+  assert.equal(r.seal.outcome, 'seal-ok');
+  assert.equal(r.seal.mode, 'opfs');
+  assert.equal(r.sealedName, 'firefox.bin.encrypted');
+  assert.deepEqual(r.sealedHeader, [0x02, 0x05, 0x78], 'a version 2 message, suite 0x0578');
+  assert.equal(String(r.sealedBytes), r.seal.bytes);
+  assert.equal(r.open.outcome, 'open-ok');
+  assert.equal(r.openName, 'firefox.bin');
+  assert.equal(r.open.bytes, String(16 * 2 ** 20 + 12345));
+  assert.equal(r.outputSha256, r.inputSha256, 'the opened file is the input, byte for byte');
+  assert.equal(r.stagedAfterOpen, 2, 'the sealed and the opened output, each kept while offered');
+  assert.equal(r.tampered.outcome, 'open-failed');
+  assert.equal(r.tampered.code, 'TAMPERED');
+  assert.equal(r.tamperedLink, false, 'nothing offered');
+  assert.equal(r.stagedAfterTamper, 1, 'the refused output was thrown away (the sealed one stays)');
+});
