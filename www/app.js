@@ -8,7 +8,10 @@ import { mountPlayground } from './playground.js';
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 try {
-  await init();
+  // Only the `kms` module (advisor, cost model, key identifiers) before anyone
+  // opens the playground: its steps load `envelope`, `verify` and `rsa` on
+  // first use, so a reader who never runs one never downloads them.
+  await init(['kms']);
   mountAdvisor($('advisor-app'), $('advisor-status'));
   mountPlayground($('playground-app'), $('playground-status'));
   await Promise.all([
