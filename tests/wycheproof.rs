@@ -19,6 +19,7 @@
     missing_docs
 )]
 
+use edge_kms::verify::fallback::Fallback;
 use edge_kms::verify::{
     Decision, EnginePreference, HashAlg, MAX_RAW_MESSAGE_LEN, MessageType, PublicKey,
     SigningAlgorithm,
@@ -99,6 +100,33 @@ fn run_kms(
             t.native_plans += 1;
             assert_eq!(plan.data, msg);
         }
+        Decision::Fallback(_) => panic!("{file} tc {tc_id}: decide left a fallback unrun"),
+    }
+    // The verify module's answer (no arithmetic) and the fallback module's,
+    // through the fields that cross the JS boundary, give the same verdict.
+    match key
+        .plan(alg, MessageType::Raw, msg, sig, EnginePreference::Core)
+        .unwrap()
+    {
+        Decision::Verdict(v) => assert!(!v && !raw, "{file} tc {tc_id}: plan's early verdict"),
+        Decision::Fallback(f) => {
+            let hash = f.hash.map_or("", |h| h.webcrypto_name());
+            let parts = Fallback::from_parts(
+                f.scheme.as_str(),
+                &f.key,
+                hash,
+                f.prehashed,
+                &f.message,
+                &f.signature,
+            );
+            assert_eq!(
+                parts.as_ref(),
+                Some(&f),
+                "{file} tc {tc_id}: boundary round trip"
+            );
+            assert_eq!(f.run(), raw, "{file} tc {tc_id}: fallback disagrees");
+        }
+        Decision::Native(_) => panic!("{file} tc {tc_id}: the core engine planned WebCrypto"),
     }
 }
 

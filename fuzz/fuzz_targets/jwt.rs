@@ -118,10 +118,12 @@ fuzz_target!(|data: &[u8]| {
                         "the plan signs other data"
                     );
                 }
+                Ok((_, Decision::Fallback(_))) => panic!("decide left a fallback unrun"),
                 Err(e) => panic!("native failed where the core did not: {}", e.code()),
             }
         }
         Ok((_, Decision::Native(_))) => panic!("the core engine returned a native plan"),
+        Ok((_, Decision::Fallback(_))) => panic!("decide left a fallback unrun"),
         Err(e) => {
             assert_eq!(code(&native), e.code());
             assert_eq!(code(&verified), e.code());

@@ -103,11 +103,15 @@ fuzz_target!(|data: &[u8]| {
     let native = key.decide(alg, mtype, msg, sig, EnginePreference::Native);
     let verdict = key.verify(alg, mtype, msg, sig);
     let by_name = verify_kms_signature(&key_input, alg.as_str(), mname, msg, sig);
+    // The `verify` module's answer: no arithmetic, a fallback request instead.
+    let planned = key.plan(alg, mtype, msg, sig, EnginePreference::Core);
 
     let v = match &core {
         Ok(Decision::Verdict(v)) => *v,
         Ok(Decision::Native(_)) => panic!("the core engine returned a native plan"),
+        Ok(Decision::Fallback(_)) => panic!("decide left a fallback unrun"),
         Err(e) => {
+            assert_eq!(code(&planned), e.code(), "plan fails differently");
             assert_eq!(code(&native), e.code(), "engines fail differently");
             assert_eq!(code(&verdict), e.code());
             assert_eq!(code(&by_name), e.code());
@@ -115,6 +119,11 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     assert_eq!(verdict.as_ref().ok(), Some(&v));
+    match planned.expect("plan failed where decide did not") {
+        Decision::Verdict(p) => assert!(!p && !v, "plan's early verdict is only false"),
+        Decision::Fallback(f) => assert_eq!(f.run(), v, "the fallback module disagrees"),
+        Decision::Native(_) => panic!("the core engine planned WebCrypto"),
+    }
     assert_eq!(
         by_name.as_ref().ok(),
         Some(&v),
@@ -122,6 +131,7 @@ fuzz_target!(|data: &[u8]| {
     );
     match native.expect("the native preference failed where the core did not") {
         Decision::Verdict(n) => assert_eq!(n, v, "engines disagree"),
+        Decision::Fallback(_) => panic!("decide left a fallback unrun"),
         Decision::Native(plan) => {
             assert!(
                 key.native_capable(alg, mtype),

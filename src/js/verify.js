@@ -7,7 +7,18 @@
 // importKey/verify parameters (RSA-PSS saltLength = hash length); this file
 // only runs subtle.verify with a CryptoKey imported once per key and
 // algorithm, and falls back to the wasm engine when WebCrypto lacks it.
+//
+// The `verify` module holds no signature arithmetic. Where WebCrypto cannot
+// verify (DIGEST messages, secp256k1, Ed25519, ML-DSA, engine 'wasm') its
+// answer is a fallback request naming the module that can: `ecdsa` (NIST
+// curves), `rare` (secp256k1, Ed25519, ML-DSA) or `rsa`; this file loads
+// that module on first need and hands it the request. verifyJwt loads `jwt`
+// (decoding, JSON, claims) and lets `verify` decide the signature.
 import { core, isStale, withCoreSync } from './modules/verify.js';
+import * as ecdsaModule from './modules/ecdsa.js';
+import * as rareModule from './modules/rare.js';
+import * as rsaModule from './modules/rsa.js';
+import * as jwtModule from './modules/jwt.js';
 import { EdgeKmsError } from './errors.js';
 import { readOptions, toBytes } from './bytes.js';
 
@@ -35,6 +46,48 @@ function stringArg(v, what) {
   if (typeof v !== 'string') throw invalid(`${what} must be a string`);
   return v;
 }
+
+/**
+ * A fallback request of the `verify` module: the module and its function's arguments.
+ * @typedef {{ module: 'ecdsa' | 'rare' | 'rsa', scheme: string, key: Uint8Array, hash: string,
+ *             prehashed: boolean, message: Uint8Array, signature: Uint8Array }} FallbackRequest
+ */
+
+/** @type {Record<string, [{ withCore: (fn: (b: any) => any) => Promise<any>, withCoreSync: (fn: (b: any) => any) => any }, string]>} */
+const FALLBACKS = {
+  ecdsa: [ecdsaModule, 'ecdsaVerify'],
+  rare: [rareModule, 'rareVerify'],
+  rsa: [rsaModule, 'rsaVerify'],
+};
+
+/** @param {FallbackRequest} req */
+function fallbackOf(req) {
+  const f = Object.hasOwn(FALLBACKS, req.module) ? FALLBACKS[req.module] : undefined;
+  if (!f) throw new EdgeKmsError('INTERNAL', 'edge-kms: the verify module asked for an unknown module');
+  return f;
+}
+
+/** @param {FallbackRequest} req @param {any} b @param {string} fn */
+const callFallback = (req, b, fn) => b[fn](req.scheme, req.key, req.hash, req.prehashed, req.message, req.signature);
+
+/** Runs a fallback request in its module, loaded on first need. @param {FallbackRequest} req @returns {Promise<boolean>} */
+function runFallback(req) {
+  const [m, fn] = fallbackOf(req);
+  return m.withCore((b) => callFallback(req, b, fn));
+}
+
+/**
+ * The same, synchronously: the module must be loaded (always possible in
+ * Node and workerd; elsewhere `await init([...])` first).
+ * @param {FallbackRequest} req @returns {boolean}
+ */
+function runFallbackSync(req) {
+  const [m, fn] = fallbackOf(req);
+  return m.withCoreSync((b) => callFallback(req, b, fn));
+}
+
+/** A verdict, or the verdict of the fallback request the core answered. @param {boolean | FallbackRequest} out */
+const settle = (out) => (typeof out === 'boolean' ? out : runFallback(out));
 
 const VERIFY_FIELDS = /** @type {const} */ (['signingAlgorithm', 'message', 'messageType', 'signature', 'engine']);
 const getTime = Date.prototype.getTime;
@@ -109,16 +162,15 @@ export class KmsPublicKey {
     const mt = stringArg(messageType, 'messageType');
     const msg = toBytes(message, 'message');
     const sig = sigBytes(signature);
-    return withCoreSync(() => this.#key().decide(alg, mt, msg, sig, false));
+    const out = withCoreSync(() => this.#key().decide(alg, mt, msg, sig, false));
+    return typeof out === 'boolean' ? out : runFallbackSync(out);
   }
 
   /** Decides and verifies a JWT with this key (for verifyJwt only). */
   async [VERIFY_JWT](token, algorithms, engine) {
-    let jwt;
-    const valid = await this.#run(engine, undefined, 'RAW', undefined, (native) => {
-      jwt = this.#key().decideJwt(token, algorithms, native);
-      return jwt.outcome;
-    }, () => [jwt.signingAlgorithm, jwt.data]);
+    const jwt = await jwtModule.withCore((b) => b.decodeJwt(token, algorithms));
+    const valid = await this.#run(engine, jwt.signingAlgorithm, 'RAW', jwt.signingInput,
+      (native) => this.#key().decideJose(jwt.alg, jwt.signingInput, jwt.signature, native));
     return { valid, jwt };
   }
 
@@ -127,12 +179,12 @@ export class KmsPublicKey {
    * @param {string | undefined} alg  signing algorithm (undefined: ask `late`)
    * @param {string} mt  message type
    * @param {Uint8Array | undefined} data  the signed bytes (undefined: ask `late`)
-   * @param {(native: boolean) => boolean | Uint8Array} decide  the core's outcome (throws coded errors)
+   * @param {(native: boolean) => boolean | Uint8Array | FallbackRequest} decide  the core's outcome (throws coded errors)
    * @param {() => [string, Uint8Array]} [late]  algorithm and data known only after `decide`
    * @returns {Promise<boolean>}
    */
   async #run(engine, alg, mt, data, decide, late) {
-    const wasm = () => withCoreSync(() => decide(false));
+    const wasm = () => settle(withCoreSync(() => decide(false)));
     if (engine === 'wasm') return wasm();
     const s = subtle();
     if (!s) {
@@ -145,9 +197,9 @@ export class KmsPublicKey {
     const out = withCoreSync(() => decide(true));
     if (late) [alg, data] = late();
     const params = this.#paramsFor(alg, mt);
-    if (typeof out === 'boolean') {
+    if (!(out instanceof Uint8Array)) {
       if (engine === 'native' && !params) throw unavailable('WebCrypto cannot verify this algorithm or message type; use the wasm engine');
-      return out;
+      return settle(out);
     }
     const key = await this.#importFor(s, params);
     if (key) {
@@ -229,7 +281,7 @@ export async function verifyJwt(token, publicKey, options) {
   if (!valid) return { valid: false, header, payload: undefined };
   if (checkTimeClaims) {
     const now = (at ?? Date.now()) / 1000;
-    withCoreSync((b) => b.checkJwtClaims(jwt.payloadJson, now, clockTolerance));
+    jwtModule.withCoreSync((b) => b.checkJwtClaims(jwt.payloadJson, now, clockTolerance));
   }
   return { valid: true, header, payload: JSON.parse(jwt.payloadJson) };
 }

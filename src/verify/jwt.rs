@@ -57,6 +57,24 @@ impl JwsAlgorithm {
         })
     }
 
+    /// The JWS name (`ES256`, …).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Es256 => "ES256",
+            Self::Es384 => "ES384",
+            Self::Es512 => "ES512",
+            Self::Es256k => "ES256K",
+            Self::Rs256 => "RS256",
+            Self::Rs384 => "RS384",
+            Self::Rs512 => "RS512",
+            Self::Ps256 => "PS256",
+            Self::Ps384 => "PS384",
+            Self::Ps512 => "PS512",
+            Self::EdDsa => "EdDSA",
+        }
+    }
+
     /// The KMS signing algorithm that makes these signatures.
     #[must_use]
     pub const fn kms_algorithm(self) -> SigningAlgorithm {
@@ -139,6 +157,49 @@ pub struct DecodedJwt {
     pub payload_json: String,
     signing_input_len: usize,
     signature: Vec<u8>,
+}
+
+impl DecodedJwt {
+    /// The JWS signature (decoded third part).
+    #[must_use]
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The JWS signing input of `token` (the text before the second `.`),
+    /// `token` being the one this was decoded from.
+    #[must_use]
+    pub fn signing_input<'t>(&self, token: &'t str) -> Option<&'t [u8]> {
+        token.as_bytes().get(..self.signing_input_len)
+    }
+}
+
+/// Decides a decoded token's signature under `key`: the `alg` must name
+/// this key's type and size. The half of [`decide`] after [`decode`], for a
+/// caller that decoded elsewhere (the `jwt` WebAssembly module).
+///
+/// # Errors
+/// [`Error::KeyAlgorithmMismatch`] if `alg` does not fit the key; as
+/// [`PublicKey::plan_message`].
+pub fn plan_signature(
+    key: &PublicKey,
+    alg: JwsAlgorithm,
+    signing_input: &[u8],
+    signature: &[u8],
+    engine: EnginePreference,
+) -> Result<Decision> {
+    if !alg.fits(key.key_spec()) {
+        return Err(Error::KeyAlgorithmMismatch(
+            "the token's alg does not fit the key",
+        ));
+    }
+    key.plan_message(
+        alg.kms_algorithm(),
+        Message::Raw(signing_input),
+        signature,
+        SignatureForm::Jose,
+        engine,
+    )
 }
 
 fn b64(part: &str) -> Result<Vec<u8>> {

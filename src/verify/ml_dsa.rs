@@ -12,15 +12,14 @@ use ml_dsa::{
 use super::algorithm::KeySpec;
 use crate::{Error, Result};
 
-/// A decoded ML-DSA public key (`pkDecode`, FIPS 204 Algorithm 23).
+/// An ML-DSA public key of one of the three KMS key specs, held as its
+/// encoding (`pkEncode`, FIPS 204 Algorithm 22): 1312, 1952 or 2592 bytes.
+/// Every encoding of the right length decodes (Algorithm 23 cannot fail);
+/// the arithmetic ([`verify`]) runs in the `rare` fallback module.
 #[derive(Clone, Debug)]
-pub enum MlDsaKey {
-    /// ML-DSA-44: 1312-byte key, 2420-byte signature.
-    MlDsa44(Box<VerifyingKey<MlDsa44>>),
-    /// ML-DSA-65: 1952-byte key, 3309-byte signature.
-    MlDsa65(Box<VerifyingKey<MlDsa65>>),
-    /// ML-DSA-87: 2592-byte key, 4627-byte signature.
-    MlDsa87(Box<VerifyingKey<MlDsa87>>),
+pub struct MlDsaKey {
+    spec: KeySpec,
+    bytes: Vec<u8>,
 }
 
 /// What the verifier is given besides the signature.
@@ -37,13 +36,11 @@ pub enum MlDsaInput<'a> {
     Mu(&'a [u8]),
 }
 
-fn decode<P: MlDsaParams>(bytes: &[u8]) -> Result<Box<VerifyingKey<P>>> {
-    let enc = EncodedVerifyingKey::<P>::try_from(bytes)
-        .map_err(|_| Error::MalformedPublicKey("ML-DSA public key has the wrong length"))?;
-    Ok(Box::new(VerifyingKey::<P>::decode(&enc)))
-}
-
-fn verify<P: MlDsaParams>(key: &VerifyingKey<P>, input: MlDsaInput<'_>, signature: &[u8]) -> bool {
+fn verify_with<P: MlDsaParams>(bytes: &[u8], input: MlDsaInput<'_>, signature: &[u8]) -> bool {
+    let Ok(enc) = EncodedVerifyingKey::<P>::try_from(bytes) else {
+        return false;
+    };
+    let key = VerifyingKey::<P>::decode(&enc);
     // sigDecode (Algorithm 27) fails on a wrong length or malformed hints.
     let Ok(sig) = Signature::<P>::try_from(signature) else {
         return false;
@@ -57,29 +54,52 @@ fn verify<P: MlDsaParams>(key: &VerifyingKey<P>, input: MlDsaInput<'_>, signatur
     }
 }
 
+/// Verifies `signature` with the encoded key `key` of `spec` (FIPS 204
+/// Algorithm 3 / Algorithm 8 from μ). `false` for anything that does not
+/// verify, including a signature of the wrong length, a context over 255
+/// bytes, a μ that is not 64 bytes, or a key of the wrong length.
+#[must_use]
+pub fn verify(spec: KeySpec, key: &[u8], input: MlDsaInput<'_>, signature: &[u8]) -> bool {
+    match spec {
+        KeySpec::MlDsa44 => verify_with::<MlDsa44>(key, input, signature),
+        KeySpec::MlDsa65 => verify_with::<MlDsa65>(key, input, signature),
+        KeySpec::MlDsa87 => verify_with::<MlDsa87>(key, input, signature),
+        _ => false,
+    }
+}
+
 impl MlDsaKey {
-    /// Decodes the raw public key carried in an ML-DSA SPKI's BIT STRING.
+    /// Takes the raw public key carried in an ML-DSA SPKI's BIT STRING.
     ///
     /// # Errors
     /// [`Error::MalformedPublicKey`] if the length does not match the key spec.
     pub fn from_bytes(spec: KeySpec, bytes: &[u8]) -> Result<Self> {
-        Ok(match spec {
-            KeySpec::MlDsa44 => Self::MlDsa44(decode(bytes)?),
-            KeySpec::MlDsa65 => Self::MlDsa65(decode(bytes)?),
-            KeySpec::MlDsa87 => Self::MlDsa87(decode(bytes)?),
+        let len = match spec {
+            KeySpec::MlDsa44 => 1312,
+            KeySpec::MlDsa65 => 1952,
+            KeySpec::MlDsa87 => 2592,
             _ => return Err(Error::MalformedPublicKey("not an ML-DSA key spec")),
+        };
+        if bytes.len() != len {
+            return Err(Error::MalformedPublicKey(
+                "ML-DSA public key has the wrong length",
+            ));
+        }
+        Ok(Self {
+            spec,
+            bytes: bytes.to_vec(),
         })
     }
 
-    /// Verifies `signature` (FIPS 204 Algorithm 3 / Algorithm 8 from μ).
-    /// `false` for anything that does not verify, including a signature of
-    /// the wrong length, a context over 255 bytes or a μ that is not 64 bytes.
+    /// The encoded key.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Verifies `signature` (see [`verify`]).
     #[must_use]
     pub fn verify(&self, input: MlDsaInput<'_>, signature: &[u8]) -> bool {
-        match self {
-            Self::MlDsa44(k) => verify(k, input, signature),
-            Self::MlDsa65(k) => verify(k, input, signature),
-            Self::MlDsa87(k) => verify(k, input, signature),
-        }
+        verify(self.spec, &self.bytes, input, signature)
     }
 }

@@ -38,15 +38,24 @@
 //! either gives the verdict (the "wasm engine") or, for RSA and NIST-curve
 //! ECDSA over `RAW` messages, a [`NativePlan`] that the JS shim hands to
 //! WebCrypto. Both engines see the same checks, so they agree on every input.
+//!
+//! **No arithmetic in the `verify` WebAssembly module.** Keys are held as
+//! bytes, validated at parse time by [`point`] (a small variable-time
+//! arithmetic for public points). [`PublicKey::plan`] answers like
+//! [`PublicKey::decide`] but, where this process would verify, gives a
+//! [`fallback::Fallback`]: what the `ecdsa`, `rare` or `rsa` module needs
+//! to verify; [`PublicKey::decide`] runs it here.
 
 pub mod algorithm;
 pub mod ecdsa;
 pub mod ecdsa_der;
 pub mod ed25519;
+pub mod fallback;
 pub mod jwt;
 pub mod key_input;
 pub mod ml_dsa;
 pub mod native;
+pub mod point;
 pub mod public_key;
 pub mod rsa;
 

@@ -10,10 +10,11 @@ use super::algorithm::{KeySpec, MAX_RAW_MESSAGE_LEN, MessageType, SigningAlgorit
 use super::ecdsa::EcKey;
 use super::ecdsa_der::der_to_raw;
 use super::ed25519::Ed25519Key;
+use super::fallback::{Fallback, Scheme};
 use super::key_input::decode_key_input;
 use super::ml_dsa::{MlDsaInput, MlDsaKey};
 use super::native::{self, NativePlan};
-use super::rsa::{RsaKey, RsaPadding};
+use super::rsa::RsaKey;
 use crate::{Error, Result};
 
 /// secp256k1 (SEC 2 §2.4.1), absent from `const-oid`'s database.
@@ -27,6 +28,8 @@ pub struct PublicKey {
     spki: Vec<u8>,
 }
 
+/// The key as bytes (validated at parse time): the arithmetic that uses
+/// them is a fallback module's (see [`Fallback`]).
 #[derive(Clone, Debug)]
 enum Material {
     Rsa(RsaKey),
@@ -61,6 +64,10 @@ pub enum Decision {
     Verdict(bool),
     /// Everything checked; WebCrypto does the arithmetic.
     Native(NativePlan),
+    /// Everything checked; a fallback module does the arithmetic. Only
+    /// [`PublicKey::plan`] and [`PublicKey::plan_message`] answer this; the
+    /// `decide` methods run it here and answer its verdict.
+    Fallback(Fallback),
 }
 
 /// The message as given to a verifier, after its type has been checked.
@@ -213,6 +220,7 @@ impl PublicKey {
             EnginePreference::Core,
         )? {
             Decision::Verdict(v) => Ok(v),
+            Decision::Fallback(f) => Ok(f.run()),
             // Unreachable with EnginePreference::Core; answer safely anyway.
             Decision::Native(_) => Ok(false),
         }
@@ -236,6 +244,29 @@ impl PublicKey {
         signature: &[u8],
         engine: EnginePreference,
     ) -> Result<Decision> {
+        Ok(run_fallback(self.plan(
+            algorithm,
+            message_type,
+            message,
+            signature,
+            engine,
+        )?))
+    }
+
+    /// [`PublicKey::decide`] without arithmetic: where this process would
+    /// verify, the answer is [`Decision::Fallback`], what a fallback module
+    /// needs (the `verify` WebAssembly module answers this way).
+    ///
+    /// # Errors
+    /// As [`PublicKey::decide`].
+    pub fn plan(
+        &self,
+        algorithm: SigningAlgorithm,
+        message_type: MessageType,
+        message: &[u8],
+        signature: &[u8],
+        engine: EnginePreference,
+    ) -> Result<Decision> {
         let message = match message_type {
             MessageType::Raw if message.len() > MAX_RAW_MESSAGE_LEN => {
                 return Err(Error::MessageTooLong);
@@ -244,7 +275,7 @@ impl PublicKey {
             MessageType::Digest => Message::Digest(message),
             MessageType::ExternalMu => Message::ExternalMu(message),
         };
-        self.decide_message(algorithm, message, signature, SignatureForm::Kms, engine)
+        self.plan_message(algorithm, message, signature, SignatureForm::Kms, engine)
     }
 
     /// [`PublicKey::decide`] for an already-typed message and either
@@ -254,6 +285,23 @@ impl PublicKey {
     /// # Errors
     /// As [`PublicKey::decide`], without the `RAW` length limit.
     pub fn decide_message(
+        &self,
+        algorithm: SigningAlgorithm,
+        message: Message<'_>,
+        signature: &[u8],
+        form: SignatureForm,
+        engine: EnginePreference,
+    ) -> Result<Decision> {
+        Ok(run_fallback(self.plan_message(
+            algorithm, message, signature, form, engine,
+        )?))
+    }
+
+    /// [`PublicKey::decide_message`] without arithmetic (see [`PublicKey::plan`]).
+    ///
+    /// # Errors
+    /// As [`PublicKey::decide_message`].
+    pub fn plan_message(
         &self,
         algorithm: SigningAlgorithm,
         message: Message<'_>,
@@ -287,11 +335,20 @@ impl PublicKey {
         }
         let native =
             || native::params(algorithm, self.spec).filter(|_| engine == EnginePreference::Native);
-        let prehash = |m: Message<'_>| match (m, algorithm.prehash()) {
-            (Message::Raw(raw), Some(h)) => h.digest(raw),
-            (Message::Digest(d) | Message::ExternalMu(d), _) | (Message::Raw(d), None) => {
-                d.to_vec()
-            }
+        // What a fallback module gets: the message (hashed there) or its hash.
+        let (prehashed, body) = match message {
+            Message::Raw(m) => (false, m),
+            Message::Digest(d) | Message::ExternalMu(d) => (true, d),
+        };
+        let fallback = |scheme: Scheme, key: &[u8], signature: Vec<u8>| {
+            Decision::Fallback(Fallback {
+                scheme,
+                key: key.to_vec(),
+                hash: algorithm.prehash(),
+                prehashed,
+                message: body.to_vec(),
+                signature,
+            })
         };
 
         Ok(match &self.material {
@@ -315,19 +372,27 @@ impl PublicKey {
                             data: data.to_vec(),
                         })
                     }
-                    _ => Decision::Verdict(key.verify_prehash(&prehash(message), &raw)),
+                    _ => {
+                        let scheme = match key.spec() {
+                            KeySpec::EccNistP256 => Scheme::EcdsaP256,
+                            KeySpec::EccNistP384 => Scheme::EcdsaP384,
+                            KeySpec::EccNistP521 => Scheme::EcdsaP521,
+                            _ => Scheme::EcdsaSecp256k1,
+                        };
+                        fallback(scheme, &key.to_uncompressed(), raw)
+                    }
                 }
             }
             Material::Rsa(key) => {
                 // RFC 8017 §8.1.2 / §8.2.2 step 1: length k and s < n, for both engines.
-                let Some(hash) = algorithm.prehash().filter(|_| key.plausible(signature)) else {
+                if algorithm.prehash().is_none() || !key.plausible(signature) {
                     return Ok(Decision::Verdict(false));
-                };
-                let padding = match algorithm {
+                }
+                let scheme = match algorithm {
                     SigningAlgorithm::RsassaPssSha256
                     | SigningAlgorithm::RsassaPssSha384
-                    | SigningAlgorithm::RsassaPssSha512 => RsaPadding::Pss,
-                    _ => RsaPadding::Pkcs1V15,
+                    | SigningAlgorithm::RsassaPssSha512 => Scheme::RsaPss,
+                    _ => Scheme::RsaPkcs1V15,
                 };
                 match (message, native()) {
                     (Message::Raw(data), Some((import_id, import, verify))) => {
@@ -339,29 +404,24 @@ impl PublicKey {
                             data: data.to_vec(),
                         })
                     }
-                    _ => Decision::Verdict(key.verify_prehash(
-                        padding,
-                        hash,
-                        &prehash(message),
-                        signature,
-                    )),
+                    _ => fallback(scheme, &self.spki, signature.to_vec()),
                 }
             }
             Material::MlDsa(key) => {
-                let input = match message {
-                    Message::ExternalMu(mu) => MlDsaInput::Mu(mu),
-                    Message::Raw(m) | Message::Digest(m) => MlDsaInput::Message {
-                        message: m,
-                        context: &[],
-                    },
+                let scheme = match self.spec {
+                    KeySpec::MlDsa44 => Scheme::MlDsa44,
+                    KeySpec::MlDsa65 => Scheme::MlDsa65,
+                    _ => Scheme::MlDsa87,
                 };
-                Decision::Verdict(key.verify(input, signature))
+                fallback(scheme, key.as_bytes(), signature.to_vec())
             }
             Material::Ed25519(key) => match (algorithm, message) {
-                (SigningAlgorithm::Ed25519PhSha512, m) => {
-                    Decision::Verdict(key.verify_prehashed(&prehash(m), signature))
+                (SigningAlgorithm::Ed25519PhSha512, _) => {
+                    fallback(Scheme::Ed25519Ph, key.as_bytes(), signature.to_vec())
                 }
-                (_, Message::Raw(m)) => Decision::Verdict(key.verify(m, signature)),
+                (_, Message::Raw(_)) => {
+                    fallback(Scheme::Ed25519, key.as_bytes(), signature.to_vec())
+                }
                 _ => {
                     return Err(Error::InvalidArgument(
                         "ED25519_SHA_512 takes RAW messages only",
@@ -398,5 +458,13 @@ impl PublicKey {
             }
             _ => Err(Error::KeyAlgorithmMismatch("not an ML-DSA key")),
         }
+    }
+}
+
+/// A decision with its fallback run here: the verdict of this process's own arithmetic.
+fn run_fallback(d: Decision) -> Decision {
+    match d {
+        Decision::Fallback(f) => Decision::Verdict(f.run()),
+        d => d,
     }
 }

@@ -5,10 +5,16 @@
 //! with a stable `code` property, which the shim turns into `EdgeKmsError`.
 //! Nothing here panics on input; the core returns errors instead.
 
+#[cfg(feature = "wasm-ecdsa")]
+mod ecdsa;
 #[cfg(feature = "wasm-envelope")]
 mod envelope;
+#[cfg(feature = "wasm-jwt")]
+mod jwt;
 #[cfg(feature = "wasm-kms")]
 mod kms;
+#[cfg(feature = "wasm-rare")]
+mod rare;
 #[cfg(feature = "wasm-rsa")]
 mod rsa;
 #[cfg(feature = "wasm-verify")]

@@ -1,11 +1,14 @@
-//! `KmsPublicKey` and `verifyJwt` bindings: the JS shim's view of
+//! `KmsPublicKey` bindings (the `verify` module): the JS shim's view of
 //! [`crate::verify`]. Every decision is the core's; this file only converts
-//! arguments and shapes the answer (a verdict, or what WebCrypto needs).
+//! arguments and shapes the answer (a verdict, what WebCrypto needs, or what
+//! a fallback module needs). No signature arithmetic and no JSON is reached
+//! from here: those are the `ecdsa`, `rare`, `rsa` and `jwt` modules'.
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::js_error;
+use crate::verify::fallback::Fallback;
 use crate::verify::jwt;
 use crate::verify::{
     Decision, EnginePreference, MessageType, NativePlan, PublicKey, SigningAlgorithm,
@@ -42,13 +45,33 @@ fn params_to_js(plan: &NativePlan) -> JsValue {
     out.into()
 }
 
-/// The hot path's compact answer: the verdict as a boolean, or the signature
+/// `{ module, scheme, key, hash, prehashed, message, signature }`: the
+/// arguments of the fallback module's verification function.
+fn fallback_to_js(f: &Fallback) -> JsValue {
+    let out = Object::new();
+    set(&out, "module", &f.module().name().into());
+    set(&out, "scheme", &f.scheme.as_str().into());
+    set(&out, "key", &Uint8Array::from(f.key.as_slice()));
+    set(
+        &out,
+        "hash",
+        &f.hash.map_or("", |h| h.webcrypto_name()).into(),
+    );
+    set(&out, "prehashed", &JsValue::from_bool(f.prehashed));
+    set(&out, "message", &Uint8Array::from(f.message.as_slice()));
+    set(&out, "signature", &Uint8Array::from(f.signature.as_slice()));
+    out.into()
+}
+
+/// The hot path's compact answer: the verdict as a boolean, the signature
 /// in WebCrypto's form (a `Uint8Array`) when WebCrypto should verify it over
-/// the unchanged message with the parameters of `nativeParams`.
+/// the unchanged message with the parameters of `nativeParams`, or a
+/// fallback request (a plain object) for a fallback module.
 fn outcome_to_js(d: &Decision) -> JsValue {
     match d {
         Decision::Verdict(v) => JsValue::from_bool(*v),
         Decision::Native(plan) => Uint8Array::from(plan.signature.as_slice()).into(),
+        Decision::Fallback(f) => fallback_to_js(f),
     }
 }
 
@@ -93,11 +116,12 @@ impl WasmPublicKey {
         self.inner.spki_der().to_vec()
     }
 
-    /// Checks a request and verifies it (`native == false`): resolves to a
-    /// boolean. With `native`, returns the signature in WebCrypto's form (a
-    /// `Uint8Array`) instead when WebCrypto can verify it: the caller then runs
-    /// `subtle.verify(params.verify, key, signature, message)` with
-    /// [`WasmPublicKey::native_params`]. A boolean is still the final verdict.
+    /// Checks a request: a boolean is the final verdict (a malformed or
+    /// out-of-range signature); with `native`, the signature in WebCrypto's
+    /// form (a `Uint8Array`) when WebCrypto can verify it: the caller then
+    /// runs `subtle.verify(params.verify, key, signature, message)` with
+    /// [`WasmPublicKey::native_params`]; otherwise a fallback request (an
+    /// object naming the module that verifies it, and its arguments).
     ///
     /// # Errors
     /// `UNSUPPORTED_ALGORITHM`, `INVALID_ARGUMENT`, `KEY_ALGORITHM_MISMATCH`,
@@ -114,7 +138,7 @@ impl WasmPublicKey {
         let mt = MessageType::from_name(message_type).map_err(js_error)?;
         let d = self
             .inner
-            .decide(alg, mt, message, signature, engine(native))
+            .plan(alg, mt, message, signature, engine(native))
             .map_err(js_error)?;
         Ok(outcome_to_js(&d))
     }
@@ -152,47 +176,29 @@ impl WasmPublicKey {
         )
     }
 
-    /// Decodes a JWT, applies the allow-list, and decides its signature:
-    /// `{ signingAlgorithm, headerJson, payloadJson, outcome, data }` with
-    /// `outcome` as for [`WasmPublicKey::decide`] and `data` the JWS signing
-    /// input (for WebCrypto).
+    /// Decides the signature of a JWT the `jwt` module decoded: `alg` (JWS
+    /// name) must fit this key; the answer is as for [`WasmPublicKey::decide`]
+    /// (`signature` in JOSE form, `signingInput` the token's first two parts).
     ///
     /// # Errors
-    /// `INVALID_ARGUMENT` (allow-list), `MALFORMED_JWT`,
     /// `UNSUPPORTED_ALGORITHM`, `KEY_ALGORITHM_MISMATCH`.
-    #[wasm_bindgen(js_name = decideJwt)]
-    pub fn decide_jwt(
+    #[wasm_bindgen(js_name = decideJose)]
+    pub fn decide_jose(
         &self,
-        token: &str,
-        algorithms: Vec<String>,
+        alg: &str,
+        signing_input: &[u8],
+        signature: &[u8],
         native: bool,
     ) -> Result<JsValue, JsValue> {
-        let allowed = jwt::parse_allow_list(&algorithms).map_err(js_error)?;
-        let (decoded, d) =
-            jwt::decide(&self.inner, token, &allowed, engine(native)).map_err(js_error)?;
-        let out = Object::new();
-        set(
-            &out,
-            "signingAlgorithm",
-            &decoded.alg.kms_algorithm().as_str().into(),
-        );
-        set(&out, "headerJson", &decoded.header_json.into());
-        set(&out, "payloadJson", &decoded.payload_json.into());
-        set(&out, "outcome", &outcome_to_js(&d));
-        if let Decision::Native(plan) = &d {
-            set(&out, "data", &Uint8Array::from(plan.data.as_slice()));
-        }
-        Ok(out.into())
+        let alg = jwt::JwsAlgorithm::from_name(alg).ok_or_else(|| {
+            js_error(crate::Error::UnsupportedAlgorithm(
+                "not a JWS algorithm a KMS key makes",
+            ))
+        })?;
+        let d = jwt::plan_signature(&self.inner, alg, signing_input, signature, engine(native))
+            .map_err(js_error)?;
+        Ok(outcome_to_js(&d))
     }
-}
-
-/// Checks `exp`/`nbf` of a verified token's payload at `now` seconds.
-///
-/// # Errors
-/// `JWT_EXPIRED`, `JWT_NOT_YET_VALID`, `MALFORMED_JWT`.
-#[wasm_bindgen(js_name = checkJwtClaims)]
-pub fn check_jwt_claims(payload_json: &str, now: f64, leeway: f64) -> Result<(), JsValue> {
-    jwt::check_claims(payload_json, now, leeway).map_err(js_error)
 }
 
 /// The JWS signature (third part of a compact token) of JWS `alg` from a

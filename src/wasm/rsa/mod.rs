@@ -4,3 +4,6 @@
 //! Loaded on first use by those keyrings (src/js/modules/rsa.js).
 
 mod keyrings;
+/// RSA signature verification for the `verify` module's fallback requests
+/// (`DIGEST` messages, the `wasm` engine).
+mod verify;

@@ -1,0 +1,6 @@
+//! The `ecdsa` module: P-256, P-384 and P-521 arithmetic a page needs only
+//! where WebCrypto cannot do it (signature verification of `DIGEST`
+//! messages or with the `wasm` engine: `verify.rs`). Loaded on first need
+//! (src/js/modules/ecdsa.js).
+
+mod verify;

@@ -1,0 +1,34 @@
+//! The `rare` module: key types WebCrypto does not verify everywhere
+//! (secp256k1, Ed25519, ML-DSA). Loaded on first need (src/js/modules/rare.js).
+//!
+//! secp256k1 ECDSA, Ed25519 (pure and ph) and ML-DSA verification for the `verify` module's fallback
+//! requests (see [`crate::verify::fallback`]).
+
+use wasm_bindgen::prelude::*;
+
+use super::js_error;
+use crate::verify::fallback::{Fallback, run_rare};
+
+/// Verifies a fallback request the `verify` module made (its fields as
+/// `KmsPublicKey` received them): `true` if the signature verifies.
+///
+/// # Errors
+/// `INVALID_ARGUMENT` for a scheme or hash this module does not know.
+#[wasm_bindgen(js_name = rareVerify)]
+pub fn rare_verify(
+    scheme: &str,
+    key: &[u8],
+    hash: &str,
+    prehashed: bool,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, JsValue> {
+    let f = Fallback::from_parts(scheme, key, hash, prehashed, message, signature).ok_or_else(
+        || {
+            js_error(crate::Error::InvalidArgument(
+                "unknown fallback scheme or hash",
+            ))
+        },
+    )?;
+    Ok(run_rare(&f))
+}
