@@ -11,7 +11,7 @@ import { EdgeKmsError } from './errors.js';
 import { readOptions } from './bytes.js';
 import { jsonWithSecret, parseWithSecret } from './secret-json.js';
 import { HPKE_ALGORITHM } from './broker/hpke.js';
-import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './broker/protocol.js';
+import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './protocol.js';
 
 const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt', GetPublicKey: '/public-key', Sign: '/sign' };
 const MESSAGE_TYPES = ['RAW', 'DIGEST', 'EXTERNAL_MU'];

@@ -3,7 +3,7 @@
 // spliced in as base64 ASCII bytes, and the response's secret field is
 // decoded straight out of the body bytes. Every buffer that held the secret
 // is filled with zeros by the caller or here.
-import { decodeBase64, encodeBase64Ascii } from './broker/protocol.js';
+import { decodeBase64, encodeBase64Ascii } from './protocol.js';
 
 const utf8 = new TextEncoder();
 const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, FILLER = 0x41; // '"', '\', ':', 'A'

@@ -12,7 +12,7 @@ import { core, withCoreSync } from './modules/verify.js';
 import { EdgeKmsError } from './errors.js';
 import { readOptions } from './bytes.js';
 import { JOSE_ALGORITHMS, encodeBase64Url } from './broker/jws.js';
-import { LIMITS } from './broker/protocol.js';
+import { LIMITS } from './protocol.js';
 
 const utf8 = new TextEncoder();
 const invalid = (/** @type {string} */ m) => new EdgeKmsError('INVALID_ARGUMENT', m);

@@ -43,7 +43,7 @@ test('the README documents every error code', async () => {
 });
 
 test('every KMS exception the broker client maps lands on a listed code', async () => {
-  const { ERROR_CODE } = await import('../../pkg/broker/protocol.js');
+  const { ERROR_CODE } = await import('../../pkg/protocol.js');
   for (const [name, code] of Object.entries(ERROR_CODE)) assert.ok(ERROR_CODES.includes(code), `${name} → ${code}`);
 });
 

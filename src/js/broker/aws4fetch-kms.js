@@ -6,7 +6,7 @@
 // `$fault`), so createBroker treats it exactly as a KMSClient. edge-kms does
 // not depend on aws4fetch: the app passes its own AwsClient.
 
-import { decodeBase64, encodeBase64 } from './protocol.js';
+import { decodeBase64, encodeBase64 } from '../protocol.js';
 
 /** Output fields that KMS returns as base64 blobs. */
 const BLOB_FIELDS = ['Plaintext', 'CiphertextBlob', 'PublicKey', 'Signature', 'CiphertextForRecipient', 'Mac'];

@@ -9,7 +9,7 @@
 // asymmetric keys (signing, and RSA encryption for KMS RSA public-key
 // sealing) use node:crypto where it exists and WebCrypto otherwise, so an
 // in-memory dev KMS also runs inside workerd.
-import { decodeBase64, encodeBase64, parseArn } from './protocol.js';
+import { decodeBase64, encodeBase64, parseArn } from '../protocol.js';
 import { DIGEST_HASH, decodeBase64Url } from './jws.js';
 
 const subtle = globalThis.crypto.subtle;

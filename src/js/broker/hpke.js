@@ -7,7 +7,7 @@
 // WebCrypto only (ECDH P-256, HMAC-SHA-256, AES-GCM): runs in Workers, Node,
 // Deno and browsers. Why P-256 and not X25519: see src/keyring/hpke.rs.
 
-import { ProtocolError, decodeBase64, encodeBase64 } from './protocol.js';
+import { ProtocolError, decodeBase64, encodeBase64 } from '../protocol.js';
 
 /** The suite's name on the wire (`recipient.keyEncryptionAlgorithm`). */
 export const HPKE_ALGORITHM = 'HPKE_P256_SHA256_AES256GCM';

@@ -1,12 +1,12 @@
 import type { DevKms } from './dev-kms.js';
-import type { BrokerOperation } from './protocol.js';
+import type { BrokerOperation } from '../protocol.js';
 
 export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
 export { createAws4FetchKms } from './aws4fetch-kms.js';
 export type { Aws4FetchKms, Aws4FetchKmsOptions, AwsSigner } from './aws4fetch-kms.js';
 export type { DevKms, DevKmsOptions, SigningKeySpec, EncryptionKeySpec } from './dev-kms.js';
-export { OPERATIONS, ERROR_STATUS } from './protocol.js';
-export type { BrokerOperation } from './protocol.js';
+export { OPERATIONS, ERROR_STATUS } from '../protocol.js';
+export type { BrokerOperation } from '../protocol.js';
 
 /**
  * What `authorize` returns. `true` or `{ allow: true, principal }` lets the

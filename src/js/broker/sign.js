@@ -15,7 +15,7 @@
 // - a JWS header's `alg` must be what the signing algorithm makes, and (checked
 //   after authorize, so a refused caller cannot probe which key specs the
 //   broker serves) what the key's spec makes.
-import { ProtocolError } from './protocol.js';
+import { ProtocolError } from '../protocol.js';
 import { DIGEST_HASH, JOSE_ALGORITHMS, classifySigningInput } from './jws.js';
 
 /** @param {string} message */
