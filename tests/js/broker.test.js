@@ -451,6 +451,11 @@ describe('broker configuration', async () => {
       ['SomeNewException', 'client', 400, 'BadRequest'],
       ['SomeServerError', 'server', 503, 'KMSUnavailable'],
       ['TypeError', undefined, 500, 'InternalError'],
+      // AWS refusing the broker's own credentials is the broker's fault, not a bad request
+      // (a stand-in KMS: moto does not check credentials)
+      ['UnrecognizedClientException', 'client', 500, 'InternalError'],
+      ['ExpiredTokenException', 'client', 500, 'InternalError'],
+      ['InvalidSignatureException', 'client', 500, 'InternalError'],
     ]) {
       const b = createBroker({ kms: failWith(name, fault), keyIds: [ARN], authorize: () => true });
       const r = await post(b, '/generate-data-key', { keyId: ARN, numberOfBytes: 32 });
@@ -624,7 +629,7 @@ describe('dev KMS', () => {
 });
 
 describe('protocol helpers', async () => {
-  const { decodeBase64, encodeBase64, parseRequest, ProtocolError, mrkMatch, parseArn } = await import('../../pkg/broker/protocol.js');
+  const { decodeBase64, encodeBase64, parseRequest, ProtocolError, mrkMatch, parseArn } = await import('../../pkg/protocol.js');
 
   test('base64: matches Buffer on every length 0..300, refuses non-canonical text', () => {
     for (let n = 0; n <= 300; n++) {

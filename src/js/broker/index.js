@@ -4,13 +4,13 @@
 // an allow-list, asks the app's `authorize`, calls KMS with the caller's
 // encryption context, answers KMS's exception names, and writes one audit
 // record per operation. It never logs, audits or echoes key material.
-import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMultiRegionKey, mrkMatch, encodeBase64, serializeEncryptionContext } from './protocol.js';
+import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMultiRegionKey, mrkMatch, encodeBase64, serializeEncryptionContext } from '../protocol.js';
 import { prepareSign, checkSignKey } from './sign.js';
 import { parseRecipient, sealDataKey } from './hpke.js';
 
 export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
 export { createAws4FetchKms } from './aws4fetch-kms.js';
-export { OPERATIONS, ERROR_STATUS } from './protocol.js';
+export { OPERATIONS, ERROR_STATUS } from '../protocol.js';
 
 const DEFAULT_MAX_BODY = 32 * 1024;
 const RESOLVE_TTL_MS = 5 * 60_000;
@@ -145,7 +145,7 @@ export function createBroker(options) {
   }
 
   /**
-   * @param {Request} request @param {import('./protocol.js').BrokerOperation} operation @param {import('./index.js').AuditRecord} record @param {Uint8Array[]} secrets
+   * @param {Request} request @param {import('../protocol.js').BrokerOperation} operation @param {import('./index.js').AuditRecord} record @param {Uint8Array[]} secrets
    */
   async function run(request, operation, record, secrets) {
     if (request.method !== 'POST') throw new ProtocolError('MethodNotAllowed', 'use POST');
@@ -259,7 +259,7 @@ export function createBroker(options) {
  * Asks the app's `rateLimit` about an authorized request; anything but
  * `true` is 429 `RateLimited` with `Retry-After` (`{ retryAfterSeconds }`,
  * else 1 s). A limiter that throws is a 500, as `authorize` (fail closed).
- * @param {NonNullable<import('./index.js').BrokerOptions['rateLimit']>} limit @param {string | null} principal @param {Request} request @param {import('./protocol.js').BrokerOperation} operation
+ * @param {NonNullable<import('./index.js').BrokerOptions['rateLimit']>} limit @param {string | null} principal @param {Request} request @param {import('../protocol.js').BrokerOperation} operation
  */
 async function rateLimited(limit, principal, request, operation) {
   const verdict = await limit(principal, request, operation);
@@ -425,6 +425,11 @@ async function readBody(request, max) {
 function classify(e) {
   if (e instanceof ProtocolError) return { code: e.code, message: e.message };
   const name = /** @type {any} */ (e)?.name;
+  // AWS refused the broker's own credentials or request signature: the
+  // broker's misconfiguration (an expired session token, a wrong secret), not
+  // the caller's request, so never a 400 that tells the client to give up on
+  // its input. The exception's name goes to the audit record (errorDetail).
+  if (typeof name === 'string' && BROKER_CREDENTIAL_ERRORS.has(name)) return { code: 'InternalError', message: 'the broker could not authenticate to KMS' };
   if (typeof name === 'string' && Object.hasOwn(ERROR_STATUS, name) && name.endsWith('Exception')) {
     return { code: name, message: KMS_MESSAGES[name] ?? 'KMS refused the request' };
   }
@@ -435,6 +440,12 @@ function classify(e) {
   if (fault === 'server' || isNetworkError(e)) return { code: 'KMSUnavailable', message: 'KMS is unavailable; retry later' };
   return { code: 'InternalError', message: 'internal broker error' };
 }
+
+/** AWS's answers to a request whose credentials or signature it does not accept (the broker's, not the caller's). */
+const BROKER_CREDENTIAL_ERRORS = new Set([
+  'UnrecognizedClientException', 'InvalidSignatureException', 'IncompleteSignatureException', 'ExpiredTokenException',
+  'MissingAuthenticationTokenException', 'InvalidClientTokenId', 'SignatureDoesNotMatch', 'RequestExpired',
+]);
 
 /** @type {Record<string, string>} */
 const KMS_MESSAGES = {
