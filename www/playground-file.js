@@ -31,7 +31,9 @@
 // Opened plaintext is offered only after decryptStream closed without an
 // error (every frame tag, the key commitment and, for signed messages, the
 // footer signature verified): until then it exists only in the temporary
-// file, which is discarded on failure.
+// file, which is discarded on failure. (If the browser itself dies mid-run,
+// Chromium can leave that temporary file behind: "<name>.crswap" beside a
+// picked file, holding unverified plaintext.)
 import { EnvelopeClient, BrokerKeyring } from 'edge-kms';
 import { el, count } from './ui.js';
 import { verdict, errorView, busy, bytesText } from './playground-common.js';
