@@ -31,11 +31,12 @@
 
 use zeroize::Zeroizing;
 
-use super::body::BodyReader;
+use super::body::{BodyReader, FrameDesc};
 use super::decrypt::Opener;
 use super::encrypt::Sealer;
 use super::footer::{MessageSigner, Transcript};
 use super::header::{ContentType, Header};
+use super::secret::Secret;
 use crate::{Error, Result};
 
 /// Body bytes verified per step: bounds the plaintext alive at once while the
@@ -188,6 +189,7 @@ impl Resealer {
 /// the data key: no plaintext is released either way.)
 pub struct RekeyStream {
     reader: BodyReader,
+    message_id: Vec<u8>,
     /// Body bytes taken in but not released yet, from body offset `released`.
     pending: Vec<u8>,
     released: usize,
@@ -204,8 +206,22 @@ impl Resealer {
     /// # Errors
     /// As [`finish`](Self::finish); `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED` (commitment, header tag).
     pub fn into_stream(self, opener: &Opener) -> Result<(Vec<u8>, RekeyStream)> {
+        self.stream_with(opener.start()?, opener)
+    }
+
+    /// [`into_stream`](Self::into_stream) for a native AES-GCM engine: the
+    /// stream describes each frame ([`RekeyStream::plan_update`]) for the engine
+    /// to verify, and releases frames when told they verified
+    /// ([`RekeyStream::release_verified`]); the footer signature is checked here.
+    ///
+    /// # Errors
+    /// As [`into_stream`](Self::into_stream).
+    pub fn into_native_stream(self, opener: &Opener) -> Result<(Vec<u8>, RekeyStream)> {
+        self.stream_with(opener.start()?.plan_stream(), opener)
+    }
+
+    fn stream_with(self, reader: BodyReader, opener: &Opener) -> Result<(Vec<u8>, RekeyStream)> {
         let signing = self.sealer.suite().signing;
-        let reader = opener.start()?;
         let (header, signer) = self.sealer.rekey_header()?;
         let mut transcript = Transcript::new(signing);
         transcript.update(&header);
@@ -213,6 +229,7 @@ impl Resealer {
             header,
             RekeyStream {
                 reader,
+                message_id: opener.header().message_id.clone(),
                 pending: Vec::new(),
                 released: 0,
                 transcript,
@@ -235,6 +252,42 @@ impl RekeyStream {
             return Ok(Vec::new()); // the final frame is in: everything waits for `finish`
         }
         self.release(self.reader.consumed())
+    }
+
+    /// Native engine: takes more of the original's body and describes the frames
+    /// it completed (structure and sequence checked here; the footer signature
+    /// too, at the end). The engine verifies every tag of them, then calls
+    /// [`release_verified`](Self::release_verified).
+    ///
+    /// # Errors
+    /// As [`update`](Self::update); `INVALID_STATE` for a stream not made by `into_native_stream`.
+    pub fn plan_update(&mut self, bytes: &[u8]) -> Result<Vec<FrameDesc>> {
+        self.pending.extend_from_slice(bytes);
+        self.reader.plan_update(bytes)
+    }
+
+    /// Native engine, after it verified every frame described so far: the
+    /// frames to release (never the final frame, which waits for [`finish`](Self::finish)).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` for broken bookkeeping.
+    pub fn release_verified(&mut self) -> Result<Vec<u8>> {
+        if self.reader.frames_end().is_some() {
+            return Ok(Vec::new());
+        }
+        self.release(self.reader.consumed())
+    }
+
+    /// The message key, for a native engine to import (then wipe).
+    #[must_use]
+    pub fn native_key(&self) -> &Secret {
+        self.reader.native_key()
+    }
+
+    /// The message id (for the frames' AAD, [`FrameDesc::aad`]).
+    #[must_use]
+    pub fn message_id(&self) -> &[u8] {
+        &self.message_id
     }
 
     /// Moves the pending bytes up to body offset `upto` out, into the transcript.
@@ -493,6 +546,44 @@ mod tests {
                     "{suite} cut {cut}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn native_stream_releases_only_what_the_engine_verified_and_holds_the_end() {
+        use crate::envelope::gcm;
+        for suite in [UNSIGNED, SIGNED] {
+            let pt = vec![4u8; 40];
+            let old = seal(suite, 16, &pt, &aes(1));
+            let o = opener(&old, &aes(1)).unwrap();
+            let mut r = Resealer::after_external_verification(&o, &[3; 64]).unwrap();
+            r.sealer_mut().wrap_with(&aes(2)).unwrap();
+            let (mut new, mut s) = r.into_native_stream(&o).unwrap();
+            let key = Secret::copy_from(s.native_key().expose_secret());
+            let mut seen = 0;
+            for piece in old[o.header().len..].chunks(10) {
+                for d in s.plan_update(piece).unwrap() {
+                    // The engine: verify the frame's tag (here with the core's AES-GCM).
+                    let mut ct = d.bytes[..d.bytes.len() - 16].to_vec();
+                    gcm::open(
+                        key.expose_secret(),
+                        &d.iv,
+                        &d.aad(s.message_id()),
+                        &mut ct,
+                        &d.bytes[d.bytes.len() - 16..],
+                    )
+                    .unwrap();
+                    seen += 1;
+                }
+                new.extend_from_slice(&s.release_verified().unwrap());
+            }
+            assert_eq!(seen, 3);
+            assert!(
+                new.len() <= parse(&new).len + 2 * (4 + 12 + 16 + 16),
+                "{suite}: the final frame waits"
+            );
+            new.extend_from_slice(&s.finish().unwrap());
+            assert_eq!(open(&new, &aes(2)).unwrap(), pt);
         }
     }
 

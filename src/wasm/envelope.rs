@@ -1370,6 +1370,74 @@ impl CoreResealer {
         Ok(header)
     }
 
+    /// Starts a re-keying stream whose frames WebCrypto verifies (see `startStream`):
+    /// returns the new header; then `nativeKey`, and per chunk `planUpdate`, the
+    /// shim's verification of every frame it returned, and `releaseVerified`.
+    ///
+    /// # Errors
+    /// As `startStream`.
+    #[wasm_bindgen(js_name = startNativeStream)]
+    pub fn start_native_stream(&mut self, opener: &CoreOpener) -> JsResult<Vec<u8>> {
+        if self.body_end != usize::MAX {
+            return Err(js_error(Error::InvalidState("not a re-keying stream")));
+        }
+        let (header, stream) = self
+            .take()?
+            .into_native_stream(&opener.inner)
+            .map_err(js_error)?;
+        self.stream = Some(stream);
+        Ok(header)
+    }
+
+    fn stream_mut(&mut self) -> JsResult<&mut crate::envelope::reencrypt::RekeyStream> {
+        self.stream
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))
+    }
+
+    /// The message key for WebCrypto (the shim imports it, then wipes it).
+    ///
+    /// # Errors
+    /// `INVALID_STATE` before `startNativeStream`.
+    #[wasm_bindgen(js_name = nativeKey)]
+    pub fn native_key(&mut self) -> JsResult<Uint8Array> {
+        Ok(Uint8Array::from(
+            self.stream_mut()?.native_key().expose_secret(),
+        ))
+    }
+
+    /// Takes more of the original's body; returns the frames it completed as
+    /// `[{ iv, aad, data }]` (`data` = ciphertext ‖ tag) for WebCrypto to verify.
+    ///
+    /// # Errors
+    /// `TAMPERED` (footer), `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`, `INVALID_STATE`.
+    #[wasm_bindgen(js_name = planUpdate)]
+    pub fn plan_update(&mut self, bytes: &[u8]) -> JsResult<Array> {
+        let s = self.stream_mut()?;
+        let descs = s.plan_update(bytes).map_err(js_error)?;
+        let id = s.message_id();
+        Ok(descs
+            .iter()
+            .map(|d| {
+                let o = Object::new();
+                set(&o, "iv", &Uint8Array::from(&d.iv[..]).into());
+                set(&o, "aad", &Uint8Array::from(&d.aad(id)[..]).into());
+                set(&o, "data", &Uint8Array::from(&d.bytes[..]).into());
+                JsValue::from(o)
+            })
+            .collect())
+    }
+
+    /// After WebCrypto verified every frame `planUpdate` returned: the frames to
+    /// write out (never the final frame, which `finishStream` returns).
+    ///
+    /// # Errors
+    /// `INVALID_STATE`.
+    #[wasm_bindgen(js_name = releaseVerified)]
+    pub fn release_verified(&mut self) -> JsResult<Vec<u8>> {
+        self.stream_mut()?.release_verified().map_err(js_error)
+    }
+
     /// Takes more of the original's body; returns the frames that verified (never the final frame).
     ///
     /// # Errors

@@ -77,3 +77,17 @@ void sealedAnswer.plaintext;
 new BrokerKeyring({ endpoint: 'https://app.example/kms', keyId: 'alias/demo', keyTransport: 'tls' });
 // @ts-expect-error: the broker's is 'hpke' or 'any'
 createBroker({ kms: await createDevKms(), devMode: true, keyTransport: 'plaintext' });
+
+// reEncrypt / reEncryptStream: a keyring is required; the result is bytes / a TransformStream of bytes.
+import { EnvelopeClient, RawAesKeyring, MultiKeyring, type ReEncryptOptions } from 'edge-kms';
+const oldKey = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'aes-2026-01', wrappingKey: new Uint8Array(32) });
+const newKey = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'aes-2026-07', wrappingKey: new Uint8Array(32) });
+const rekeyClient = new EnvelopeClient({ keyring: oldKey });
+const rekeyed: Uint8Array = await rekeyClient.reEncrypt(new Uint8Array(0), { keyring: new MultiKeyring({ generator: newKey, children: [oldKey] }), encryptionContext: { tenant: 'acme' } });
+const rekeyOptions: ReEncryptOptions = { keyring: newKey, requireSignature: true };
+const rekeyStream: TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView, Uint8Array> = rekeyClient.reEncryptStream(rekeyOptions);
+void rekeyed; void rekeyStream;
+// @ts-expect-error: the new keyring is required
+await rekeyClient.reEncrypt(new Uint8Array(0), { encryptionContext: { tenant: 'acme' } });
+// @ts-expect-error: options are required
+rekeyClient.reEncryptStream();

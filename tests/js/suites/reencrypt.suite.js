@@ -192,11 +192,11 @@ export default {
       await assert.rejectsWithCode(a.reEncrypt(stripped, { keyring: B }), 'MALFORMED_MESSAGE');
     });
 
-    t.test('reEncryptStream: same result as reEncrypt in any chunking; frames byte for byte; B opens, A refused', async () => {
+    for (const engine of ENGINES) t.test(`reEncryptStream: same result as reEncrypt in any chunking; frames byte for byte; B opens, A refused [${engine}]`, async () => {
       for (const suite of [UNSIGNED, SIGNED]) {
         const n = 3 * 4096 + 77;
         const pt = pattern(n);
-        const a = new EnvelopeClient({ keyring: A, suite, frameLength: 4096 });
+        const a = new EnvelopeClient({ keyring: A, suite, frameLength: 4096, engine });
         const original = await a.encrypt(pt, { encryptionContext: { tenant: 'acme' } });
         for (const size of [1000, 4096 + 40, original.length]) {
           const kms = recordingKms();
@@ -212,10 +212,10 @@ export default {
       }
     });
 
-    t.test('reEncryptStream of a tampered or truncated original errors and its output never opens', async () => {
+    for (const engine of ENGINES) t.test(`reEncryptStream of a tampered or truncated original errors and its output never opens [${engine}]`, async () => {
       for (const suite of [UNSIGNED, SIGNED]) {
         const n = 2 * 4096 + 100;
-        const a = new EnvelopeClient({ keyring: A, suite, frameLength: 4096 });
+        const a = new EnvelopeClient({ keyring: A, suite, frameLength: 4096, engine });
         const original = await a.encrypt(pattern(n));
         const info = await parseMessage(original);
         const end = framesEnd(info, n);
