@@ -129,7 +129,11 @@ const MAX_JSON_DEPTH = 64;
  * UTF-8 JSON text of an object, with no duplicate member names at any
  * depth (RFC 8259 leaves their meaning open, RFC 7515 §5.2 says reject or
  * take the last: readers differ, so a token with them means different
- * things to different verifiers), nested at most MAX_JSON_DEPTH deep.
+ * things to different verifiers), nested at most MAX_JSON_DEPTH deep, and
+ * within I-JSON (RFC 7493) where JSON.parse reads otherwise than other
+ * verifiers: no integer beyond 2^53 (rounded here, exact in Python, Go
+ * int64, serde_json), no lone surrogate escape, and no member named
+ * `__proto__` (an own property here, a prototype to Object.assign).
  * Deep-frozen. null otherwise.
  * @param {Uint8Array} bytes @returns {Record<string, unknown> | null}
  */
@@ -147,10 +151,15 @@ function strictJsonObject(bytes) {
   return deepFreeze(value);
 }
 
+/** A JSON number at the sticky position: integer part, fraction, exponent. */
+const JSON_NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
+/** A surrogate code unit without its pair. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * Whether valid JSON `text` has an object with two members of one name
- * (compared after unescaping, as JSON.parse does), or nests deeper than
- * MAX_JSON_DEPTH.
+ * (compared after unescaping, as JSON.parse does), nests deeper than
+ * MAX_JSON_DEPTH, or leaves I-JSON as strictJsonObject says.
  * @param {string} text
  */
 function hasDuplicateMembersOrDepth(text) {
@@ -161,10 +170,12 @@ function hasDuplicateMembersOrDepth(text) {
     if (c === '"') {
       let j = i + 1;
       while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const raw = text.slice(i, j + 1);
+      if (raw.includes('\\u') && LONE_SURROGATE.test(JSON.parse(raw))) return true;
       if (expectKey) {
-        const name = JSON.parse(text.slice(i, j + 1));
+        const name = JSON.parse(raw);
         const seen = /** @type {Set<string>} */ (stack[stack.length - 1]);
-        if (seen.has(name)) return true;
+        if (seen.has(name) || name === '__proto__') return true;
         seen.add(name);
         expectKey = false;
       }
@@ -176,6 +187,12 @@ function hasDuplicateMembersOrDepth(text) {
     }
     else if (c === '}' || c === ']') stack.pop();
     else if (c === ',') expectKey = stack[stack.length - 1] instanceof Set;
+    else if (c === '-' || (c >= '0' && c <= '9')) {
+      JSON_NUMBER.lastIndex = i;
+      const m = /** @type {RegExpExecArray} */ (JSON_NUMBER.exec(text));
+      if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(Number(m[0]))) return true;
+      i += m[0].length - 1;
+    }
   }
   return false;
 }

@@ -1,0 +1,83 @@
+// The broker's Sign shows `authorize` the decoded claims of a JWS signing input
+// and refuses inputs that verifiers could read differently (sign-jwt.test.js:
+// duplicates, lenient base64, crit/b64). These are the JSON readings that
+// differ between JSON.parse (what authorize sees) and other verifiers'
+// readers, refused as I-JSON (RFC 7493) refuses them:
+// - integers beyond 2^53 (JSON.parse rounds them; Python, Go int64 and Rust
+//   serde_json keep them exact: authorize would approve `uid` 2^53 while
+//   those verifiers read 2^53 + 1), shown first against python3's json;
+// - a member named `__proto__` (JSON.parse makes it an own property, so
+//   authorize sees no `admin` claim; a consumer that copies the claims with
+//   Object.assign gets `admin: true` through the prototype);
+// - lone surrogate escapes (JS keeps them, Go reads U+FFFD, serde_json refuses).
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { BrokerKeyring } from 'edge-kms';
+import { createBroker, createDevKms, signingAlias } from 'edge-kms/broker';
+import { rejectsCode } from './broker-helpers.js';
+
+const b64url = (s) => Buffer.from(s).toString('base64url');
+const enc = (s) => new TextEncoder().encode(s);
+const H = b64url(JSON.stringify({ alg: 'ES256', typ: 'JWT' }));
+
+let dev;
+before(async () => {
+  dev = await createDevKms({ signingKeys: ['ECC_NIST_P256'], encryptionKeys: [] });
+});
+
+function setup() {
+  const seen = [], signs = [];
+  const port = { call: (op, input) => { if (op === 'Sign') signs.push(input); return dev.call(op, input); } };
+  const broker = createBroker({
+    kms: port,
+    keyIds: [signingAlias('ECC_NIST_P256')],
+    sign: true,
+    authorize: (_request, _operation, _keyId, _ec, details) => { seen.push(details); return true; },
+  });
+  const keyring = new BrokerKeyring({
+    endpoint: 'https://broker.test/kms', keyId: signingAlias('ECC_NIST_P256'), retries: 0,
+    fetch: (url, init) => broker.fetch(new Request(url, init)),
+  });
+  return { keyring, seen, signs };
+}
+
+test('the cases are real differentials: python3 json and Object.assign read other claims than JSON.parse', () => {
+  const big = '{"uid":9007199254740993}';
+  assert.equal(JSON.parse(big).uid, 9007199254740992);
+  const py = execFileSync('python3', ['-c', 'import json,sys; print(json.loads(sys.argv[1])["uid"])', big], { encoding: 'utf8' }).trim();
+  assert.equal(py, '9007199254740993');
+  const proto = JSON.parse('{"sub":"alice","__proto__":{"admin":true}}');
+  assert.equal(proto.admin, undefined); // what authorize would see
+  assert.equal(Object.assign({}, proto).admin, true); // what a consumer copying the claims sees
+});
+
+test('integers JSON.parse cannot hold exactly, __proto__ members and lone surrogates are refused before authorize and KMS', async () => {
+  const { keyring, seen, signs } = setup();
+  const cases = {
+    'integer 2^53 + 1': `${H}.${b64url('{"sub":"alice","uid":9007199254740993}')}`,
+    'negative integer beyond 2^53': `${H}.${b64url('{"sub":"alice","uid":-9007199254740993}')}`,
+    'nested 20-digit integer': `${H}.${b64url('{"sub":"alice","ids":[1,{"n":12345678901234567890}]}')}`,
+    '__proto__ claim': `${H}.${b64url('{"sub":"alice","__proto__":{"admin":true}}')}`,
+    'escaped __proto__ claim': `${H}.${b64url('{"sub":"alice","\\u005f_proto__":{"admin":true}}')}`,
+    'nested __proto__': `${H}.${b64url('{"sub":"alice","ctx":{"__proto__":{"role":"admin"}}}')}`,
+    '__proto__ in the header': `${b64url('{"alg":"ES256","__proto__":{"crit":["exp"]}}')}.${b64url('{"sub":"alice"}')}`,
+    'lone high surrogate': `${H}.${b64url('{"sub":"alice\\ud800"}')}`,
+    'lone low surrogate in a name': `${H}.${b64url('{"sub":"alice","r\\udc00":1}')}`,
+  };
+  for (const [what, input] of Object.entries(cases)) {
+    const err = await rejectsCode(keyring.sign({ message: enc(input), signingAlgorithm: 'ECDSA_SHA_256' }), 'BAD_REQUEST');
+    assert.equal(err.kmsCode, 'BadRequest', what);
+  }
+  assert.equal(seen.length, 0, 'authorize was never asked');
+  assert.equal(signs.length, 0, 'KMS signed nothing');
+});
+
+test('numbers every reader reads alike, "__proto__" as a value and surrogate pairs still sign', async () => {
+  const { keyring, seen, signs } = setup();
+  const payload = '{"sub":"__proto__","uid":9007199254740991,"neg":-9007199254740991,"f":1.5e300,"big":1e21,"zero":-0,"emoji":"\\ud83d\\ude00"}';
+  await keyring.sign({ message: enc(`${H}.${b64url(payload)}`), signingAlgorithm: 'ECDSA_SHA_256' });
+  assert.equal(signs.length, 1);
+  const claims = seen.at(-1).sign.jws.payload;
+  assert.deepEqual([claims.sub, claims.uid, claims.emoji], ['__proto__', 9007199254740991, '😀']);
+});
