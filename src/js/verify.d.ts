@@ -46,7 +46,12 @@ export class KmsPublicKey {
   readonly keySpec: KmsSigningKeySpec;
   /** `false` for a signature that does not verify, malformed ones included. */
   verify(options: VerifyOptions): Promise<boolean>;
-  /** The wasm engine, synchronously. */
+  /**
+   * The wasm engine, synchronously. Its arithmetic is in a fallback module
+   * (`ecdsa` for NIST curves, `rsa`, `rare` for secp256k1/Ed25519/ML-DSA),
+   * which must be loaded too: always so in Node and Workers; elsewhere
+   * `await init(['verify', 'ecdsa'])` (etc.) first, or it throws `NOT_INITIALISED`.
+   */
   verifySync(options: Omit<VerifyOptions, 'engine'>): boolean;
 }
 

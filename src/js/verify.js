@@ -151,7 +151,9 @@ export class KmsPublicKey {
   }
 
   /**
-   * Synchronous verification with the wasm engine only.
+   * Synchronous verification with the wasm engine only: the key type's
+   * fallback module (`ecdsa`, `rsa`, `rare`) must be loadable synchronously
+   * (Node, workerd) or loaded (`await init(['verify', 'ecdsa'])`).
    * @param {{ signingAlgorithm: string, message: Uint8Array | ArrayBuffer | ArrayBufferView | string,
    *           messageType?: 'RAW' | 'DIGEST' | 'EXTERNAL_MU', signature: Uint8Array | ArrayBuffer | ArrayBufferView }} options
    * @returns {boolean}
@@ -166,12 +168,14 @@ export class KmsPublicKey {
     return typeof out === 'boolean' ? out : runFallbackSync(out);
   }
 
-  /** Decides and verifies a JWT with this key (for verifyJwt only). */
-  async [VERIFY_JWT](token, algorithms, engine) {
-    const jwt = await jwtModule.withCore((b) => b.decodeJwt(token, algorithms));
-    const valid = await this.#run(engine, jwt.signingAlgorithm, 'RAW', jwt.signingInput,
+  /**
+   * Decides and verifies a JWT the `jwt` module decoded, with this key (for
+   * verifyJwt only; the decoding stays out of this class, so a page that
+   * never calls verifyJwt bundles none of the `jwt` module's JS).
+   */
+  async [VERIFY_JWT](jwt, engine) {
+    return this.#run(engine, jwt.signingAlgorithm, 'RAW', jwt.signingInput,
       (native) => this.#key().decideJose(jwt.alg, jwt.signingInput, jwt.signature, native));
-    return { valid, jwt };
   }
 
   /**
@@ -276,7 +280,8 @@ export async function verifyJwt(token, publicKey, options) {
     if (at === undefined || Number.isNaN(at)) throw invalid('currentDate must be a valid Date');
   }
   const key = publicKey instanceof KmsPublicKey ? publicKey : await KmsPublicKey.from(publicKey);
-  const { valid, jwt } = await key[VERIFY_JWT](token, /** @type {string[]} */ (algorithms), eng);
+  const jwt = await jwtModule.withCore((b) => b.decodeJwt(token, /** @type {string[]} */ (algorithms)));
+  const valid = await key[VERIFY_JWT](jwt, eng);
   const header = JSON.parse(jwt.headerJson);
   if (!valid) return { valid: false, header, payload: undefined };
   if (checkTimeClaims) {
