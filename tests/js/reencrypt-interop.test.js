@@ -115,6 +115,28 @@ test('messages the SDK wrote (0x0478 and 0x0578, 4096-byte frames) are re-keyed;
   }
 });
 
+/** Pipes `bytes` through the TransformStream `ts` in `size`-byte chunks. */
+async function through(ts, bytes, size) {
+  const chunks = [];
+  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+  const out = [];
+  await new ReadableStream({ pull(c) { const x = chunks.shift(); if (x) c.enqueue(x); else c.close(); } })
+    .pipeThrough(ts).pipeTo(new WritableStream({ write(x) { out.push(x); } }));
+  return new Uint8Array(Buffer.concat(out));
+}
+
+for (const engine of ENGINES) test(`reEncryptStream of SDK-written messages (both committing suites): the SDK opens the result with B only [${engine}]`, async () => {
+  const S = AlgorithmSuiteIdentifier;
+  for (const suiteId of [S.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, S.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384]) {
+    const pt = pattern(50_000);
+    const original = new Uint8Array((await sdk.encrypt(sdkA(), pt, { encryptionContext: CONTEXT, suiteId })).result);
+    const rekeyed = await through(new EnvelopeClient({ keyring: A, engine }).reEncryptStream({ keyring: B, encryptionContext: { tenant: 'acme' } }), original, 7000);
+    await sdkOpens(sdkB(), rekeyed, pt);
+    await sdkRefuses(sdkA(), rekeyed);
+    assert.deepEqual((await parts(rekeyed)).frames, (await parts(original)).frames);
+  }
+});
+
 test('a tampered SDK message is refused (TAMPERED), nothing returned', async () => {
   const { result } = await sdk.encrypt(sdkA(), pattern(5000), { encryptionContext: CONTEXT });
   const bad = new Uint8Array(result);
