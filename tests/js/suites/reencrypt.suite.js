@@ -127,6 +127,22 @@ export default {
       assert.bytesEqual((await new EnvelopeClient({ keyring: R, engine }).decrypt(viaB)).plaintext, pt);
     });
 
+    t.test('a KMS RSA public key as the new keyring: the unsigned suite only, sealed with no KMS call', async () => {
+      const kp = await crypto.subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['encrypt', 'decrypt']);
+      const publicKey = new Uint8Array(await crypto.subtle.exportKey('spki', kp.publicKey));
+      const rsa = new edgeKms.KmsRsaPublicKeyring({ keyId: ARN_B.replace('bbbbbbbb', 'cccccccc'), publicKey });
+      const unsigned = await new EnvelopeClient({ keyring: A, suite: UNSIGNED }).encrypt('to an RSA KMS key');
+      const rekeyed = await new EnvelopeClient({ keyring: A }).reEncrypt(unsigned, { keyring: rsa });
+      const info = await parseMessage(rekeyed);
+      assert.deepEqual(info.encryptedDataKeys.map((e) => e.providerId), ['aws-kms-rsa']);
+      await assert.rejectsWithCode(new EnvelopeClient({ keyring: A }).decrypt(rekeyed), 'NO_DECRYPTABLE_DATA_KEY');
+      // Anyone with the public key could write it, so a signature would prove nothing: refused for the signed suite.
+      const kms = recordingKms();
+      const signed = await new EnvelopeClient({ keyring: A, suite: SIGNED }).encrypt('signed');
+      await assert.rejectsWithCode(new EnvelopeClient({ keyring: A }).reEncrypt(signed, { keyring: new MultiKeyring({ generator: rsa, children: [kms] }) }), 'UNSUPPORTED_ALGORITHM');
+      assert.equal(kms.calls.length, 0, 'refused before the next keyring was asked');
+    });
+
     for (const engine of ENGINES) t.test(`a KMS keyring as the new keyring: Encrypt with the new context, never GenerateDataKey [${engine}]`, async () => {
       for (const suite of [UNSIGNED, SIGNED]) {
         const kms = recordingKms();
