@@ -73,6 +73,32 @@ test('integers JSON.parse cannot hold exactly, __proto__ members and lone surrog
   assert.equal(signs.length, 0, 'KMS signed nothing');
 });
 
+test('a header part with characters outside base64 is still a JWS to lenient readers: refused, not opaque', async () => {
+  const { keyring, seen, signs } = setup();
+  const body = b64url('{"sub":"admin"}');
+  const cases = {
+    '"!" inside the header part': `${H.slice(0, 4)}!${H.slice(4)}.${body}`,
+    'a leading "~"': `~${H}.${body}`,
+    'a non-ASCII letter': `${H.slice(0, 8)}é${H.slice(8)}`.concat(`.${body}`),
+    'JSON whitespace before the header object': `${b64url(' {"alg":"ES256"}')}!.${body}`,
+  };
+  for (const [what, input] of Object.entries(cases)) {
+    // Node's Buffer (what jose 4's Node build and other verifiers decode with) skips the
+    // stray characters and reads the JWS header: the signing input is a token to them
+    const header = JSON.parse(Buffer.from(input.split('.')[0], 'base64url').toString());
+    assert.equal(header.alg, 'ES256', what);
+    const err = await rejectsCode(keyring.sign({ message: enc(input), signingAlgorithm: 'ECDSA_SHA_256' }), 'BAD_REQUEST');
+    assert.equal(err.kmsCode, 'BadRequest', what);
+  }
+  assert.equal(seen.length, 0, 'authorize was never asked');
+  assert.equal(signs.length, 0, 'KMS signed nothing');
+  // text that no reader decodes to a JSON object before its first dot stays opaque
+  for (const opaque of ['plain text, no base64 before a dot. Really.', 'v1!abc.def', 'e30!x']) {
+    await keyring.sign({ message: enc(opaque), signingAlgorithm: 'ECDSA_SHA_256' });
+    assert.equal(seen.at(-1).sign.jws, null, opaque);
+  }
+});
+
 test('numbers every reader reads alike, "__proto__" as a value and surrogate pairs still sign', async () => {
   const { keyring, seen, signs } = setup();
   const payload = '{"sub":"__proto__","uid":9007199254740991,"neg":-9007199254740991,"f":1.5e300,"big":1e21,"zero":-0,"emoji":"\\ud83d\\ude00"}';

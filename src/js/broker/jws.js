@@ -52,6 +52,29 @@ const B64ANY = /^[A-Za-z0-9_\-+/=\s]+$/;
 const DOT = 0x2e;
 
 /**
+ * Whether a lenient reader may decode `part` to a JSON object: Node's Buffer
+ * (jose 4's Node build, among others) skips every character outside the
+ * alphabet, so `eyJh!bGc…` is a JWS header to it.
+ * @param {string} part
+ */
+function lenientlyJsonObject(part) {
+  const val = (/** @type {number} */ c) => (c >= 65 && c <= 90 ? c - 65 : c >= 97 && c <= 122 ? c - 71 : c >= 48 && c <= 57 ? c + 4 : c === 45 || c === 43 ? 62 : c === 95 || c === 47 ? 63 : -1);
+  let acc = 0, bits = 0;
+  for (let i = 0; i < part.length; i++) {
+    const v = val(part.charCodeAt(i));
+    if (v < 0) continue; // skipped, as Buffer does
+    acc = ((acc << 6) | v) & 0xffff;
+    bits += 6;
+    if (bits < 8) continue;
+    bits -= 8;
+    const b = (acc >>> bits) & 0xff;
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue; // JSON whitespace
+    return b === 0x7b; // '{'
+  }
+  return false;
+}
+
+/**
  * Unpadded base64url → bytes, strictly (RFC 7515 §2: no padding, no other
  * alphabet, no whitespace; canonical: unused bits zero). null otherwise.
  * @param {string} text @returns {Uint8Array | null}
@@ -105,7 +128,7 @@ export function classifySigningInput(message) {
   } catch {
     return { kind: 'opaque' };
   }
-  if (!B64ANY.test(first)) return { kind: 'opaque' };
+  if (!B64ANY.test(first) && !lenientlyJsonObject(first)) return { kind: 'opaque' };
   const bad = (/** @type {string} */ reason) => ({ kind: /** @type {const} */ ('malformed'), reason });
   const rest = message.subarray(dot + 1);
   if (rest.includes(DOT)) return bad('a JWS signing input has exactly one dot');
