@@ -4,6 +4,7 @@
 import { EnvelopeClient, BrokerKeyring, parseMessage, DEFAULT_FRAME_LENGTH } from 'edge-kms';
 import { el, count } from './ui.js';
 import { utf8, toBase64, fromBase64, toHex, hexByte, printable, bytesText, verdict, errorView, busy, pairList, field } from './playground-common.js';
+import { networkLog } from './playground-netlog.js';
 
 const SUITE_OPTIONS = [
   {
@@ -78,7 +79,24 @@ function renderInspector(info) {
 
 /** The envelope half, against the broker at `endpoint` with the KMS key `keyId`. `say` announces a status line. */
 export function mountEnvelope(root, say, endpoint, keyId) {
-  const keyring = new BrokerKeyring({ endpoint, keyId });
+  // Both keyrings send through the network log; the toggle picks one. The demo
+  // broker's default keyTransport ('any') answers both kinds of request.
+  const log = networkLog();
+  const keyrings = {
+    plaintext: new BrokerKeyring({ endpoint, keyId, fetch: log.fetch }),
+    hpke: new BrokerKeyring({ endpoint, keyId, fetch: log.fetch, keyTransport: 'hpke' }),
+  };
+  const hpke = el('input', { type: 'checkbox', id: 'pg-hpke' });
+  const hpkeToggle = el('label', { class: 'option hpke-toggle' }, hpke,
+    el('span', { class: 'option-text' },
+      el('span', { class: 'option-label' }, 'Seal the data key to this page (HPKE)'),
+      el('span', { class: 'option-detail' }, "keyTransport: 'hpke': each request carries a fresh public key, and the broker answers with the data key sealed to it (ciphertextForRecipient), opened only inside the WebAssembly core. Applies to sealing and opening; watch the network log below.")));
+  const keyring = () => (hpke.checked ? keyrings.hpke : keyrings.plaintext);
+  const keyringCode = el('code', { id: 'pg-keyring-code' });
+  const showKeyring = () => { keyringCode.textContent = `BrokerKeyring({ endpoint: '${endpoint}', keyId: '${keyId}'${hpke.checked ? ", keyTransport: 'hpke'" : ''} })`; };
+  hpke.addEventListener('change', showKeyring);
+  showKeyring();
+  const transport = () => (hpke.checked ? 'data keys sealed to this page (HPKE)' : 'data keys in plaintext (default)');
 
   const plaintext = el('textarea', { id: 'pg-plaintext', rows: '3', spellcheck: 'false' }, 'Hello from the edge: sealed in your browser, the data key from KMS through the broker.');
   const context = pairList({
@@ -101,6 +119,7 @@ export function mountEnvelope(root, say, endpoint, keyId) {
     field('Plaintext', plaintext, null, 'field wide'),
     context.node,
     suites,
+    hpkeToggle,
     field('Frame length (bytes)', frameLength, 'Plaintext bytes per frame; try 16 to see several frames.'),
     el('div', { class: 'buttons' }, sealButton),
     sealResult,
@@ -141,10 +160,11 @@ export function mountEnvelope(root, say, endpoint, keyId) {
 
   root.append(
     el('h3', { id: 'pg-seal-h' }, 'Seal and open'),
-    el('p', {}, 'An ', el('code', {}, 'EnvelopeClient'), ' with a ', el('code', {}, `BrokerKeyring({ endpoint: '${endpoint}', keyId: '${keyId}' })`),
+    el('p', {}, 'An ', el('code', {}, 'EnvelopeClient'), ' with a ', keyringCode,
       ': the data key comes from the demo broker\'s development KMS, the text is sealed here, in WebAssembly. The message is the AWS Encryption SDK format, so the SDK in any language opens it with the same KMS key.'),
     sealForm,
     sealedBox,
+    log.node,
   );
 
   /** The current sealed message and what parseMessage said about it. */
@@ -209,8 +229,9 @@ export function mountEnvelope(root, say, endpoint, keyId) {
       }
       frameLength.setAttribute('aria-invalid', 'false');
       const text = plaintext.value;
+      const run = log.begin(`Seal, ${transport()}`);
       try {
-        const client = new EnvelopeClient({ keyring, suite: suite(), frameLength: fl });
+        const client = new EnvelopeClient({ keyring: keyring(), suite: suite(), frameLength: fl });
         const message = await client.encrypt(text, { encryptionContext: ec.pairs });
         sealed.value = toBase64(message);
         openResult.replaceChildren();
@@ -224,6 +245,8 @@ export function mountEnvelope(root, say, endpoint, keyId) {
         const v = errorView(e, 'Sealing failed');
         sealResult.replaceChildren(v.node);
         say(v.text);
+      } finally {
+        log.finish(run);
       }
     });
   });
@@ -235,7 +258,7 @@ export function mountEnvelope(root, say, endpoint, keyId) {
       req.input.focus();
       throw Object.assign(new Error(req.problem), { local: true });
     }
-    const client = new EnvelopeClient({ keyring });
+    const client = new EnvelopeClient({ keyring: keyring() });
     return client.decrypt(bytes, { encryptionContext: req.pairs });
   }
 
@@ -247,6 +270,7 @@ export function mountEnvelope(root, say, endpoint, keyId) {
       sealed.focus();
       return;
     }
+    const run = log.begin(`Open, ${transport()}`);
     try {
       const out = await open(current.bytes);
       const text = printable(out.plaintext);
@@ -261,6 +285,8 @@ export function mountEnvelope(root, say, endpoint, keyId) {
       const v = e?.local ? { node: verdict(false, e.message), text: e.message } : errorView(e, 'Opening failed');
       openResult.replaceChildren(v.node);
       say(v.text);
+    } finally {
+      log.finish(run);
     }
   }); });
 
@@ -289,6 +315,7 @@ export function mountEnvelope(root, say, endpoint, keyId) {
       // Mark the result with its offset only once it is shown, so a reader
       // (or a test) never takes the previous byte's verdict for this one.
       delete tamperResult.dataset.offset;
+      const run = log.begin(`Open a tampered copy, ${transport()}`);
       try {
         const out = await open(copy);
         // Not expected: say so plainly rather than hide it.
@@ -302,6 +329,7 @@ export function mountEnvelope(root, say, endpoint, keyId) {
           el('p', { class: 'released', id: 'pg-released' }, 'Plaintext released: ', el('strong', {}, 'none'), '.'));
         say(`${what} ${v.text} No plaintext was released.`);
       } finally {
+        log.finish(run);
         tamperResult.dataset.offset = String(at);
       }
     });
