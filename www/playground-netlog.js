@@ -125,7 +125,8 @@ export function networkLog() {
     finish(n) {
       if (n !== action) return;
       const answers = entries.filter((e) => DATA_KEY_PATH.test(e.path) && e.status === 200);
-      const plain = answers.filter((e) => e.fields.includes('plaintext')).length;
+      // Every logged answer, errors included, not only the data-key ones: the sentence says "no response".
+      const plain = entries.filter((e) => e.fields.includes('plaintext')).length;
       const sealed = answers.filter((e) => e.fields.includes('ciphertextForRecipient') && !e.fields.includes('plaintext')).length;
       const n1 = answers.length;
       const noun = `data-key ${n1 === 1 ? 'response' : 'responses'}`;
@@ -135,7 +136,7 @@ export function networkLog() {
       } else if (plain === 0 && sealed === n1) {
         summary.replaceChildren(verdict(true, `No response carries a plaintext field: ${n1 === 1 ? 'the' : `each of the ${count(n1)}`} ${noun} carries ciphertextForRecipient instead, the data key sealed with HPKE to a key pair that exists only inside this page's WebAssembly core. The data key never appeared in a response.`));
       } else if (plain > 0) {
-        summary.replaceChildren(verdict(false, `${plain === n1 ? (n1 === 1 ? 'The' : `All ${count(n1)}`) : `${count(plain)} of ${count(n1)}`} ${noun} ${plain === 1 ? 'carries' : 'carry'} a plaintext field: the data key itself, in base64, readable by anything that sees the response (a proxy, a CDN, a logging middleware, a browser extension); TLS is its only protection. Turn on "Seal the data key to this page (HPKE)" to keep it out of every response.`));
+        summary.replaceChildren(verdict(false, `${plain >= n1 ? (n1 === 1 ? 'The' : `All ${count(n1)}`) : `${count(plain)} of ${count(n1)}`} ${noun} ${plain === 1 ? 'carries' : 'carry'} a plaintext field: the data key itself, in base64, readable by anything that sees the response (a proxy, a CDN, a logging middleware, a browser extension); TLS is its only protection. Turn on "Seal the data key to this page (HPKE)" to keep it out of every response.`));
       } else {
         summary.replaceChildren(verdict(false, `${count(n1 - sealed)} of ${count(n1)} ${noun} carry neither a plaintext field nor ciphertextForRecipient.`));
       }
