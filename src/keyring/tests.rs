@@ -171,15 +171,38 @@ fn kms_rsa_seals_digest_and_key_and_refuses_signed_suites() {
     );
     o.set_kms_rsa_data_key(pt.expose_secret()).unwrap();
     assert_eq!(o.open(&msg).unwrap(), b"rsa wrapped");
-    // Nor does it open a signed message: anyone with the public key can write one,
-    // so its signature would prove nothing. Refused before the answer is looked at.
-    let mut s = Sealer::new(suite::DEFAULT, 64, EncryptionContext::new(), &[6; 64]).unwrap();
+    // Our writer refuses to put a KMS RSA encrypted data key in a signed
+    // message, however it was wrapped (the RSA keyrings wrap in another wasm
+    // module and hand the key in).
     let key = crate::envelope::secret::Secret::new(vec![3; 32]);
     let edk = k
         .wrap(&key, &[], &mut Drbg::new(&[7; 64]).unwrap())
         .unwrap();
-    s.set_data_key(key, edk).unwrap();
-    let signed = s.seal(b"x").unwrap();
+    let mut s = Sealer::new(suite::DEFAULT, 64, EncryptionContext::new(), &[6; 64]).unwrap();
+    assert_eq!(
+        s.set_data_key(
+            crate::envelope::secret::Secret::copy_from(key.expose_secret()),
+            edk.clone(),
+        )
+        .unwrap_err()
+        .code(),
+        "UNSUPPORTED_ALGORITHM"
+    );
+    // Nor does the reader open one: anyone with the public key can write one,
+    // so its signature would prove nothing. Refused before the answer is looked
+    // at. A hostile writer's message: sealed under a provider id of the same
+    // length, then renamed (the header tag no longer matters: the refusal
+    // comes first).
+    let mut disguised = edk;
+    disguised.provider_id = "aws-kms-rsX".into();
+    let mut s = Sealer::new(suite::DEFAULT, 64, EncryptionContext::new(), &[6; 64]).unwrap();
+    s.set_data_key(key, disguised).unwrap();
+    let mut signed = s.seal(b"x").unwrap();
+    let at = signed
+        .windows(11)
+        .position(|w| w == b"aws-kms-rsX")
+        .unwrap();
+    signed[at + 10] = b'a';
     let mut o = Opener::new(&signed, &LIMITS, &EncryptionContext::new(), &[4; 64]).unwrap();
     assert_eq!(o.header().encrypted_data_keys[0].provider_id, PROVIDER_ID);
     assert_eq!(
