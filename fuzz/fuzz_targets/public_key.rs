@@ -8,7 +8,11 @@
 //! and its PEM parse alike (same key or same error); text that decodes to
 //! DER parses like that DER; an RSA keyring key has at least 2048 bits, and
 //! `KmsRsaPublicKeyring` accepts exactly the keys the RSA parser accepts;
-//! at most 16 bytes allocated per input byte plus 1 MiB.
+//! the `verify` module's own point validation (`verify::point`, no curve
+//! crates) accepts exactly the SEC 1 points and Ed25519 keys the curve
+//! crates accept, with the same uncompressed point (the input read as a
+//! curve selector and a point); at most 16 bytes allocated per input byte
+//! plus 1 MiB.
 
 #![no_main]
 
@@ -16,7 +20,8 @@ use base64ct::{Base64, Encoding as _};
 use edge_kms::keyring::kms_rsa::KmsRsaPublicKeyring;
 use edge_kms::keyring::rsa_key::{self, MIN_BITS};
 use edge_kms::verify::key_input::decode_key_input;
-use edge_kms::verify::{MessageType, PublicKey};
+use edge_kms::verify::point::{ec_point, ed25519_decompresses};
+use edge_kms::verify::{KeySpec, MessageType, PublicKey};
 use edge_kms_fuzz::ALGORITHMS;
 use edge_kms_fuzz::alloc::{measure, within_budget};
 use libfuzzer_sys::fuzz_target;
@@ -45,7 +50,44 @@ fn pem(der: &[u8]) -> String {
     )
 }
 
+/// The uncompressed point the curve crate decodes from `point`, if any.
+fn crates_point(spec: KeySpec, point: &[u8]) -> Option<Vec<u8>> {
+    macro_rules! c {
+        ($c:ident) => {{
+            $c::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                .ok()
+                .map(|k| k.to_sec1_point(false).as_bytes().to_vec())
+        }};
+    }
+    match spec {
+        KeySpec::EccNistP256 => c!(p256),
+        KeySpec::EccNistP384 => c!(p384),
+        KeySpec::EccNistP521 => c!(p521),
+        _ => c!(k256),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    if let Some((&sel, point)) = data.split_first() {
+        let spec = [
+            KeySpec::EccNistP256,
+            KeySpec::EccNistP384,
+            KeySpec::EccNistP521,
+            KeySpec::EccSecgP256k1,
+        ][usize::from(sel) % 4];
+        assert_eq!(
+            ec_point(spec, point).ok(),
+            crates_point(spec, point),
+            "point validation disagrees with the curve crate"
+        );
+        if let Ok(b) = <[u8; 32]>::try_from(point) {
+            assert_eq!(
+                ed25519_decompresses(&b),
+                ed25519_dalek::VerifyingKey::from_bytes(&b).is_ok(),
+                "Ed25519 decoding disagrees with ed25519-dalek"
+            );
+        }
+    }
     let (parsed, peak) = measure(|| PublicKey::parse(data));
     within_budget("public_key", peak, data.len(), 16, 1 << 20);
     match &parsed {
