@@ -96,20 +96,29 @@ export function checkUnchanged(bytes, length, what) {
 /**
  * Reads the named fields of an options object once, so later code sees one
  * snapshot; a getter or Proxy trap that throws becomes INVALID_ARGUMENT.
- * `undefined` and `null` read as no options.
+ * `undefined` and `null` read as no options. With `strict`, an own enumerable
+ * key that is not one of `names` is INVALID_ARGUMENT: a misspelt option of a
+ * security API (a context to require, a keyring to re-key to) must not be
+ * dropped in silence.
  * @template {string} K
- * @param {unknown} options @param {string} what @param {readonly K[]} names
+ * @param {unknown} options @param {string} what @param {readonly K[]} names @param {boolean} [strict]
  * @returns {Partial<Record<K, any>>}
  */
-export function readOptions(options, what, names) {
+export function readOptions(options, what, names, strict = false) {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' && typeof options !== 'function') throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be an object`);
   /** @type {Partial<Record<K, any>>} */
   const out = {};
+  /** @type {string | undefined} */
+  let unknown;
   try {
+    if (strict) unknown = Object.keys(options).find((k) => !(/** @type {readonly string[]} */ (names)).includes(k));
     for (const name of names) out[name] = /** @type {any} */ (options)[name];
   } catch (e) {
     throw new EdgeKmsError('INVALID_ARGUMENT', `${what} could not be read`, { cause: e });
+  }
+  if (unknown !== undefined) {
+    throw new EdgeKmsError('INVALID_ARGUMENT', `${what}: unknown option ${JSON.stringify(unknown.slice(0, 40))} (known: ${names.join(', ')})`);
   }
   return out;
 }

@@ -319,7 +319,7 @@ export class EnvelopeClient {
    * @returns {Promise<Uint8Array>}
    */
   async reEncrypt(message, options) {
-    const { keyring, encryptionContext, signal, requireSignature } = readOptions(options, 'options', REENCRYPT_OPTIONS);
+    const { keyring, encryptionContext, signal, requireSignature } = readOptions(options, 'options', REENCRYPT_OPTIONS, true);
     checkSignal(signal);
     checkKeyring(keyring);
     const { members } = flatten(keyring);
@@ -386,7 +386,7 @@ export class EnvelopeClient {
    * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView, Uint8Array>}
    */
   reEncryptStream(options) {
-    const { keyring, encryptionContext, signal, requireSignature } = readOptions(options, 'options', REENCRYPT_OPTIONS);
+    const { keyring, encryptionContext, signal, requireSignature } = readOptions(options, 'options', REENCRYPT_OPTIONS, true);
     checkSignal(signal);
     checkKeyring(keyring);
     const { members } = flatten(keyring);

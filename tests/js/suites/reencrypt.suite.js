@@ -268,6 +268,9 @@ export default {
       await assert.rejectsWithCode(() => a.reEncrypt(original), 'INVALID_ARGUMENT', 'no options');
       await assert.rejectsWithCode(() => a.reEncrypt(original, { keyring: {} }), 'INVALID_ARGUMENT', 'not a keyring');
       await assert.rejectsWithCode(() => a.reEncrypt('text', { keyring: B }), 'INVALID_ARGUMENT', 'a string');
+      // a misspelt option is refused, not dropped (the context would go unchecked)
+      await assert.rejectsWithCode(() => a.reEncrypt(original, { keyring: B, encryptionContex: { tenant: 'other' } }), 'INVALID_ARGUMENT', 'unknown option');
+      assert.throwsWithCode(() => a.reEncryptStream({ keyring: B, requireSignatures: true }), 'INVALID_ARGUMENT', 'unknown stream option');
       const one = new EnvelopeClient({ keyring: A, maxEncryptedDataKeys: 1 });
       await assert.rejectsWithCode(one.reEncrypt(original, { keyring: new MultiKeyring({ generator: B, children: [A] }) }), 'TOO_MANY_ENCRYPTED_DATA_KEYS');
       const ac = new AbortController();
