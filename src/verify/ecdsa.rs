@@ -76,17 +76,29 @@ impl EcKey {
 }
 
 /// Verifies `r ‖ s` over a message hash with a P-256, P-384 or P-521 key
-/// given as a SEC 1 point. `false` for anything that does not verify,
-/// including out-of-range or wrong-width signatures and other curves.
+/// given as an uncompressed SEC 1 point (`04 ‖ x ‖ y`, as [`EcKey`] holds
+/// it: built from its coordinates, so the module links no decompression).
+/// `false` for anything that does not verify, including out-of-range or
+/// wrong-width signatures, points off the curve and other curves.
 #[must_use]
 pub fn verify_nist_prehash(spec: KeySpec, point: &[u8], prehash: &[u8], raw: &[u8]) -> bool {
     macro_rules! curve {
-        ($c:ident) => {
-            $c::ecdsa::VerifyingKey::from_sec1_bytes(point).is_ok_and(|k| {
-                $c::ecdsa::Signature::from_slice(raw)
-                    .is_ok_and(|s| k.verify_prehash(prehash, &s).is_ok())
-            })
-        };
+        ($c:ident) => {{
+            use $c::elliptic_curve::point::AffineCoordinates as _;
+            let Some((x, y)) = coordinates(point, <$c::FieldBytes>::default().len()) else {
+                return false;
+            };
+            let (Ok(x), Ok(y)) = (<$c::FieldBytes>::try_from(x), <$c::FieldBytes>::try_from(y))
+            else {
+                return false;
+            };
+            Option::<$c::AffinePoint>::from($c::AffinePoint::from_coordinates(&x, &y))
+                .and_then(|p| $c::ecdsa::VerifyingKey::from_affine(p).ok())
+                .is_some_and(|k| {
+                    $c::ecdsa::Signature::from_slice(raw)
+                        .is_ok_and(|s| k.verify_prehash(prehash, &s).is_ok())
+                })
+        }};
     }
     match spec {
         KeySpec::EccNistP256 => curve!(p256),
@@ -96,12 +108,27 @@ pub fn verify_nist_prehash(spec: KeySpec, point: &[u8], prehash: &[u8], raw: &[u
     }
 }
 
+/// `(x, y)` of an uncompressed point with coordinates of `len` bytes.
+fn coordinates(point: &[u8], len: usize) -> Option<(&[u8], &[u8])> {
+    let rest = point.strip_prefix(&[0x04])?;
+    (rest.len() == 2 * len).then(|| rest.split_at(len))
+}
+
 /// Verifies `r ‖ s` (high or low S) over a message hash with a secp256k1
-/// key given as a SEC 1 point.
+/// key given as an uncompressed SEC 1 point.
 #[must_use]
 pub fn verify_k256_prehash(point: &[u8], prehash: &[u8], raw: &[u8]) -> bool {
-    k256::ecdsa::VerifyingKey::from_sec1_bytes(point).is_ok_and(|k| {
-        k256::ecdsa::Signature::from_slice(raw)
-            .is_ok_and(|s| k.verify_prehash(prehash, &s.normalize_s()).is_ok())
-    })
+    use k256::elliptic_curve::point::AffineCoordinates as _;
+    let Some((x, y)) = coordinates(point, 32) else {
+        return false;
+    };
+    let (Ok(x), Ok(y)) = (k256::FieldBytes::try_from(x), k256::FieldBytes::try_from(y)) else {
+        return false;
+    };
+    Option::<k256::AffinePoint>::from(k256::AffinePoint::from_coordinates(&x, &y))
+        .and_then(|p| k256::ecdsa::VerifyingKey::from_affine(p).ok())
+        .is_some_and(|k| {
+            k256::ecdsa::Signature::from_slice(raw)
+                .is_ok_and(|s| k.verify_prehash(prehash, &s.normalize_s()).is_ok())
+        })
 }
