@@ -40,10 +40,14 @@ export function createAws4FetchKms(options) {
     try {
       // One attempt: the broker answers at once and BrokerKeyring retries
       // (AwsClient.fetch would retry up to `retries` times, 10 by default).
+      // No redirects (as the AWS SDK): fetch would re-send the signed request,
+      // an Encrypt's data key with it, to wherever a 307 points, and take that
+      // host's answer as KMS's. A 3xx is then an error answer like any other.
       const request = await client.sign(target, {
         method: 'POST',
         headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${operation}` },
         body,
+        redirect: 'manual',
         signal,
         aws: { service: 'kms', region },
       });
