@@ -3,6 +3,8 @@ export declare const HPKE_ALGORITHM: 'HPKE_P256_SHA256_AES256GCM';
 export declare const HPKE_INFO: Uint8Array;
 export declare const AEADS: Readonly<{ 'AES-256-GCM': { id: number; nk: number }; 'AES-128-GCM': { id: number; nk: number } }>;
 export declare function parseRecipient(field: unknown): { publicKey: Uint8Array; nonce: Uint8Array } | null;
+/** Rejects (BadRequest) a recipient public key that is not a P-256 point. */
+export declare function checkRecipientKey(publicKey: Uint8Array): Promise<void>;
 export declare function requestAad(r: {
   operation: string; requestedKeyId: string; answeredKeyId: string; encryptionAlgorithm: string;
   dataKeyLength: number; ciphertextBlob: Uint8Array; nonce: Uint8Array; encryptionContext: Record<string, string>;

@@ -52,6 +52,20 @@ export function parseRecipient(field) {
 }
 
 /**
+ * Refuses a recipient public key that is not a P-256 point (importKey checks
+ * it is on the curve), so that such a request costs no authorize and no KMS
+ * call: the data key would be made or opened and then found unsealable.
+ * @param {Uint8Array} publicKey
+ */
+export async function checkRecipientKey(publicKey) {
+  try {
+    await subtle().importKey('raw', /** @type {BufferSource} */ (publicKey), { name: 'ECDH', namedCurve: 'P-256' }, false, []);
+  } catch {
+    throw new ProtocolError('BadRequest', 'recipient.publicKey is not a P-256 point');
+  }
+}
+
+/**
  * The AAD of a sealed data key: the request it answers (src/keyring/hpke.rs,
  * `DataKeyRequest::aad`, builds the same bytes in the client's core). A label,
  * then each field as a 4-byte big-endian length and its bytes: operation,

@@ -6,7 +6,7 @@
 // record per operation. It never logs, audits or echoes key material.
 import { OPERATIONS, ERROR_STATUS, ProtocolError, parseRequest, parseArn, isMultiRegionKey, mrkMatch, encodeBase64, serializeEncryptionContext } from '../protocol.js';
 import { prepareSign, checkSignKey } from './sign.js';
-import { parseRecipient, sealDataKey } from './hpke.js';
+import { parseRecipient, checkRecipientKey, sealDataKey } from './hpke.js';
 
 export { createDevKms, signingAlias, encryptionAlias, KmsException } from './dev-kms.js';
 export { createAws4FetchKms } from './aws4fetch-kms.js';
@@ -157,6 +157,7 @@ export function createBroker(options) {
     const input = parseRequest(operation, json);
     if (input.Plaintext) secrets.push(input.Plaintext);
     const recipient = operation === 'GenerateDataKey' || operation === 'Decrypt' ? parseRecipient(json.recipient) : null;
+    if (recipient) await checkRecipientKey(recipient.publicKey);
     if (keyTransport === 'hpke' && (operation === 'GenerateDataKey' || operation === 'Decrypt') && !recipient) {
       throw new ProtocolError('RecipientRequired', "this broker answers data keys only sealed to the client (BrokerKeyring keyTransport: 'hpke')");
     }
