@@ -82,7 +82,18 @@ test('a header part with characters outside base64 is still a JWS to lenient rea
     'a non-ASCII letter': `${H.slice(0, 8)}é${H.slice(8)}`.concat(`.${body}`),
     'JSON whitespace before the header object': `${b64url(' {"alg":"ES256"}')}!.${body}`,
   };
-  for (const [what, input] of Object.entries(cases)) {
+  // Python's base64 skips the stray characters too, and its json reads UTF-16 with a BOM (PyJWT's decoding)
+  // (36 bytes: 48 characters, and four stray ones keep PyJWT's padding arithmetic whole)
+  const utf16 = `${Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"alg":"ES256"}  ', 'utf16le')]).toString('base64url')}!!!!.${body}`;
+  const py = execFileSync('python3', ['-c', 'import base64,json,sys; h=sys.argv[1].split(".")[0]; print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])', utf16], { encoding: 'utf8' }).trim();
+  assert.equal(py, 'ES256');
+  const all = { ...cases, 'UTF-16 with a BOM, a stray character (Python)': utf16 };
+  for (const [what, input] of Object.entries(all)) {
+    if (what.startsWith('UTF-16')) {
+      const err = await rejectsCode(keyring.sign({ message: enc(input), signingAlgorithm: 'ECDSA_SHA_256' }), 'BAD_REQUEST');
+      assert.equal(err.kmsCode, 'BadRequest', what);
+      continue;
+    }
     // Node's Buffer (what jose 4's Node build and other verifiers decode with) skips the
     // stray characters and reads the JWS header: the signing input is a token to them
     const header = JSON.parse(Buffer.from(input.split('.')[0], 'base64url').toString());

@@ -53,8 +53,10 @@ const DOT = 0x2e;
 
 /**
  * Whether a lenient reader may decode `part` to a JSON object: Node's Buffer
- * (jose 4's Node build, among others) skips every character outside the
- * alphabet, so `eyJh!bGc…` is a JWS header to it.
+ * (jose 4's Node build, among others) and Python's base64 (PyJWT) skip
+ * characters outside the alphabet, so `eyJh!bGc…` is a JWS header to them;
+ * Python's json also reads UTF-16/32 and a UTF-8 BOM. So: the first decoded
+ * byte that is not JSON whitespace, NUL or a BOM's is `{`.
  * @param {string} part
  */
 function lenientlyJsonObject(part) {
@@ -69,6 +71,7 @@ function lenientlyJsonObject(part) {
     bits -= 8;
     const b = (acc >>> bits) & 0xff;
     if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue; // JSON whitespace
+    if (b === 0x00 || b === 0xef || b === 0xbb || b === 0xbf || b === 0xfe || b === 0xff) continue; // UTF-16/32, BOMs
     return b === 0x7b; // '{'
   }
   return false;
