@@ -9,7 +9,11 @@
 // - a member named `__proto__` (JSON.parse makes it an own property, so
 //   authorize sees no `admin` claim; a consumer that copies the claims with
 //   Object.assign gets `admin: true` through the prototype);
-// - lone surrogate escapes (JS keeps them, Go reads U+FFFD, serde_json refuses).
+// - lone surrogate escapes (JS keeps them, Go reads U+FFFD, serde_json refuses);
+// - members whose names differ only in case (Go's encoding/json fills a
+//   struct field from the last case-insensitive match: golang-jwt reads
+//   `{"sub":"alice","SUB":"admin"}` as sub "admin").
+// A python3 on PATH (pkg-scripts/setup) shows the Python readings. About 1 s.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -52,7 +56,7 @@ test('the cases are real differentials: python3 json and Object.assign read othe
   assert.equal(Object.assign({}, proto).admin, true); // what a consumer copying the claims sees
 });
 
-test('integers JSON.parse cannot hold exactly, __proto__ members and lone surrogates are refused before authorize and KMS', async () => {
+test('integers JSON.parse cannot hold exactly, __proto__ members, case-insensitive duplicates and lone surrogates are refused before authorize and KMS', async () => {
   const { keyring, seen, signs } = setup();
   const cases = {
     'integer 2^53 + 1': `${H}.${b64url('{"sub":"alice","uid":9007199254740993}')}`,
@@ -62,6 +66,11 @@ test('integers JSON.parse cannot hold exactly, __proto__ members and lone surrog
     'escaped __proto__ claim': `${H}.${b64url('{"sub":"alice","\\u005f_proto__":{"admin":true}}')}`,
     'nested __proto__': `${H}.${b64url('{"sub":"alice","ctx":{"__proto__":{"role":"admin"}}}')}`,
     '__proto__ in the header': `${b64url('{"alg":"ES256","__proto__":{"crit":["exp"]}}')}.${b64url('{"sub":"alice"}')}`,
+    // Go's encoding/json fills a struct field from any case-insensitive match of its
+    // name, the last one winning (golang/go#43664): golang-jwt's RegisteredClaims reads sub "admin"
+    'case-insensitive duplicate claim': `${H}.${b64url('{"sub":"alice","SUB":"admin"}')}`,
+    'Unicode-folded duplicate claim (ſ is s to Go)': `${H}.${b64url('{"sub":"alice","\u017fub":"admin"}')}`,
+    'nested case-insensitive duplicate': `${H}.${b64url('{"sub":"alice","ctx":{"role":"user","Role":"admin"}}')}`,
     'lone high surrogate': `${H}.${b64url('{"sub":"alice\\ud800"}')}`,
     'lone low surrogate in a name': `${H}.${b64url('{"sub":"alice","r\\udc00":1}')}`,
   };

@@ -184,7 +184,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /**
  * Whether valid JSON `text` has an object with two members of one name
- * (compared after unescaping, as JSON.parse does), nests deeper than
+ * (compared after unescaping, as JSON.parse does, and case-insensitively,
+ * as Go's encoding/json matches struct fields), nests deeper than
  * MAX_JSON_DEPTH, or leaves I-JSON as strictJsonObject says.
  * @param {string} text
  */
@@ -200,9 +201,12 @@ function hasDuplicateMembersOrDepth(text) {
       if (raw.includes('\\u') && LONE_SURROGATE.test(JSON.parse(raw))) return true;
       if (expectKey) {
         const name = JSON.parse(raw);
+        // Go's encoding/json fills a struct field from any case-insensitive
+        // (Unicode simple-folded: ſ is s, K is k) match, the last one winning
+        const folded = name.toUpperCase().toLowerCase();
         const seen = /** @type {Set<string>} */ (stack[stack.length - 1]);
-        if (seen.has(name) || name === '__proto__') return true;
-        seen.add(name);
+        if (seen.has(folded) || name === '__proto__') return true;
+        seen.add(folded);
         expectKey = false;
       }
       i = j;
