@@ -14,14 +14,19 @@ import { join } from 'node:path';
 import { PAGES, ROOT, kib, moduleSize } from '../../bench/lib/size-pages/pages.js';
 import { startMeasuring } from '../../bench/lib/size-pages/measure.js';
 
-// Bytes, gzip -9, measured 2026-12-02 after 319e4af (three modules: envelope,
-// verify, kms), + 2 %. Keyed by page type, never by module.
+// Bytes, gzip -9, + 2 %. Keyed by page type, never by module. Measured
+// 2026-12-02 after the RSA keyrings left `envelope` (43d063c) and the verify
+// core lost its arithmetic (603416d, bcde527): seal/open 149,088 / 155,126 B,
+// verify 48,421 B, advisor as before. "Everything" rose with the split (each
+// fallback module carries its own SHA-2, allocator and error table): 533,583 B,
+// over issue 10's 400 KiB goal; the guard holds it there until the cuts in
+// SIZE-PLAN.md land.
 const BUDGET = {
-  'raw-aes': 209_700,
-  broker: 215_800,
-  verify: 199_800,
+  'raw-aes': 152_100,
+  broker: 158_300,
+  verify: 49_400,
   advisor: 67_000,
-  everything: 476_900,
+  everything: 544_300,
 };
 
 const OUT = join(ROOT, 'tests/artifacts/size-budget');
