@@ -14,7 +14,7 @@
 // FIREFOX_PATH overrides /usr/bin/firefox-esr (pkg-scripts/setup installs it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,31 +23,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startDemoServer } from './demo-server.js';
 
-const script = fileURLToPath(new URL('../../pkg-scripts/demo-server.js', import.meta.url));
 const child = fileURLToPath(new URL('./e2e/firefox-file-child.js', import.meta.url));
-let server, serverExit, base;
-let serverOut = '';
+let demo, base;
 
 before(async () => {
-  server = spawn(process.execPath, [script, '--in-memory', '--quiet'], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  serverExit = new Promise((ok) => server.once('exit', ok));
-  server.stdout.on('data', (c) => { serverOut += c; });
-  server.stderr.on('data', (c) => { serverOut += c; });
-  const deadline = Date.now() + 30_000;
-  let m;
-  while (!(m = /edge-kms demo on (http:\/\/127\.0\.0\.1:\d+)/.exec(serverOut))) {
-    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`demo server did not start:\n${serverOut}`);
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-  base = m[1];
+  demo = await startDemoServer(['--quiet']);
+  base = demo.base;
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await serverExit;
-  }
+  await demo?.stop();
 });
 
 test('Firefox: a 16 MiB file sealed and opened back through the origin private file system; a tampered copy refused', { timeout: 180_000 }, async (t) => {

@@ -34,7 +34,6 @@
 //    FileSystemWritableFileStream either way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, link, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
@@ -44,30 +43,20 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from './browser.js';
+import { startDemoServer } from './demo-server.js';
 
 const MIB = 2 ** 20;
 const SIZE_MIB = Number(process.env.EDGE_KMS_FILE_MIB ?? 1024);
 const RENDERER_BOUND_MIB = 384;
 const JS_HEAP_BOUND_MIB = 128;
 const FRAME = MIB; // the playground's EnvelopeClient uses the default frame length
-const script = fileURLToPath(new URL('../../pkg-scripts/demo-server.js', import.meta.url));
-let server, serverExit, base, context, browserPid, dir;
-let serverOut = '';
+let demo, base, context, browserPid, dir;
 const consoleErrors = [];
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'edge-kms-file-'));
-  server = spawn(process.execPath, [script, '--in-memory', '--quiet'], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  serverExit = new Promise((ok) => server.once('exit', (code, signal) => ok({ code, signal })));
-  server.stdout.on('data', (c) => { serverOut += c; });
-  server.stderr.on('data', (c) => { serverOut += c; });
-  const deadline = Date.now() + 30_000;
-  let m;
-  while (!(m = /edge-kms demo on (http:\/\/127\.0\.0\.1:\d+)/.exec(serverOut))) {
-    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`demo server did not start:\n${serverOut}`);
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-  base = m[1];
+  demo = await startDemoServer(['--quiet']);
+  base = demo.base;
   // A switch Chromium ignores marks this test's browser process, so its renderers can be found in /proc
   // (other suites may run Chromium at the same time).
   const marker = `--edge-kms-file-test=${randomUUID()}`;
@@ -89,10 +78,7 @@ before(async () => {
 
 after(async () => {
   await context?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await serverExit;
-  }
+  await demo?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -6,39 +6,25 @@
 // too. Screenshot in tests/artifacts/playground/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './browser.js';
+import { startDemoServer } from './demo-server.js';
 
 const shots = fileURLToPath(new URL('../artifacts/playground/', import.meta.url));
-const script = fileURLToPath(new URL('../../pkg-scripts/demo-server.js', import.meta.url));
-let server, serverExit, base, browser;
-let serverOut = '';
+let demo, base, browser;
 const consoleErrors = [];
 
 before(async () => {
   await mkdir(shots, { recursive: true });
-  server = spawn(process.execPath, [script, '--in-memory'], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  serverExit = new Promise((ok) => server.once('exit', (code, signal) => ok({ code, signal })));
-  server.stdout.on('data', (c) => { serverOut += c; });
-  server.stderr.on('data', (c) => { serverOut += c; });
-  const deadline = Date.now() + 30_000;
-  let m;
-  while (!(m = /edge-kms demo on (http:\/\/127\.0\.0\.1:\d+)/.exec(serverOut))) {
-    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`demo server did not start:\n${serverOut}`);
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-  base = m[1];
+  demo = await startDemoServer();
+  base = demo.base;
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await serverExit;
-  }
+  await demo?.stop();
 });
 
 test('re-key: seal under key A, re-key to key B, body unchanged, A refused, B opens', async () => {
