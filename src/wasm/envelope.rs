@@ -127,6 +127,55 @@ impl CoreKeyring {
     }
 }
 
+/// The keyring calls `CoreSealer` and `CoreResealer` share: a re-key wraps
+/// its data key exactly as a new message does.
+mod sealer_calls {
+    use super::{CoreKeyring, JsResult, js_error, js_size};
+    use crate::Error;
+    use crate::envelope::encrypt::Sealer;
+    use crate::envelope::header::EncryptedDataKey;
+
+    pub(super) fn data_key_length(s: &Sealer) -> JsResult<u32> {
+        u32::try_from(s.suite().data_key_len()).map_err(|_| js_error(Error::InvalidState("length")))
+    }
+
+    pub(super) fn set_max_encrypted_data_keys(s: &mut Sealer, max: f64) -> JsResult<()> {
+        s.set_max_encrypted_data_keys(js_size(max, "maxEncryptedDataKeys")?);
+        Ok(())
+    }
+
+    pub(super) fn wrap_with(s: &mut Sealer, keyring: &CoreKeyring) -> JsResult<()> {
+        s.wrap_with(keyring.inner.as_ref()).map_err(js_error)
+    }
+
+    /// Copies the data key into `out` (a KMS keyring's `Encrypt`, an RSA
+    /// keyring of the `rsa` module); the shim wipes `out` when the call returns.
+    pub(super) fn data_key_into(s: &Sealer, out: &mut [u8]) -> JsResult<()> {
+        let key = s.data_key_for_kms_encrypt().map_err(js_error)?;
+        if out.len() != key.len() {
+            return Err(js_error(Error::InvalidArgument(
+                "the output buffer has the wrong length",
+            )));
+        }
+        out.copy_from_slice(key.expose_secret());
+        Ok(())
+    }
+
+    pub(super) fn add_encrypted_data_key(
+        s: &mut Sealer,
+        provider_id: String,
+        provider_info: &[u8],
+        ciphertext: &[u8],
+    ) -> JsResult<()> {
+        let edk = EncryptedDataKey {
+            provider_id,
+            provider_info: provider_info.to_vec(),
+            ciphertext: ciphertext.to_vec(),
+        };
+        s.add_encrypted_data_key(edk).map_err(js_error)
+    }
+}
+
 /// One message being sealed (see `envelope::encrypt::Sealer`).
 #[wasm_bindgen]
 pub struct CoreSealer {
@@ -190,9 +239,7 @@ impl CoreSealer {
     /// `INVALID_STATE` after sealing.
     #[wasm_bindgen(js_name = setMaxEncryptedDataKeys)]
     pub fn set_max_encrypted_data_keys(&mut self, max: f64) -> JsResult<()> {
-        let max = js_size(max, "maxEncryptedDataKeys")?;
-        self.get()?.set_max_encrypted_data_keys(max);
-        Ok(())
+        sealer_calls::set_max_encrypted_data_keys(self.get()?, max)
     }
 
     /// Bytes of data key a KMS generator must produce.
@@ -201,8 +248,7 @@ impl CoreSealer {
     /// `INVALID_STATE` after sealing.
     #[wasm_bindgen(js_name = dataKeyLength)]
     pub fn data_key_length(&mut self) -> JsResult<u32> {
-        u32::try_from(self.get()?.suite().data_key_len())
-            .map_err(|_| js_error(Error::InvalidState("length")))
+        sealer_calls::data_key_length(self.get()?)
     }
 
     /// Takes a KMS `GenerateDataKey` answer. `plaintext` is wiped.
@@ -232,9 +278,7 @@ impl CoreSealer {
     /// Whatever the keyring fails with.
     #[wasm_bindgen(js_name = wrapWith)]
     pub fn wrap_with(&mut self, keyring: &CoreKeyring) -> JsResult<()> {
-        self.get()?
-            .wrap_with(keyring.inner.as_ref())
-            .map_err(js_error)
+        sealer_calls::wrap_with(self.get()?, keyring)
     }
 
     /// Generates the data key in the core, for a generator outside this module
@@ -263,14 +307,7 @@ impl CoreSealer {
     /// `INVALID_STATE` without a data key; `INVALID_ARGUMENT` if `out` has the wrong length.
     #[wasm_bindgen(js_name = dataKeyForKmsEncrypt)]
     pub fn data_key_for_kms_encrypt(&mut self, out: &mut [u8]) -> JsResult<()> {
-        let key = self.get()?.data_key_for_kms_encrypt().map_err(js_error)?;
-        if out.len() != key.len() {
-            return Err(js_error(Error::InvalidArgument(
-                "the output buffer has the wrong length",
-            )));
-        }
-        out.copy_from_slice(key.expose_secret());
-        Ok(())
+        sealer_calls::data_key_into(self.get()?, out)
     }
 
     /// Adds a KMS `Encrypt` answer.
@@ -284,12 +321,7 @@ impl CoreSealer {
         provider_info: &[u8],
         ciphertext: &[u8],
     ) -> JsResult<()> {
-        let edk = EncryptedDataKey {
-            provider_id,
-            provider_info: provider_info.to_vec(),
-            ciphertext: ciphertext.to_vec(),
-        };
-        self.get()?.add_encrypted_data_key(edk).map_err(js_error)
+        sealer_calls::add_encrypted_data_key(self.get()?, provider_id, provider_info, ciphertext)
     }
 
     /// Seals `plaintext` into a whole message. The session is spent afterwards.
@@ -1274,8 +1306,7 @@ impl CoreResealer {
     /// `INVALID_STATE` after `finish`/`header`.
     #[wasm_bindgen(js_name = dataKeyLength)]
     pub fn data_key_length(&mut self) -> JsResult<u32> {
-        u32::try_from(self.get()?.sealer().suite().data_key_len())
-            .map_err(|_| js_error(Error::InvalidState("length")))
+        sealer_calls::data_key_length(self.get()?.sealer())
     }
 
     /// Refuses to write more than `max` encrypted data keys (`TOO_MANY_ENCRYPTED_DATA_KEYS`).
@@ -1284,9 +1315,7 @@ impl CoreResealer {
     /// `INVALID_STATE` after `finish`/`header`.
     #[wasm_bindgen(js_name = setMaxEncryptedDataKeys)]
     pub fn set_max_encrypted_data_keys(&mut self, max: f64) -> JsResult<()> {
-        let max = js_size(max, "maxEncryptedDataKeys")?;
-        self.get()?.sealer_mut().set_max_encrypted_data_keys(max);
-        Ok(())
+        sealer_calls::set_max_encrypted_data_keys(self.get()?.sealer_mut(), max)
     }
 
     /// Wraps the data key with a local keyring.
@@ -1295,10 +1324,7 @@ impl CoreResealer {
     /// Whatever the keyring fails with.
     #[wasm_bindgen(js_name = wrapWith)]
     pub fn wrap_with(&mut self, keyring: &CoreKeyring) -> JsResult<()> {
-        self.get()?
-            .sealer_mut()
-            .wrap_with(keyring.inner.as_ref())
-            .map_err(js_error)
+        sealer_calls::wrap_with(self.get()?.sealer_mut(), keyring)
     }
 
     /// Writes the plaintext data key into `out` for a KMS keyring's `Encrypt`;
@@ -1308,18 +1334,7 @@ impl CoreResealer {
     /// `INVALID_ARGUMENT` if `out` has the wrong length; `INVALID_STATE`.
     #[wasm_bindgen(js_name = dataKeyForKmsEncrypt)]
     pub fn data_key_for_kms_encrypt(&mut self, out: &mut [u8]) -> JsResult<()> {
-        let key = self
-            .get()?
-            .sealer()
-            .data_key_for_kms_encrypt()
-            .map_err(js_error)?;
-        if out.len() != key.len() {
-            return Err(js_error(Error::InvalidArgument(
-                "the output buffer has the wrong length",
-            )));
-        }
-        out.copy_from_slice(key.expose_secret());
-        Ok(())
+        sealer_calls::data_key_into(self.get()?.sealer(), out)
     }
 
     /// The serialized (canonical) encryption context of the new header, which keyrings bind.
@@ -1342,15 +1357,12 @@ impl CoreResealer {
         provider_info: &[u8],
         ciphertext: &[u8],
     ) -> JsResult<()> {
-        let edk = EncryptedDataKey {
+        sealer_calls::add_encrypted_data_key(
+            self.get()?.sealer_mut(),
             provider_id,
-            provider_info: provider_info.to_vec(),
-            ciphertext: ciphertext.to_vec(),
-        };
-        self.get()?
-            .sealer_mut()
-            .add_encrypted_data_key(edk)
-            .map_err(js_error)
+            provider_info,
+            ciphertext,
+        )
     }
 
     /// Starts a re-keying stream (made by `CoreOpener.resealStream`; `opener` is
