@@ -614,23 +614,12 @@ impl CoreOpener {
     /// for a message of 4 GiB or more (its offsets do not fit 32 bits: use `decryptStream`).
     #[wasm_bindgen(js_name = planNative)]
     pub fn plan_native(&mut self, message: &Uint8Array) -> JsResult<Object> {
-        // `length()` is a u32 in js-sys, which a 4 GiB array would wrap: read the number.
-        let len = Reflect::get(message, &JsValue::from_str("length"))
-            .ok()
-            .and_then(|v| v.as_f64())
-            .unwrap_or(f64::NAN);
-        let len = js_size(len, "a message of 4 GiB or more (use decryptStream)")?;
-        let mut read = |at: usize, n: usize| -> crate::Result<Vec<u8>> {
-            let end = at.saturating_add(n).min(len);
-            let (Ok(a), Ok(e)) = (u32::try_from(at.min(end)), u32::try_from(end)) else {
-                return Err(Error::LimitExceeded("message"));
-            };
-            try_subarray(message, a, e)
-                .map(|s| s.to_vec())
-                .map_err(|_| {
-                    Error::InvalidArgument("the message was detached or resized during decrypt")
-                })
-        };
+        let len = message_len(message, "a message of 4 GiB or more (use decryptStream)")?;
+        let mut read = message_reader(
+            message,
+            len,
+            "the message was detached or resized during decrypt",
+        );
         let (descs, plaintext_len, sig) = self
             .inner
             .plan_external_signature(len, &mut read)
@@ -958,6 +947,36 @@ fn js_size(x: f64, what: &'static str) -> JsResult<usize> {
     usize::try_from(whole(x, what)?).map_err(|_| js_error(Error::LimitExceeded(what)))
 }
 
+/// The length of a message that stays in JS (the native engine plans over
+/// it without copying it in), read as a number: `length()` is a u32 in js-sys,
+/// which a 4 GiB array would wrap. `too_big` names that refusal.
+fn message_len(message: &Uint8Array, too_big: &'static str) -> JsResult<usize> {
+    let len = Reflect::get(message, &JsValue::from_str("length"))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(f64::NAN);
+    js_size(len, too_big)
+}
+
+/// A reader of `n` bytes at `at` of such a message (`len` from
+/// [`message_len`]); `changed` is the refusal if the caller detached or shrank
+/// the array meanwhile.
+fn message_reader<'a>(
+    message: &'a Uint8Array,
+    len: usize,
+    changed: &'static str,
+) -> impl FnMut(usize, usize) -> crate::Result<Vec<u8>> + 'a {
+    move |at: usize, n: usize| {
+        let end = at.saturating_add(n).min(len);
+        let (Ok(a), Ok(e)) = (u32::try_from(at.min(end)), u32::try_from(end)) else {
+            return Err(Error::LimitExceeded("message"));
+        };
+        try_subarray(message, a, e)
+            .map(|s| s.to_vec())
+            .map_err(|_| Error::InvalidArgument(changed))
+    }
+}
+
 /// A frame length from JS (see [`js_size`]); the core checks its range.
 fn js_frame_length(x: f64) -> JsResult<u32> {
     let what = "frameLength must be a whole number from 1 to 2^31 - 1";
@@ -1235,22 +1254,12 @@ impl CoreOpener {
     }
 
     fn reseal_native_inner(&self, message: &Uint8Array, entropy: &[u8]) -> JsResult<CoreResealer> {
-        let len = Reflect::get(message, &JsValue::from_str("length"))
-            .ok()
-            .and_then(|v| v.as_f64())
-            .unwrap_or(f64::NAN);
-        let len = js_size(len, "a message of 4 GiB or more")?;
-        let mut read = |at: usize, n: usize| -> crate::Result<Vec<u8>> {
-            let end = at.saturating_add(n).min(len);
-            let (Ok(a), Ok(e)) = (u32::try_from(at.min(end)), u32::try_from(end)) else {
-                return Err(Error::LimitExceeded("message"));
-            };
-            try_subarray(message, a, e)
-                .map(|s| s.to_vec())
-                .map_err(|_| {
-                    Error::InvalidArgument("the message was detached or resized during reEncrypt")
-                })
-        };
+        let len = message_len(message, "a message of 4 GiB or more")?;
+        let mut read = message_reader(
+            message,
+            len,
+            "the message was detached or resized during reEncrypt",
+        );
         let resealer =
             crate::envelope::reencrypt::Resealer::after_external_verification(&self.inner, entropy)
                 .map_err(js_error)?;

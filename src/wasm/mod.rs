@@ -36,6 +36,24 @@ pub(crate) fn js_error(e: Error) -> JsValue {
     err.into()
 }
 
+/// A fallback request of the `verify` module from its fields as they cross
+/// the JS boundary, for the modules that run them (`ecdsa`, `rare`, `rsa`).
+///
+/// # Errors
+/// `INVALID_ARGUMENT` for a scheme or hash this crate does not know.
+#[cfg(any(feature = "wasm-ecdsa", feature = "wasm-rare", feature = "wasm-rsa"))]
+fn fallback_from_js(
+    scheme: &str,
+    key: &[u8],
+    hash: &str,
+    prehashed: bool,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<crate::verify::fallback::Fallback, JsValue> {
+    crate::verify::fallback::Fallback::from_parts(scheme, key, hash, prehashed, message, signature)
+        .ok_or_else(|| js_error(Error::InvalidArgument("unknown fallback scheme or hash")))
+}
+
 /// The crate version, so the shim can check that JS and wasm match.
 #[wasm_bindgen(js_name = coreVersion)]
 #[must_use]

@@ -6,8 +6,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::js_error;
-use crate::verify::fallback::{Fallback, run_rare};
+use super::fallback_from_js;
+use crate::verify::fallback::run_rare;
 
 /// Verifies a fallback request the `verify` module made (its fields as
 /// `KmsPublicKey` received them): `true` if the signature verifies.
@@ -23,12 +23,6 @@ pub fn rare_verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<bool, JsValue> {
-    let f = Fallback::from_parts(scheme, key, hash, prehashed, message, signature).ok_or_else(
-        || {
-            js_error(crate::Error::InvalidArgument(
-                "unknown fallback scheme or hash",
-            ))
-        },
-    )?;
+    let f = fallback_from_js(scheme, key, hash, prehashed, message, signature)?;
     Ok(run_rare(&f))
 }

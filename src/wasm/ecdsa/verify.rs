@@ -3,8 +3,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::super::js_error;
-use crate::verify::fallback::{Fallback, run_ecdsa};
+use super::super::fallback_from_js;
+use crate::verify::fallback::run_ecdsa;
 
 /// Verifies a fallback request the `verify` module made (its fields as
 /// `KmsPublicKey` received them): `true` if the signature verifies.
@@ -20,12 +20,6 @@ pub fn ecdsa_verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<bool, JsValue> {
-    let f = Fallback::from_parts(scheme, key, hash, prehashed, message, signature).ok_or_else(
-        || {
-            js_error(crate::Error::InvalidArgument(
-                "unknown fallback scheme or hash",
-            ))
-        },
-    )?;
+    let f = fallback_from_js(scheme, key, hash, prehashed, message, signature)?;
     Ok(run_ecdsa(&f))
 }
