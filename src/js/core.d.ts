@@ -1,5 +1,5 @@
 /** The WebAssembly modules of the package (README, "Modules"). */
-export type ModuleName = 'envelope' | 'verify' | 'kms';
+export type ModuleName = 'envelope' | 'verify' | 'kms' | 'ecdsa' | 'rare' | 'rsa' | 'jwt';
 
 /**
  * Loads and instantiates WebAssembly modules now. Optional: every API call

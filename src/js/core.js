@@ -20,6 +20,9 @@ import { EdgeKmsError, ERROR_CODES, fromCore } from './errors.js';
 /** @type {((m: ModuleSource) => unknown) | undefined} */
 let loader;
 
+/** @type {((name: string) => boolean) | undefined} */
+let available;
+
 /** @type {Map<string, WasmModule>} every module that imported code declared */
 const modules = new Map();
 
@@ -27,9 +30,11 @@ const modules = new Map();
  * Installs how this runtime loads a module (sync or async). Called once by the
  * entry file, before any call needs a module.
  * @param {(m: ModuleSource) => unknown} fn
+ * @param {(name: string) => boolean} [has]  which modules this runtime can load (workerd: those the Worker bundles); all when absent
  */
-export function setWasmLoader(fn) {
+export function setWasmLoader(fn, has) {
   loader = fn;
+  available = has;
   for (const m of modules.values()) m.forget();
 }
 
@@ -44,7 +49,7 @@ export async function init(names) {
   if (names !== undefined && !Array.isArray(names)) {
     throw new EdgeKmsError('INVALID_ARGUMENT', 'edge-kms: init() takes an array of module names, or nothing');
   }
-  const wanted = names === undefined ? [...modules.values()] : names.map((n) => {
+  const wanted = names === undefined ? [...modules.values()].filter((m) => !available || available(m.name)) : names.map((n) => {
     const m = typeof n === 'string' ? modules.get(n) : undefined;
     if (!m) {
       const known = [...modules.keys()].join(', ');
@@ -115,6 +120,7 @@ export class WasmModule {
 
   /** @param {unknown} e */
   #loadFailed(e) {
+    if (e instanceof EdgeKmsError) return e; // the loader's own verdict (workerd: a module the Worker does not bundle)
     return new EdgeKmsError('WASM_LOAD_FAILED', `edge-kms: the WebAssembly module '${this.name}' failed to load`, { cause: e });
   }
 

@@ -1,8 +1,16 @@
 // Type-level tests: compiled with `tsc --noEmit` against the built package.
 // Each `@ts-expect-error` is an assertion that the types reject a misuse.
 import { EdgeKmsError, ERROR_CODES, init, type EdgeKmsErrorCode } from 'edge-kms';
+// In a Worker these bundle more WebAssembly modules (README, "Workers"); they export nothing.
+import 'edge-kms/rsa';
+import 'edge-kms/rare';
+import 'edge-kms/jwt';
+import 'edge-kms/kms';
 
 await init();
+await init(['verify', 'ecdsa', 'rsa', 'rare', 'jwt', 'kms', 'envelope']);
+// @ts-expect-error: not a module of the package
+await init(['p256']);
 
 const code: EdgeKmsErrorCode = 'TAMPERED';
 const all: readonly EdgeKmsErrorCode[] = ERROR_CODES;
