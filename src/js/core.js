@@ -60,11 +60,6 @@ export async function init(names) {
   await Promise.all(wanted.map((m) => m.core()));
 }
 
-/** The names of the modules declared so far: those the imported code can use. */
-export function moduleNames() {
-  return [...modules.keys()];
-}
-
 // ------------------------------------------------------------ recovery
 //
 // A wasm trap (`RuntimeError`: an allocation the module's memory cannot hold,
@@ -98,6 +93,10 @@ export class WasmModule {
   #loadedSync = false;
   /** Instances discarded so far; wasm-bindgen's instance id, which also starts at 0 and grows by one per reset. */
   #generation = 0;
+  /** A restart could not make a new instance: nothing may run until one is made. */
+  #broken = false;
+  /** Memories of discarded instances, to be zeroed once a new instance exists. @type {ArrayBuffer[]} */
+  #unwiped = [];
 
   /** @param {string} name @param {any} glue @param {() => URL} url */
   constructor(name, glue, url) {
@@ -126,6 +125,13 @@ export class WasmModule {
 
   /** The module, loaded. @returns {Promise<any>} */
   core() {
+    if (this.#broken) {
+      try {
+        this.assertUsable();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     if (this.#ready) return this.#ready;
     if (!loader) {
       return Promise.reject(new EdgeKmsError('NOT_INITIALISED', "edge-kms: no wasm loader for this runtime; import 'edge-kms' through its package entry"));
@@ -147,6 +153,7 @@ export class WasmModule {
    * @returns {any}
    */
   coreSync() {
+    this.assertUsable();
     if (!this.#loadedSync) {
       if (loader && !this.#ready) {
         try {
@@ -196,11 +203,6 @@ export class WasmModule {
     }
   }
 
-  /** How many times this module was restarted after a trap. */
-  get generation() {
-    return this.#generation;
-  }
-
   /**
    * Whether `handle` (an object of this module's classes) belongs to a discarded instance.
    * @param {unknown} handle
@@ -217,23 +219,52 @@ export class WasmModule {
   restart(trap) {
     let memory = 0;
     try {
-      const buffer = this.#glue.initSync().memory.buffer; // the current instance's exports
-      memory = buffer.byteLength;
-      // The trap skipped the core's own wiping (Drop): keys and plaintext it held
-      // would outlive the instance in this memory. Zero it before letting it go.
-      new Uint8Array(buffer).fill(0);
+      const old = this.#glue.initSync().memory.buffer; // the instance that trapped
+      memory = old.byteLength;
+      this.#unwiped.push(old);
     } catch { /* unknown */ }
-    const reset = this.#glue.__wbg_reset_state;
-    if (typeof reset === 'function') {
-      try {
-        reset();
-      } finally {
-        this.#generation++; // the glue counts the attempt even if instantiating failed
-      }
-    }
+    this.#renew();
     return memory >= MEMORY_EXHAUSTED
       ? new EdgeKmsError('LIMIT_EXCEEDED', 'edge-kms: the wasm core ran out of memory (input too large for the wasm engine); it was restarted', { cause: trap })
       : new EdgeKmsError('INTERNAL', 'edge-kms: the wasm core failed (please report it); it was restarted', { cause: trap });
+  }
+
+  /**
+   * Makes a new instance of the compiled module. Then zeroes the memory of the
+   * discarded ones: a trap skipped the core's own wiping (Drop), so keys and
+   * plaintext they held would outlive them there. Only then: while no new
+   * instance exists, the glue still points at the old one, and wiped memory
+   * (tables, allocator, statics) must never run. If it fails, the module is
+   * marked broken and runs nothing until a later call makes one.
+   * @returns {boolean}
+   */
+  #renew() {
+    const reset = this.#glue.__wbg_reset_state;
+    if (typeof reset !== 'function') {
+      this.#broken = true;
+      return false;
+    }
+    try {
+      reset();
+    } catch {
+      this.#broken = true;
+      return false;
+    } finally {
+      this.#generation++; // the glue counts the attempt even if instantiating failed
+    }
+    this.#broken = false;
+    for (const old of this.#unwiped.splice(0)) new Uint8Array(old).fill(0);
+    return true;
+  }
+
+  /**
+   * Throws unless the module has a live instance. After a restart that could
+   * not make one (e.g. no memory for it at that moment), tries again first.
+   */
+  assertUsable() {
+    if (this.#broken && !this.#renew()) {
+      throw new EdgeKmsError('INTERNAL', `edge-kms: the WebAssembly module '${this.name}' could not be restarted after a fault; retry later`, { retryable: true });
+    }
   }
 
   /**
@@ -275,6 +306,7 @@ export function wasmModule(name, glue, url) {
  */
 function guarded(m, fn) {
   return /** @this {unknown} */ function (/** @type {unknown[]} */ ...args) {
+    m.assertUsable();
     if (m.isStale(this) || args.some((a) => m.isStale(a))) throw staleError();
     try {
       return fn.apply(this, args);

@@ -737,18 +737,7 @@ export class EnvelopeClient {
           throw new EdgeKmsError('INVALID_ARGUMENT', "a keyTransport 'hpke' KMS keyring can only be the generator of a multi-keyring");
         }
         if (isKms(child)) {
-          signal?.throwIfAborted();
-          const ec = sealer.encryptionContext();
-          const key = new Uint8Array(sealer.dataKeyLength());
-          let r;
-          try {
-            sealer.dataKeyForKmsEncrypt(key);
-            r = await child.encryptDataKey({ plaintext: key, encryptionContext: ec, signal });
-          } finally {
-            key.fill(0);
-          }
-          if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
-          sealer.addEncryptedDataKey(KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
+          await encryptWithKms(sealer, child, signal);
         } else if (isRsaKeyring(child)) {
           await wrapWithRsa(sealer, child);
         } else {
@@ -872,15 +861,34 @@ export class EnvelopeClient {
  * @param {any} target @param {any} k
  */
 async function wrapWithRsa(target, k) {
-  const key = new Uint8Array(target.dataKeyLength());
+  const key = target.dataKeyForKmsEncrypt();
   let edk;
   try {
-    target.dataKeyForKmsEncrypt(key);
     edk = await rsaWrap(k, key, target.serializedContext());
   } finally {
     key.fill(0);
   }
   target.addEncryptedDataKey(edk.providerId, edk.providerInfo, edk.ciphertext);
+}
+
+/**
+ * Wraps the data key `target` (a CoreSealer or a re-key's CoreResealer) holds
+ * with a KMS keyring's `Encrypt`: the key is copied out of the core for that
+ * call only and wiped however it ends.
+ * @param {any} target @param {any} k @param {AbortSignal | undefined} signal
+ */
+async function encryptWithKms(target, k, signal) {
+  signal?.throwIfAborted();
+  const ec = target.encryptionContext();
+  const key = target.dataKeyForKmsEncrypt();
+  let r;
+  try {
+    r = await k.encryptDataKey({ plaintext: key, encryptionContext: ec, signal });
+  } finally {
+    key.fill(0);
+  }
+  if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
+  target.addEncryptedDataKey(KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
 }
 
 /**
@@ -918,17 +926,7 @@ async function wrapDataKey(b, target, members, signal) {
     }
     signal?.throwIfAborted();
     if (k.keyTransport === 'hpke') throw new EdgeKmsError('INVALID_ARGUMENT', "a keyTransport 'hpke' KMS keyring cannot wrap an existing data key (Encrypt would carry it to the broker)");
-    const ec = target.encryptionContext();
-    const key = new Uint8Array(target.dataKeyLength());
-    let r;
-    try {
-      target.dataKeyForKmsEncrypt(key);
-      r = await k.encryptDataKey({ plaintext: key, encryptionContext: ec, signal });
-    } finally {
-      key.fill(0);
-    }
-    if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
-    target.addEncryptedDataKey(KMS_PROVIDER_ID, utf8.encode(r.keyId), bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'));
+    await encryptWithKms(target, k, signal);
   }
 }
 

@@ -134,6 +134,7 @@ mod sealer_calls {
     use crate::Error;
     use crate::envelope::encrypt::Sealer;
     use crate::envelope::header::EncryptedDataKey;
+    use js_sys::Uint8Array;
 
     pub(super) fn data_key_length(s: &Sealer) -> JsResult<u32> {
         u32::try_from(s.suite().data_key_len()).map_err(|_| js_error(Error::InvalidState("length")))
@@ -148,17 +149,16 @@ mod sealer_calls {
         s.wrap_with(keyring.inner.as_ref()).map_err(js_error)
     }
 
-    /// Copies the data key into `out` (a KMS keyring's `Encrypt`, an RSA
-    /// keyring of the `rsa` module); the shim wipes `out` when the call returns.
-    pub(super) fn data_key_into(s: &Sealer, out: &mut [u8]) -> JsResult<()> {
+    /// A copy of the data key in a new JS array (a KMS keyring's `Encrypt`, an
+    /// RSA keyring of the `rsa` module); the shim wipes it when the call returns.
+    ///
+    /// The array is filled from a view of the core's copy, so no second copy is
+    /// made in this module's heap. (An `out: &mut [u8]` parameter would be: the
+    /// glue allocates one, the key is written into it, copied out to JS, and the
+    /// allocation freed without being wiped, leaving the key in the free heap.)
+    pub(super) fn data_key(s: &Sealer) -> JsResult<Uint8Array> {
         let key = s.data_key_for_kms_encrypt().map_err(js_error)?;
-        if out.len() != key.len() {
-            return Err(js_error(Error::InvalidArgument(
-                "the output buffer has the wrong length",
-            )));
-        }
-        out.copy_from_slice(key.expose_secret());
-        Ok(())
+        Ok(Uint8Array::from(key.expose_secret()))
     }
 
     pub(super) fn add_encrypted_data_key(
@@ -300,14 +300,14 @@ impl CoreSealer {
         Ok(Uint8Array::from(self.get()?.serialized_context()))
     }
 
-    /// Writes the plaintext data key into `out` for a KMS child keyring's
-    /// `Encrypt`; the shim wipes `out` as soon as the call returns.
+    /// The plaintext data key, for a KMS child keyring's `Encrypt` or an RSA
+    /// keyring; the shim wipes the array as soon as that call returns.
     ///
     /// # Errors
-    /// `INVALID_STATE` without a data key; `INVALID_ARGUMENT` if `out` has the wrong length.
+    /// `INVALID_STATE` without a data key.
     #[wasm_bindgen(js_name = dataKeyForKmsEncrypt)]
-    pub fn data_key_for_kms_encrypt(&mut self, out: &mut [u8]) -> JsResult<()> {
-        sealer_calls::data_key_into(self.get()?, out)
+    pub fn data_key_for_kms_encrypt(&mut self) -> JsResult<Uint8Array> {
+        sealer_calls::data_key(self.get()?)
     }
 
     /// Adds a KMS `Encrypt` answer.
@@ -1336,14 +1336,14 @@ impl CoreResealer {
         sealer_calls::wrap_with(self.get()?.sealer_mut(), keyring)
     }
 
-    /// Writes the plaintext data key into `out` for a KMS keyring's `Encrypt`;
-    /// the shim wipes `out` as soon as the call returns.
+    /// The plaintext data key, for a KMS keyring's `Encrypt` or an RSA keyring;
+    /// the shim wipes the array as soon as that call returns.
     ///
     /// # Errors
-    /// `INVALID_ARGUMENT` if `out` has the wrong length; `INVALID_STATE`.
+    /// `INVALID_STATE`.
     #[wasm_bindgen(js_name = dataKeyForKmsEncrypt)]
-    pub fn data_key_for_kms_encrypt(&mut self, out: &mut [u8]) -> JsResult<()> {
-        sealer_calls::data_key_into(self.get()?.sealer(), out)
+    pub fn data_key_for_kms_encrypt(&mut self) -> JsResult<Uint8Array> {
+        sealer_calls::data_key(self.get()?.sealer())
     }
 
     /// The serialized (canonical) encryption context of the new header, which keyrings bind.
