@@ -710,14 +710,14 @@ export class EnvelopeClient {
         // the data key comes sealed to a key pair only the core holds, and opens there
         signal?.throwIfAborted();
         await withRecipient(b, async (recipient) => {
-          const r = await generator.generateDataKey({ encryptionContext: sealer.encryptionContext(), numberOfBytes: sealer.dataKeyLength(), signal, recipient: { publicKey: recipient.publicKey(), nonce: recipient.nonce() } });
+          const r = await callKeyring(generator, 'generateDataKey', { encryptionContext: sealer.encryptionContext(), numberOfBytes: sealer.dataKeyLength(), signal, recipient: { publicKey: recipient.publicKey(), nonce: recipient.nonce() } });
           if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
           sealer.setSealedDataKey(recipient, generator.keyId, r.keyId, bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'), bytesFromKms(r.ciphertextForRecipient, 'ciphertextForRecipient'));
         });
       } else if (isKms(generator)) {
         signal?.throwIfAborted();
         const ec = sealer.encryptionContext();
-        const r = await generator.generateDataKey({ encryptionContext: ec, numberOfBytes: sealer.dataKeyLength(), signal });
+        const r = await callKeyring(generator, 'generateDataKey', { encryptionContext: ec, numberOfBytes: sealer.dataKeyLength(), signal });
         const key = bytesFromKms(r && r.plaintext, 'plaintext');
         try {
           if (typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
@@ -769,7 +769,7 @@ export class EnvelopeClient {
           try {
             // KMS RSA Decrypt takes no context; the broker needs it to check the
             // digest sealed with the data key before it answers (and to authorize)
-            r = await k.kms.decryptDataKey({ keyId: k.keyId, ciphertextBlob: edk.ciphertext, encryptionContext: opener.encryptionContext(), encryptionAlgorithm: 'RSAES_OAEP_SHA_256', signal });
+            r = await callKeyring(k.kms, 'decryptDataKey', { keyId: k.keyId, ciphertextBlob: edk.ciphertext, encryptionContext: opener.encryptionContext(), encryptionAlgorithm: 'RSAES_OAEP_SHA_256', signal });
           } catch (e) {
             if (signal?.aborted) throw e;
             kmsError = e;
@@ -821,7 +821,7 @@ export class EnvelopeClient {
           try {
             await withRecipient(b, async (recipient) => {
               const keyId = fromUtf8.decode(edk.providerInfo);
-              const r = await k.decryptDataKey({ keyId, ciphertextBlob: edk.ciphertext, encryptionContext: ec, signal, recipient: { publicKey: recipient.publicKey(), nonce: recipient.nonce() } });
+              const r = await callKeyring(k, 'decryptDataKey', { keyId, ciphertextBlob: edk.ciphertext, encryptionContext: ec, signal, recipient: { publicKey: recipient.publicKey(), nonce: recipient.nonce() } });
               if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
               opener.setSealedDataKey(recipient, keyId, r.keyId, edk.ciphertext, bytesFromKms(r.ciphertextForRecipient, 'ciphertextForRecipient'));
             });
@@ -834,7 +834,7 @@ export class EnvelopeClient {
         }
         let r;
         try {
-          r = await k.decryptDataKey({ keyId: fromUtf8.decode(edk.providerInfo), ciphertextBlob: edk.ciphertext, encryptionContext: ec, signal });
+          r = await callKeyring(k, 'decryptDataKey', { keyId: fromUtf8.decode(edk.providerInfo), ciphertextBlob: edk.ciphertext, encryptionContext: ec, signal });
         } catch (e) {
           if (signal?.aborted) throw e;
           kmsError = e; // try the next encrypted data key, as the reference SDK does
@@ -872,6 +872,26 @@ async function wrapWithRsa(target, k) {
 }
 
 /**
+ * Calls a method of a KMS keyring (or KMS client) of the caller's. What it
+ * throws is passed on as it is, except a `WebAssembly.RuntimeError`: that one
+ * is the caller's code's (its own wasm, or thrown on purpose), not a trap of one
+ * of this package's modules, and must not restart the envelope module under
+ * every other operation in flight. (Traps of this package's classes are turned
+ * into coded errors where they happen, in core.js.)
+ * @param {any} target @param {string} method @param {object} request
+ */
+async function callKeyring(target, method, request) {
+  try {
+    return await target[method](request);
+  } catch (e) {
+    if (typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError) {
+      throw new EdgeKmsError('INTERNAL', `the KMS keyring's ${method} failed`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/**
  * Wraps the data key `target` (a CoreSealer or a re-key's CoreResealer) holds
  * with a KMS keyring's `Encrypt`: the key is copied out of the core for that
  * call only and wiped however it ends.
@@ -883,7 +903,7 @@ async function encryptWithKms(target, k, signal) {
   const key = target.dataKeyForKmsEncrypt();
   let r;
   try {
-    r = await k.encryptDataKey({ plaintext: key, encryptionContext: ec, signal });
+    r = await callKeyring(k, 'encryptDataKey', { plaintext: key, encryptionContext: ec, signal });
   } finally {
     key.fill(0);
   }

@@ -76,6 +76,25 @@ test('500 traps in a row: each a coded error, and the core still works after the
   test.diagnostic?.(`traps: ${trapped}`);
 });
 
+test('a RuntimeError a KMS keyring of the caller\'s throws is its own: coded, and the module is not restarted under work in flight', async () => {
+  const own = () => { throw new WebAssembly.RuntimeError("the app's own wasm"); };
+  const thrower = { isKmsKeyring: true, generateDataKey: own, encryptDataKey: own, decryptDataKey: own };
+  // A stream in flight holds a handle of the envelope module: a restart would make it stale.
+  const ts = wasmClient.encryptStream();
+  const writer = ts.writable.getWriter();
+  const chunks = [];
+  const read = (async () => { for await (const c of ts.readable) chunks.push(c); })();
+  await writer.write(new Uint8Array(5000).fill(1));
+  const e = await coded(new EnvelopeClient({ keyring: thrower, suite: UNSIGNED }).encrypt('x'), ['INTERNAL'], 'keyring throwing a RuntimeError');
+  assert.ok(e.cause instanceof WebAssembly.RuntimeError, 'the keyring\'s error is the cause');
+  await writer.write(new Uint8Array(5000).fill(2));
+  await writer.close();
+  await read;
+  const sealed = Buffer.concat(chunks);
+  const { plaintext } = await wasmClient.decrypt(sealed);
+  assert.deepEqual(plaintext, new Uint8Array(10000).fill(1, 0, 5000).fill(2, 5000));
+});
+
 test('an input of 2 GiB or more is refused with a code and leaves the core working', async () => {
   // wasm32 cannot hold one allocation of 2^31 bytes: copying it in traps. (The pages are never touched.)
   const big = new Uint8Array(2 ** 31);
