@@ -11,11 +11,14 @@
 //! members are refused, and header and payload must be JSON objects.
 
 use base64ct::{Base64UrlUnpadded, Encoding as _};
-use serde::Deserialize;
 
 use super::algorithm::{KeySpec, SigningAlgorithm};
 use super::public_key::{Decision, EnginePreference, Message, PublicKey, SignatureForm};
 use crate::{Error, Result};
+
+mod json;
+
+use json::{Kind, Refused};
 
 /// Longest token accepted (bytes).
 pub const MAX_TOKEN_LEN: usize = 256 * 1024;
@@ -129,23 +132,6 @@ pub fn parse_allow_list<S: AsRef<str>>(names: &[S]) -> Result<Vec<JwsAlgorithm>>
         .collect()
 }
 
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    crit: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    b64: Option<serde::de::IgnoredAny>,
-}
-
-#[derive(Deserialize)]
-struct Claims {
-    #[serde(default)]
-    exp: Option<f64>,
-    #[serde(default)]
-    nbf: Option<f64>,
-}
-
 /// A token whose structure has been checked and whose `alg` is allowed.
 #[derive(Clone, Debug)]
 pub struct DecodedJwt {
@@ -210,14 +196,43 @@ fn b64(part: &str) -> Result<Vec<u8>> {
 fn json_object(bytes: Vec<u8>) -> Result<String> {
     let text =
         String::from_utf8(bytes).map_err(|_| Error::MalformedJwt("a JWT part is not UTF-8"))?;
-    if !text.trim_start().starts_with('{') {
+    json::for_each_member(&text, |_, _, _| Ok::<(), ()>(())).map_err(not_json)?;
+    Ok(text)
+}
+
+fn not_json<E>(r: Refused<E>) -> Error {
+    Error::MalformedJwt(match r {
+        Refused::NotAnObject => "JWT header and payload must be JSON objects",
+        Refused::NotJson | Refused::Member(_) => "a JWT part is not JSON",
+    })
+}
+
+/// The header's `alg`: exactly one member named `alg` (names compared
+/// decoded), a string; no `crit` or `b64` member, whatever its value (the
+/// old serde reader let a `null` one pass as absent).
+fn header_alg(header_json: &str) -> Result<String> {
+    const NEEDS_ALG: Error = Error::MalformedJwt("JWT header needs one string alg");
+    let mut alg = None;
+    let mut extension = false;
+    json::for_each_member(header_json, |name, kind, value| {
+        match name {
+            "alg" if alg.is_some() || kind != Kind::String => return Err(NEEDS_ALG),
+            "alg" => alg = Some(json::string_value(value).ok_or(NEEDS_ALG)?),
+            "crit" | "b64" => extension = true,
+            _ => {}
+        }
+        Ok(())
+    })
+    .map_err(|r| match r {
+        Refused::Member(e) => e,
+        r => not_json(r),
+    })?;
+    if extension {
         return Err(Error::MalformedJwt(
-            "JWT header and payload must be JSON objects",
+            "JWT header extensions (crit, b64) are not supported",
         ));
     }
-    serde_json::from_str::<serde::de::IgnoredAny>(&text)
-        .map_err(|_| Error::MalformedJwt("a JWT part is not JSON"))?;
-    Ok(text)
+    alg.ok_or(NEEDS_ALG)
 }
 
 /// Splits and decodes `token`, and checks its `alg` against `allowed`.
@@ -242,14 +257,8 @@ pub fn decode(token: &str, allowed: &[JwsAlgorithm]) -> Result<DecodedJwt> {
     let header_json = json_object(b64(h)?)?;
     let payload_json = json_object(b64(p)?)?;
     let signature = b64(s)?;
-    let header: Header = serde_json::from_str(&header_json)
-        .map_err(|_| Error::MalformedJwt("JWT header needs one string alg"))?;
-    if header.crit.is_some() || header.b64.is_some() {
-        return Err(Error::MalformedJwt(
-            "JWT header extensions (crit, b64) are not supported",
-        ));
-    }
-    let alg = JwsAlgorithm::from_name(&header.alg)
+    let alg = header_alg(&header_json)?;
+    let alg = JwsAlgorithm::from_name(&alg)
         .filter(|a| allowed.contains(a))
         .ok_or(Error::UnsupportedAlgorithm(
             "the token's alg is not in the allowed algorithms",
@@ -316,7 +325,9 @@ pub fn verify(
 /// signature verified: claims of an unverified token mean nothing.
 ///
 /// # Errors
-/// [`Error::MalformedJwt`] if `exp` or `nbf` is present but not a number,
+/// [`Error::MalformedJwt`] if the payload is not a JSON object, or `exp` or
+/// `nbf` is present but not a finite number (`null` included) or present
+/// twice,
 /// [`Error::JwtExpired`] if `now ≥ exp + leeway`,
 /// [`Error::JwtNotYetValid`] if `now < nbf − leeway`;
 /// [`Error::InvalidArgument`] if `now` or `leeway` is not finite or `leeway`
@@ -327,12 +338,26 @@ pub fn check_claims(payload_json: &str, now: f64, leeway: f64) -> Result<()> {
             "now and leeway must be finite, and leeway not negative",
         ));
     }
-    let claims: Claims = serde_json::from_str(payload_json)
-        .map_err(|_| Error::MalformedJwt("exp and nbf must be NumericDate numbers"))?;
-    if claims.exp.is_some_and(|exp| now >= exp + leeway) {
+    let (mut exp, mut nbf) = (None, None);
+    json::for_each_member(payload_json, |name, kind, value| {
+        let slot = match name {
+            "exp" => &mut exp,
+            "nbf" => &mut nbf,
+            _ => return Ok::<(), ()>(()),
+        };
+        // Once, a number, below 1e308 (serde_json refused 1e400 too).
+        let n = (slot.is_none() && kind == Kind::Number)
+            .then(|| json::number_value(value))
+            .flatten()
+            .ok_or(())?;
+        *slot = Some(n);
+        Ok(())
+    })
+    .map_err(|_| Error::MalformedJwt("exp and nbf must be NumericDate numbers"))?;
+    if exp.is_some_and(|exp| now >= exp + leeway) {
         return Err(Error::JwtExpired);
     }
-    if claims.nbf.is_some_and(|nbf| now < nbf - leeway) {
+    if nbf.is_some_and(|nbf| now < nbf - leeway) {
         return Err(Error::JwtNotYetValid);
     }
     Ok(())
@@ -521,6 +546,224 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "MALFORMED_JWT"
+        );
+    }
+
+    /// The reader the serde-free one replaced, as it was (serde_json with
+    /// derived structs), for the differential test below.
+    mod old {
+        use serde::Deserialize;
+
+        #[derive(Deserialize)]
+        struct Header {
+            alg: String,
+            #[serde(default)]
+            crit: Option<serde::de::IgnoredAny>,
+            #[serde(default)]
+            b64: Option<serde::de::IgnoredAny>,
+        }
+
+        #[derive(Deserialize)]
+        struct Claims {
+            #[serde(default)]
+            exp: Option<f64>,
+            #[serde(default)]
+            nbf: Option<f64>,
+        }
+
+        fn object(text: &str) -> bool {
+            text.trim_start().starts_with('{')
+                && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+        }
+
+        /// `Ok(alg)` or the old message's code path: `Err(())`.
+        pub fn header_alg(text: &str) -> Result<String, ()> {
+            if !object(text) {
+                return Err(());
+            }
+            let h: Header = serde_json::from_str(text).map_err(|_| ())?;
+            if h.crit.is_some() || h.b64.is_some() {
+                return Err(());
+            }
+            Ok(h.alg)
+        }
+
+        pub fn claims(text: &str) -> Result<(Option<f64>, Option<f64>), ()> {
+            if !object(text) {
+                return Err(());
+            }
+            let c: Claims = serde_json::from_str(text).map_err(|_| ())?;
+            Ok((c.exp, c.nbf))
+        }
+    }
+
+    /// Headers and payloads built from the members that matter (each name
+    /// spelt plainly and escaped, values of every kind, `null` included) and
+    /// others: the serde-free reader reads `alg`, `exp` and `nbf` as the old
+    /// one did, except where it is deliberately stricter (a `null` `crit`,
+    /// `b64`, `exp` or `nbf`, which the old one took as absent; a lone
+    /// surrogate escape anywhere).
+    #[test]
+    fn reads_alg_exp_nbf_as_the_serde_reader_did() {
+        let names = [
+            r#""alg""#,
+            r#""al\u0067""#,
+            r#""ALG""#,
+            r#""crit""#,
+            r#""b64""#,
+            r#""b\u0036\u0034""#,
+            r#""exp""#,
+            r#""e\u0078p""#,
+            r#""nbf""#,
+            r#""kid""#,
+            r#""\ud800""#,
+            r#""""#,
+        ];
+        let values = [
+            r#""ES256""#,
+            r#""ES\u0032\u0035\u0036""#,
+            r#""\ud800""#,
+            "null",
+            "true",
+            "1",
+            "1300819380",
+            "-1.5e3",
+            "1e400",
+            "123456789012345678901234567890",
+            "[\"ES256\"]",
+            r#"{"alg":"ES256"}"#,
+            r#""""#,
+            "0.1",
+        ];
+        let mut seed = 0x2545_f491_u32;
+        let mut rnd = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            usize::try_from(seed).unwrap() % n
+        };
+        let (mut same_ok, mut stricter) = (0, 0);
+        for _ in 0..80_000 {
+            let mut text = String::from("{");
+            for i in 0..rnd(4) {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(names[rnd(names.len())]);
+                text.push(':');
+                text.push_str(values[rnd(values.len())]);
+            }
+            text.push('}');
+            let surrogate = text.contains("\\ud800");
+            let null_of = |n: &[&str]| n.iter().any(|n| text.contains(&format!("{n}:null")));
+            // header
+            let new = header_alg(&text).map_err(|e| assert_eq!(e.code(), "MALFORMED_JWT"));
+            match old::header_alg(&text) {
+                Ok(alg)
+                    if surrogate || null_of(&[r#""crit""#, r#""b64""#, r#""b\u0036\u0034""#]) =>
+                {
+                    assert!(new.is_err(), "{text}: the old reader read alg {alg:?}");
+                    stricter += 1;
+                }
+                Ok(alg) => {
+                    assert_eq!(new, Ok(alg), "{text}");
+                    same_ok += 1;
+                }
+                Err(()) => assert!(new.is_err(), "{text}: the old reader refused it"),
+            }
+            // payload
+            let new = check_claims(&text, 0.0, 0.0);
+            assert!(matches!(
+                new.as_ref().map_err(Error::code),
+                Ok(()) | Err("MALFORMED_JWT" | "JWT_EXPIRED" | "JWT_NOT_YET_VALID")
+            ));
+            match old::claims(&text) {
+                Ok(_) if surrogate || null_of(&[r#""exp""#, r#""e\u0078p""#, r#""nbf""#]) => {
+                    assert_eq!(new.map_err(|e| e.code()), Err("MALFORMED_JWT"), "{text}");
+                }
+                Ok((exp, nbf)) => {
+                    let want = if exp.is_some_and(|e| 0.0 >= e) {
+                        Err("JWT_EXPIRED")
+                    } else if nbf.is_some_and(|n| 0.0 < n) {
+                        Err("JWT_NOT_YET_VALID")
+                    } else {
+                        Ok(())
+                    };
+                    assert_eq!(new.map_err(|e| e.code()), want, "{text}");
+                }
+                Err(()) => assert_eq!(new.map_err(|e| e.code()), Err("MALFORMED_JWT"), "{text}"),
+            }
+        }
+        assert!(same_ok > 1_000 && stricter > 100, "{same_ok} / {stricter}");
+    }
+
+    /// Each deliberate difference from the serde reader, through `decode`
+    /// and `check_claims`; the serde reader let all of these pass.
+    #[test]
+    fn stricter_than_the_serde_reader() {
+        let es = [JwsAlgorithm::Es256];
+        for header in [
+            r#"{"alg":"ES256","crit":null}"#,
+            r#"{"alg":"ES256","b64":null}"#,
+            r#"{"alg":"ES256","kid":"\ud800"}"#,
+            r#"{"alg":"ES256","x":["\udc00"]}"#,
+        ] {
+            assert_eq!(
+                code(decode(&token(header, "{}"), &es)),
+                "MALFORMED_JWT",
+                "{header}"
+            );
+        }
+        assert_eq!(
+            code(decode(
+                &token(r#"{"alg":"ES256"}"#, r#"{"sub":"\ud800x"}"#),
+                &es
+            )),
+            "MALFORMED_JWT"
+        );
+        for payload in [
+            r#"{"exp":null}"#,
+            r#"{"nbf":null}"#,
+            r#"[100,50]"#,
+            r#"{"exp":1e999}"#,
+        ] {
+            assert_eq!(
+                check_claims(payload, 200.0, 0.0).unwrap_err().code(),
+                "MALFORMED_JWT",
+                "{payload}"
+            );
+        }
+        // and the readings the serde reader had, kept
+        assert_eq!(
+            code(decode(
+                &token(r#"{"al\u0067":"ES256","alg":"ES256"}"#, "{}"),
+                &es
+            )),
+            "MALFORMED_JWT"
+        );
+        assert_eq!(
+            code(decode(
+                &token(r#"{"alg":"ES\u0032\u0035\u0036"}"#, "{}"),
+                &es
+            )),
+            "ok"
+        );
+        assert_eq!(
+            code(decode(&token(r#"{"ALG":"none","alg":"ES256"}"#, "{}"), &es)),
+            "ok"
+        );
+        assert_eq!(
+            check_claims(r#"{"exp":300,"e\u0078p":100}"#, 200.0, 0.0)
+                .unwrap_err()
+                .code(),
+            "MALFORMED_JWT"
+        );
+        assert!(check_claims(r#"{"EXP":100,"exp":300}"#, 200.0, 0.0).is_ok());
+        assert_eq!(
+            check_claims(r#"{"exp":1.5e2}"#, 200.0, 0.0)
+                .unwrap_err()
+                .code(),
+            "JWT_EXPIRED"
         );
     }
 

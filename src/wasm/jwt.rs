@@ -1,5 +1,6 @@
 //! The `jwt` module: JWS compact decoding, the strict JSON checks and the
-//! time claims of `verifyJwt` (`serde_json` lives here, not in `verify`).
+//! time claims of `verifyJwt` (a small strict JSON reader, `verify::jwt`,
+//! without serde).
 //! The signature itself is decided by the `verify` module
 //! (`WasmPublicKey::decideJose`). Loaded by `verifyJwt` on first use
 //! (src/js/modules/jwt.js).
