@@ -9,7 +9,9 @@ export type ModuleName = 'envelope' | 'verify' | 'kms' | 'ecdsa' | 'rare' | 'rsa
  * Without an argument it loads every module the imported code can use (all of
  * them when the whole package is imported unbundled; in a bundled page, those
  * whose APIs the page uses). With names, only those: `await init(['verify'])`
- * before `new KmsPublicKey()` in a browser, which is synchronous.
- * @throws EdgeKmsError INVALID_ARGUMENT for a name the imported code does not use; WASM_LOAD_FAILED
+ * before `new KmsPublicKey()` in a browser, which is synchronous. In a Worker,
+ * a bare `init()` loads the modules the Worker bundles (README, "Workers").
+ * @throws EdgeKmsError INVALID_ARGUMENT for a name the imported code does not use; WASM_LOAD_FAILED;
+ *   NOT_INITIALISED in a Worker for a named module it does not bundle (`import 'edge-kms/rsa'` adds `rsa`)
  */
 export declare function init(modules?: readonly ModuleName[]): Promise<void>;
