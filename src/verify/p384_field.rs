@@ -1,0 +1,396 @@
+//! Arithmetic modulo the P-384 field prime `p = 2^384 − 2^128 − 2^96 + 2^32 − 1`,
+//! for [`super::p384_vartime`] only: Montgomery form (`R = 2^384`) in twelve
+//! 32-bit limbs.
+//!
+//! Why not the `p384` crate's field: on `wasm32` crypto-bigint promotes its
+//! word to 64 bits, so each of a multiplication's 72 limb products is a
+//! 64×64→128 multiplication, which WebAssembly does not have: a call to
+//! compiler-rt's `__multi3` (a quarter of a verification's time in a
+//! profile, with the generic Montgomery code around it another 40 %).
+//! WebAssembly multiplies 32×32→64 natively, which is all this file uses.
+//!
+//! **Variable time**: the final subtraction and the comparisons branch on the
+//! values. Public data only (signature verification); never a secret.
+
+/// An element of the P-384 base field, in Montgomery form (`a·R mod p`),
+/// always fully reduced (`< p`), so equal elements have equal limbs.
+/// Limbs are little-endian.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Fe([u32; 12]);
+
+/// `p`, little-endian limbs.
+const P: [u32; 12] = [
+    0xffff_ffff,
+    0x0000_0000,
+    0x0000_0000,
+    0xffff_ffff,
+    0xffff_fffe,
+    0xffff_ffff,
+    0xffff_ffff,
+    0xffff_ffff,
+    0xffff_ffff,
+    0xffff_ffff,
+    0xffff_ffff,
+    0xffff_ffff,
+];
+
+/// `R² mod p`, to enter Montgomery form.
+const R2: [u32; 12] = [
+    0x0000_0001,
+    0xffff_fffe,
+    0x0000_0000,
+    0x0000_0002,
+    0x0000_0000,
+    0xffff_fffe,
+    0x0000_0000,
+    0x0000_0002,
+    0x0000_0001,
+    0x0000_0000,
+    0x0000_0000,
+    0x0000_0000,
+];
+
+/// The low 32 bits of a 64-bit intermediate (the truncation is the point).
+#[allow(clippy::cast_possible_truncation)]
+const fn lo(v: u64) -> u32 {
+    v as u32
+}
+
+// The limb loops below index arrays of twelve with counters below twelve:
+// no index can be out of range (the compiler drops the checks), and plain
+// loops are what keeps the hot path fast at the release profile's
+// opt-level "s" (iterator adaptors there were not inlined: 10 % of a
+// verification went to `Zip::size` calls).
+
+/// `a + b` as twelve limbs and the carry out (0 or 1).
+#[allow(clippy::indexing_slicing)]
+fn add_limbs(a: &[u32; 12], b: &[u32; 12]) -> ([u32; 12], u64) {
+    let mut out = [0u32; 12];
+    let mut carry = 0u64;
+    for i in 0..12 {
+        let v = u64::from(a[i]) + u64::from(b[i]) + carry;
+        out[i] = lo(v);
+        carry = v >> 32;
+    }
+    (out, carry)
+}
+
+/// `a − b` modulo `2^384`, and whether it borrowed (`a < b`).
+#[allow(clippy::indexing_slicing)]
+fn sub_limbs(a: &[u32; 12], b: &[u32; 12]) -> ([u32; 12], bool) {
+    let mut out = [0u32; 12];
+    let mut borrow = 0u64;
+    for i in 0..12 {
+        let v = u64::from(a[i])
+            .wrapping_sub(u64::from(b[i]))
+            .wrapping_sub(borrow);
+        out[i] = lo(v);
+        borrow = v >> 63;
+    }
+    (out, borrow != 0)
+}
+
+/// Montgomery multiplication `a·b·R⁻¹ mod p` for `a, b < p` (CIOS: one
+/// limb of `b` at a time, each step followed by one limb of reduction).
+/// `−p⁻¹ ≡ 1 (mod 2^32)` because `p ≡ −1`, so the reduction multiplier is
+/// the running low limb itself.
+#[allow(clippy::indexing_slicing)]
+fn mont_mul(a: &[u32; 12], b: &[u32; 12]) -> [u32; 12] {
+    let mut t = [0u32; 12];
+    let mut hi = 0u32;
+    let a0 = u64::from(a[0]);
+    for &bi in b {
+        let bi = u64::from(bi);
+        // Limb 0 of t + a·bi + m·p is zero by the choice of m; with
+        // p₀ = 2^32 − 1 its carry out is m itself.
+        let v = u64::from(t[0]) + a0 * bi;
+        let m = v & 0xffff_ffff;
+        let mut c1 = v >> 32;
+        let mut c2 = m;
+        // Limbs 1..12, written one limb down (the division by 2^32).
+        for j in 1..12 {
+            let v = u64::from(t[j]) + u64::from(a[j]) * bi + c1;
+            c1 = v >> 32;
+            let w = (v & 0xffff_ffff) + m * u64::from(P[j]) + c2;
+            c2 = w >> 32;
+            t[j - 1] = lo(w);
+        }
+        let v = u64::from(hi) + c1 + c2;
+        t[11] = lo(v);
+        hi = lo(v >> 32);
+    }
+    // t + hi·2^384 < 2p: subtract p once if it is ≥ p.
+    let (d, borrow) = sub_limbs(&t, &P);
+    if hi != 0 || !borrow { d } else { t }
+}
+
+impl Fe {
+    /// Zero (also the Z of the point at infinity).
+    pub(super) const ZERO: Self = Self([0; 12]);
+
+    /// One, in Montgomery form: `R mod p = 2^128 + 2^96 − 2^32 + 1`.
+    pub(super) const ONE: Self = Self([1, 0xffff_ffff, 0xffff_ffff, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+
+    /// The element a 48-byte big-endian integer stands for; `None` if the
+    /// slice is not 48 bytes or the integer is not below `p`.
+    pub(super) fn from_be_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != 48 {
+            return None;
+        }
+        let mut limbs = [0u32; 12];
+        for (limb, chunk) in limbs.iter_mut().zip(bytes.rchunks_exact(4)) {
+            let mut word = [0u8; 4];
+            word.copy_from_slice(chunk);
+            *limb = u32::from_be_bytes(word);
+        }
+        let (_, borrow) = sub_limbs(&limbs, &P);
+        borrow.then(|| Self(mont_mul(&limbs, &R2)))
+    }
+
+    /// The canonical 48-byte big-endian encoding.
+    #[cfg(test)]
+    pub(super) fn to_be_bytes(self) -> [u8; 48] {
+        let mut one = [0u32; 12];
+        one[0] = 1;
+        let limbs = mont_mul(&self.0, &one);
+        let mut out = [0u8; 48];
+        for (chunk, limb) in out.rchunks_exact_mut(4).zip(limbs) {
+            chunk.copy_from_slice(&limb.to_be_bytes());
+        }
+        out
+    }
+
+    /// Whether this is zero.
+    pub(super) fn is_zero(&self) -> bool {
+        self.0 == [0; 12]
+    }
+
+    /// `self + rhs`.
+    pub(super) fn add(&self, rhs: &Self) -> Self {
+        let (s, carry) = add_limbs(&self.0, &rhs.0);
+        let (d, borrow) = sub_limbs(&s, &P);
+        Self(if carry != 0 || !borrow { d } else { s })
+    }
+
+    /// `2·self`.
+    pub(super) fn double(&self) -> Self {
+        self.add(self)
+    }
+
+    /// `self − rhs`.
+    pub(super) fn sub(&self, rhs: &Self) -> Self {
+        let (d, borrow) = sub_limbs(&self.0, &rhs.0);
+        Self(if borrow { add_limbs(&d, &P).0 } else { d })
+    }
+
+    /// `−self`.
+    pub(super) fn neg(&self) -> Self {
+        Self::ZERO.sub(self)
+    }
+
+    /// `self · rhs`.
+    pub(super) fn mul(&self, rhs: &Self) -> Self {
+        Self(mont_mul(&self.0, &rhs.0))
+    }
+
+    /// `self²`.
+    pub(super) fn square(&self) -> Self {
+        self.mul(self)
+    }
+
+    /// `self⁻¹` (`self^(p−2)`, Fermat), and zero for zero.
+    pub(super) fn invert(&self) -> Self {
+        let (exponent, _) = sub_limbs(&P, &[2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let mut acc = Self::ONE;
+        for limb in exponent.iter().rev() {
+            for bit in (0..32).rev() {
+                acc = acc.square();
+                if (limb >> bit) & 1 == 1 {
+                    acc = acc.mul(self);
+                }
+            }
+        }
+        acc
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss
+)]
+mod tests {
+    //! Multiplication against a slow, plainly written reference (schoolbook
+    //! product, reduction by shift and subtract, no Montgomery form), the
+    //! other operations through identities that pin each of them; edge
+    //! values (0, 1, 2, p − 1, p − 2, the top bit) first. The curve
+    //! arithmetic built on this is checked against the `p384` crate in
+    //! `p384_vartime`.
+    use super::*;
+    use sha2::{Digest as _, Sha384};
+
+    /// Deterministic stream of field elements (and the bytes they came from).
+    fn samples(count: usize) -> Vec<[u8; 48]> {
+        let mut out = vec![
+            [0u8; 48],
+            {
+                let mut b = [0u8; 48];
+                b[47] = 1;
+                b
+            },
+            {
+                let mut b = [0u8; 48];
+                b[47] = 2;
+                b
+            },
+            p_minus(1),
+            p_minus(2),
+            [0x7f; 48],
+            {
+                let mut b = [0u8; 48];
+                b[0] = 0x80;
+                b
+            },
+        ];
+        let mut seed = Sha384::digest(b"p384_field").to_vec();
+        while out.len() < count {
+            seed = Sha384::digest(&seed).to_vec();
+            let mut b = [0u8; 48];
+            b.copy_from_slice(&seed);
+            if Fe::from_be_bytes(&b).is_some() {
+                out.push(b);
+            }
+        }
+        out
+    }
+
+    fn p_minus(k: u8) -> [u8; 48] {
+        let mut b = [0u8; 48];
+        for (o, limb) in b.rchunks_exact_mut(4).zip(P) {
+            o.copy_from_slice(&limb.to_be_bytes());
+        }
+        b[47] -= k;
+        b
+    }
+
+    #[test]
+    fn encoding_round_trips_and_refuses_p_and_above() {
+        for b in samples(200) {
+            assert_eq!(Fe::from_be_bytes(&b).unwrap().to_be_bytes(), b);
+        }
+        let mut p = p_minus(1);
+        p[47] += 1;
+        assert!(Fe::from_be_bytes(&p).is_none());
+        assert!(Fe::from_be_bytes(&[0xff; 48]).is_none());
+        assert!(Fe::from_be_bytes(&[0; 47]).is_none());
+        assert_eq!(Fe::from_be_bytes(&samples(2)[1]).unwrap(), Fe::ONE);
+    }
+
+    /// Multiplication against a reference product computed with plain
+    /// 32-bit-limb schoolbook multiplication and reduction by repeated
+    /// subtraction of shifted `p` (slow, obviously correct).
+    fn reference_mul(a: &[u8; 48], b: &[u8; 48]) -> [u8; 48] {
+        // 768-bit product in 24 limbs, then long division remainder by p.
+        let limbs = |x: &[u8; 48]| {
+            let mut l = [0u64; 12];
+            for (o, c) in l.iter_mut().zip(x.rchunks_exact(4)) {
+                *o = u64::from(u32::from_be_bytes(c.try_into().unwrap()));
+            }
+            l
+        };
+        let (x, y) = (limbs(a), limbs(b));
+        let mut prod = [0u64; 25];
+        for i in 0..12 {
+            let mut carry = 0u64;
+            for j in 0..12 {
+                let v = prod[i + j] + x[i] * y[j] + carry;
+                prod[i + j] = v & 0xffff_ffff;
+                carry = v >> 32;
+            }
+            prod[i + 12] += carry;
+        }
+        // Bitwise shift-subtract reduction.
+        let bit = |v: &[u64; 25], i: usize| (v[i / 32] >> (i % 32)) & 1;
+        let mut rem = [0u64; 25];
+        for i in (0..768).rev() {
+            // rem = 2·rem + bit
+            let mut carry = bit(&prod, i);
+            for r in rem.iter_mut() {
+                let v = (*r << 1) | carry;
+                *r = v & 0xffff_ffff;
+                carry = v >> 32;
+            }
+            // if rem >= p: rem -= p
+            let ge = {
+                let mut ge = true;
+                for k in (0..25).rev() {
+                    let pk = if k < 12 { u64::from(P[k]) } else { 0 };
+                    if rem[k] != pk {
+                        ge = rem[k] > pk;
+                        break;
+                    }
+                }
+                ge
+            };
+            if ge {
+                let mut borrow = 0i64;
+                for k in 0..25 {
+                    let pk = if k < 12 { i64::from(P[k]) } else { 0 };
+                    let mut v = rem[k] as i64 - pk - borrow;
+                    borrow = 0;
+                    if v < 0 {
+                        v += 1 << 32;
+                        borrow = 1;
+                    }
+                    rem[k] = v as u64;
+                }
+            }
+        }
+        let mut out = [0u8; 48];
+        for (o, l) in out.rchunks_exact_mut(4).zip(rem) {
+            o.copy_from_slice(&(l as u32).to_be_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn mul_matches_schoolbook_reference() {
+        let s = samples(40);
+        for a in &s {
+            for b in s.iter().take(12) {
+                let got = Fe::from_be_bytes(a)
+                    .unwrap()
+                    .mul(&Fe::from_be_bytes(b).unwrap());
+                assert_eq!(got.to_be_bytes(), reference_mul(a, b));
+            }
+        }
+    }
+
+    #[test]
+    fn add_sub_neg_invert_identities() {
+        let s: Vec<Fe> = samples(60)
+            .iter()
+            .map(|b| Fe::from_be_bytes(b).unwrap())
+            .collect();
+        for (i, a) in s.iter().enumerate() {
+            let b = &s[(i * 7 + 3) % s.len()];
+            assert_eq!(a.add(b).sub(b), *a);
+            assert_eq!(a.sub(b).add(b), *a);
+            assert_eq!(a.add(&a.neg()), Fe::ZERO);
+            assert_eq!(a.double(), a.mul(&Fe::ONE.double()));
+            // (a + b)² = a² + 2ab + b²
+            assert_eq!(
+                a.add(b).square(),
+                a.square().add(&a.mul(b).double()).add(&b.square())
+            );
+            if !a.is_zero() {
+                assert_eq!(a.mul(&a.invert()), Fe::ONE);
+            }
+        }
+        assert_eq!(Fe::ZERO.invert(), Fe::ZERO);
+        assert_eq!(Fe::ZERO.neg(), Fe::ZERO);
+    }
+}
