@@ -24,6 +24,14 @@ use wasm_bindgen::prelude::*;
 
 use crate::Error;
 
+/// Every module's allocator: talc on memory it grows itself, not Rust's
+/// default dlmalloc: 2.0-2.5 KB gzip less per module (seven of them), no
+/// slower in the seal/open and key-parsing A/B (SIZE-PLAN.md). Safe to
+/// declare: single-threaded wasm only, which `new_wasm_dynamic_allocator`
+/// checks at compile time.
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// Converts a core error into a JS `Error` carrying `code`.
 pub(crate) fn js_error(e: Error) -> JsValue {
     let err = js_sys::Error::new(e.message());
