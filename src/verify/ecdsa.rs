@@ -102,8 +102,8 @@ pub fn verify_nist_prehash(spec: KeySpec, point: &[u8], prehash: &[u8], raw: &[u
     }
     match spec {
         KeySpec::EccNistP256 => curve!(p256),
-        // Our own variable-time u1·G + u2·Q (public data only; 3× faster
-        // in WebAssembly than the crate's): see `p384_vartime`.
+        // Our own variable-time u1·G + u2·Q (public data only; about 2×
+        // the crate's speed in WebAssembly): see `p384_vartime`.
         KeySpec::EccNistP384 => coordinates(point, 48)
             .is_some_and(|(x, y)| super::p384_vartime::verify_prehash(x, y, prehash, raw)),
         KeySpec::EccNistP521 => curve!(p521),
