@@ -20,13 +20,15 @@ import { startMeasuring } from '../../bench/lib/size-pages/measure.js';
 // verify 48,421 B, advisor as before. "Everything" rose with the split (each
 // fallback module carries its own SHA-2, allocator and error table): 533,583 B,
 // over issue 10's 400 KiB goal; the guard holds it there until the cuts in
-// SIZE-PLAN.md land.
+// SIZE-PLAN.md land. Lowered 2026-12-02 after the serde-free JWT reader and
+// talc (b7df92a, 8708266): seal/open 147,197 / 153,216 B, verify 46,332,
+// advisor 63,627, everything 492,491 B (480.9 KiB, still over the goal).
 const BUDGET = {
-  'raw-aes': 152_100,
-  broker: 158_300,
-  verify: 49_400,
-  advisor: 67_000,
-  everything: 544_300,
+  'raw-aes': 150_200,
+  broker: 156_300,
+  verify: 47_300,
+  advisor: 64_900,
+  everything: 502_400,
 };
 
 const OUT = join(ROOT, 'tests/artifacts/size-budget');
