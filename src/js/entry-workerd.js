@@ -1,24 +1,13 @@
-// Cloudflare Workers (workerd): the runtime refuses WebAssembly.compile of
-// bytes, so a module is imported as a compiled WebAssembly.Module (wrangler
-// and esbuild's `workerd` condition resolve these imports) and instantiated
-// synchronously on first use. workerd compiles every module in a Worker's
-// bundle when the Worker starts, used or not, and a dynamic `import()` does
-// not defer that (measured: SIZE-PLAN.md, "Workers"). So this entry bundles
-// what a Worker that seals, opens and verifies needs: `envelope`, `verify`,
-// and `ecdsa` (NIST-curve signatures over DIGEST messages, the wasm engine).
-// `import 'edge-kms/rsa'` (also `rare`, `jwt`, `kms`) adds another module;
-// a call that needs a module the Worker lacks throws NOT_INITIALISED naming
-// that import.
-import envelopeWasm from './wasm/envelope_bg.wasm';
-import verifyWasm from './wasm/verify_bg.wasm';
-import ecdsaWasm from './wasm/ecdsa_bg.wasm';
-import { setWasmLoader } from './core.js';
-import { compiledModule, provide, provided } from './workerd/compiled.js';
+// Cloudflare Workers (workerd), `import … from 'edge-kms'`: every module,
+// so that everything works in a Worker with no configuration, as in every
+// other runtime. workerd compiles each bundled module when the Worker starts,
+// used or not: a Worker that wants a smaller bundle and start-up imports
+// 'edge-kms/lean' instead (envelope, verify, ecdsa) and adds what it uses with
+// `import 'edge-kms/rsa'` (rare, jwt, kms). README, "Workers"; the figures
+// are in BENCHMARKS.md.
+import './workerd/rsa.js';
+import './workerd/rare.js';
+import './workerd/jwt.js';
+import './workerd/kms.js';
 
-provide('envelope', envelopeWasm);
-provide('verify', verifyWasm);
-provide('ecdsa', ecdsaWasm);
-
-setWasmLoader((m) => m.glue.initSync({ module: compiledModule(m.name) }), provided);
-
-export * from './index.js';
+export * from './entry-workerd-lean.js';

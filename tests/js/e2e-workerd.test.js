@@ -56,9 +56,9 @@ before(async () => {
     }],
   });
   const code = await readFile(`${outdir}/worker.js`, 'utf8');
-  // The modules the workerd entry bundles by itself, each imported as a compiled module (the
-  // others come with `import 'edge-kms/<module>'`: workerd-modules.test.js).
-  const shipped = ['envelope', 'verify', 'ecdsa'];
+  // The modules the workerd entry bundles: all seven, each imported as a compiled module
+  // ('edge-kms/lean' bundles three: workerd-modules.test.js).
+  const shipped = ['envelope', 'verify', 'ecdsa', 'rsa', 'rare', 'jwt', 'kms'];
   for (const m of shipped) {
     assert.match(code, new RegExp(`from\\s*["']\\./${m}_bg\\.wasm["']`), `the workerd entry imports the ${m} module as a compiled module`);
   }

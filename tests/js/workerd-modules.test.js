@@ -1,12 +1,13 @@
 // Issue 10, Workers: workerd compiles every WebAssembly module of a Worker's
-// bundle when the Worker starts, whether it is used or not, so the workerd
-// entry bundles only `envelope`, `verify` and `ecdsa`, and a Worker adds
-// another module with `import 'edge-kms/<module>'`. Bundled by wrangler
-// itself (`wrangler deploy --dry-run`, as `wrangler deploy` would) from a
-// Worker that imports only 'edge-kms', and from the same Worker with the four
-// subpath imports; both run in workerd (Miniflare). Without the import, a call
-// that needs the module fails with NOT_INITIALISED naming the import, and the
-// rest of the Worker keeps working.
+// bundle when the Worker starts, whether it is used or not. `import … from
+// 'edge-kms'` bundles all seven, so everything works with no configuration;
+// `'edge-kms/lean'` bundles only `envelope`, `verify` and `ecdsa`, and such a
+// Worker adds another module with `import 'edge-kms/<module>'`. Bundled by
+// wrangler itself (`wrangler deploy --dry-run`, as `wrangler deploy` would)
+// from a Worker that imports 'edge-kms', the same Worker on 'edge-kms/lean',
+// and that one with the four subpath imports; all run in workerd (Miniflare).
+// On the lean entry without the import, a call that needs the module fails
+// with NOT_INITIALISED naming the import, and the rest of the Worker keeps working.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -24,7 +25,7 @@ const ART = join(ROOT, 'tests/artifacts/workerd-modules');
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 const b64 = (b) => Buffer.from(b).toString('base64');
 const ALL = ['ecdsa', 'envelope', 'jwt', 'kms', 'rare', 'rsa', 'verify'];
-const DEFAULT = ['ecdsa', 'envelope', 'verify'];
+const LEAN = ['ecdsa', 'envelope', 'verify'];
 
 /** The package's modules by content: sha256 → name. */
 const pkgModules = new Map(ALL.map((m) => [sha256(readFileSync(join(ROOT, `pkg/wasm/${m}_bg.wasm`))), m]));
@@ -47,6 +48,7 @@ async function bundle(name, main) {
   mkdirSync(dir, { recursive: true });
   // The Worker's files beside its wrangler.toml; 'edge-kms' resolves to pkg/ through the repository's node_modules.
   cpSync(fileURLToPath(new URL('./workerd-modules/', import.meta.url)), dir, { recursive: true });
+  writeFileSync(join(dir, 'worker-lean.js'), readFileSync(join(dir, 'worker.js'), 'utf8').replaceAll("from 'edge-kms';", "from 'edge-kms/lean';"));
   writeFileSync(join(dir, 'readme-rsa.js'), readmeWorker);
   writeFileSync(join(dir, 'readme-rsa-without.js'), readmeWorker.replace("import 'edge-kms/rsa';\n", ''));
   writeFileSync(join(dir, 'wrangler.toml'), `name = "edge-kms-${name}"\nmain = "${main}"\ncompatibility_date = "2025-09-01"\n`);
@@ -59,7 +61,7 @@ async function bundle(name, main) {
 }
 
 before(async () => {
-  const variants = [['default', 'worker.js'], ['all', 'worker-all.js'], ['readme', 'readme-rsa.js'], ['readme-without', 'readme-rsa-without.js']];
+  const variants = [['default', 'worker.js'], ['lean', 'worker-lean.js'], ['all', 'worker-all.js'], ['readme', 'readme-rsa.js'], ['readme-without', 'readme-rsa-without.js']];
   for (const [name, main] of variants) {
     const { dist, modules } = await bundle(name, main);
     const mf = new Miniflare({
@@ -98,37 +100,40 @@ const jwtInput = (() => {
 const rsaInput = { publicKey: rsa.publicKey.export({ type: 'spki', format: 'pem' }), privateKey: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }), text: 'sealed to RSA in a Worker' };
 const sealInput = { wrappingKey: b64(randomBytes(32)), text: `sealed in a Worker ${randomBytes(4).toString('hex')}` };
 
-test('wrangler bundles envelope, verify and ecdsa for a Worker that imports only edge-kms; the subpaths add the other four', () => {
-  assert.deepEqual(workers.default.modules, DEFAULT);
+test('wrangler bundles all seven modules for a Worker on edge-kms; envelope, verify and ecdsa on edge-kms/lean; the subpaths add the other four', () => {
+  assert.deepEqual(workers.default.modules, ALL);
+  assert.deepEqual(workers.lean.modules, LEAN);
   assert.deepEqual(workers.all.modules, ALL);
 });
 
-test('the default Worker seals and opens (one-shot and streams, default suite) and verifies RAW and DIGEST ECDSA', async () => {
-  for (const w of [workers.default, workers.all]) {
+test('every Worker seals and opens (one-shot and streams, default suite) and verifies RAW and DIGEST ECDSA', async () => {
+  for (const w of [workers.default, workers.lean, workers.all]) {
     assert.deepEqual(await w.call('seal', sealInput), { ok: true, value: { text: sealInput.text, streamed: sealInput.text } });
     assert.deepEqual(await w.call('verify', ecInput), { ok: true, value: { raw: true, byDigest: true, sync: true } });
     assert.deepEqual(await w.call('init'), { ok: true, value: true }, 'a bare init() loads what the Worker bundles');
   }
 });
 
-test('without its import, a module\'s first call is NOT_INITIALISED naming the import; with it, the call works', async () => {
+test('on edge-kms/lean without its import, a module\'s first call is NOT_INITIALISED naming the import; with it, or on edge-kms, the call works', async () => {
   const cases = [
     ['rsa', rsaInput, 'sealed to RSA in a Worker'],
     ['jwt', jwtInput, { valid: true, sub: 'worker-user' }],
     ['kms', {}, 'customer-managed'],
   ];
   for (const [route, input, value] of cases) {
-    const missing = await workers.default.call(route, input);
+    const missing = await workers.lean.call(route, input);
     assert.equal(missing.ok, false, route);
     assert.equal(missing.code, 'NOT_INITIALISED', `${route}: ${missing.message}`);
     assert.ok(missing.message.includes(`import 'edge-kms/${route}'`), `${route}: the error names the import: ${missing.message}`);
     assert.deepEqual(await workers.all.call(route, input), { ok: true, value }, route);
+    assert.deepEqual(await workers.default.call(route, input), { ok: true, value }, `${route} with no configuration`);
   }
-  const initRsa = await workers.default.call('init-rsa');
+  const initRsa = await workers.lean.call('init-rsa');
   assert.equal(initRsa.code, 'NOT_INITIALISED', 'init([name]) of a module the Worker lacks says so too');
   assert.deepEqual(await workers.all.call('init-rsa'), { ok: true, value: true });
+  assert.deepEqual(await workers.default.call('init-rsa'), { ok: true, value: true });
   // The failed loads left the rest of the Worker as it was.
-  assert.deepEqual(await workers.default.call('seal', sealInput), { ok: true, value: { text: sealInput.text, streamed: sealInput.text } });
+  assert.deepEqual(await workers.lean.call('seal', sealInput), { ok: true, value: { text: sealInput.text, streamed: sealInput.text } });
 });
 
 test('the README\'s Worker seals to an RSA key in workerd, and Node opens it; without `import \'edge-kms/rsa\'` it fails with NOT_INITIALISED', async () => {
@@ -141,7 +146,7 @@ test('the README\'s Worker seals to an RSA key in workerd, and Node opens it; wi
   const { plaintext } = await new EnvelopeClient({ keyring: new RawRsaKeyring({ keyNamespace: 'escrow', keyName: 'rsa-1', privateKey: rsaInput.privateKey }) }).decrypt(sealed);
   assert.deepEqual(Buffer.from(plaintext), body);
 
-  assert.deepEqual(workers['readme-without'].modules, DEFAULT);
+  assert.deepEqual(workers['readme-without'].modules, LEAN);
   const failed = await workers['readme-without'].mf.dispatchFetch('http://worker.local/', { method: 'POST', body });
   assert.equal(failed.status, 500);
   // Miniflare answers an uncaught error with its text (deployed, the Worker's logs show it)

@@ -11,13 +11,12 @@ import { ROOT, gz, br, kib } from '../size-pages/pages.js';
 export async function measureWorkers({ out: OUT, samples: SAMPLES = 9 }) {
   // Workers, as `wrangler deploy --dry-run` bundles them. workerd cannot compile
   // wasm at run time and compiles every module of a bundle when the Worker
-  // starts, so the workerd entry bundles envelope, verify and ecdsa, and
-  // `import 'edge-kms/<module>'` adds another (README, "Workers"). Measured: a
-  // Worker that seals, opens and verifies with `import … from 'edge-kms'` alone
-  // (tests/js/workerd-modules/worker.js), the same Worker with the four other
-  // modules imported (worker-all.js: what every Worker carried before), and the
-  // Worker of the bundler tests (tests/bundlers/wrangler: the pages' calls, with
-  // rsa and kms imported).
+  // starts: `import … from 'edge-kms'` bundles all seven (no configuration),
+  // 'edge-kms/lean' bundles envelope, verify and ecdsa and `import
+  // 'edge-kms/<module>'` adds another (README, "Workers"). Measured: a Worker
+  // that seals, opens and verifies on 'edge-kms/lean' (worker-lean.js, made from
+  // tests/js/workerd-modules/worker.js), the same on 'edge-kms' (all seven), and
+  // the Worker of the bundler tests (tests/bundlers/wrangler: the pages' calls).
   const wrangle = (dir, main) => {
     writeFileSync(join(dir, `${main}.toml`), `name = "bench"\nmain = "${main}"\ncompatibility_date = "2025-09-01"\n`);
     const out = join(dir, `dist-${main.replace(/\.js$/, '')}`);
@@ -32,13 +31,14 @@ export async function measureWorkers({ out: OUT, samples: SAMPLES = 9 }) {
   cpSync(join(ROOT, 'tests/js/workerd-modules'), workerDir, { recursive: true });
   cpSync(join(ROOT, 'tests/bundlers/pages'), workerDir, { recursive: true });
   cpSync(join(ROOT, 'tests/bundlers/wrangler/worker.js'), join(workerDir, 'pages-worker.js'));
+  writeFileSync(join(workerDir, 'worker-lean.js'), readFileSync(join(workerDir, 'worker.js'), 'utf8').replaceAll("from 'edge-kms';", "from 'edge-kms/lean';"));
   const trivialDir = join(OUT, 'worker-trivial');
   mkdirSync(trivialDir, { recursive: true });
   writeFileSync(join(trivialDir, 'worker.js'), "export default { fetch: () => new Response('{}') };\n");
   const WORKERS = {
-    default: { title: "seal/open + verify, `import … from 'edge-kms'` alone (envelope, verify, ecdsa)", ...wrangle(workerDir, 'worker.js'), route: 'seal' },
-    all: { title: 'the same with `edge-kms/rsa`, `/rare`, `/jwt`, `/kms` imported (all seven: every Worker before this split)', ...wrangle(workerDir, 'worker-all.js'), route: 'seal' },
-    pages: { title: 'the bundler tests\' Worker (the pages\' calls; + rsa, kms)', ...wrangle(workerDir, 'pages-worker.js'), route: 'seal' },
+    default: { title: "seal/open + verify, `import … from 'edge-kms/lean'` (envelope, verify, ecdsa)", ...wrangle(workerDir, 'worker-lean.js'), route: 'seal' },
+    all: { title: "the same with `import … from 'edge-kms'` (all seven, no configuration)", ...wrangle(workerDir, 'worker.js'), route: 'seal' },
+    pages: { title: 'the bundler tests\' Worker (the pages\' calls, on edge-kms)', ...wrangle(workerDir, 'pages-worker.js'), route: 'seal' },
     trivial: { title: 'a trivial Worker (`new Response(\'{}\')`)', script: join(trivialDir, 'worker.js'), files: 1, wasm: 0, route: 'seal' },
   };
   console.log();

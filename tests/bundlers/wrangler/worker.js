@@ -1,8 +1,6 @@
 // The pages' run() functions in a Worker (wrangler bundles edge-kms with the
-// `workerd` condition: envelope, verify and ecdsa, each wasm module imported
-// statically). The RSA keyring page and the advisor page need two more.
-import 'edge-kms/rsa';
-import 'edge-kms/kms';
+// `workerd` condition: every wasm module, each imported statically), with no
+// edge-kms-specific configuration.
 import { run as seal } from './run-seal.js';
 import { run as verify } from './run-verify.js';
 import { run as advisor } from './run-advisor.js';
