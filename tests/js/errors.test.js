@@ -3,8 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { EdgeKmsError, ERROR_CODES } from 'edge-kms';
-import { fromCore } from '../../pkg/errors.js';
+import * as edgeKms from 'edge-kms';
+// errors.js as the shim's files import it (the Node entry of the package is one
+// bundled file with its own copy: the same list, another class object).
+import { EdgeKmsError, ERROR_CODES, fromCore } from '../../pkg/errors.js';
 // The envelope module carries the walk over every variant (src/wasm/mod.rs).
 import { initSync, allErrorsForTests } from '../../pkg/wasm/envelope.js';
 
@@ -20,6 +22,14 @@ test('every Rust error variant maps to a listed code through fromCore', () => {
     assert.equal(e.message, raw.message);
     assert.ok(ERROR_CODES.includes(e.code), `${e.code} missing from ERROR_CODES`);
   }
+});
+
+test('the package exports the same list of codes, and its EdgeKmsError is an Error named EdgeKmsError', () => {
+  assert.deepEqual(edgeKms.ERROR_CODES, ERROR_CODES);
+  const e = new edgeKms.EdgeKmsError('TAMPERED', 'x');
+  assert.ok(e instanceof Error);
+  assert.equal(e.name, 'EdgeKmsError');
+  assert.equal(e.code, 'TAMPERED');
 });
 
 test('a non-coded throw becomes INTERNAL, keeping the original as cause', () => {

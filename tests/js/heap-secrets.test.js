@@ -14,10 +14,12 @@
 //    is zeroed then.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EnvelopeClient, RawAesKeyring, MultiKeyring, BrokerKeyring, EdgeKmsError } from 'edge-kms';
 import { createBroker, createDevKms } from 'edge-kms/broker';
-// The same module instance edge-kms uses (Node caches ES modules by URL): once
-// loaded, initSync() returns its exports, memory included.
+// The package's Node entry before pkg-scripts/build bundles it (node/index.js
+// holds its own copy of every glue): through it the API and this test share
+// one instance of the envelope module's glue (Node caches ES modules by URL),
+// whose initSync() returns the instance's exports, memory included.
+import { EnvelopeClient, RawAesKeyring, MultiKeyring, BrokerKeyring, EdgeKmsError } from '../../pkg/entry-node.js';
 import * as envelopeGlue from '../../pkg/wasm/envelope.js';
 import { wasmModule } from '../../pkg/core.js';
 
