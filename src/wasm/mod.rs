@@ -29,8 +29,17 @@ use crate::Error;
 /// slower in the seal/open and key-parsing A/B (SIZE-PLAN.md). Safe to
 /// declare: single-threaded wasm only, which `new_wasm_dynamic_allocator`
 /// checks at compile time.
+///
+/// Wrapped in `ZeroAlloc`, which zeroes every block before it is freed (and
+/// grows by allocate-copy-free, so no block is left behind unwiped). The
+/// core's own secrets are wiped by their types (`Secret`, `Zeroizing`), but
+/// the wasm-bindgen glue copies arguments in and results out through buffers
+/// the allocator frees: a message's plaintext, going in to be sealed or out
+/// once opened, stayed in the free heap until reused. Now nothing freed keeps
+/// its contents (tests/js/heap-secrets.test.js).
 #[global_allocator]
-static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+static ALLOC: zeroizing_alloc::ZeroAlloc<talc::wasm::WasmDynamicTalc> =
+    zeroizing_alloc::ZeroAlloc(talc::wasm::new_wasm_dynamic_allocator());
 
 /// Converts a core error into a JS `Error` carrying `code`.
 pub(crate) fn js_error(e: Error) -> JsValue {

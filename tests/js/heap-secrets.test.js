@@ -7,12 +7,17 @@
 // 1. A data key copied out for a KMS keyring's `Encrypt` or an RSA keyring left
 //    a copy in the freed heap (the glue's buffer for an `out: &mut [u8]`
 //    parameter); the core now hands out a JS array filled from a view.
-// 2. A restart zeroed the old instance's memory before the new instance
+// 2. A message's plaintext, copied in to be sealed or out once opened through
+//    the glue's buffers for `&[u8]` arguments and `Vec<u8>` results, stayed in
+//    the free heap until reused (found by a review). Every module's allocator
+//    now zeroes each block it frees (src/wasm/mod.rs, ZeroAlloc).
+// 3. A restart zeroed the old instance's memory before the new instance
 //    existed: when instantiating failed, the module went on running on zeroed
 //    memory (zeroed tables, allocator and statics) without saying so. Now the
 //    module refuses every call until a new instance exists, and the old memory
 //    is zeroed then.
 import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { createBroker, createDevKms } from 'edge-kms/broker';
 // The package's Node entry before pkg-scripts/build bundles it (node/index.js
@@ -26,6 +31,7 @@ import { wasmModule } from '../../pkg/core.js';
 const envelopeModule = wasmModule('envelope', envelopeGlue, () => new URL('../../pkg/wasm/envelope_bg.wasm', import.meta.url));
 
 const UNSIGNED = 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY';
+const SIGNED = 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384';
 const kms = await createDevKms({ aliases: ['alias/demo'], signingKeys: [], encryptionKeys: [] });
 const broker = createBroker({ kms, keyIds: ['alias/demo'], authorize: () => true });
 
@@ -73,6 +79,36 @@ test('a data key copied out for a KMS keyring\'s Encrypt leaves no copy in the m
   // freed buffer the key was copied out through held a second one (until reused).
   assert.deepEqual(seen.map((s) => s.copies), seen.map(() => 1));
 });
+
+for (const suite of [UNSIGNED, SIGNED]) {
+  test(`engine wasm, ${suite}: no copy of the plaintext is left in the module's memory once encrypt and decrypt return`, async () => {
+    const ring = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: new Uint8Array(32).fill(9) });
+    const client = new EnvelopeClient({ keyring: ring, suite, engine: 'wasm' });
+    const secret = randomBytes(3000);
+    const probe = secret.subarray(100, 164); // any 64 bytes of it
+    await client.decrypt(await client.encrypt('warm up')); // the module is loaded
+    assert.equal(copiesInHeap(probe), 0);
+    const sealed = await client.encrypt(secret);
+    assert.equal(copiesInHeap(probe), 0, 'after encrypt');
+    assert.deepEqual(Buffer.from((await client.decrypt(sealed)).plaintext), secret);
+    assert.equal(copiesInHeap(probe), 0, 'after decrypt');
+  });
+}
+
+for (const engine of ['wasm', 'auto']) {
+  test(`engine ${engine}: a message sealed by WebCrypto and opened in the module leaves no copy of its plaintext there`, async () => {
+    const ring = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: new Uint8Array(32).fill(9) });
+    const sealer = new EnvelopeClient({ keyring: ring, suite: UNSIGNED, engine: 'native' });
+    const opener = new EnvelopeClient({ keyring: ring, suite: UNSIGNED, engine });
+    await opener.decrypt(await opener.encrypt('warm up'));
+    const secret = randomBytes(3000);
+    const probe = secret.subarray(100, 164);
+    const sealed = await sealer.encrypt(secret);
+    assert.equal(copiesInHeap(probe), 0, 'sealed by WebCrypto: never in the module');
+    assert.deepEqual(Buffer.from((await opener.decrypt(sealed)).plaintext), secret);
+    assert.equal(copiesInHeap(probe), 0, 'opened: none left');
+  });
+}
 
 test('a restart whose new instance cannot be made: the module says so instead of running on wiped memory', async () => {
   const ring = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: new Uint8Array(32).fill(7) });
