@@ -88,6 +88,7 @@ const isTrap = (/** @type {unknown} */ e) => typeof WebAssembly === 'object' && 
 export class WasmModule {
   /** @readonly @type {string} */ name;
   /** @type {any} the wasm-bindgen glue */ #glue;
+  /** @type {any} the glue as the shim gets it: every function and constructor guarded */ #facade;
   /** @type {() => URL} */ #url;
   /** @type {Promise<any> | undefined} */ #ready;
   #loadedSync = false;
@@ -104,6 +105,7 @@ export class WasmModule {
     this.#glue = glue;
     this.#url = url;
     guardClasses(this, glue);
+    this.#facade = facade(this, glue);
   }
 
   /** Forgets a load: a new loader was installed. */
@@ -139,7 +141,7 @@ export class WasmModule {
     const load = loader;
     this.#ready = Promise.resolve()
       .then(() => load(this.#source()))
-      .then(() => { this.#loadedSync = true; return this.#glue; })
+      .then(() => { this.#loadedSync = true; return this.#facade; })
       .catch((e) => {
         this.#ready = undefined; // allow a retry, e.g. after a transient fetch failure
         throw this.#loadFailed(e);
@@ -160,17 +162,17 @@ export class WasmModule {
           const r = loader(this.#source());
           if (!(r && typeof (/** @type {any} */ (r).then) === 'function')) {
             this.#loadedSync = true;
-            this.#ready = Promise.resolve(this.#glue);
-            return this.#glue;
+            this.#ready = Promise.resolve(this.#facade);
+            return this.#facade;
           }
-          this.#ready = Promise.resolve(r).then(() => { this.#loadedSync = true; return this.#glue; });
+          this.#ready = Promise.resolve(r).then(() => { this.#loadedSync = true; return this.#facade; });
         } catch (e) {
           throw this.#loadFailed(e);
         }
       }
       throw new EdgeKmsError('NOT_INITIALISED', `edge-kms: call \`await init()\` before synchronous use of the '${this.name}' module in this runtime`);
     }
-    return this.#glue;
+    return this.#facade;
   }
 
   /**
@@ -270,11 +272,16 @@ export class WasmModule {
   /**
    * Whatever a call into this module (or a callback of the caller's run from a
    * module call) threw, as an EdgeKmsError whose code is one of ERROR_CODES.
+   * A trap of the module never gets here as such: the call that trapped turned
+   * it into a coded error and restarted the module (`guarded`). A
+   * `WebAssembly.RuntimeError` that does is the caller's own (its keyring, a
+   * getter, its AbortSignal's reason, its own wasm): INTERNAL with it as cause,
+   * and the module, with every operation in flight on it, is left alone.
    * @param {unknown} e @returns {EdgeKmsError}
    */
   coded(e) {
     if (e instanceof EdgeKmsError) return e;
-    if (isTrap(e)) return this.restart(e);
+    if (isTrap(e)) return new EdgeKmsError('INTERNAL', 'edge-kms: a WebAssembly.RuntimeError from outside the package ended this call', { cause: e });
     try {
       const code = e !== null && typeof e === 'object' ? /** @type {any} */ (e).code : undefined;
       if (typeof code === 'string' && ERROR_CODES.includes(/** @type {any} */ (code))) return fromCore(e);
@@ -314,6 +321,41 @@ function guarded(m, fn) {
       throw isTrap(e) ? m.restart(e) : e;
     }
   };
+}
+
+/**
+ * The glue as the shim uses it: each free function guarded as the classes'
+ * methods are, and each class behind a guarded subclass whose constructor
+ * checks the module is usable and restarts it if constructing trapped. (The
+ * module namespace itself cannot be changed.) Instances are still instances
+ * of the glue's classes, whose methods guardClasses guarded.
+ * @param {WasmModule} m @param {any} glue
+ */
+function facade(m, glue) {
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (const [name, v] of Object.entries(glue)) {
+    if (typeof v !== 'function' || name === 'default' || name === 'initSync' || name.startsWith('__')) {
+      out[name] = v;
+    } else if (v.prototype && typeof v.prototype.__destroy_into_raw === 'function') {
+      const C = /** @type {new (...args: any[]) => any} */ (v);
+      out[name] = class extends C {
+        /** @param {any[]} args */
+        constructor(...args) {
+          m.assertUsable();
+          if (args.some((a) => m.isStale(a))) throw staleError();
+          try {
+            super(...args);
+          } catch (e) {
+            throw isTrap(e) ? m.restart(e) : e;
+          }
+        }
+      };
+    } else {
+      out[name] = guarded(m, v);
+    }
+  }
+  return Object.freeze(out);
 }
 
 /**

@@ -120,11 +120,11 @@ test('a restart whose new instance cannot be made: the module says so instead of
   let trap;
   let oldMemory;
   try {
-    // The restart a trap in the core sets off (WasmModule#coded → restart). The
+    // The restart a trap in the core sets off (core.js guarded → restart). The
     // inputs that trapped for real are refused before the core now (1 GiB limit
     // of the wasm engine), so the trap is simulated here; boundary.test.js
     // drives real ones where they still happen.
-    trap = envelopeModule.coded(new WebAssembly.RuntimeError('unreachable (test)'));
+    trap = envelopeModule.restart(new WebAssembly.RuntimeError('unreachable (test)'));
     assert.ok(trap instanceof EdgeKmsError, `the trap is coded: ${trap}`);
     assert.ok(refused >= 1, `the restart tried to make a new instance (${trap.code}: ${trap.message}; ${trap.cause})`);
     // No new instance: the glue still points at the old one, whose memory must
