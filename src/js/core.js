@@ -210,7 +210,13 @@ export class WasmModule {
    * @param {unknown} handle
    */
   isStale(handle) {
-    const g = handle !== null && typeof handle === 'object' ? /** @type {any} */ (handle).__wbg_inst : undefined;
+    if (handle === null || typeof handle !== 'object') return false;
+    let g;
+    try {
+      g = /** @type {any} */ (handle).__wbg_inst;
+    } catch { // a caller's Proxy or getter that throws: not a handle; the call itself refuses it with a code
+      return false;
+    }
     return g !== undefined && g !== this.#generation;
   }
 
