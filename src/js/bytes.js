@@ -82,6 +82,64 @@ export function toBytes(input, what) {
 }
 
 /**
+ * `v` as a fresh built-in view over the same bytes if it is a Uint8Array of
+ * any realm (by its internal slots: a Proxy of one is not, and a subclass's
+ * `length` is not asked), else undefined. Shared memory is copied; a
+ * detached buffer is not bytes. For values a caller's code hands back (a KMS
+ * keyring's answer), whose wiping must still reach the caller's buffer.
+ * @param {unknown} v @returns {Uint8Array | undefined}
+ */
+export function uint8View(v) {
+  if (v === null || typeof v !== 'object' || slot(taTag, v) !== 'Uint8Array') return undefined;
+  try {
+    return /** @type {Uint8Array} */ (plainArgument(v));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a call into a wasm module gets for one argument of the caller's (or
+ * one the shim got from a caller: a KMS keyring's answer, a signer's
+ * signature). wasm-bindgen's glue reads a byte argument's `length` three
+ * times and its elements one by one, and an array's `length` on every
+ * iteration, after it allocated the block it copies them into: a Proxy, a
+ * subclass or an own `length` could make those reads disagree and write past
+ * the block, or run the caller's code in the middle of the copy. So a typed
+ * array becomes a fresh built-in Uint8Array over exactly its bytes (read
+ * through internal slots; shared memory copied, a detached buffer refused),
+ * and an array a plain copy of its elements (made here, before the module
+ * runs). Anything else passes unchanged (module handles are checked by
+ * identity in core.js; strings and numbers are converted by the glue).
+ * @param {unknown} v @returns {unknown}
+ */
+export function plainArgument(v) {
+  if (v === null || typeof v !== 'object') return v;
+  if (slot(taTag, v) !== undefined) {
+    const buffer = taBuffer.call(v), offset = taOffset.call(v), length = taLength.call(v);
+    if (isDetached(buffer)) throw new EdgeKmsError('INVALID_ARGUMENT', 'an argument is detached (transferred away)');
+    if (sabLength && slot(sabLength, buffer) !== undefined) {
+      const copy = new Uint8Array(length);
+      copy.set(new Uint8Array(buffer, offset, length));
+      return copy;
+    }
+    return new Uint8Array(buffer, offset, length);
+  }
+  let isArray;
+  try {
+    isArray = Array.isArray(v);
+  } catch (e) { // a revoked Proxy
+    throw new EdgeKmsError('INVALID_ARGUMENT', 'an argument could not be read', { cause: e });
+  }
+  if (!isArray) return v;
+  try {
+    return Array.from(/** @type {unknown[]} */ (v));
+  } catch (e) {
+    throw new EdgeKmsError('INVALID_ARGUMENT', 'an argument could not be read', { cause: e });
+  }
+}
+
+/**
  * Checks, right before the core reads `bytes` again after an `await`, that
  * the caller's buffer still holds `length` bytes: a buffer detached or shrunk
  * meanwhile must fail (INVALID_ARGUMENT), not read as a shorter input.

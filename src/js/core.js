@@ -9,6 +9,7 @@
 // and the `new URL(...)` of its file.
 
 import { EdgeKmsError, ERROR_CODES, fromCore } from './errors.js';
+import { plainArgument } from './bytes.js';
 
 /**
  * What a runtime's loader gets: the module's name, its wasm-bindgen glue and
@@ -76,6 +77,15 @@ export async function init(names) {
 
 const staleError = () => new EdgeKmsError('INTERNAL', 'edge-kms: the wasm core was restarted (after a fault in another call) while this call was using it; retry', { retryable: true });
 
+/**
+ * Bytes of shadow stack zeroed below the stack pointer after an operation:
+ * the deepest any module went in the tests was 67 KiB (`envelope`: signed
+ * suites, RSA keyrings, streams); tests/js/guard-stack-scrub.test.js fails if
+ * a module's deepest work leaves anything below this. Zeroing 128 KiB costs
+ * ~1.5-3 µs, once per operation (BENCHMARKS.md, "Guarding the boundary").
+ */
+const STACK_SCRUB_BYTES = 128 * 1024;
+
 /** The 4 GiB of wasm32 memory, half taken: a trap then is most likely an allocation that did not fit. */
 const MEMORY_EXHAUSTED = 2 ** 31;
 
@@ -98,6 +108,20 @@ export class WasmModule {
   #broken = false;
   /** Memories of discarded instances, to be zeroed once a new instance exists. @type {ArrayBuffer[]} */
   #unwiped = [];
+  /**
+   * Every object of this module's classes the glue made, with the generation
+   * of the instance that made it. Identity, not a property: a caller's Proxy
+   * or a copied `__wbg_ptr` is not in it, and a stale handle stays stale
+   * whatever its (writable) `__wbg_inst` says.
+   * @type {WeakMap<object, number>}
+   */
+  #handles = new WeakMap();
+  /** Calls into the instance under way (a call can re-enter through a callback of the shim's). */
+  #depth = 0;
+  /** Operations under way (withCore, withCoreSync): each zeroes the stack when it ends; a call outside any zeroes it itself. */
+  #operations = 0;
+  /** The shadow-stack pointer with no call under way, read at the first call into an instance. @type {number | undefined} */
+  #top;
 
   /** @param {string} name @param {any} glue @param {() => URL} url */
   constructor(name, glue, url) {
@@ -183,10 +207,14 @@ export class WasmModule {
    */
   async withCore(fn) {
     const b = await this.core();
+    this.#operations++;
     try {
       return await fn(b);
     } catch (e) {
       throw this.coded(e);
+    } finally {
+      this.#operations--;
+      this.scrubStack();
     }
   }
 
@@ -198,10 +226,14 @@ export class WasmModule {
    */
   withCoreSync(fn) {
     const b = this.coreSync();
+    this.#operations++;
     try {
       return fn(b);
     } catch (e) {
       throw this.coded(e);
+    } finally {
+      this.#operations--;
+      this.scrubStack();
     }
   }
 
@@ -211,13 +243,133 @@ export class WasmModule {
    */
   isStale(handle) {
     if (handle === null || typeof handle !== 'object') return false;
-    let g;
-    try {
-      g = /** @type {any} */ (handle).__wbg_inst;
-    } catch { // a caller's Proxy or getter that throws: not a handle; the call itself refuses it with a code
-      return false;
-    }
+    const g = this.#handles.get(handle);
     return g !== undefined && g !== this.#generation;
+  }
+
+  /** Records an object the glue made (a constructor or `__wrap`) as this instance's. @param {object} handle */
+  adopt(handle) {
+    this.#handles.set(handle, this.#generation);
+  }
+
+  /** Whether the glue made `v` (in any generation). @param {unknown} v */
+  owns(v) {
+    return v !== null && typeof v === 'object' && this.#handles.has(v);
+  }
+
+  /** The live instance's exports, or undefined before the first load. @returns {any} */
+  #exports() {
+    try {
+      return this.#loadedSync || this.#ready ? this.#glue.initSync() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The instance's shadow-stack pointer (wasm-bindgen's export; every module
+   * returning a Result has it), or undefined. A wasm call that throws with it
+   * moved was unwound out of the module without its epilogue: a stack
+   * overflow (V8 throws RangeError, not a trap), which `guarded` treats as one.
+   * @returns {number | undefined}
+   */
+  stackPointer() {
+    const x = this.#exports();
+    if (!x || typeof x.__wbindgen_add_to_stack_pointer !== 'function') return undefined;
+    try {
+      return x.__wbindgen_add_to_stack_pointer(0);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Zeroes the shadow stack below the live frames. The stack is never freed,
+   * so the allocator's wiping (src/wasm/mod.rs) never sees it, and a call
+   * leaves in it whatever its frames held: GCM's hash key, halves of derived
+   * keys, a data key it copied. Nothing is live below the stack pointer once
+   * a call into the module returned. Run when an operation's calls into the
+   * module are done (withCore, withCoreSync), and after a call made outside
+   * any (a stream's chunk); the depth covers the deepest use measured
+   * (tests/js/guard-stack-scrub.test.js checks it holds).
+   */
+  scrubStack() {
+    const x = this.#exports();
+    if (!x || typeof x.__wbindgen_add_to_stack_pointer !== 'function') return;
+    try {
+      const sp = x.__wbindgen_add_to_stack_pointer(0);
+      const from = Math.max(0, sp - STACK_SCRUB_BYTES);
+      new Uint8Array(x.memory.buffer, from, sp - from).fill(0);
+    } catch { /* no instance */ }
+  }
+
+  /**
+   * `fn` (a function of the glue, or a method or getter of its classes) as
+   * the shim may call it: the module usable, its stack balanced, no stale
+   * handle, every argument plain (`plainArgument`: no caller code runs and no
+   * length changes while the glue copies it in), and a trap restarts the
+   * module. A stack overflow inside the module (V8 throws RangeError, not a
+   * trap) also unwinds it without its epilogues: the shadow-stack pointer
+   * stays moved, objects stay borrowed, buffers stay unfreed (and unwiped).
+   * Its handler could overflow too, so it is found at the next outermost
+   * call instead, by the pointer not being back at its top, and the module is
+   * restarted then (its old memory zeroed). Only field arithmetic runs in
+   * `finally`: no call there can overflow and skip it.
+   * @param {Function} fn @param {'function' | 'method' | 'constructor'} kind
+   * @returns {Function}
+   */
+  guard(fn, kind) {
+    const m = this;
+    /** @this {unknown} @param {unknown[]} args */
+    const enter = function (args) {
+      if (m.#depth === 0) m.#checkStack();
+      m.assertUsable();
+      if (kind === 'method' && !m.owns(this)) throw new EdgeKmsError('INVALID_ARGUMENT', `edge-kms: not an object of the '${m.name}' module`);
+      if (kind === 'method' && m.isStale(this)) throw staleError();
+      const plain = args.map(plainArgument);
+      if (plain.some((a) => m.isStale(a))) throw staleError();
+      return plain;
+    };
+    if (kind === 'constructor') {
+      return /** @this {unknown} */ function (/** @type {unknown[]} */ args, /** @type {Function} */ newTarget) {
+        const plain = enter.call(undefined, args);
+        m.#depth++;
+        try {
+          const o = Reflect.construct(fn, plain, newTarget);
+          m.adopt(o);
+          return o;
+        } catch (e) {
+          throw isTrap(e) ? m.restart(e) : e;
+        } finally {
+          m.#depth--;
+          if (m.#depth === 0 && m.#operations === 0) m.scrubStack();
+        }
+      };
+    }
+    return /** @this {unknown} */ function (/** @type {unknown[]} */ ...args) {
+      const plain = enter.call(this, args);
+      m.#depth++;
+      try {
+        return fn.apply(this, plain);
+      } catch (e) {
+        throw isTrap(e) ? m.restart(e) : e;
+      } finally {
+        m.#depth--;
+        // A call outside any operation (a stream's chunk, a handle's method): it zeroes what it left itself.
+        if (m.#depth === 0 && m.#operations === 0) m.scrubStack();
+      }
+    };
+  }
+
+  /** Restarts the instance if its shadow stack is not back at its top between calls (see `guard`). */
+  #checkStack() {
+    const sp = this.stackPointer();
+    if (sp === undefined) return;
+    if (this.#top === undefined) {
+      this.#top = sp;
+    } else if (sp !== this.#top) {
+      this.restart(new RangeError('edge-kms: the shadow stack was left unbalanced (a stack overflow inside the module)'));
+    }
   }
 
   /**
@@ -261,6 +413,7 @@ export class WasmModule {
       this.#generation++; // the glue counts the attempt even if instantiating failed
     }
     this.#broken = false;
+    this.#top = undefined;
     for (const old of this.#unwiped.splice(0)) new Uint8Array(old).fill(0);
     return true;
   }
@@ -312,21 +465,9 @@ export function wasmModule(name, glue, url) {
   return m;
 }
 
-/**
- * Wraps a method of a module's classes: stale handles fail before touching
- * the new instance, and a trap restarts the module.
- * @param {WasmModule} m @param {Function} fn
- */
-function guarded(m, fn) {
-  return /** @this {unknown} */ function (/** @type {unknown[]} */ ...args) {
-    m.assertUsable();
-    if (m.isStale(this) || args.some((a) => m.isStale(a))) throw staleError();
-    try {
-      return fn.apply(this, args);
-    } catch (e) {
-      throw isTrap(e) ? m.restart(e) : e;
-    }
-  };
+/** @param {WasmModule} m @param {Function} fn @param {boolean} [method] */
+function guarded(m, fn, method = false) {
+  return m.guard(fn, method ? 'method' : 'function');
 }
 
 /**
@@ -334,27 +475,29 @@ function guarded(m, fn) {
  * methods are, and each class behind a guarded subclass whose constructor
  * checks the module is usable and restarts it if constructing trapped. (The
  * module namespace itself cannot be changed.) Instances are still instances
- * of the glue's classes, whose methods guardClasses guarded.
+ * of the glue's classes, whose methods guardClasses guarded. What only
+ * core.js may use (`initSync`, which hands out the whole memory, `default`,
+ * wasm-bindgen's `__` internals such as the reset) is not in it: the facade
+ * reaches code of the shim's that calls a caller's keyring.
  * @param {WasmModule} m @param {any} glue
  */
 function facade(m, glue) {
   /** @type {Record<string, unknown>} */
   const out = {};
   for (const [name, v] of Object.entries(glue)) {
-    if (typeof v !== 'function' || name === 'default' || name === 'initSync' || name.startsWith('__')) {
+    if (name === 'default' || name === 'initSync' || name.startsWith('__')) continue;
+    if (typeof v !== 'function') {
       out[name] = v;
     } else if (v.prototype && typeof v.prototype.__destroy_into_raw === 'function') {
       const C = /** @type {new (...args: any[]) => any} */ (v);
+      const construct = m.guard(C, 'constructor');
+      // A subclass, so that `new b.X(...)` works and its objects are X's; the
+      // glue's constructor runs guarded, through Reflect.construct.
       out[name] = class extends C {
         /** @param {any[]} args */
         constructor(...args) {
-          m.assertUsable();
-          if (args.some((a) => m.isStale(a))) throw staleError();
-          try {
-            super(...args);
-          } catch (e) {
-            throw isTrap(e) ? m.restart(e) : e;
-          }
+          // eslint-disable-next-line no-constructor-return
+          return construct(args, new.target);
         }
       };
     } else {
@@ -367,7 +510,12 @@ function facade(m, glue) {
 /**
  * Guards every method and getter of the module's classes. `free()` of a stale
  * handle must not reach the new instance (the glue would free that pointer in
- * the new instance's heap): it only forgets the pointer.
+ * the new instance's heap): it only forgets the pointer. Objects the glue
+ * makes without the constructor (`__wrap`, for what a call returns) are
+ * adopted as the constructor's are, and `instanceof` a glue class (what the
+ * glue checks before it reads an argument's `__wbg_ptr`) holds only for
+ * objects the glue made: a caller's Proxy claiming the prototype, or an
+ * object given a `__wbg_ptr`, is refused before its pointer is read.
  * @param {WasmModule} m @param {any} glue
  */
 function guardClasses(m, glue) {
@@ -378,15 +526,35 @@ function guardClasses(m, glue) {
         if (name === 'constructor' || name === 'prototype' || name.startsWith('__')) continue;
         const d = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(target, name));
         if (!d.configurable) continue;
-        if (typeof d.value === 'function') d.value = guarded(m, d.value);
-        else if (typeof d.get === 'function') d.get = guarded(m, d.get);
+        if (typeof d.value === 'function') d.value = guarded(m, d.value, target !== C);
+        else if (typeof d.get === 'function') d.get = guarded(m, d.get, target !== C);
         else continue;
         Object.defineProperty(target, name, d);
       }
     }
+    const wrap = C.__wrap;
+    if (typeof wrap === 'function') {
+      Object.defineProperty(C, '__wrap', {
+        value: /** @this {unknown} */ function (/** @type {number} */ ptr) {
+          const o = wrap.call(this, ptr);
+          m.adopt(o);
+          return o;
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+    const ordinary = Function.prototype[Symbol.hasInstance];
+    Object.defineProperty(C, Symbol.hasInstance, {
+      value: /** @this {Function} */ function (/** @type {unknown} */ v) {
+        return m.owns(v) && ordinary.call(this, v);
+      },
+      configurable: true,
+    });
     const free = C.prototype.free;
     if (typeof free === 'function') {
       const safeFree = /** @this {any} */ function () {
+        if (!m.owns(this)) return; // not an object the glue made: nothing of ours to free
         if (m.isStale(this)) {
           this.__destroy_into_raw();
           return;

@@ -4,7 +4,7 @@
 // only walks the keyrings, answers the core's data-key questions by calling KMS
 // keyrings (the data-key seam), and wipes every plaintext data key it touches.
 import { EdgeKmsError } from './errors.js';
-import { checkSignal, checkUnchanged, readOptions, toBytes, wellFormed } from './bytes.js';
+import { checkSignal, checkUnchanged, readOptions, toBytes, uint8View, wellFormed } from './bytes.js';
 import { isStale, withCore, withCoreSync } from './modules/envelope.js';
 import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms, isRsaKeyring, rsaCanDecrypt, rsaUnwrap, rsaWrap } from './keyrings.js';
 
@@ -77,8 +77,12 @@ function contextArrays(ec) {
 
 /** @param {unknown} v @param {string} what */
 function bytesFromKms(v, what) {
-  if (!(v instanceof Uint8Array)) throw new EdgeKmsError('INVALID_DATA_KEY', `the KMS keyring answered without ${what} bytes`);
-  return v;
+  // A plain view over the answer's bytes, read through internal slots: the
+  // glue reads a byte argument's length three times after it allocated for
+  // it, so a Proxy or a subclass lying about its length must never reach it.
+  const bytes = uint8View(v);
+  if (!bytes) throw new EdgeKmsError('INVALID_DATA_KEY', `the KMS keyring answered without ${what} bytes`);
+  return bytes;
 }
 
 /** @param {any} kms */

@@ -17,8 +17,6 @@ import { readOptions, toBytes, wellFormed } from './bytes.js';
 import { isStale } from './modules/envelope.js';
 import * as rsaModule from './modules/rsa.js';
 
-const local = Symbol('edge-kms local keyring');
-
 /**
  * A private copy of caller bytes. Not `slice`: on a Node Buffer that returns a
  * view, and wiping it would wipe the caller's key.
@@ -37,46 +35,59 @@ function str(v, what) {
   return v;
 }
 
-/** A keyring whose key lives in the wasm core. @internal */
-class LocalKeyring {
-  constructor() {
-    /** @type {any} */ this._handle = undefined;
-    Object.defineProperty(this, '_handle', { enumerable: false });
+/**
+ * A keyring whose key lives in a wasm module: its handle there, made on first
+ * use and made again if the module was restarted. The handle and the function
+ * that makes it are private fields, found by the keyring's identity: the
+ * shim never calls a method it looks up on a keyring object (a caller's Proxy
+ * of a keyring, or a subclass overriding it, would be handed the module's
+ * bindings), and a Proxy has no private fields, so it is not a keyring.
+ * @internal
+ */
+class ModuleKeyring {
+  /** @type {any} */ #handle;
+  /** @type {(b: any) => any} */ #create;
+  /** @type {(handle: any) => boolean} */ #isStale;
+  /** @param {(b: any) => any} create @param {(handle: any) => boolean} isStale */
+  constructor(create, isStale) {
+    this.#create = create;
+    this.#isStale = isStale;
   }
-  /** @param {any} b the wasm bindings @returns {any} */
-  [local](b) {
-    // A handle of a core discarded after a trap is made again in the new one.
-    if (!this._handle || isStale(this._handle)) this._handle = this._create(b);
-    return this._handle;
+  /** Whether `k` is one of these keyrings (a brand check: no getter or trap of the caller's runs). @param {unknown} k */
+  static is(k) {
+    return k !== null && typeof k === 'object' && #handle in k;
+  }
+  /** @param {ModuleKeyring} k @param {any} b the module's bindings @returns {any} */
+  static handleOf(k, b) {
+    if (!ModuleKeyring.is(k)) throw new EdgeKmsError('INVALID_ARGUMENT', 'not a keyring of this package');
+    // A handle of a module discarded after a trap is made again in the new one.
+    if (!k.#handle || k.#isStale(k.#handle)) k.#handle = k.#create(b);
+    return k.#handle;
   }
 }
 
-const rsaKeyring = Symbol('edge-kms RSA keyring');
+/** A keyring whose key lives in the `envelope` module. @internal */
+class LocalKeyring extends ModuleKeyring {
+  /** @param {(b: any) => any} create */
+  constructor(create) {
+    super(create, isStale);
+  }
+}
+
+/** A keyring whose key lives in the `rsa` module. @internal */
+class RsaModuleKeyring extends ModuleKeyring {
+  /** @param {(b: any) => any} create */
+  constructor(create) {
+    super(create, rsaModule.isStale);
+  }
+}
 
 /** 64 fresh random bytes for a module's generator (it wipes them). */
 const entropy = () => crypto.getRandomValues(new Uint8Array(64));
 
-/** A keyring whose key lives in the `rsa` module. @internal */
-class RsaModuleKeyring {
-  constructor() {
-    /** @type {any} */ this._handle = undefined;
-    Object.defineProperty(this, '_handle', { enumerable: false });
-  }
-  /** @param {any} b the rsa module's bindings @returns {any} */
-  [rsaKeyring](b) {
-    // A handle of a module discarded after a trap is made again in the new one.
-    if (!this._handle || rsaModule.isStale(this._handle)) this._handle = this._create(b);
-    return this._handle;
-  }
-  /** @param {any} _b @returns {any} */
-  _create(_b) {
-    throw new EdgeKmsError('INTERNAL', 'not an RSA keyring');
-  }
-}
-
 /** @param {any} k */
 export function isRsaKeyring(k) {
-  return k instanceof RsaModuleKeyring;
+  return RsaModuleKeyring.is(k) && k instanceof RsaModuleKeyring;
 }
 
 /**
@@ -84,7 +95,7 @@ export function isRsaKeyring(k) {
  * @param {any} k @returns {Promise<boolean>}
  */
 export function rsaCanDecrypt(k) {
-  return rsaModule.withCore((b) => k[rsaKeyring](b).canDecrypt());
+  return rsaModule.withCore((b) => RsaModuleKeyring.handleOf(k, b).canDecrypt());
 }
 
 /**
@@ -94,7 +105,7 @@ export function rsaCanDecrypt(k) {
  */
 export async function rsaWrap(k, dataKey, serializedContext) {
   try {
-    return await rsaModule.withCore((b) => k[rsaKeyring](b).wrap(dataKey, serializedContext, entropy()));
+    return await rsaModule.withCore((b) => RsaModuleKeyring.handleOf(k, b).wrap(dataKey, serializedContext, entropy()));
   } finally {
     dataKey.fill(0);
   }
@@ -109,7 +120,7 @@ export async function rsaWrap(k, dataKey, serializedContext) {
  * @returns {Promise<Uint8Array | undefined>}
  */
 export function rsaUnwrap(k, edk, serializedContext, dataKeyLength) {
-  return rsaModule.withCore((b) => k[rsaKeyring](b).unwrap(edk.providerId, edk.providerInfo, edk.ciphertext, serializedContext, dataKeyLength, entropy()));
+  return rsaModule.withCore((b) => RsaModuleKeyring.handleOf(k, b).unwrap(edk.providerId, edk.providerInfo, edk.ciphertext, serializedContext, dataKeyLength, entropy()));
 }
 
 /**
@@ -122,7 +133,7 @@ export class RawAesKeyring extends LocalKeyring {
   /** @type {Uint8Array} */ #key;
   /** @param {{ keyNamespace: string, keyName: string, wrappingKey: Uint8Array | ArrayBuffer | ArrayBufferView }} options */
   constructor(options) {
-    super();
+    super((b) => this.#make(b));
     const { keyNamespace, keyName, wrappingKey } = readOptions(options, 'RawAesKeyring options', ['keyNamespace', 'keyName', 'wrappingKey']);
     this.keyNamespace = str(keyNamespace, 'keyNamespace');
     this.keyName = str(keyName, 'keyName');
@@ -132,7 +143,7 @@ export class RawAesKeyring extends LocalKeyring {
     this.#key = copy(key);
   }
   /** @param {any} b */
-  _create(b) {
+  #make(b) {
     const key = copy(this.#key); // the core wipes what it is given
     try {
       return b.CoreKeyring.rawAes(this.keyNamespace, this.keyName, key);
@@ -154,7 +165,7 @@ export class RawRsaKeyring extends RsaModuleKeyring {
   /** @param {{ keyNamespace: string, keyName: string, publicKey?: string | Uint8Array, privateKey?: string | Uint8Array,
    *            padding?: 'OAEP_SHA1' | 'OAEP_SHA256' | 'OAEP_SHA384' | 'OAEP_SHA512' | 'PKCS1' }} options */
   constructor(options) {
-    super();
+    super((b) => this.#make(b));
     const { keyNamespace, keyName, publicKey, privateKey, padding = 'OAEP_SHA256' } = readOptions(options, 'RawRsaKeyring options', ['keyNamespace', 'keyName', 'publicKey', 'privateKey', 'padding']);
     this.keyNamespace = str(keyNamespace, 'keyNamespace');
     this.keyName = str(keyName, 'keyName');
@@ -165,7 +176,7 @@ export class RawRsaKeyring extends RsaModuleKeyring {
     this.#private = privateKey === undefined ? new Uint8Array(0) : copy(toBytes(privateKey, 'privateKey'));
   }
   /** @param {any} b */
-  _create(b) {
+  #make(b) {
     const sk = copy(this.#private); // the core wipes what it is given
     try {
       return b.RsaKeyring.rawRsa(this.keyNamespace, this.keyName, this.#public, sk, this.padding);
@@ -184,7 +195,7 @@ export class RawRsaKeyring extends RsaModuleKeyring {
 export class KmsRsaPublicKeyring extends RsaModuleKeyring {
   /** @param {{ keyId: string, publicKey: string | Uint8Array, kms?: any }} options */
   constructor(options) {
-    super();
+    super((b) => this.#make(b));
     const { keyId, publicKey, kms } = readOptions(options, 'KmsRsaPublicKeyring options', ['keyId', 'publicKey', 'kms']);
     this.keyId = str(keyId, 'keyId');
     // As the core checks when it seals; a keyring that only decrypts never reaches
@@ -196,7 +207,7 @@ export class KmsRsaPublicKeyring extends RsaModuleKeyring {
     Object.defineProperty(this, '_public', { enumerable: false });
   }
   /** @param {any} b */
-  _create(b) {
+  #make(b) {
     return b.RsaKeyring.kmsRsaPublic(this.keyId, this._public);
   }
 }
@@ -225,7 +236,7 @@ export class MultiKeyring {
 export function checkKeyring(k) {
   let ok;
   try {
-    ok = k instanceof LocalKeyring || k instanceof RsaModuleKeyring || k instanceof MultiKeyring || isKms(k);
+    ok = ModuleKeyring.is(k) || k instanceof MultiKeyring || isKms(k);
   } catch (e) { // a Proxy or getter of the caller's that throws
     throw new EdgeKmsError('INVALID_ARGUMENT', 'the keyring could not be read', { cause: e });
   }
@@ -265,5 +276,6 @@ export function flatten(k) {
 
 /** @param {any} k @param {any} b */
 export function coreKeyring(k, b) {
-  return k[local](b);
+  if (!(ModuleKeyring.is(k) && k instanceof LocalKeyring)) throw new EdgeKmsError('INVALID_ARGUMENT', 'not a keyring of this package');
+  return ModuleKeyring.handleOf(k, b);
 }

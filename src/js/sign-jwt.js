@@ -10,7 +10,7 @@
 // KMS's signature into the JWS one (ECDSA DER → r ‖ s, strictly).
 import { core, withCoreSync } from './modules/verify.js';
 import { EdgeKmsError } from './errors.js';
-import { readOptions } from './bytes.js';
+import { readOptions, uint8View } from './bytes.js';
 import { JOSE_ALGORITHMS, encodeBase64Url } from './broker/jws.js';
 import { LIMITS } from './protocol.js';
 
@@ -57,7 +57,16 @@ export async function signJwt(claims, options) {
     keyring.sign({ ...request, ...(keyId === undefined ? {} : { keyId }), ...(signal === undefined ? {} : { signal }) }),
     core(), // the conversion below needs the verify module loaded
   ]);
-  const signature = withCoreSync((/** @type {any} */ b) => b.jwsSignature(alg, answer.signature));
+  let given;
+  try {
+    given = answer?.signature;
+  } catch (e) { // a getter or Proxy trap of the keyring's that throws
+    throw new EdgeKmsError('MALFORMED_SIGNATURE', 'the keyring answered with a signature that could not be read', { cause: e });
+  }
+  // A plain view, read through internal slots: never a Proxy or a subclass whose length the glue would ask.
+  const kmsSignature = uint8View(given);
+  if (!kmsSignature) throw new EdgeKmsError('MALFORMED_SIGNATURE', 'the keyring answered without signature bytes (a Uint8Array)');
+  const signature = withCoreSync((/** @type {any} */ b) => b.jwsSignature(alg, kmsSignature));
   return `${new TextDecoder().decode(signingInput)}.${encodeBase64Url(signature)}`;
 }
 
