@@ -29,15 +29,36 @@ const refused = () => new EdgeKmsError('INVALID_DATA_KEY', 'the sealed data key 
  * INVALID_DATA_KEY; the caller wipes what it returns.
  */
 
+// P-256: y^2 = x^3 - 3x + b over GF(p).
+const P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
+const B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+/** @param {Uint8Array} b */
+const big = (b) => b.reduce((n, x) => (n << 8n) | BigInt(x), 0n);
+
 /**
- * `enc` of a sealed answer (`enc ‖ ciphertext`): its first 65 bytes, which must
- * have the uncompressed form (WebCrypto's raw import would also take other
- * forms in some runtimes; the point check itself is the DH side's).
+ * Whether `enc` is an uncompressed P-256 point on the curve, coordinates < p
+ * (the identity has no such encoding). The DH side checks too (WebCrypto at
+ * importKey or deriveBits, the ecdsa module at decoding); this check makes
+ * every runtime refuse the same points before any DH: Deno's importKey, for
+ * one, takes a point off the curve and only deriveBits refuses it. `enc` is
+ * public: no need for constant time.
+ * @param {Uint8Array} enc
+ */
+export function isCurvePoint(enc) {
+  if (enc.length !== POINT_LEN || enc[0] !== 0x04) return false;
+  const x = big(enc.subarray(1, 33)), y = big(enc.subarray(33));
+  return x < P && y < P && (y * y - (x * x * x - 3n * x + B)) % P === 0n;
+}
+
+/**
+ * `enc` of a sealed answer (`enc ‖ ciphertext`): its first 65 bytes, a point
+ * of the curve, or INVALID_DATA_KEY.
  * @param {Uint8Array} sealed @returns {Uint8Array}
  */
 export function encOf(sealed) {
-  if (sealed.length < POINT_LEN || sealed[0] !== 0x04) throw refused();
-  return sealed.subarray(0, POINT_LEN);
+  const enc = sealed.subarray(0, POINT_LEN);
+  if (!isCurvePoint(enc)) throw refused();
+  return enc;
 }
 
 /**
@@ -76,8 +97,8 @@ async function webCryptoPair() {
       if (enc.length !== POINT_LEN || enc[0] !== 0x04) throw refused();
       /** @type {ArrayBuffer} */ let bits;
       try {
-        // importKey refuses a point off the curve or with a coordinate >= p
-        // (tests/js/hpke-dh.test.js checks it in every runtime the suites run in)
+        // importKey (or, in Deno, deriveBits) refuses a point off the curve or
+        // with a coordinate >= p (suites/hpke.suite.js checks it in every runtime)
         const pub = await s.importKey('raw', /** @type {BufferSource} */ (enc), P256, false, []);
         bits = await s.deriveBits({ name: 'ECDH', public: pub }, pair.privateKey, DH_LEN * 8);
       } catch {

@@ -25,6 +25,8 @@ import * as envelopeGlue from '../../pkg/wasm/envelope.js';
 import * as ecdsaGlue from '../../pkg/wasm/ecdsa.js';
 import { wasmModule } from '../../pkg/core.js';
 import { hpkeSeal, requestAad } from '../../src/js/broker/hpke.js';
+import { isCurvePoint } from '../../src/js/hpke-key.js';
+import { p256 } from '@noble/curves/nist.js';
 
 const envelopeModule = wasmModule('envelope', envelopeGlue, () => new URL('../../pkg/wasm/envelope_bg.wasm', import.meta.url));
 const ecdsaModule = wasmModule('ecdsa', ecdsaGlue, () => new URL('../../pkg/wasm/ecdsa_bg.wasm', import.meta.url));
@@ -218,4 +220,24 @@ test("a runtime whose WebCrypto has no P-256 ECDH: 'auto' falls back to the ecds
   } finally {
     Object.defineProperty(Pair.prototype, 'publicKey', original);
   }
+});
+
+test('isCurvePoint (the shim\'s own check of enc) agrees with @noble/curves on random points, near misses and non-canonical coordinates', () => {
+  const p = p256.Point.Fp.ORDER;
+  const noble = (enc) => { try { p256.Point.fromBytes(enc).assertValidity(); return true; } catch { return false; } };
+  const be = (n) => Uint8Array.from(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'));
+  let on = 0, off = 0;
+  for (let i = 0; i < 200; i++) {
+    const enc = p256.getPublicKey(p256.utils.randomSecretKey(), false);
+    const near = enc.slice(); near[1 + (i % 64)] ^= 1 << (i % 8); // one bit off, in x or y
+    const ySum = enc.slice(); // y + p where that still fits 32 bytes: the same point, non-canonical
+    const y = BigInt('0x' + Buffer.from(enc.subarray(33)).toString('hex'));
+    if (y + p < 2n ** 256n) ySum.set(be(y + p), 33);
+    for (const e of [enc, near, ySum]) {
+      const want = noble(e);
+      assert.equal(isCurvePoint(e), want, Buffer.from(e).toString('hex'));
+      want ? on++ : off++;
+    }
+  }
+  assert.ok(on >= 200 && off >= 190, `${on} on the curve, ${off} off`);
 });

@@ -6,6 +6,7 @@
 // real broker over HTTP, moto and workerd.
 import { assert } from '../harness.js';
 import { hpkeSeal, requestAad } from '../../../src/js/broker/hpke.js';
+import { isCurvePoint } from '../../../src/js/hpke-key.js';
 
 const ARN = 'arn:aws:kms:us-east-1:111122223333:key/0d9e7e55-5d1f-4ac8-9c1c-2f1f2b0e3c11';
 const b64 = (u8) => btoa(String.fromCharCode(...u8));
@@ -84,15 +85,22 @@ export default {
       return { yFlipped, xIsP, zero, identity, compressed };
     };
 
-    t.test("this runtime's WebCrypto refuses P-256 points that are not on the curve (importKey raw)", async () => {
+    t.test("this runtime's WebCrypto computes no DH with a point that is not on the curve (importKey or deriveBits refuses)", async () => {
+      // Node, workerd and Chromium refuse at importKey; Deno 2.9 imports a point
+      // off the curve and refuses at deriveBits. The client also checks `enc`
+      // itself first (isCurvePoint, hpke-key.js), so every runtime refuses alike.
       const P256 = { name: 'ECDH', namedCurve: 'P-256' };
       const pair = await crypto.subtle.generateKey(P256, true, ['deriveBits']);
+      const mine = await crypto.subtle.generateKey(P256, false, ['deriveBits']);
       const enc = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
-      await crypto.subtle.importKey('raw', enc, P256, false, []); // the control: a real point imports
+      const derive = async (point) => crypto.subtle.deriveBits({ name: 'ECDH', public: await crypto.subtle.importKey('raw', point, P256, false, []) }, mine.privateKey, 256);
+      assert.equal((await derive(enc)).byteLength, 32); // the control: a real point gives a DH
+      assert.ok(isCurvePoint(enc));
       for (const [what, bad] of Object.entries(badPoints(enc))) {
         let refused = false;
-        try { await crypto.subtle.importKey('raw', bad, P256, false, []); } catch { refused = true; }
-        assert.ok(refused, `importKey took ${what}`);
+        try { await derive(bad); } catch { refused = true; }
+        assert.ok(refused, `a DH with ${what}`);
+        assert.ok(!isCurvePoint(bad), `isCurvePoint took ${what}`);
       }
     });
 
