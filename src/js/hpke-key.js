@@ -11,9 +11,11 @@
 // - the `ecdsa` module (engine 'wasm', or 'auto' where this runtime's WebCrypto
 //   has no P-256 ECDH): the scalar is derived there from 64 bytes of entropy
 //   (RFC 9180 DeriveKeyPair) and never leaves it; freed (zeroized) after use.
-//   The module's glue is imported on first need only, so a page that seals and
-//   opens with WebCrypto does not download it.
+//   The module's glue is a dynamic import: bundlers that split chunks (Vite,
+//   Rollup, webpack) leave it out of a page that seals and opens with
+//   WebCrypto; esbuild without --splitting inlines it.
 import { EdgeKmsError } from './errors.js';
+import { isCurvePoint } from './p256-point.js';
 
 const P256 = Object.freeze({ name: 'ECDH', namedCurve: 'P-256' });
 /** Bytes of `enc` and of the public key: an uncompressed P-256 point. */
@@ -28,27 +30,6 @@ const refused = () => new EdgeKmsError('INVALID_DATA_KEY', 'the sealed data key 
  * `dh` refuses an `enc` that is not an uncompressed point on the curve with
  * INVALID_DATA_KEY; the caller wipes what it returns.
  */
-
-// P-256: y^2 = x^3 - 3x + b over GF(p).
-const P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
-const B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
-/** @param {Uint8Array} b */
-const big = (b) => b.reduce((n, x) => (n << 8n) | BigInt(x), 0n);
-
-/**
- * Whether `enc` is an uncompressed P-256 point on the curve, coordinates < p
- * (the identity has no such encoding). The DH side checks too (WebCrypto at
- * importKey or deriveBits, the ecdsa module at decoding); this check makes
- * every runtime refuse the same points before any DH: Deno's importKey, for
- * one, takes a point off the curve and only deriveBits refuses it. `enc` is
- * public: no need for constant time.
- * @param {Uint8Array} enc
- */
-export function isCurvePoint(enc) {
-  if (enc.length !== POINT_LEN || enc[0] !== 0x04) return false;
-  const x = big(enc.subarray(1, 33)), y = big(enc.subarray(33));
-  return x < P && y < P && (y * y - (x * x * x - 3n * x + B)) % P === 0n;
-}
 
 /**
  * `enc` of a sealed answer (`enc ‖ ciphertext`): its first 65 bytes, a point

@@ -25,7 +25,7 @@ import * as envelopeGlue from '../../pkg/wasm/envelope.js';
 import * as ecdsaGlue from '../../pkg/wasm/ecdsa.js';
 import { wasmModule } from '../../pkg/core.js';
 import { hpkeSeal, requestAad } from '../../src/js/broker/hpke.js';
-import { isCurvePoint } from '../../src/js/hpke-key.js';
+import { isCurvePoint } from '../../src/js/p256-point.js';
 import { p256 } from '@noble/curves/nist.js';
 
 const envelopeModule = wasmModule('envelope', envelopeGlue, () => new URL('../../pkg/wasm/envelope_bg.wasm', import.meta.url));

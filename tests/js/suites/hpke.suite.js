@@ -6,7 +6,7 @@
 // real broker over HTTP, moto and workerd.
 import { assert } from '../harness.js';
 import { hpkeSeal, requestAad } from '../../../src/js/broker/hpke.js';
-import { isCurvePoint } from '../../../src/js/hpke-key.js';
+import { isCurvePoint } from '../../../src/js/p256-point.js';
 
 const ARN = 'arn:aws:kms:us-east-1:111122223333:key/0d9e7e55-5d1f-4ac8-9c1c-2f1f2b0e3c11';
 const b64 = (u8) => btoa(String.fromCharCode(...u8));
