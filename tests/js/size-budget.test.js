@@ -23,12 +23,17 @@ import { startMeasuring } from '../../bench/lib/size-pages/measure.js';
 // SIZE-PLAN.md land. Lowered 2026-12-02 after the serde-free JWT reader and
 // talc (b7df92a, 58db8d0): seal/open 147,197 / 153,216 B, verify 46,332,
 // advisor 63,627, everything 492,491 B (480.9 KiB, still over the goal).
+// Branch `hpke` (HPKE's P-256 DH out of `envelope`, 2026-12-02): seal/open
+// 149,789 / 155,787 B (envelope -1.3 KB, but esbuild without --splitting
+// inlines the ecdsa glue that hpke-key.js imports dynamically: JS +3.6 KB);
+// everything 511,408 B (the ecdsa module +17 KB: DeriveKeyPair, HKDF and
+// constant-time P-256 ECDH beside its verification). Raised to that + 2 %.
 const BUDGET = {
   'raw-aes': 150_200,
   broker: 156_300,
   verify: 47_300,
   advisor: 64_900,
-  everything: 502_400,
+  everything: 521_700,
 };
 
 const OUT = join(ROOT, 'tests/artifacts/size-budget');
