@@ -6,6 +6,7 @@
 import { EdgeKmsError } from './errors.js';
 import { checkSignal, checkUnchanged, readOptions, toBytes, uint8View, wellFormed } from './bytes.js';
 import { isStale, withCore, withCoreSync } from './modules/envelope.js';
+import { encOf, newHpkeKeyPair } from './hpke-key.js';
 import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms, isRsaKeyring, rsaCanDecrypt, rsaUnwrap, rsaWrap } from './keyrings.js';
 
 export const SUITES = Object.freeze({
@@ -713,10 +714,12 @@ export class EnvelopeClient {
       if (isKms(generator) && generator.keyTransport === 'hpke') {
         // the data key comes sealed to a key pair only the core holds, and opens there
         signal?.throwIfAborted();
-        await withRecipient(b, async (recipient) => {
+        await withRecipient(b, this.engine, async (recipient, open) => {
           const r = await callKeyring(generator, 'generateDataKey', { encryptionContext: sealer.encryptionContext(), numberOfBytes: sealer.dataKeyLength(), signal, recipient: { publicKey: recipient.publicKey(), nonce: recipient.nonce() } });
           if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
-          sealer.setSealedDataKey(recipient, generator.keyId, r.keyId, bytesFromKms(r.ciphertextBlob, 'ciphertextBlob'), bytesFromKms(r.ciphertextForRecipient, 'ciphertextForRecipient'));
+          const blob = bytesFromKms(r.ciphertextBlob, 'ciphertextBlob');
+          const sealed = bytesFromKms(r.ciphertextForRecipient, 'ciphertextForRecipient');
+          await open(sealed, (dh) => sealer.setSealedDataKey(recipient, dh, generator.keyId, r.keyId, blob, sealed));
         });
       } else if (isKms(generator)) {
         signal?.throwIfAborted();
@@ -823,11 +826,12 @@ export class EnvelopeClient {
         if (k.keyTransport === 'hpke') {
           // sealed to a key pair only the core holds; a tampered, replayed or swapped answer is INVALID_DATA_KEY
           try {
-            await withRecipient(b, async (recipient) => {
+            await withRecipient(b, this.engine, async (recipient, open) => {
               const keyId = fromUtf8.decode(edk.providerInfo);
               const r = await callKeyring(k, 'decryptDataKey', { keyId, ciphertextBlob: edk.ciphertext, encryptionContext: ec, signal, recipient: { publicKey: recipient.publicKey(), nonce: recipient.nonce() } });
               if (!r || typeof r.keyId !== 'string') throw new EdgeKmsError('INVALID_DATA_KEY', 'the KMS keyring answered without a keyId');
-              opener.setSealedDataKey(recipient, keyId, r.keyId, edk.ciphertext, bytesFromKms(r.ciphertextForRecipient, 'ciphertextForRecipient'));
+              const sealed = bytesFromKms(r.ciphertextForRecipient, 'ciphertextForRecipient');
+              await open(sealed, (dh) => opener.setSealedDataKey(recipient, dh, keyId, r.keyId, edk.ciphertext, sealed));
             });
           } catch (e) {
             if (signal?.aborted) throw e;
@@ -916,19 +920,34 @@ async function encryptWithKms(target, k, signal) {
 }
 
 /**
- * Runs `fn` with a fresh HPKE recipient of the core (keyTransport 'hpke'): its
- * private key is made from 64 bytes of entropy inside the core and never
- * leaves it; the recipient is freed however `fn` ends.
- * @param {any} b @param {(recipient: any) => Promise<void>} fn
+ * Runs `fn` with a fresh HPKE recipient (keyTransport 'hpke'): the key pair is
+ * made outside the core (a non-extractable WebCrypto key, or the `ecdsa` module:
+ * hpke-key.js), the core's recipient holds its public key and a fresh request
+ * nonce. `fn` gets the recipient and `open(sealed, set)`, which computes the DH
+ * for the answer's `enc`, hands it to `set(dh)` (a core `setSealedDataKey`) and
+ * wipes it. Both are freed however `fn` ends.
+ * @param {any} b @param {string} engine
+ * @param {(recipient: any, open: (sealed: Uint8Array, set: (dh: Uint8Array) => void) => Promise<void>) => Promise<void>} fn
  */
-async function withRecipient(b, fn) {
-  const entropy = crypto.getRandomValues(new Uint8Array(64));
-  const recipient = new b.CoreHpkeRecipient(entropy);
-  entropy.fill(0);
+async function withRecipient(b, engine, fn) {
+  const pair = await newHpkeKeyPair(/** @type {'auto' | 'wasm' | 'native'} */ (engine));
   try {
-    await fn(recipient);
+    const nonce = crypto.getRandomValues(new Uint8Array(16));
+    const recipient = new b.CoreHpkeRecipient(pair.publicKey, nonce);
+    try {
+      await fn(recipient, async (sealed, set) => {
+        const dh = await pair.dh(encOf(sealed));
+        try {
+          set(dh);
+        } finally {
+          dh.fill(0);
+        }
+      });
+    } finally {
+      recipient.free();
+    }
   } finally {
-    recipient.free();
+    pair.free();
   }
 }
 

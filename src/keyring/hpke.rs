@@ -4,30 +4,41 @@
 //! Suite: DHKEM(P-256, HKDF-SHA256) (`kem_id` 0x0010), HKDF-SHA256 (`kdf_id`
 //! 0x0001), AES-256-GCM (`aead_id` 0x0002). P-256 rather than X25519: every
 //! runtime the broker runs in has P-256 ECDH in WebCrypto (X25519 arrived in
-//! Chromium 133 and Safari 17 only), and the core already carries P-256
-//! arithmetic for signature verification, so the KEM adds no curve code to
-//! the wasm module. The cost difference on the broker (~1 ms per request for
-//! an ephemeral key pair and one ECDH in Node's WebCrypto) is small beside a
-//! KMS round trip; see BENCHMARKS.md.
+//! Chromium 133 and Safari 17 only). The cost difference on the broker (~1 ms
+//! per request for an ephemeral key pair and one ECDH in Node's WebCrypto) is
+//! small beside a KMS round trip; see BENCHMARKS.md.
 //!
-//! The client makes one [`HpkeRecipient`] per broker request: its private key
-//! is derived here from caller entropy (RFC 9180 §7.1.3 `DeriveKeyPair`) and
-//! never leaves the core; only the public key and a request nonce go out. The
-//! broker seals the data key to it with the request bound as AAD
-//! ([`DataKeyRequest::aad`]); [`HpkeRecipient::open`] consumes the recipient,
-//! so an answer opens once, for the request it was made for, or not at all.
+//! The receiver is split in two (issue 10: the `envelope` module carries no
+//! elliptic-curve arithmetic):
+//! - the key pair and the Diffie-Hellman step `DH(skR, enc)`: a non-extractable
+//!   WebCrypto ECDH key in the shim, or, where WebCrypto has no P-256 ECDH,
+//!   [`HpkeKeyPair`] in the `ecdsa` module (compiled only with the `hpke-dh`
+//!   feature), whose private scalar never leaves that module;
+//! - everything after it, here in the core: [`HpkeRecipient`] holds the public
+//!   key and the request nonce, and [`HpkeRecipient::open`] runs
+//!   `ExtractAndExpand` (`kem_context = enc ‖ pkRm`), the key schedule and the
+//!   AEAD open with the request bound as AAD ([`DataKeyRequest::aad`]). It
+//!   consumes the recipient, so an answer opens once, for the request it was
+//!   made for, or not at all.
+//!
+//! Whoever computes the DH checks `enc` (an uncompressed point on the curve;
+//! WebCrypto's `importKey` and [`HpkeKeyPair::dh`] refuse anything else); the
+//! core checks its form again (length and the 0x04 prefix).
 
 #[cfg(test)]
 use aes_gcm::Aes128Gcm;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hkdf::{Hkdf, HkdfExtract};
+#[cfg(any(test, feature = "hpke-dh"))]
 use p256::SecretKey;
+#[cfg(any(test, feature = "hpke-dh"))]
 use p256::elliptic_curve::sec1::ToSec1Point;
 use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::envelope::encryption_context::EncryptionContext;
+#[cfg(any(test, feature = "hpke-dh"))]
 use crate::envelope::rng::Drbg;
 use crate::envelope::secret::Secret;
 use crate::{Error, Result};
@@ -44,6 +55,8 @@ pub const ALGORITHM: &str = "HPKE_P256_SHA256_AES256GCM";
 pub const ENC_LEN: usize = 65;
 /// Bytes of the request nonce bound into the AAD.
 pub const NONCE_LEN: usize = 16;
+/// Bytes of a P-256 Diffie-Hellman output (`Ndh`: the x-coordinate).
+pub const DH_LEN: usize = 32;
 /// Bytes of an AES-GCM tag.
 const TAG_LEN: usize = 16;
 /// Longest data key the broker protocol serves (KMS `NumberOfBytes`).
@@ -125,6 +138,7 @@ fn labeled_expand(
     .map_err(|_| Error::InvalidArgument("HPKE output too long"))
 }
 
+#[cfg(any(test, feature = "hpke-dh"))]
 /// `DeriveKeyPair(ikm)` for P-256 (RFC 9180 §7.1.3): rejection sampling of
 /// `LabeledExpand` candidates until one is a valid scalar.
 pub(crate) fn derive_key_pair(ikm: &[u8]) -> Result<SecretKey> {
@@ -141,6 +155,7 @@ pub(crate) fn derive_key_pair(ikm: &[u8]) -> Result<SecretKey> {
     Err(Error::InvalidState("HPKE DeriveKeyPair found no scalar"))
 }
 
+#[cfg(any(test, feature = "hpke-dh"))]
 fn public_bytes(sk: &SecretKey) -> Result<[u8; ENC_LEN]> {
     let point = sk.public_key().to_sec1_point(false);
     point
@@ -149,17 +164,15 @@ fn public_bytes(sk: &SecretKey) -> Result<[u8; ENC_LEN]> {
         .map_err(|_| Error::InvalidState("P-256 public key length"))
 }
 
-/// `Decap` (RFC 9180 §4.1): the KEM shared secret of `enc` for `sk` / `pk_r`.
-fn decap(enc: &[u8], sk: &SecretKey, pk_r: &[u8; ENC_LEN]) -> Result<Zeroizing<[u8; 32]>> {
-    let bad = || Error::InvalidDataKey("the sealed data key did not open");
-    // A point off the curve, the identity or a compressed form is refused here.
-    if enc.len() != ENC_LEN {
-        return Err(bad());
-    }
-    let pk_e = p256::PublicKey::from_sec1_bytes(enc).map_err(|_| bad())?;
-    let shared = p256::ecdh::diffie_hellman(sk.to_nonzero_scalar(), pk_e.as_affine());
+/// `ExtractAndExpand(dh, kem_context)` of `Decap` (RFC 9180 §4.1), with
+/// `kem_context = enc ‖ pkRm`: the KEM shared secret from the DH output.
+fn extract_and_expand(
+    dh: &[u8; DH_LEN],
+    enc: &[u8; ENC_LEN],
+    pk_r: &[u8; ENC_LEN],
+) -> Result<Zeroizing<[u8; 32]>> {
     let sid = kem_suite_id();
-    let eae_prk = labeled_extract(&sid, b"", b"eae_prk", shared.raw_secret_bytes());
+    let eae_prk = labeled_extract(&sid, b"", b"eae_prk", dh);
     let mut kem_context = [0u8; 2 * ENC_LEN];
     let (a, b) = kem_context.split_at_mut(ENC_LEN);
     a.copy_from_slice(enc);
@@ -234,17 +247,20 @@ impl Context {
     }
 }
 
-/// One broker request's receiving key pair and nonce. Single use: [`open`](Self::open)
-/// consumes it. No `Debug`; the private key zeroizes on drop.
-pub struct HpkeRecipient {
+/// The DH half of the receiver where WebCrypto cannot do it: one broker
+/// request's P-256 key pair, derived from caller entropy (RFC 9180 §7.1.3
+/// `DeriveKeyPair`), for the `ecdsa` module. The private scalar never leaves
+/// it and zeroizes on drop; no `Debug`.
+#[cfg(any(test, feature = "hpke-dh"))]
+pub struct HpkeKeyPair {
     sk: SecretKey,
     pk: [u8; ENC_LEN],
-    nonce: [u8; NONCE_LEN],
 }
 
-impl HpkeRecipient {
-    /// A fresh key pair and request nonce from 64 bytes of caller entropy
-    /// (expanded as every sealing operation's is, `envelope::rng`).
+#[cfg(any(test, feature = "hpke-dh"))]
+impl HpkeKeyPair {
+    /// A fresh key pair from 64 bytes of caller entropy (expanded as every
+    /// sealing operation's is, `envelope::rng`).
     ///
     /// # Errors
     /// `INVALID_ARGUMENT` if `entropy` is not 64 bytes or is all zeros.
@@ -252,11 +268,73 @@ impl HpkeRecipient {
         let mut rng = Drbg::new(entropy)?;
         let mut ikm = Zeroizing::new([0u8; 32]);
         rng.fill(&mut ikm[..]);
-        let mut nonce = [0u8; NONCE_LEN];
-        rng.fill(&mut nonce);
-        let sk = derive_key_pair(&ikm[..])?;
+        Self::from_ikm(&ikm[..])
+    }
+
+    /// `DeriveKeyPair(ikm)`.
+    pub(crate) fn from_ikm(ikm: &[u8]) -> Result<Self> {
+        let sk = derive_key_pair(ikm)?;
         let pk = public_bytes(&sk)?;
-        Ok(Self { sk, pk, nonce })
+        Ok(Self { sk, pk })
+    }
+
+    /// The public key to send (`pkRm`, uncompressed SEC1, 65 bytes).
+    #[must_use]
+    pub const fn public_key(&self) -> &[u8; ENC_LEN] {
+        &self.pk
+    }
+
+    /// `DH(skR, pkE)` for the broker's `enc`, the shared x-coordinate, into
+    /// `out` (written in place rather than returned, so that no copy is left
+    /// in the caller's stack frame by a move).
+    ///
+    /// # Errors
+    /// `INVALID_DATA_KEY` for an `enc` that is not an uncompressed point on
+    /// the curve (off the curve, the identity, compressed, a coordinate ≥ p).
+    pub fn dh(&self, enc: &[u8], out: &mut [u8; DH_LEN]) -> Result<()> {
+        let bad = || Error::InvalidDataKey("the sealed data key did not open");
+        if enc.len() != ENC_LEN || enc.first() != Some(&0x04) {
+            return Err(bad());
+        }
+        let pk_e = p256::PublicKey::from_sec1_bytes(enc).map_err(|_| bad())?;
+        let shared = p256::ecdh::diffie_hellman(self.sk.to_nonzero_scalar(), pk_e.as_affine());
+        out.copy_from_slice(shared.raw_secret_bytes());
+        Ok(())
+    }
+}
+
+/// One broker request's recipient in the core: the public key sent and the
+/// nonce bound into the AAD. Single use: [`open`](Self::open) consumes it.
+pub struct HpkeRecipient {
+    pk: [u8; ENC_LEN],
+    nonce: [u8; NONCE_LEN],
+}
+
+impl HpkeRecipient {
+    /// The recipient of a key pair made outside the core (`public_key`,
+    /// uncompressed SEC1, 65 bytes) and a fresh request nonce (16 bytes).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for a public key that is not 65 bytes starting with
+    /// 0x04, or a nonce that is not 16 bytes or is all zeros.
+    pub fn new(public_key: &[u8], nonce: &[u8]) -> Result<Self> {
+        let pk: [u8; ENC_LEN] = public_key
+            .try_into()
+            .map_err(|_| Error::InvalidArgument("the HPKE public key must be 65 bytes"))?;
+        if pk[0] != 0x04 {
+            return Err(Error::InvalidArgument(
+                "the HPKE public key must be an uncompressed point",
+            ));
+        }
+        let nonce: [u8; NONCE_LEN] = nonce
+            .try_into()
+            .map_err(|_| Error::InvalidArgument("the HPKE request nonce must be 16 bytes"))?;
+        if nonce.iter().all(|&b| b == 0) {
+            return Err(Error::InvalidArgument(
+                "the HPKE request nonce is all zeros",
+            ));
+        }
+        Ok(Self { pk, nonce })
     }
 
     /// The public key to send (`pkRm`, uncompressed SEC1, 65 bytes).
@@ -271,21 +349,38 @@ impl HpkeRecipient {
         &self.nonce
     }
 
+    /// The HPKE context of `enc` given `DH(skR, enc)`: `ExtractAndExpand`
+    /// then the key schedule.
+    fn context(&self, dh: &[u8], enc: &[u8], info: &[u8], aead: AeadKind) -> Result<Context> {
+        let bad = || Error::InvalidDataKey("the sealed data key did not open");
+        let dh: &[u8; DH_LEN] = dh
+            .try_into()
+            .map_err(|_| Error::InvalidArgument("the HPKE DH output must be 32 bytes"))?;
+        let enc: &[u8; ENC_LEN] = enc.try_into().map_err(|_| bad())?;
+        // The DH side checked the point; its form is checked again here.
+        if enc[0] != 0x04 {
+            return Err(bad());
+        }
+        let ss = extract_and_expand(dh, enc, &self.pk)?;
+        key_schedule(&ss, info, aead)
+    }
+
     /// Opens the broker's `ciphertextForRecipient` (`enc ‖ ciphertext`) for
-    /// `request`, consuming the recipient.
+    /// `request`, given `dh = DH(skR, enc)` computed by whoever holds the
+    /// private key, consuming the recipient.
     ///
     /// # Errors
     /// `INVALID_DATA_KEY` for anything that does not open (tampered, replayed
     /// from another request, sealed for other request fields, or a key of the
-    /// wrong length), with no detail of which.
-    pub fn open(self, sealed: &[u8], request: &DataKeyRequest<'_>) -> Result<Secret> {
+    /// wrong length), with no detail of which; `INVALID_ARGUMENT` for a `dh`
+    /// that is not 32 bytes.
+    pub fn open(self, dh: &[u8], sealed: &[u8], request: &DataKeyRequest<'_>) -> Result<Secret> {
         let bad = || Error::InvalidDataKey("the sealed data key did not open");
         if sealed.len() < ENC_LEN + TAG_LEN + 1 || sealed.len() > ENC_LEN + TAG_LEN + MAX_DATA_KEY {
             return Err(bad());
         }
         let (enc, ct) = sealed.split_at(ENC_LEN);
-        let ss = decap(enc, &self.sk, &self.pk)?;
-        let ctx = key_schedule(&ss, INFO, AeadKind::Aes256Gcm)?;
+        let ctx = self.context(dh, enc, INFO, AeadKind::Aes256Gcm)?;
         let key = ctx.open(&request.aad(&self.nonce)?, ct)?;
         if key.len() != request.data_key_len {
             return Err(bad());

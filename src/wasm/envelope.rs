@@ -8,7 +8,7 @@
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::js_error;
 use crate::Error;
@@ -1554,9 +1554,11 @@ impl CoreResealer {
 // ---------------------------------------------------------------------------
 // keyTransport 'hpke': data keys sealed to the client (keyring::hpke).
 
-/// One broker request's HPKE key pair and nonce. The private key is derived
-/// and kept here; JS sees only the public key and the nonce to send. Spent by
-/// the first `setSealedDataKey` it is given to, whatever the outcome.
+/// One broker request's HPKE recipient in the core: the public key and nonce
+/// to send. The key pair is made and kept outside the core (a non-extractable
+/// WebCrypto key, or the `ecdsa` module's `EcdsaHpkeKeyPair`), which hands
+/// the core only `DH(skR, enc)`. Spent by the first `setSealedDataKey` it is
+/// given to, whatever the outcome.
 #[wasm_bindgen]
 pub struct CoreHpkeRecipient {
     inner: Option<crate::keyring::hpke::HpkeRecipient>,
@@ -1566,15 +1568,15 @@ pub struct CoreHpkeRecipient {
 
 #[wasm_bindgen]
 impl CoreHpkeRecipient {
-    /// A fresh recipient from 64 bytes of `crypto.getRandomValues` (wiped here).
+    /// The recipient of a P-256 public key (uncompressed, 65 bytes) made
+    /// outside the core, with a request nonce of 16 bytes from
+    /// `crypto.getRandomValues`.
     ///
     /// # Errors
-    /// `INVALID_ARGUMENT` for entropy that is not 64 bytes or all zeros.
+    /// `INVALID_ARGUMENT` for a key or nonce of the wrong form.
     #[wasm_bindgen(constructor)]
-    pub fn new(entropy: &mut [u8]) -> JsResult<CoreHpkeRecipient> {
-        let r = crate::keyring::hpke::HpkeRecipient::new(entropy);
-        entropy.zeroize();
-        let r = r.map_err(js_error)?;
+    pub fn new(public_key: &[u8], nonce: &[u8]) -> JsResult<CoreHpkeRecipient> {
+        let r = crate::keyring::hpke::HpkeRecipient::new(public_key, nonce).map_err(js_error)?;
         Ok(Self {
             public_key: r.public_key().to_vec(),
             nonce: r.nonce().to_vec(),
@@ -1602,6 +1604,14 @@ impl CoreHpkeRecipient {
     }
 }
 
+/// The DH output handed in by JS, moved into a copy that zeroizes on drop;
+/// the glue copies the wiped buffer back, so the caller's array is zeros too.
+fn take_dh(dh: &mut [u8]) -> Zeroizing<Vec<u8>> {
+    let out = Zeroizing::new(dh.to_vec());
+    dh.zeroize();
+    out
+}
+
 impl CoreHpkeRecipient {
     fn take(&mut self) -> JsResult<crate::keyring::hpke::HpkeRecipient> {
         self.inner
@@ -1616,7 +1626,8 @@ impl CoreSealer {
     /// 'hpke'): opens `sealed` (enc ‖ ciphertext) for this request — the key
     /// id asked for, the ARN answered, this message's encryption context, the
     /// suite's data key length and the answer's `ciphertextBlob` — straight
-    /// into the session. The data key never reaches JS.
+    /// into the session, given `dh = DH(skR, enc)` (32 bytes, wiped here and
+    /// in the caller's array). The data key never reaches JS.
     ///
     /// # Errors
     /// `INVALID_DATA_KEY` if it does not open for this request and recipient;
@@ -1625,15 +1636,18 @@ impl CoreSealer {
     pub fn set_sealed_data_key(
         &mut self,
         recipient: &mut CoreHpkeRecipient,
+        dh: &mut [u8],
         requested_key_id: &str,
         answered_key_id: &str,
         ciphertext_blob: &[u8],
         sealed: &[u8],
     ) -> JsResult<()> {
+        let dh = take_dh(dh);
         let r = recipient.take()?;
         let sealer = self.get()?;
         let key = r
             .open(
+                &dh[..],
                 sealed,
                 &crate::keyring::hpke::DataKeyRequest {
                     operation: "GenerateDataKey",
@@ -1659,7 +1673,8 @@ impl CoreSealer {
 impl CoreOpener {
     /// Takes a `Decrypt` answer sealed to `recipient` (keyTransport 'hpke')
     /// for the encrypted data key `ciphertext_blob` recorded under
-    /// `requested_key_id`, opened straight into the session.
+    /// `requested_key_id`, opened straight into the session, given
+    /// `dh = DH(skR, enc)` (32 bytes, wiped here and in the caller's array).
     ///
     /// # Errors
     /// `INVALID_DATA_KEY` if it does not open for this request and recipient;
@@ -1668,15 +1683,18 @@ impl CoreOpener {
     pub fn set_sealed_data_key(
         &mut self,
         recipient: &mut CoreHpkeRecipient,
+        dh: &mut [u8],
         requested_key_id: &str,
         answered_key_id: &str,
         ciphertext_blob: &[u8],
         sealed: &[u8],
     ) -> JsResult<()> {
+        let dh = take_dh(dh);
         let r = recipient.take()?;
         let h = self.inner.header();
         let key = r
             .open(
+                &dh[..],
                 sealed,
                 &crate::keyring::hpke::DataKeyRequest {
                     operation: "Decrypt",

@@ -13,11 +13,40 @@ fn hx(v: &Value, k: &str) -> Vec<u8> {
     hex::decode(v[k].as_str().unwrap()).unwrap()
 }
 
-impl HpkeRecipient {
-    fn from_ikm(ikm: &[u8], nonce: [u8; NONCE_LEN]) -> Self {
-        let sk = derive_key_pair(ikm).unwrap();
-        let pk = public_bytes(&sk).unwrap();
-        Self { sk, pk, nonce }
+/// The whole receiver natively: the key pair and DH (WebCrypto's or the
+/// `ecdsa` module's part) and the core's remainder, as the shim puts them
+/// together. Same entropy, same key pair and nonce.
+struct Receiver {
+    kp: HpkeKeyPair,
+    pk: [u8; ENC_LEN],
+    nonce: [u8; NONCE_LEN],
+}
+
+impl Receiver {
+    fn new(entropy: &[u8]) -> Result<Self> {
+        let kp = HpkeKeyPair::new(entropy)?;
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&<Sha256 as sha2::Digest>::digest(entropy)[..NONCE_LEN]);
+        Ok(Self {
+            pk: *kp.public_key(),
+            kp,
+            nonce,
+        })
+    }
+
+    const fn public_key(&self) -> &[u8; ENC_LEN] {
+        &self.pk
+    }
+
+    const fn nonce(&self) -> &[u8; NONCE_LEN] {
+        &self.nonce
+    }
+
+    fn open(self, sealed: &[u8], req: &DataKeyRequest<'_>) -> Result<Secret> {
+        let enc = sealed.get(..ENC_LEN).unwrap_or(&[]);
+        let mut dh = Zeroizing::new([0u8; DH_LEN]);
+        self.kp.dh(enc, &mut dh)?;
+        HpkeRecipient::new(&self.pk, &self.nonce)?.open(&dh[..], sealed, req)
     }
 }
 
@@ -44,17 +73,27 @@ fn rfc9180_a3_derive_key_pair() {
         let key = derive_key_pair(&hx(&v, ikm)).unwrap();
         assert_eq!(key.to_bytes().as_slice(), hx(&v, sk).as_slice(), "{sk}");
         assert_eq!(public_bytes(&key).unwrap().to_vec(), hx(&v, pk), "{pk}");
+        let pair = HpkeKeyPair::from_ikm(&hx(&v, ikm)).unwrap();
+        assert_eq!(pair.public_key().to_vec(), hx(&v, pk), "{pk}");
     }
+}
+
+/// The shared secret of the split receiver: `dh` from outside, the core's
+/// `ExtractAndExpand`.
+fn decap(pair: &HpkeKeyPair, enc: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut dh = [0u8; DH_LEN];
+    pair.dh(enc, &mut dh).unwrap();
+    extract_and_expand(&dh, enc.try_into().unwrap(), pair.public_key()).unwrap()
 }
 
 #[test]
 fn rfc9180_a3_encap_decap_key_schedule_and_open() {
     let v = vector();
-    let r = HpkeRecipient::from_ikm(&hx(&v, "ikmR"), [0; NONCE_LEN]);
-    let (enc, ss_sender) = encap(&r.pk, &hx(&v, "ikmE"));
+    let r = HpkeKeyPair::from_ikm(&hx(&v, "ikmR")).unwrap();
+    let (enc, ss_sender) = encap(r.public_key(), &hx(&v, "ikmE"));
     assert_eq!(enc.to_vec(), hx(&v, "enc"));
     assert_eq!(ss_sender.to_vec(), hx(&v, "shared_secret"));
-    let ss = decap(&hx(&v, "enc"), &r.sk, &r.pk).unwrap();
+    let ss = decap(&r, &hx(&v, "enc"));
     assert_eq!(ss.to_vec(), hx(&v, "shared_secret"));
     let ctx = key_schedule(&ss, &hx(&v, "info"), AeadKind::Aes128Gcm).unwrap();
     assert_eq!(ctx.key.to_vec(), hx(&v, "key"));
@@ -68,6 +107,88 @@ fn rfc9180_a3_encap_decap_key_schedule_and_open() {
     bad[0] ^= 1;
     assert_eq!(
         ctx.open(&aad, &bad).err().unwrap().code(),
+        "INVALID_DATA_KEY"
+    );
+}
+
+/// The A.3 vector through the split path as the shim runs it: the DH
+/// computed apart from the core (here straight from the vector's `skRm`, as
+/// WebCrypto's `deriveBits` would), handed to a core recipient that knows
+/// only `pkRm`; its remainder (ExtractAndExpand, key schedule, open) gives
+/// the vector's plaintext.
+#[test]
+fn rfc9180_a3_through_the_split_path() {
+    let v = vector();
+    let sk = SecretKey::from_slice(&hx(&v, "skRm")).unwrap();
+    let enc = hx(&v, "enc");
+    let pk_e = p256::PublicKey::from_sec1_bytes(&enc).unwrap();
+    let dh = p256::ecdh::diffie_hellman(sk.to_nonzero_scalar(), pk_e.as_affine());
+    let dh = dh.raw_secret_bytes().to_vec();
+    // the ecdsa module's DH gives the same bytes
+    let pair = HpkeKeyPair::from_ikm(&hx(&v, "ikmR")).unwrap();
+    let mut out = [0u8; DH_LEN];
+    pair.dh(&enc, &mut out).unwrap();
+    assert_eq!(out.to_vec(), dh);
+    let r = HpkeRecipient::new(&hx(&v, "pkRm"), &[1; NONCE_LEN]).unwrap();
+    let ctx = r
+        .context(&dh, &enc, &hx(&v, "info"), AeadKind::Aes128Gcm)
+        .unwrap();
+    assert_eq!(ctx.key.to_vec(), hx(&v, "key"));
+    assert_eq!(ctx.base_nonce.to_vec(), hx(&v, "base_nonce"));
+    let e = &v["encryptions"][0];
+    let (pt, aad, ct) = (hx(e, "pt"), hx(e, "aad"), hx(e, "ct"));
+    assert_eq!(ctx.open(&aad, &ct).unwrap().expose_secret(), pt.as_slice());
+    // a wrong DH output (one bit) does not open
+    let mut wrong = dh.clone();
+    wrong[31] ^= 1;
+    let r = HpkeRecipient::new(&hx(&v, "pkRm"), &[1; NONCE_LEN]).unwrap();
+    let ctx = r
+        .context(&wrong, &enc, &hx(&v, "info"), AeadKind::Aes128Gcm)
+        .unwrap();
+    assert_eq!(
+        ctx.open(&aad, &ct).err().unwrap().code(),
+        "INVALID_DATA_KEY"
+    );
+}
+
+#[test]
+fn the_core_recipient_checks_its_inputs() {
+    let pk = *HpkeKeyPair::new(&[3u8; 64]).unwrap().public_key();
+    for (key, nonce) in [
+        (&pk[..64], &[1u8; NONCE_LEN][..]),
+        (&pk[..], &[1u8; NONCE_LEN - 1][..]),
+        (&pk[..], &[0u8; NONCE_LEN][..]),
+    ] {
+        assert_eq!(
+            HpkeRecipient::new(key, nonce).err().unwrap().code(),
+            "INVALID_ARGUMENT"
+        );
+    }
+    let mut compressed = pk;
+    compressed[0] = 0x02;
+    assert_eq!(
+        HpkeRecipient::new(&compressed, &[1; NONCE_LEN])
+            .err()
+            .unwrap()
+            .code(),
+        "INVALID_ARGUMENT"
+    );
+    // a DH output of the wrong length is a caller error, not a bad answer
+    let ec = context();
+    let blob = [7u8; 40];
+    let req = request(&ec, &blob);
+    let sealed = vec![4u8; ENC_LEN + TAG_LEN + 32];
+    let r = HpkeRecipient::new(&pk, &[1; NONCE_LEN]).unwrap();
+    assert_eq!(
+        r.open(&[0; 31], &sealed, &req).err().unwrap().code(),
+        "INVALID_ARGUMENT"
+    );
+    // an enc whose prefix is not 0x04 is refused by the core as well
+    let mut sealed = vec![0u8; ENC_LEN + TAG_LEN + 32];
+    sealed[0] = 0x02;
+    let r = HpkeRecipient::new(&pk, &[1; NONCE_LEN]).unwrap();
+    assert_eq!(
+        r.open(&[0; 32], &sealed, &req).err().unwrap().code(),
         "INVALID_DATA_KEY"
     );
 }
@@ -95,7 +216,7 @@ fn request<'a>(ec: &'a EncryptionContext, blob: &'a [u8]) -> DataKeyRequest<'a> 
 }
 
 /// What the broker does: seal `key` to `r` for `req` (with AES-256-GCM, the suite in use).
-fn broker_seal(r: &HpkeRecipient, req: &DataKeyRequest<'_>, key: &[u8], ikm_e: &[u8]) -> Vec<u8> {
+fn broker_seal(r: &Receiver, req: &DataKeyRequest<'_>, key: &[u8], ikm_e: &[u8]) -> Vec<u8> {
     let (enc, ss) = encap(&r.pk, ikm_e);
     let ctx = key_schedule(&ss, INFO, AeadKind::Aes256Gcm).unwrap();
     let mut out = enc.to_vec();
@@ -108,7 +229,7 @@ fn a_sealed_data_key_opens_for_its_request() {
     let ec = context();
     let blob = [7u8; 40];
     let req = request(&ec, &blob);
-    let r = HpkeRecipient::new(&[9u8; 64]).unwrap();
+    let r = Receiver::new(&[9u8; 64]).unwrap();
     let sealed = broker_seal(&r, &req, &[0x42; 32], &[1; 32]);
     assert_eq!(sealed.len(), ENC_LEN + 32 + TAG_LEN);
     assert_eq!(r.open(&sealed, &req).unwrap().expose_secret(), &[0x42; 32]);
@@ -121,7 +242,7 @@ fn every_tampered_byte_is_refused() {
     let req = request(&ec, &blob);
     let entropy = [3u8; 64];
     let sealed = broker_seal(
-        &HpkeRecipient::new(&entropy).unwrap(),
+        &Receiver::new(&entropy).unwrap(),
         &req,
         &[0x42; 32],
         &[1; 32],
@@ -129,7 +250,7 @@ fn every_tampered_byte_is_refused() {
     for i in 0..sealed.len() {
         let mut bad = sealed.clone();
         bad[i] ^= 0x01;
-        let r = HpkeRecipient::new(&entropy).unwrap();
+        let r = Receiver::new(&entropy).unwrap();
         assert_eq!(
             r.open(&bad, &req).err().unwrap().code(),
             "INVALID_DATA_KEY",
@@ -137,7 +258,7 @@ fn every_tampered_byte_is_refused() {
         );
     }
     for len in [0, 1, ENC_LEN, ENC_LEN + TAG_LEN, sealed.len() - 1] {
-        let r = HpkeRecipient::new(&entropy).unwrap();
+        let r = Receiver::new(&entropy).unwrap();
         assert_eq!(
             r.open(&sealed[..len], &req).err().unwrap().code(),
             "INVALID_DATA_KEY",
@@ -156,7 +277,7 @@ fn an_answer_for_another_request_or_recipient_is_refused() {
     let req = request(&ec, &blob);
     let entropy = [5u8; 64];
     let sealed = broker_seal(
-        &HpkeRecipient::new(&entropy).unwrap(),
+        &Receiver::new(&entropy).unwrap(),
         &req,
         &[0x42; 32],
         &[1; 32],
@@ -186,7 +307,7 @@ fn an_answer_for_another_request_or_recipient_is_refused() {
         request(&other_ec, &blob),
     ];
     for (i, v) in variants.iter().enumerate() {
-        let r = HpkeRecipient::new(&entropy).unwrap();
+        let r = Receiver::new(&entropy).unwrap();
         assert_eq!(
             r.open(&sealed, v).err().unwrap().code(),
             "INVALID_DATA_KEY",
@@ -194,25 +315,20 @@ fn an_answer_for_another_request_or_recipient_is_refused() {
         );
     }
     // another recipient (a replay into a later request): another key pair and nonce
-    let r = HpkeRecipient::new(&[6u8; 64]).unwrap();
+    let r = Receiver::new(&[6u8; 64]).unwrap();
     assert_eq!(
         r.open(&sealed, &req).err().unwrap().code(),
         "INVALID_DATA_KEY"
     );
     // the same key pair with another nonce
-    let mut r = HpkeRecipient::new(&entropy).unwrap();
+    let mut r = Receiver::new(&entropy).unwrap();
     r.nonce[0] ^= 1;
     assert_eq!(
         r.open(&sealed, &req).err().unwrap().code(),
         "INVALID_DATA_KEY"
     );
     // and the control: the right recipient and request open it
-    assert!(
-        HpkeRecipient::new(&entropy)
-            .unwrap()
-            .open(&sealed, &req)
-            .is_ok()
-    );
+    assert!(Receiver::new(&entropy).unwrap().open(&sealed, &req).is_ok());
 }
 
 #[test]
@@ -222,12 +338,12 @@ fn a_key_of_the_wrong_length_is_refused_even_when_it_opens() {
     let req = request(&ec, &blob);
     let entropy = [4u8; 64];
     let sealed = broker_seal(
-        &HpkeRecipient::new(&entropy).unwrap(),
+        &Receiver::new(&entropy).unwrap(),
         &req,
         &[0x42; 31],
         &[1; 32],
     );
-    let r = HpkeRecipient::new(&entropy).unwrap();
+    let r = Receiver::new(&entropy).unwrap();
     assert_eq!(
         r.open(&sealed, &req).err().unwrap().code(),
         "INVALID_DATA_KEY"
@@ -241,14 +357,14 @@ fn an_encapsulated_key_off_the_curve_is_refused() {
     let req = request(&ec, &blob);
     let entropy = [4u8; 64];
     let mut sealed = broker_seal(
-        &HpkeRecipient::new(&entropy).unwrap(),
+        &Receiver::new(&entropy).unwrap(),
         &req,
         &[0x42; 32],
         &[1; 32],
     );
     sealed[ENC_LEN - 1] ^= 0x80; // y no longer on the curve
     assert_eq!(
-        HpkeRecipient::new(&entropy)
+        Receiver::new(&entropy)
             .unwrap()
             .open(&sealed, &req)
             .err()
@@ -256,9 +372,29 @@ fn an_encapsulated_key_off_the_curve_is_refused() {
             .code(),
         "INVALID_DATA_KEY"
     );
+    // x = p (a coordinate out of range), then the point (0, 0), then the
+    // identity's encoding padded to 65 bytes: none is a point of the curve
+    let p_hex = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+    let mut x_is_p = sealed.clone();
+    x_is_p[1..33].copy_from_slice(&hex::decode(p_hex).unwrap());
+    let mut zero = sealed.clone();
+    zero[1..ENC_LEN].fill(0);
+    let mut identity = sealed.clone();
+    identity[..ENC_LEN].fill(0);
+    for bad in [x_is_p, zero, identity] {
+        assert_eq!(
+            Receiver::new(&entropy)
+                .unwrap()
+                .open(&bad, &req)
+                .err()
+                .unwrap()
+                .code(),
+            "INVALID_DATA_KEY"
+        );
+    }
     sealed[0] = 0x02; // a compressed-point prefix in an uncompressed-length slot
     assert_eq!(
-        HpkeRecipient::new(&entropy)
+        Receiver::new(&entropy)
             .unwrap()
             .open(&sealed, &req)
             .err()
@@ -271,15 +407,15 @@ fn an_encapsulated_key_off_the_curve_is_refused() {
 #[test]
 fn entropy_must_be_real() {
     assert_eq!(
-        HpkeRecipient::new(&[0u8; 64]).err().unwrap().code(),
+        Receiver::new(&[0u8; 64]).err().unwrap().code(),
         "INVALID_ARGUMENT"
     );
     assert_eq!(
-        HpkeRecipient::new(&[1u8; 32]).err().unwrap().code(),
+        Receiver::new(&[1u8; 32]).err().unwrap().code(),
         "INVALID_ARGUMENT"
     );
-    let a = HpkeRecipient::new(&[1u8; 64]).unwrap();
-    let b = HpkeRecipient::new(&[2u8; 64]).unwrap();
+    let a = Receiver::new(&[1u8; 64]).unwrap();
+    let b = Receiver::new(&[2u8; 64]).unwrap();
     assert_ne!(a.public_key(), b.public_key());
     assert_ne!(a.nonce(), b.nonce());
 }

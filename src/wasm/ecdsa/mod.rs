@@ -1,6 +1,8 @@
 //! The `ecdsa` module: P-256, P-384 and P-521 arithmetic a page needs only
 //! where WebCrypto cannot do it (signature verification of `DIGEST`
 //! messages or with the `wasm` engine: `verify.rs`). Loaded on first need
-//! (src/js/modules/ecdsa.js).
+//! (src/js/modules/ecdsa.js). Also the HPKE key transport's P-256 key pair
+//! and DH where WebCrypto has no ECDH (`hpke.rs`).
 
+mod hpke;
 mod verify;
