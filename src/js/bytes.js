@@ -109,12 +109,17 @@ export function uint8View(v) {
  * array becomes a fresh built-in Uint8Array over exactly its bytes (read
  * through internal slots; shared memory copied, a detached buffer refused),
  * and an array a plain copy of its elements (made here, before the module
- * runs). Anything else passes unchanged (module handles are checked by
- * identity in core.js; strings and numbers are converted by the glue).
- * @param {unknown} v @returns {unknown}
+ * runs). Any other object becomes a structured clone: plain data read once,
+ * here (an array-like whose `length` lies, a String-like with getters, a
+ * Proxy -- which cannot be cloned -- never reaches the glue's copying).
+ * Primitives and functions pass unchanged; so do the module's own handles
+ * (`isHandle`), checked by identity in core.js.
+ * @param {unknown} v @param {(v: object) => boolean} [isHandle]
+ * @returns {unknown}
  */
-export function plainArgument(v) {
+export function plainArgument(v, isHandle) {
   if (v === null || typeof v !== 'object') return v;
+  if (isHandle?.(v)) return v;
   if (slot(taTag, v) !== undefined) {
     const buffer = taBuffer.call(v), offset = taOffset.call(v), length = taLength.call(v);
     if (isDetached(buffer)) throw new EdgeKmsError('INVALID_ARGUMENT', 'an argument is detached (transferred away)');
@@ -131,11 +136,10 @@ export function plainArgument(v) {
   } catch (e) { // a revoked Proxy
     throw new EdgeKmsError('INVALID_ARGUMENT', 'an argument could not be read', { cause: e });
   }
-  if (!isArray) return v;
   try {
-    return Array.from(/** @type {unknown[]} */ (v));
+    return isArray ? Array.from(/** @type {unknown[]} */ (v)) : structuredClone(v);
   } catch (e) {
-    throw new EdgeKmsError('INVALID_ARGUMENT', 'an argument could not be read', { cause: e });
+    throw new EdgeKmsError('INVALID_ARGUMENT', 'an argument could not be read (not plain data)', { cause: e });
   }
 }
 

@@ -85,6 +85,8 @@ const staleError = () => new EdgeKmsError('INTERNAL', 'edge-kms: the wasm core w
  * ~1.5-3 µs, once per operation (BENCHMARKS.md, "Guarding the boundary").
  */
 const STACK_SCRUB_BYTES = 128 * 1024;
+/** What each call zeroes when it returns while an operation is under way (~0.3 µs): a call's shallow frames. */
+const SHALLOW_SCRUB_BYTES = 16 * 1024;
 
 /** The 4 GiB of wasm32 memory, half taken: a trap then is most likely an allocation that did not fit. */
 const MEMORY_EXHAUSTED = 2 ** 31;
@@ -289,16 +291,17 @@ export class WasmModule {
    * leaves in it whatever its frames held: GCM's hash key, halves of derived
    * keys, a data key it copied. Nothing is live below the stack pointer once
    * a call into the module returned. Run when an operation's calls into the
-   * module are done (withCore, withCoreSync), and after a call made outside
-   * any (a stream's chunk); the depth covers the deepest use measured
-   * (tests/js/guard-stack-scrub.test.js checks it holds).
+   * module are done (withCore, withCoreSync), and after every call (`guard`:
+   * the shallow part while an operation is under way); the depth covers the
+   * deepest use measured (tests/js/guard-stack-scrub.test.js checks it holds).
+   * @param {number} [bytes]
    */
-  scrubStack() {
+  scrubStack(bytes = STACK_SCRUB_BYTES) {
     const x = this.#exports();
     if (!x || typeof x.__wbindgen_add_to_stack_pointer !== 'function') return;
     try {
       const sp = x.__wbindgen_add_to_stack_pointer(0);
-      const from = Math.max(0, sp - STACK_SCRUB_BYTES);
+      const from = Math.max(0, sp - bytes);
       new Uint8Array(x.memory.buffer, from, sp - from).fill(0);
     } catch { /* no instance */ }
   }
@@ -320,13 +323,14 @@ export class WasmModule {
    */
   guard(fn, kind) {
     const m = this;
+    const isOwn = (/** @type {object} */ v) => m.owns(v);
     /** @this {unknown} @param {unknown[]} args */
     const enter = function (args) {
       if (m.#depth === 0) m.#checkStack();
       m.assertUsable();
       if (kind === 'method' && !m.owns(this)) throw new EdgeKmsError('INVALID_ARGUMENT', `edge-kms: not an object of the '${m.name}' module`);
       if (kind === 'method' && m.isStale(this)) throw staleError();
-      const plain = args.map(plainArgument);
+      const plain = args.map((a) => plainArgument(a, isOwn));
       if (plain.some((a) => m.isStale(a))) throw staleError();
       return plain;
     };
@@ -342,7 +346,7 @@ export class WasmModule {
           throw isTrap(e) ? m.restart(e) : e;
         } finally {
           m.#depth--;
-          if (m.#depth === 0 && m.#operations === 0) m.scrubStack();
+          if (m.#depth === 0) m.scrubStack(m.#operations === 0 ? STACK_SCRUB_BYTES : SHALLOW_SCRUB_BYTES);
         }
       };
     }
@@ -355,8 +359,13 @@ export class WasmModule {
         throw isTrap(e) ? m.restart(e) : e;
       } finally {
         m.#depth--;
-        // A call outside any operation (a stream's chunk, a handle's method): it zeroes what it left itself.
-        if (m.#depth === 0 && m.#operations === 0) m.scrubStack();
+        // Back out of the module: what this call left below the pointer is
+        // zeroed now. Inside an operation (withCore, withCoreSync), which
+        // zeroes the whole depth when it ends, only the shallow part, cheaply;
+        // a call made outside one (a stream's chunk, a handle's free) cannot be
+        // told from one made inside another operation still under way, so it
+        // gets the same, and the rest when the last operation under way ends.
+        if (m.#depth === 0) m.scrubStack(m.#operations === 0 ? STACK_SCRUB_BYTES : SHALLOW_SCRUB_BYTES);
       }
     };
   }

@@ -28,6 +28,18 @@ function copy(b) {
   return c;
 }
 
+/**
+ * Makes `names` read-only own properties of `o`: what a keyring's module
+ * handle is made from is read again whenever the handle is made again (after
+ * a restart), so it must stay what the constructor checked.
+ * @param {object} o @param {string[]} names
+ */
+function freezeFields(o, names) {
+  for (const name of names) {
+    Object.defineProperty(o, name, { value: /** @type {any} */ (o)[name], writable: false, configurable: false, enumerable: true });
+  }
+}
+
 function str(v, what) {
   if (typeof v !== 'string' || v.length === 0) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be a non-empty string`);
   // A lone surrogate has no UTF-8 form: the core would see U+FFFD, and two names would be one.
@@ -141,6 +153,7 @@ export class RawAesKeyring extends LocalKeyring {
     const key = toBytes(wrappingKey, 'wrappingKey');
     if (![16, 24, 32].includes(key.length)) throw new EdgeKmsError('INVALID_ARGUMENT', 'wrappingKey must be 16, 24 or 32 bytes');
     this.#key = copy(key);
+    freezeFields(this, ['keyNamespace', 'keyName']);
   }
   /** @param {any} b */
   #make(b) {
@@ -174,6 +187,7 @@ export class RawRsaKeyring extends RsaModuleKeyring {
     this.padding = padding;
     this.#public = publicKey === undefined ? new Uint8Array(0) : copy(toBytes(publicKey, 'publicKey'));
     this.#private = privateKey === undefined ? new Uint8Array(0) : copy(toBytes(privateKey, 'privateKey'));
+    freezeFields(this, ['keyNamespace', 'keyName', 'padding']);
   }
   /** @param {any} b */
   #make(b) {
@@ -203,12 +217,13 @@ export class KmsRsaPublicKeyring extends RsaModuleKeyring {
     if (!/^arn:[^:]+:kms:[^:]*:[^:]*:key\/./.test(this.keyId)) throw new EdgeKmsError('INVALID_KEY_IDENTIFIER', 'the KMS RSA keyring needs a key ARN (arn:...:kms:...:key/...)');
     if (kms !== undefined && !isKms(kms)) throw new EdgeKmsError('INVALID_ARGUMENT', 'kms must be a KMS keyring');
     this.kms = kms;
-    this._public = copy(toBytes(publicKey, 'publicKey'));
-    Object.defineProperty(this, '_public', { enumerable: false });
+    this.#public = copy(toBytes(publicKey, 'publicKey'));
+    freezeFields(this, ['keyId']);
   }
+  /** @type {Uint8Array} */ #public;
   /** @param {any} b */
   #make(b) {
-    return b.RsaKeyring.kmsRsaPublic(this.keyId, this._public);
+    return b.RsaKeyring.kmsRsaPublic(this.keyId, this.#public);
   }
 }
 

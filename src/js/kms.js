@@ -26,6 +26,8 @@ function plain(v, what) {
  * @returns {Promise<import('./kms').KeyIdentifier>}
  */
 export function parseKeyIdentifier(identifier) {
+  // Only a string can be one; anything else (a Proxy included) is refused here, as the core would.
+  if (typeof identifier !== 'string') return Promise.reject(new EdgeKmsError('INVALID_KEY_IDENTIFIER', 'a key identifier must be a string'));
   return withCore((b) => b.parseKeyIdentifier(identifier));
 }
 

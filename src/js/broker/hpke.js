@@ -8,6 +8,7 @@
 // Deno and browsers. Why P-256 and not X25519: see src/keyring/hpke.rs.
 
 import { ProtocolError, decodeBase64, encodeBase64 } from '../protocol.js';
+import { isCurvePoint } from '../p256-point.js';
 
 /** The suite's name on the wire (`recipient.keyEncryptionAlgorithm`). */
 export const HPKE_ALGORITHM = 'HPKE_P256_SHA256_AES256GCM';
@@ -52,12 +53,15 @@ export function parseRecipient(field) {
 }
 
 /**
- * Refuses a recipient public key that is not a P-256 point (importKey checks
- * it is on the curve), so that such a request costs no authorize and no KMS
- * call: the data key would be made or opened and then found unsealable.
+ * Refuses a recipient public key that is not an uncompressed P-256 point on
+ * the curve, so that such a request costs no authorize and no KMS call: the
+ * data key would be made or opened and then found unsealable. Checked here,
+ * not only by importKey: Deno's importKey takes points off the curve (only
+ * deriveBits refuses them).
  * @param {Uint8Array} publicKey
  */
 export async function checkRecipientKey(publicKey) {
+  if (!isCurvePoint(publicKey)) throw new ProtocolError('BadRequest', 'recipient.publicKey is not a P-256 point');
   try {
     await subtle().importKey('raw', /** @type {BufferSource} */ (publicKey), { name: 'ECDH', namedCurve: 'P-256' }, false, []);
   } catch {
@@ -103,16 +107,22 @@ export function requestAad(r) {
  */
 export async function hpkeSeal({ publicKey, info = HPKE_INFO, aad, plaintext, aead = 'AES-256-GCM', ephemeral }) {
   const suite = AEADS[aead];
+  const notPoint = () => new ProtocolError('BadRequest', 'recipient.publicKey is not a P-256 point');
+  if (!isCurvePoint(publicKey)) throw notPoint(); // not importKey alone: Deno's takes points off the curve
   let pkR;
   try {
-    // importKey checks the point is on the curve
     pkR = await subtle().importKey('raw', /** @type {BufferSource} */ (publicKey), { name: 'ECDH', namedCurve: 'P-256' }, false, []);
   } catch {
-    throw new ProtocolError('BadRequest', 'recipient.publicKey is not a P-256 point');
+    throw notPoint();
   }
   const eph = ephemeral ?? /** @type {CryptoKeyPair} */ (await subtle().generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']));
   const enc = new Uint8Array(await subtle().exportKey('raw', eph.publicKey));
-  const dh = new Uint8Array(await subtle().deriveBits({ name: 'ECDH', public: pkR }, eph.privateKey, 256));
+  /** @type {Uint8Array} */ let dh;
+  try {
+    dh = new Uint8Array(await subtle().deriveBits({ name: 'ECDH', public: pkR }, eph.privateKey, 256));
+  } catch {
+    throw notPoint();
+  }
   /** @type {Uint8Array[]} */ const wipe = [dh];
   try {
     const ss = await extractAndExpand(dh, concat([enc, publicKey]), wipe);
