@@ -1061,10 +1061,12 @@ mod external_footer {
         assert_eq!(p.release(true).unwrap(), pt);
         // Seal without the key's point for a signed suite is refused in bindings; a
         // point off the curve is refused here.
-        let mut bad = key(1).public_key();
-        bad[10] ^= 1;
-        let e = Sealer::with_signer(suite::ALL[10], 16, ctx(&[]), &[7; 64], Some(&bad));
-        assert!(e.is_err_and(|e| e.code() == "INVALID_ARGUMENT"));
+        let mut x_too_big = vec![0x02];
+        x_too_big.extend_from_slice(&[0xff; 48]);
+        for bad in [&x_too_big[..], &key(1).public_key()[..48], &[0u8][..]] {
+            let e = Sealer::with_signer(suite::ALL[10], 16, ctx(&[]), &[7; 64], Some(bad));
+            assert!(e.is_err_and(|e| e.code() == "INVALID_ARGUMENT"));
+        }
         // The stream writer hands out the digest, the footer once.
         let mut s = Sealer::with_signer(
             suite::ALL[10],
