@@ -23,6 +23,7 @@ use super::secret::Secret;
 use super::suite::Signing;
 use crate::verify::algorithm::KeySpec;
 use crate::verify::ecdsa_der;
+use crate::verify::p384_field;
 use crate::verify::point::{self, ORDER_P256, ORDER_P384, scalar_in_range};
 use crate::{Error, Result};
 
@@ -88,8 +89,9 @@ impl Signer {
     /// # Errors
     /// `INVALID_ARGUMENT` if `public` is not a P-384 point.
     pub fn external(public: &[u8]) -> Result<(Self, String)> {
-        let point = point::ec_point(KeySpec::EccNistP384, public)
-            .map_err(|_| Error::InvalidArgument("the signer's public key is not a P-384 point"))?;
+        let point = p384_field::decode_point(public).ok_or(Error::InvalidArgument(
+            "the signer's public key is not a P-384 point",
+        ))?;
         Ok((Self::External, Base64::encode_string(&compress(&point)?)))
     }
 
@@ -303,10 +305,14 @@ pub fn public_point(signing: Signing, context: &EncryptionContext) -> Result<Vec
     let point = context_point(context)?;
     // SEC 1 compressed (what writers put there) or uncompressed; not the compact form.
     let tagged = matches!(point.first(), Some(0x02..=0x04));
+    let decoded = match spec {
+        KeySpec::EccNistP384 => p384_field::decode_point(&point).ok_or(()),
+        _ => point::ec_point(spec, &point).map_err(|_| ()),
+    };
     tagged
         .then_some(())
         .ok_or(())
-        .and_then(|()| point::ec_point(spec, &point).map_err(|_| ()))
+        .and(decoded)
         .map_err(|()| match signing {
             Signing::EcdsaP256Sha256 => {
                 Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")
