@@ -51,6 +51,8 @@ const ENGINES = ['auto', 'wasm', 'native'];
 const subtle = () => globalThis.crypto?.subtle;
 const KMS_PROVIDER_ID = 'aws-kms';
 const PUBLIC_KEY_FIELD = 'aws-crypto-public-key';
+/** Cached footer keys some `encrypt` call is signing with right now, and how many calls. */
+const inUse = new WeakMap();
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -249,6 +251,7 @@ export class EnvelopeClient {
             // The entry's own key, held here beside it (an entry the core hands out is live).
             signer = this.#signers.get(s.encryptionContext()[PUBLIC_KEY_FIELD]);
             if (!signer) { s.free(); return undefined; }
+            inUse.set(signer, (inUse.get(signer) ?? 0) + 1); // not wiped under this call if its entry ends meanwhile
           }
           s?.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
           return s;
@@ -298,6 +301,14 @@ export class EnvelopeClient {
       } finally {
         sealer.free();
         if (ownSigner) disposeSigner(signer);
+        else if (signer && inUse.has(signer)) {
+          const n = /** @type {number} */ (inUse.get(signer)) - 1;
+          if (n > 0) inUse.set(signer, n);
+          else {
+            inUse.delete(signer);
+            if (![...this.#signers.values()].includes(signer)) disposeSigner(signer); // its entry ended while it signed
+          }
+        }
       }
     }));
   }
@@ -766,7 +777,7 @@ export class EnvelopeClient {
     for (const [pub, s] of this.#signers) {
       if (keep(pub)) continue;
       this.#signers.delete(pub);
-      disposeSigner(s);
+      if (!inUse.has(s)) disposeSigner(s); // else the call signing with it wipes it when done
     }
   }
 
