@@ -606,6 +606,10 @@ pub struct BodyReader {
     check: Option<FooterCheck>,
     /// Whether the check was handed out: only then does a verdict count.
     check_out: bool,
+    /// Where the body starts in the message (the header's length): a
+    /// [`FooterCheck`]'s `signed_len` counts from the message's first byte,
+    /// whatever reader made it (`position` counts from the body's).
+    body_offset: usize,
 }
 
 impl BodyReader {
@@ -619,6 +623,7 @@ impl BodyReader {
         context: EncryptionContext,
         transcript: Transcript,
         max_body_size: usize,
+        body_offset: usize,
     ) -> Self {
         Self {
             plan: None,
@@ -642,6 +647,7 @@ impl BodyReader {
             verdict_outside: !cfg!(feature = "footer-ecdsa"),
             check: None,
             check_out: false,
+            body_offset,
         }
     }
 
@@ -712,6 +718,7 @@ impl BodyReader {
     pub(crate) fn plan_only_external_signature(mut self, body_offset: usize) -> Self {
         self.plan = Some(Vec::new());
         self.position = body_offset;
+        self.body_offset = 0; // `position` counts from the message's first byte here
         self.transcript = Transcript::new(Signing::None);
         self.external = Some(None);
         self
@@ -728,6 +735,13 @@ impl BodyReader {
     pub fn plan_stream(mut self) -> Self {
         self.plan = Some(Vec::new());
         self
+    }
+
+    /// Whether this reader streams for a native engine ([`plan_stream`](Self::plan_stream)):
+    /// its verdict releases a description of the final frame, not its plaintext.
+    #[must_use]
+    pub const fn plans_stream(&self) -> bool {
+        self.plan.is_some() && self.external.is_none()
     }
 
     /// The message key, for a native engine to import (then wipe).
@@ -1117,7 +1131,8 @@ impl BodyReader {
             )?);
         } else {
             let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
-            let check = FooterCheck::new(self.signing, &self.context, sig, t, self.position)?;
+            let signed_len = self.body_offset.saturating_add(self.position);
+            let check = FooterCheck::new(self.signing, &self.context, sig, t, signed_len)?;
             if self.verdict_outside {
                 self.check = Some(check);
                 self.position = self.position.saturating_add(2 + n);

@@ -349,6 +349,7 @@ impl Opener {
             h.encryption_context.clone(),
             transcript,
             self.max_body_size,
+            h.len,
         ))
     }
 
@@ -428,10 +429,7 @@ impl Opener {
             .ok_or(Error::MalformedMessage("the message is truncated"))?;
         let plaintext = Zeroizing::new(reader.update(body)?);
         let check = match reader.take_footer_check() {
-            Some(mut c) => {
-                c.signed_len = c.signed_len.saturating_add(self.header.len);
-                Some(c)
-            }
+            Some(c) => Some(c),
             None => {
                 reader.finish()?;
                 None

@@ -181,9 +181,10 @@ impl MessageSigner {
     /// A fresh key from `rng`.
     pub fn generate(rng: &mut Drbg) -> Self {
         loop {
-            let candidate: [u8; 48] = rng.bytes();
+            // Wiped when it goes out of scope: the scalar lives on in the key only.
+            let candidate = zeroize::Zeroizing::new(rng.bytes::<48>());
             // Out-of-range scalars (probability ~2^-190) are drawn again.
-            if let Ok(k) = p384::ecdsa::SigningKey::from_slice(&candidate) {
+            if let Ok(k) = p384::ecdsa::SigningKey::from_slice(&candidate[..]) {
                 return Self(k);
             }
         }
@@ -371,8 +372,8 @@ pub struct FooterCheck {
     pub signature: Vec<u8>,
     /// The hash of header ‖ body (SHA-384, SHA-256 for the P-256 suite).
     pub digest: Vec<u8>,
-    /// Length of header ‖ body (from the reader's start: for a one-shot
-    /// open, the message's first bytes), for verifiers that hash themselves.
+    /// Length of header ‖ body, counted from the message's first byte, for
+    /// verifiers that hash the message themselves (`message[..signed_len]`).
     pub signed_len: usize,
 }
 

@@ -305,6 +305,12 @@ pub struct RekeyStream {
     signer: Option<Signer>,
     /// An external signer's digest of the new header ‖ frames, after `finish`.
     footer_digest: Option<Vec<u8>>,
+    /// Native engine: frames were described (by [`plan_update`](RekeyStream::plan_update)
+    /// or, the final frame of a signed original, by [`footer_verdict`](RekeyStream::footer_verdict))
+    /// and the engine has not yet said they verified ([`release_verified`](RekeyStream::release_verified)).
+    /// [`finish`](RekeyStream::finish) refuses while it is so: every frame of the
+    /// original is authenticated before the end of the re-keyed message goes out.
+    unconfirmed: bool,
 }
 
 impl Resealer {
@@ -360,6 +366,7 @@ impl Resealer {
                 transcript,
                 signer,
                 footer_digest: None,
+                unconfirmed: false,
             },
         ))
     }
@@ -389,7 +396,9 @@ impl RekeyStream {
     /// As [`update`](Self::update); `INVALID_STATE` for a stream not made by `into_native_stream`.
     pub fn plan_update(&mut self, bytes: &[u8]) -> Result<Vec<FrameDesc>> {
         self.pending.extend_from_slice(bytes);
-        self.reader.plan_update(bytes)
+        let descs = self.reader.plan_update(bytes)?;
+        self.unconfirmed |= !descs.is_empty();
+        Ok(descs)
     }
 
     /// Native engine, after it verified every frame described so far: the
@@ -398,6 +407,7 @@ impl RekeyStream {
     /// # Errors
     /// `INVALID_STATE` for broken bookkeeping.
     pub fn release_verified(&mut self) -> Result<Vec<u8>> {
+        self.unconfirmed = false;
         if self.reader.frames_end().is_some() {
             return Ok(Vec::new());
         }
@@ -435,8 +445,15 @@ impl RekeyStream {
     /// A second call returns nothing.
     ///
     /// # Errors
-    /// `MALFORMED_MESSAGE` for a truncated original.
+    /// `MALFORMED_MESSAGE` for a truncated original; `INVALID_STATE` while a
+    /// native engine has not confirmed every frame described to it (the final
+    /// frame included) with [`release_verified`](Self::release_verified).
     pub fn finish(&mut self) -> Result<Vec<u8>> {
+        if self.unconfirmed {
+            return Err(Error::InvalidState(
+                "frames described to the native engine were not verified",
+            ));
+        }
         self.reader.finish()?;
         let end = self
             .reader
@@ -467,13 +484,18 @@ impl RekeyStream {
     }
 
     /// The verdict on the original's footer; `finish` fails `TAMPERED` without a `true` one.
+    /// A native stream gets its final frame's description back: the engine
+    /// verifies its tag as every other frame's, then calls
+    /// [`release_verified`](Self::release_verified) (`finish` refuses before).
+    /// A wasm stream verified that frame's tag when it read it: nothing returned.
     ///
     /// # Errors
     /// `TAMPERED` unless `verified`; `INVALID_STATE` if nothing waits for it.
-    pub fn footer_verdict(&mut self, verified: bool) -> Result<()> {
-        let (last, _) = self.reader.footer_verdict(verified)?;
+    pub fn footer_verdict(&mut self, verified: bool) -> Result<Option<FrameDesc>> {
+        let (last, desc) = self.reader.footer_verdict(verified)?;
         drop(Zeroizing::new(last));
-        Ok(())
+        self.unconfirmed |= desc.is_some();
+        Ok(desc)
     }
 
     /// An external signer's job after [`finish`](Self::finish): the digest of
@@ -775,5 +797,82 @@ mod tests {
         let footer = signer.unwrap().footer_here(t).unwrap().unwrap();
         new.extend_from_slice(&footer);
         assert_eq!(open(&new, &aes(2)).unwrap(), b"abc");
+    }
+
+    /// Where the original's signed bytes end (its footer starts).
+    fn signed_len(msg: &[u8], o: &Opener) -> usize {
+        let mut read =
+            |at: usize, n: usize| Ok(msg[at.min(msg.len())..(at + n).min(msg.len())].to_vec());
+        let (_, _, sig) = o.plan_external_signature(msg.len(), &mut read).unwrap();
+        sig.unwrap().signed_len
+    }
+
+    #[test]
+    fn the_footer_check_of_a_rekey_counts_from_the_message_start() {
+        // A verifier outside hashes message[..signed_len] itself (WebCrypto): the
+        // header is part of it. (It counted the body only: every authentic
+        // message was TAMPERED for the shim's one-shot re-key in wasm.)
+        for frame in [8, 64, 4096] {
+            let old = seal(SIGNED, frame, &[6u8; 300], &aes(1));
+            let o = opener(&old, &aes(1)).unwrap();
+            let mut r = Resealer::verify_external(&o, old.clone(), &[3; 64], None).unwrap();
+            let check = r.take_footer_check().unwrap();
+            assert_eq!(check.signed_len, signed_len(&old, &o), "frame {frame}");
+            let pending = o.open_pending(&old).unwrap();
+            assert_eq!(pending.footer_check().unwrap().signed_len, check.signed_len);
+            assert!(check.verify_here());
+            r.footer_verdict(true).unwrap();
+            r.sealer_mut().unwrap().wrap_with(&aes(2)).unwrap();
+            assert_eq!(open(&r.finish().unwrap(), &aes(2)).unwrap(), [6u8; 300]);
+        }
+    }
+
+    #[test]
+    fn a_native_stream_verifies_the_final_frame_after_the_verdict() {
+        use crate::envelope::gcm;
+        let pt = vec![4u8; 40];
+        let old = seal(SIGNED, 16, &pt, &aes(1));
+        let o = opener(&old, &aes(1)).unwrap();
+        let mut r = Resealer::after_external_verification(&o, &[3; 64], None).unwrap();
+        r.sealer_mut().unwrap().wrap_with(&aes(2)).unwrap();
+        let (mut new, mut s) = r.into_stream_with_verdict_outside(&o, true).unwrap();
+        let key = Secret::copy_from(s.native_key().expose_secret());
+        let verify = |d: &FrameDesc, id: &[u8]| {
+            let (ct, tag) = d.bytes.split_at(d.bytes.len() - 16);
+            let mut ct = ct.to_vec();
+            gcm::open(key.expose_secret(), &d.iv, &d.aad(id), &mut ct, tag)
+        };
+        let mut seen = 0;
+        for piece in old[o.header().len..].chunks(10) {
+            let descs = s.plan_update(piece).unwrap();
+            if !descs.is_empty() {
+                // Described and not yet confirmed: the end cannot go out.
+                assert_eq!(s.finish().unwrap_err().code(), "INVALID_STATE");
+            }
+            for d in &descs {
+                verify(d, s.message_id()).unwrap();
+                seen += 1;
+            }
+            new.extend_from_slice(&s.release_verified().unwrap());
+        }
+        assert_eq!(seen, 2, "the final frame waits for the verdict");
+        let check = s.take_footer_check().unwrap();
+        assert!(check.verify_here());
+        let last = s.footer_verdict(true).unwrap().unwrap(); // the final frame, described
+        assert_eq!(
+            last.bytes,
+            old[signed_len(&old, &o) - last.bytes.len()..signed_len(&old, &o)]
+        );
+        assert_eq!(
+            s.finish().unwrap_err().code(),
+            "INVALID_STATE",
+            "not before the engine verified the final frame"
+        );
+        verify(&last, s.message_id()).unwrap();
+        assert!(s.release_verified().unwrap().is_empty());
+        new.extend_from_slice(&s.finish().unwrap());
+        assert_eq!(open(&new, &aes(2)).unwrap(), pt);
+        // A second verdict is refused; the stream is spent.
+        assert_eq!(s.footer_verdict(true).unwrap_err().code(), "INVALID_STATE");
     }
 }

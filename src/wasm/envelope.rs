@@ -599,6 +599,24 @@ pub struct CoreOpener {
     native_plan: Vec<FrameDesc>,
 }
 
+impl CoreOpener {
+    /// The stream's reader, if it is of the kind asked for (`native`: made by
+    /// `startNativeStream`): a verdict method of the other kind is refused
+    /// before it can spend the verdict (and with it the held final frame).
+    fn stream_reader(&mut self, native: bool) -> JsResult<&mut BodyReader> {
+        match self.reader.as_mut() {
+            Some(r) if r.plans_stream() == native => Ok(r),
+            Some(_) if native => Err(js_error(Error::InvalidState(
+                "a wasm stream: use footerVerdict",
+            ))),
+            Some(_) => Err(js_error(Error::InvalidState(
+                "a native stream: use footerVerdictNative",
+            ))),
+            None => Err(js_error(Error::InvalidState("call startStream() first"))),
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl CoreOpener {
     /// An opener once `prefix` holds the whole header (the first bytes of a
@@ -808,18 +826,14 @@ impl CoreOpener {
     /// (wasm stream); anything but `true` wipes it and is `TAMPERED`.
     ///
     /// # Errors
-    /// `TAMPERED`; `INVALID_STATE` if no footer waits for a verdict.
+    /// `TAMPERED`; `INVALID_STATE` if no footer waits for a verdict, or for a
+    /// native stream (use `footerVerdictNative`; the verdict is not spent then).
     #[wasm_bindgen(js_name = footerVerdict)]
     pub fn footer_verdict(&mut self, verified: bool) -> JsResult<Vec<u8>> {
-        let r = self
-            .reader
-            .as_mut()
-            .ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?;
+        let r = self.stream_reader(false)?;
         let (plaintext, desc) = r.footer_verdict(verified).map_err(js_error)?;
         if desc.is_some() {
-            return Err(js_error(Error::InvalidState(
-                "a native stream: footerVerdictNative",
-            )));
+            return Err(js_error(Error::InvalidState("footer verdict bookkeeping")));
         }
         Ok(plaintext)
     }
@@ -828,14 +842,16 @@ impl CoreOpener {
     /// WebCrypto to open, `[{ iv, aad, data }]`.
     ///
     /// # Errors
-    /// As `footerVerdict`.
+    /// As `footerVerdict`; `INVALID_STATE` for a wasm stream (use `footerVerdict`;
+    /// the verdict is not spent then).
     #[wasm_bindgen(js_name = footerVerdictNative)]
     pub fn footer_verdict_native(&mut self, verified: bool) -> JsResult<Array> {
-        let r = self
-            .reader
-            .as_mut()
-            .ok_or_else(|| js_error(Error::InvalidState("call startNativeStream() first")))?;
-        let (_, desc) = r.footer_verdict(verified).map_err(js_error)?;
+        let r = self.stream_reader(true)?;
+        let (plaintext, desc) = r.footer_verdict(verified).map_err(js_error)?;
+        if !plaintext.is_empty() {
+            drop(zeroize::Zeroizing::new(plaintext));
+            return Err(js_error(Error::InvalidState("footer verdict bookkeeping")));
+        }
         Ok(frame_descs_to_js(
             desc.as_slice(),
             &self.inner.header().message_id,
@@ -1649,22 +1665,31 @@ impl CoreResealer {
 
     /// The verdict on the original's footer: `true` only if its signature
     /// verified. Nothing is wrapped or written before it; anything but `true`
-    /// is `TAMPERED` and spends the re-key.
+    /// is `TAMPERED` and spends the re-key. Returns the original's final frame
+    /// as `[{ iv, aad, data }]` for a stream whose frames WebCrypto verifies
+    /// (`startNativeStream`): the shim verifies it as every other frame, then
+    /// calls `releaseVerified`, and `finishStream` refuses before. Empty otherwise.
     ///
     /// # Errors
     /// `TAMPERED`; `INVALID_STATE` if no footer waits for a verdict.
     #[wasm_bindgen(js_name = footerVerdict)]
-    pub fn footer_verdict(&mut self, verified: bool) -> JsResult<()> {
+    pub fn footer_verdict(&mut self, verified: bool) -> JsResult<Array> {
         let r = match (self.inner.as_mut(), self.stream.as_mut()) {
-            (Some(r), _) => r.footer_verdict(verified),
+            (Some(r), _) => r.footer_verdict(verified).map(|()| None),
             (None, Some(s)) => s.footer_verdict(verified),
             (None, None) => Err(Error::InvalidState("no footer waits for a verdict")),
         };
-        if r.is_err() {
-            self.inner = None;
-            self.stream = None;
+        match r {
+            Ok(desc) => {
+                let id = self.stream.as_ref().map_or(&[][..], |s| s.message_id());
+                Ok(frame_descs_to_js(desc.as_slice(), id))
+            }
+            Err(e) => {
+                self.inner = None;
+                self.stream = None;
+                Err(js_error(e))
+            }
         }
-        r.map_err(js_error)
     }
 
     /// After WebCrypto verified every frame `planUpdate` returned: the frames to
