@@ -6,7 +6,7 @@
 import { EdgeKmsError } from './errors.js';
 import { checkSignal, checkUnchanged, readOptions, toBytes, uint8View, wellFormed } from './bytes.js';
 import { isStale, withCore, withCoreSync } from './modules/envelope.js';
-import { disposeSigner, newSigner, signFooter, verifyFooter } from './footer.js';
+import { CachedFooterKeys, disposeSigner, newSigner, signFooter, verifyFooter } from './footer.js';
 import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms, isRsaKeyring, rsaCanDecrypt, rsaUnwrap, rsaWrap } from './keyrings.js';
 
 export const SUITES = Object.freeze({
@@ -51,8 +51,6 @@ const ENGINES = ['auto', 'wasm', 'native'];
 const subtle = () => globalThis.crypto?.subtle;
 const KMS_PROVIDER_ID = 'aws-kms';
 const PUBLIC_KEY_FIELD = 'aws-crypto-public-key';
-/** Cached footer keys some `encrypt` call is signing with right now, and how many calls. */
-const inUse = new WeakMap();
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -181,12 +179,12 @@ export class EnvelopeClient {
   #filling = new Map();
   /**
    * The footer signing keys of cached sealing materials (signed suite), by the
-   * public key in their context. The core's cache entry decides: a key is used
-   * only for a sealer the core handed out from its entry, and dropped (a key of
-   * the `ecdsa` module wiped) as soon as the core no longer lists the entry.
-   * @type {Map<string, import('./footer.js').FooterSigner>}
+   * public key in their context, and of the encrypt calls signing right now.
+   * The core's cache entry decides: a key is used only for a sealer the core
+   * handed out from its entry; the entry holds it while the core lists it, each
+   * call while it runs, and the last holder wipes it (CachedFooterKeys).
    */
-  #signers = new Map();
+  #signers = new CachedFooterKeys();
   /**
    * @param {{ keyring: any, suite?: string, frameLength?: number, commitmentPolicy?: string,
    *           maxEncryptedDataKeys?: number, maxBodySize?: number, maxHeaderSize?: number,
@@ -238,55 +236,58 @@ export class EnvelopeClient {
     const signed = this.suite === SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
     return abortable(signal, () => withCore(async (b) => {
       const cache = this.#cacheFor(b);
-      let sealer;
+      /** @type {any} */ let sealer;
+      // The footer key this call signs with, held by this call until it ends
+      // (#signers: a cached key is also held by its entry).
       /** @type {import('./footer.js').FooterSigner | undefined} */ let signer;
-      let ownSigner = false; // not held by the cache: dropped when this call ends
-      if (cache) {
-        const [keys, values] = ec;
-        const fromCache = () => {
-          const entropy = crypto.getRandomValues(new Uint8Array(64));
-          const s = cache.sealerFromCache(partition, this.suite, this.frameLength, keys, values, pt.length, Date.now(), entropy);
-          this.#pruneSigners(cache);
-          if (s && signed) {
-            // The entry's own key, held here beside it (an entry the core hands out is live).
-            signer = this.#signers.get(s.encryptionContext()[PUBLIC_KEY_FIELD]);
-            if (!signer) { s.free(); return undefined; }
-            inUse.set(signer, (inUse.get(signer) ?? 0) + 1); // not wiped under this call if its entry ends meanwhile
-          }
-          s?.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
-          return s;
-        };
-        // Single flight: concurrent misses for the same suite and context wait
-        // for the one data-key request under way, then draw from the cache.
-        const slot = JSON.stringify([partition, this.suite, keys.map((k, i) => [k, values[i]]).sort()]);
-        sealer = fromCache();
-        if (!sealer && this.#filling.has(slot)) {
-          await this.#filling.get(slot);
-          sealer = fromCache();
-        }
-        if (!sealer) {
-          const owner = !this.#filling.has(slot);
-          /** @type {() => void} */ let filled = () => {};
-          if (owner) this.#filling.set(slot, new Promise((resolve) => { filled = resolve; }));
-          try {
-            if (signed) { signer = await newSigner(this.#webCryptoFooters()); ownSigner = true; }
-            sealer = await this.#prepareSealer(b, ec, signal, signer);
-            cache.storeSealer(partition, this.suite, keys, values, sealer, pt.length, Date.now());
-            if (signer) {
-              const pub = sealer.encryptionContext()[PUBLIC_KEY_FIELD];
-              this.#signers.set(pub, signer);
-              ownSigner = false;
-              this.#pruneSigners(cache); // the entry may not have been stored (a message above maxBytes)
-            }
-          } finally {
-            if (owner) { this.#filling.delete(slot); filled(); }
-          }
-        }
-      } else {
-        if (signed) { signer = await newSigner(this.#webCryptoFooters()); ownSigner = true; }
-        sealer = await this.#prepareSealer(b, ec, signal, signer);
-      }
       try {
+        if (cache) {
+          const [keys, values] = ec;
+          const fromCache = () => {
+            const entropy = crypto.getRandomValues(new Uint8Array(64));
+            const s = cache.sealerFromCache(partition, this.suite, this.frameLength, keys, values, pt.length, Date.now(), entropy);
+            this.#pruneSigners(cache);
+            if (!s) return undefined;
+            try {
+              if (signed) {
+                // The entry's own key (an entry the core hands out is live); none known, or
+                // lost in a restart of the `ecdsa` module: a miss, and a new entry replaces it.
+                signer = this.#signers.take(s.encryptionContext()[PUBLIC_KEY_FIELD]);
+                if (!signer) { s.free(); return undefined; }
+              }
+              s.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
+              return s;
+            } catch (e) {
+              s.free();
+              throw e;
+            }
+          };
+          // Single flight: concurrent misses for the same suite and context wait
+          // for the one data-key request under way, then draw from the cache.
+          const slot = JSON.stringify([partition, this.suite, keys.map((k, i) => [k, values[i]]).sort()]);
+          sealer = fromCache();
+          if (!sealer && this.#filling.has(slot)) {
+            await this.#filling.get(slot);
+            sealer = fromCache();
+          }
+          if (!sealer) {
+            const owner = !this.#filling.has(slot);
+            /** @type {() => void} */ let filled = () => {};
+            if (owner) this.#filling.set(slot, new Promise((resolve) => { filled = resolve; }));
+            try {
+              if (signed) signer = this.#signers.adopt(await newSigner(this.#webCryptoFooters()));
+              sealer = await this.#prepareSealer(b, ec, signal, signer);
+              cache.storeSealer(partition, this.suite, keys, values, sealer, pt.length, Date.now());
+              if (signer) this.#signers.attach(sealer.encryptionContext()[PUBLIC_KEY_FIELD], signer);
+              this.#pruneSigners(cache); // the entry may not have been stored (a message above maxBytes)
+            } finally {
+              if (owner) { this.#filling.delete(slot); filled(); }
+            }
+          }
+        } else {
+          if (signed) signer = this.#signers.adopt(await newSigner(this.#webCryptoFooters()));
+          sealer = await this.#prepareSealer(b, ec, signal, signer);
+        }
         checkUnchanged(pt, length, 'plaintext');
         if (this.#native(pt.length, this.frameLength)) return await sealNative(sealer, pt, signer);
         checkWasmSize(pt.length);
@@ -299,16 +300,8 @@ export class EnvelopeClient {
         out.set(footer, body.length);
         return out;
       } finally {
-        sealer.free();
-        if (ownSigner) disposeSigner(signer);
-        else if (signer && inUse.has(signer)) {
-          const n = /** @type {number} */ (inUse.get(signer)) - 1;
-          if (n > 0) inUse.set(signer, n);
-          else {
-            inUse.delete(signer);
-            if (![...this.#signers.values()].includes(signer)) disposeSigner(signer); // its entry ended while it signed
-          }
-        }
+        sealer?.free();
+        if (signer) this.#signers.release(signer); // wiped here unless its cache entry still holds it
       }
     }));
   }
@@ -542,7 +535,13 @@ export class EnvelopeClient {
           const check = withCoreSync(() => resealer.footerCheck());
           if (check) {
             const ok = await verifyFooter(check, undefined);
-            withCoreSync(() => resealer.footerVerdict(ok));
+            // WebCrypto verifies the final frame's tag as every other frame's (the core
+            // described it only now); finishStream refuses until releaseVerified says so.
+            const last = withCoreSync(() => resealer.footerVerdict(ok));
+            if (last.length) {
+              for (const p of await decryptFrames(/** @type {CryptoKey} */ (key), last)) p.fill(0);
+              withCoreSync(() => resealer.releaseVerified());
+            }
           }
           controller.enqueue(withCoreSync(() => resealer.finishStream()));
           const digest = withCoreSync(() => resealer.footerDigest());
@@ -762,23 +761,14 @@ export class EnvelopeClient {
   /** Drops (and wipes, in the core) every cached data key. */
   clearCache() {
     if (this.#cacheHandle && !isStale(this.#cacheHandle)) this.#cacheHandle.clear();
-    this.#dropSigners(() => false);
+    this.#signers.prune(() => false); // a call signing with one of them wipes it when it ends
   }
 
-  /** Drops every footer key the cache no longer lists (expired, used up, evicted, cleared). @param {any} cache */
+  /** Lets go of every footer key whose entry the cache no longer lists (expired, used up, evicted, never stored). @param {any} cache */
   #pruneSigners(cache) {
     if (this.#signers.size === 0) return;
     const live = new Set(cache.liveSigners(Date.now()));
-    this.#dropSigners((pub) => live.has(pub));
-  }
-
-  /** @param {(pub: string) => boolean} keep */
-  #dropSigners(keep) {
-    for (const [pub, s] of this.#signers) {
-      if (keep(pub)) continue;
-      this.#signers.delete(pub);
-      if (!inUse.has(s)) disposeSigner(s); // else the call signing with it wipes it when done
-    }
+    this.#signers.prune((pub) => live.has(pub));
   }
 
   /** Whether WebCrypto signs and verifies one-shot footers (else the `ecdsa` module does). */
@@ -809,7 +799,7 @@ export class EnvelopeClient {
   #cacheFor(b) {
     if (!this.cache) return undefined;
     if (!this.#cacheHandle || isStale(this.#cacheHandle)) { // a restarted core starts with an empty cache
-      this.#dropSigners(() => false);
+      this.#signers.prune(() => false);
       const c = this.cache;
       this.#cacheHandle = new b.CoreCache(c.maxAgeMs, c.maxMessages, c.maxBytes, c.capacity);
     }

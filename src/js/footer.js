@@ -50,6 +50,81 @@ export function disposeSigner(s) {
   }
 }
 
+/** Whether a signer's key is gone: a key of an `ecdsa` instance that trapped and restarted. @param {FooterSigner} s */
+export function signerLost(s) {
+  return s.kind === 'wasm' && ecdsaStale(s.handle);
+}
+
+/**
+ * The footer keys of a client's data-key cache entries, and who owns them.
+ *
+ * A key has holders: the cache entry it signs for, as long as the core lists
+ * that entry (`liveSigners`), and each call signing with it, from the moment
+ * it makes or takes the key until it ends, whatever way it ends. Each holder
+ * holds it once; the last to let go wipes it (`disposeSigner`). So a key is
+ * never wiped under a call that signs with it (an entry used up, expired,
+ * evicted or cleared meanwhile), and never outlives its entry and its calls
+ * (a failed call, a message the cache did not store). A key lost in a restart
+ * of the `ecdsa` module is let go and never handed out again: its entry's
+ * next call makes a new entry instead.
+ */
+export class CachedFooterKeys {
+  /** @type {Map<string, FooterSigner>} the keys of entries the core lists, by public key (base64) */
+  #byEntry = new Map();
+  /** @type {Map<FooterSigner, number>} how many holders each key has */
+  #holds = new Map();
+
+  /** A key a call made: the call holds it. @param {FooterSigner} s @returns {FooterSigner} */
+  adopt(s) {
+    this.#holds.set(s, (this.#holds.get(s) ?? 0) + 1);
+    return s;
+  }
+
+  /** A holder lets go; the last one wipes the key. @param {FooterSigner} s */
+  release(s) {
+    const n = (this.#holds.get(s) ?? 1) - 1;
+    if (n > 0) { this.#holds.set(s, n); return; }
+    this.#holds.delete(s);
+    disposeSigner(s);
+  }
+
+  /** The entry whose context carries `pub` holds `s` too (a call stored it). @param {string} pub @param {FooterSigner} s */
+  attach(pub, s) {
+    if (this.#byEntry.has(pub)) return;
+    this.#byEntry.set(pub, this.adopt(s));
+  }
+
+  /**
+   * The key of the entry whose context carries `pub`, held for a call; undefined
+   * if none is known or it was lost (then the entry's hold is let go too).
+   * @param {string} pub @returns {FooterSigner | undefined}
+   */
+  take(pub) {
+    const s = this.#byEntry.get(pub);
+    if (!s) return undefined;
+    if (signerLost(s)) {
+      this.#byEntry.delete(pub);
+      this.release(s);
+      return undefined;
+    }
+    return this.adopt(s);
+  }
+
+  /** Entries' keys the core no longer lists are let go. @param {(pub: string) => boolean} keep */
+  prune(keep) {
+    for (const [pub, s] of this.#byEntry) {
+      if (keep(pub)) continue;
+      this.#byEntry.delete(pub);
+      this.release(s);
+    }
+  }
+
+  /** How many entries' keys are held. */
+  get size() {
+    return this.#byEntry.size;
+  }
+}
+
 /**
  * `r ‖ s` of the footer: over `bytes` (header ‖ body) with a WebCrypto key, or
  * over `digest` (their SHA-384, from the core) with a key of the `ecdsa` module.
