@@ -93,6 +93,7 @@ fn cached_messages() -> Vec<(String, Vec<u8>)> {
             data_key: message::data_key(&s),
             edks: vec![edk.clone()],
             signing_key: Some(Secret::new(keys::p384().to_bytes().to_vec())),
+            external_signer: false,
             context: context.clone(),
         };
         let sealer = Sealer::from_cached(s, frame, &m, &[5; 64]).expect("sealer");

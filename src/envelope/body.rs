@@ -12,7 +12,7 @@
 use zeroize::{Zeroize, Zeroizing};
 
 use super::encryption_context::EncryptionContext;
-use super::footer::{self, ExternalSignature, MessageSigner, Transcript};
+use super::footer::{self, ExternalSignature, FooterCheck, Signer, Transcript};
 use super::frame::{self, FINAL_FRAME, FINAL_MARKER, FRAME, MAX_NON_FRAMED_LEN, SINGLE_BLOCK};
 use super::gcm::{self, IV_LEN, TAG_LEN};
 use super::header::ContentType;
@@ -31,7 +31,9 @@ pub struct BodyWriter {
     sequence: u32,
     pending: Zeroizing<Vec<u8>>,
     transcript: Transcript,
-    signer: Option<MessageSigner>,
+    signer: Option<Signer>,
+    /// An external signer's digest of header ‖ body, once the final frame is written.
+    footer_digest: Option<Vec<u8>>,
     finished: bool,
     planned: Vec<FramePlan>,
     planned_last: bool,
@@ -43,7 +45,7 @@ impl BodyWriter {
         message_id: Vec<u8>,
         frame_len: usize,
         transcript: Transcript,
-        signer: Option<MessageSigner>,
+        signer: Option<Signer>,
     ) -> Self {
         Self {
             key,
@@ -55,6 +57,7 @@ impl BodyWriter {
             pending: Zeroizing::new(Vec::new()),
             transcript,
             signer,
+            footer_digest: None,
             finished: false,
             planned: Vec::new(),
             planned_last: false,
@@ -156,13 +159,42 @@ impl BodyWriter {
         let ct = out.get_mut(ct_at..).ok_or(Error::InvalidState("frame"))?;
         let tag = gcm::seal(self.key.expose_secret(), &iv, &aad, ct)?;
         out.extend_from_slice(&tag);
-        if let Some(signer) = &self.signer {
-            let mut t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
-            t.update(&out);
-            let footer = signer.footer(t)?;
-            out.extend_from_slice(&footer);
-        }
+        self.transcript.update(&out);
+        self.end(&mut out)?;
         Ok(out)
+    }
+
+    /// After the final frame: the footer of a signer held here, or the digest
+    /// an external signer signs ([`external_footer`](Self::external_footer)).
+    fn end(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        if let Some(signer) = &self.signer {
+            let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
+            match signer.footer_here(t.clone())? {
+                Some(footer) => out.extend_from_slice(&footer),
+                None => self.footer_digest = Some(t.finish()),
+            }
+        }
+        Ok(())
+    }
+
+    /// An external signer's job, once the final frame was written: the
+    /// SHA-384 digest of header ‖ body to sign (`None` otherwise).
+    #[must_use]
+    pub fn footer_digest(&self) -> Option<&[u8]> {
+        self.footer_digest.as_deref()
+    }
+
+    /// The footer from an external signer's `r ‖ s` over
+    /// [`footer_digest`](Self::footer_digest). Once.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` before the final frame or for a signer held here;
+    /// `INVALID_ARGUMENT` for a signature that is not P-384 `r ‖ s`.
+    pub fn external_footer(&mut self, rs: &[u8]) -> Result<Vec<u8>> {
+        self.footer_digest
+            .take()
+            .ok_or(Error::InvalidState("no footer to sign (yet)"))?;
+        footer::encode(rs)
     }
 }
 
@@ -188,7 +220,7 @@ pub struct SealPlan {
     header: Vec<u8>,
     frames: Vec<FramePlan>,
     transcript: Transcript,
-    signer: Option<MessageSigner>,
+    signer: Option<Signer>,
 }
 
 impl BodyWriter {
@@ -343,11 +375,7 @@ impl BodyWriter {
         self.transcript.update(&out);
         if self.planned_last {
             self.finished = true;
-            if let Some(signer) = &self.signer {
-                let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
-                let footer = signer.footer(t)?;
-                out.extend_from_slice(&footer);
-            }
+            self.end(&mut out)?;
         }
         Ok(out)
     }
@@ -405,12 +433,33 @@ impl SealPlan {
     /// The footer for the SHA-384 digest of what [`assemble_unsigned`](Self::assemble_unsigned) returned.
     ///
     /// # Errors
-    /// `INVALID_STATE` for an unsigned suite; `INVALID_ARGUMENT` for a digest that is not 48 bytes.
+    /// `INVALID_STATE` for an unsigned suite or an external signer;
+    /// `INVALID_ARGUMENT` for a digest that is not 48 bytes.
+    #[cfg(feature = "footer-ecdsa")]
     pub fn footer_for_digest(&self, digest: &[u8]) -> Result<Vec<u8>> {
-        self.signer
-            .as_ref()
-            .ok_or(Error::InvalidState("an unsigned suite has no footer"))?
-            .footer_for_digest(digest)
+        match &self.signer {
+            Some(Signer::Local(s)) => s.footer_for_digest(digest),
+            _ => Err(Error::InvalidState("no signer here")),
+        }
+    }
+
+    /// Whether the footer's key is held outside the core: then the footer is
+    /// [`external_footer`](Self::external_footer) of its signature over what
+    /// [`assemble_unsigned`](Self::assemble_unsigned) returned.
+    #[must_use]
+    pub fn signs_outside(&self) -> bool {
+        self.signer.as_ref().is_some_and(Signer::is_external)
+    }
+
+    /// The footer from an external signer's `r ‖ s` over header ‖ body.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` unless the signer is external; `INVALID_ARGUMENT` for a bad signature.
+    pub fn external_footer(&self, rs: &[u8]) -> Result<Vec<u8>> {
+        if !self.signs_outside() {
+            return Err(Error::InvalidState("the signer is not external"));
+        }
+        footer::encode(rs)
     }
 
     /// The frames to seal, in order.
@@ -428,7 +477,9 @@ impl SealPlan {
         if let Some(signer) = &self.signer {
             let mut t = self.transcript;
             t.update(out.get(self.header.len()..).unwrap_or(&[]));
-            let footer = signer.footer(t)?;
+            let footer = signer
+                .footer_here(t)?
+                .ok_or(Error::InvalidState("the signer is external"))?;
             out.extend_from_slice(&footer);
         }
         Ok(out)
@@ -463,6 +514,10 @@ fn interleave(frames: &[FramePlan], sealed: &[u8], out: &mut Vec<u8>) -> Result<
 enum ReadState {
     Body,
     Footer,
+    /// The footer was read; its [`FooterCheck`] waits for a verdict from outside.
+    Verdict,
+    /// A verdict said the signature does not verify: nothing more, ever.
+    Failed,
     Done,
 }
 
@@ -543,6 +598,18 @@ pub struct BodyReader {
     held_desc: Option<FrameDesc>,
     /// Where the frames end (the footer starts), once the final frame was read: for re-keying streams.
     frames_end: Option<usize>,
+    /// The footer signature is verified outside the core: the reader stops at
+    /// [`ReadState::Verdict`] with a [`FooterCheck`]. Always so without the
+    /// `footer-ecdsa` feature (no arithmetic here to verify with).
+    verdict_outside: bool,
+    /// The check of a read footer, until [`take_footer_check`](Self::take_footer_check).
+    check: Option<FooterCheck>,
+    /// Whether the check was handed out: only then does a verdict count.
+    check_out: bool,
+    /// Where the body starts in the message (the header's length): a
+    /// [`FooterCheck`]'s `signed_len` counts from the message's first byte,
+    /// whatever reader made it (`position` counts from the body's).
+    body_offset: usize,
 }
 
 impl BodyReader {
@@ -556,6 +623,7 @@ impl BodyReader {
         context: EncryptionContext,
         transcript: Transcript,
         max_body_size: usize,
+        body_offset: usize,
     ) -> Self {
         Self {
             plan: None,
@@ -576,7 +644,60 @@ impl BodyReader {
             held_plaintext: Zeroizing::new(Vec::new()),
             held_desc: None,
             frames_end: None,
+            verdict_outside: !cfg!(feature = "footer-ecdsa"),
+            check: None,
+            check_out: false,
+            body_offset,
         }
+    }
+
+    /// The footer signature is verified outside the core: at the footer the
+    /// reader stops, holding back the final frame, until
+    /// [`footer_verdict`](Self::footer_verdict) after
+    /// [`take_footer_check`](Self::take_footer_check).
+    #[must_use]
+    pub fn with_verdict_outside(mut self) -> Self {
+        self.verdict_outside = true;
+        self
+    }
+
+    /// Whether the reader waits for the verdict on its footer.
+    #[must_use]
+    pub fn awaits_verdict(&self) -> bool {
+        self.state == ReadState::Verdict
+    }
+
+    /// The footer to verify, once (then [`footer_verdict`](Self::footer_verdict)).
+    pub fn take_footer_check(&mut self) -> Option<FooterCheck> {
+        let c = self.check.take()?;
+        self.check_out = true;
+        Some(c)
+    }
+
+    /// The verdict on the footer handed out by
+    /// [`take_footer_check`](Self::take_footer_check): `true` only if its
+    /// signature verified over its digest (or signed bytes) with its key.
+    /// Releases the final frame held back: its plaintext (or, streaming for
+    /// a native engine, its description). Anything but `true`, or a verdict
+    /// before the check was handed out, wipes it and is `TAMPERED`, and the
+    /// reader stays failed.
+    ///
+    /// # Errors
+    /// `TAMPERED`; `INVALID_STATE` if no footer waits for a verdict.
+    pub fn footer_verdict(&mut self, verified: bool) -> Result<(Vec<u8>, Option<FrameDesc>)> {
+        if self.state != ReadState::Verdict {
+            return Err(Error::InvalidState("no footer waits for a verdict"));
+        }
+        if !verified || !self.check_out {
+            self.state = ReadState::Failed;
+            self.check = None;
+            self.held_plaintext.zeroize();
+            self.held_desc = None;
+            return Err(Error::Tampered);
+        }
+        self.state = ReadState::Done;
+        let out = core::mem::take(&mut *self.held_plaintext);
+        Ok((out, self.held_desc.take()))
     }
 
     /// Body bytes read so far, every frame among them verified (and the footer, once read).
@@ -597,6 +718,7 @@ impl BodyReader {
     pub(crate) fn plan_only_external_signature(mut self, body_offset: usize) -> Self {
         self.plan = Some(Vec::new());
         self.position = body_offset;
+        self.body_offset = 0; // `position` counts from the message's first byte here
         self.transcript = Transcript::new(Signing::None);
         self.external = Some(None);
         self
@@ -613,6 +735,13 @@ impl BodyReader {
     pub fn plan_stream(mut self) -> Self {
         self.plan = Some(Vec::new());
         self
+    }
+
+    /// Whether this reader streams for a native engine ([`plan_stream`](Self::plan_stream)):
+    /// its verdict releases a description of the final frame, not its plaintext.
+    #[must_use]
+    pub const fn plans_stream(&self) -> bool {
+        self.plan.is_some() && self.external.is_none()
     }
 
     /// The message key, for a native engine to import (then wipe).
@@ -647,7 +776,10 @@ impl BodyReader {
     /// that do not parse or come after the end; `LIMIT_EXCEEDED` for a non-framed
     /// body over the reader's `max_body_size`.
     pub fn update(&mut self, bytes: &[u8]) -> Result<Vec<u8>> {
-        if self.state == ReadState::Done {
+        if self.state == ReadState::Failed {
+            return Err(Error::Tampered);
+        }
+        if matches!(self.state, ReadState::Done | ReadState::Verdict) {
             return if bytes.is_empty() {
                 Ok(Vec::new())
             } else {
@@ -702,12 +834,13 @@ impl BodyReader {
                     }
                     used
                 }
-                ReadState::Done if rest.is_empty() => None,
-                ReadState::Done => {
+                ReadState::Done | ReadState::Verdict if rest.is_empty() => None,
+                ReadState::Done | ReadState::Verdict => {
                     return Err(Error::MalformedMessage(
                         "bytes after the end of the message",
                     ));
                 }
+                ReadState::Failed => return Err(Error::Tampered),
             };
             match used {
                 Some(n) => at += n,
@@ -719,8 +852,13 @@ impl BodyReader {
     /// Checks that the message ended exactly (final frame and, if signed, a verified footer).
     ///
     /// # Errors
-    /// `MALFORMED_MESSAGE` if it is incomplete.
+    /// `MALFORMED_MESSAGE` if it is incomplete; `TAMPERED` if a footer read
+    /// waits for its verdict or failed.
     pub fn finish(&self) -> Result<()> {
+        if matches!(self.state, ReadState::Verdict | ReadState::Failed) {
+            // A footer without a verdict is as good as a bad one.
+            return Err(Error::Tampered);
+        }
         if self.state == ReadState::Done && self.buf.is_empty() {
             Ok(())
         } else {
@@ -961,6 +1099,9 @@ impl BodyReader {
                     }
                 }
                 ReadState::Done if remaining == 0 => return Ok(()),
+                ReadState::Verdict | ReadState::Failed => {
+                    return Err(Error::InvalidState("not a sparse plan"));
+                }
                 ReadState::Done => {
                     return Err(Error::MalformedMessage(
                         "bytes after the end of the message",
@@ -990,10 +1131,32 @@ impl BodyReader {
             )?);
         } else {
             let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
-            footer::verify(self.signing, &self.context, t, sig)?;
+            let signed_len = self.body_offset.saturating_add(self.position);
+            let check = FooterCheck::new(self.signing, &self.context, sig, t, signed_len)?;
+            if self.verdict_outside {
+                self.check = Some(check);
+                self.position = self.position.saturating_add(2 + n);
+                self.state = ReadState::Verdict;
+                return Ok(Some(2 + n));
+            }
+            Self::verify_here(&check)?;
         }
         self.position = self.position.saturating_add(2 + n);
         self.state = ReadState::Done;
         Ok(Some(2 + n))
+    }
+
+    #[cfg(feature = "footer-ecdsa")]
+    fn verify_here(check: &FooterCheck) -> Result<()> {
+        if check.verify_here() {
+            Ok(())
+        } else {
+            Err(Error::Tampered)
+        }
+    }
+
+    #[cfg(not(feature = "footer-ecdsa"))]
+    fn verify_here(_: &FooterCheck) -> Result<()> {
+        Err(Error::InvalidState("no footer arithmetic in this build"))
     }
 }

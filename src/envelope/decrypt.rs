@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::body::{BodyReader, FrameDesc};
 use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
-use super::footer::{self, ExternalSignature, Transcript};
+use super::footer::{self, ExternalSignature, FooterCheck, Transcript};
 use super::gcm;
 use super::header::{Header, ParseLimits};
 use super::kdf;
@@ -349,6 +349,7 @@ impl Opener {
             h.encryption_context.clone(),
             transcript,
             self.max_body_size,
+            h.len,
         ))
     }
 
@@ -406,8 +407,45 @@ impl Opener {
         Ok((frames, len, sig))
     }
 
+    /// [`start`](Self::start) for a reader whose footer signature is verified
+    /// outside the core ([`BodyReader::with_verdict_outside`]).
+    ///
+    /// # Errors
+    /// As [`start`](Self::start).
+    pub fn start_with_verdict_outside(&self) -> Result<BodyReader> {
+        Ok(self.start()?.with_verdict_outside())
+    }
+
+    /// Decrypts the whole message and verifies everything but the footer
+    /// signature, which is left to a verifier outside the core: the plaintext
+    /// stays inside the returned [`PendingOpen`] until it is told the verdict.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open), without the signature's verdict.
+    pub fn open_pending(&self, message: &[u8]) -> Result<PendingOpen> {
+        let mut reader = self.start_with_verdict_outside()?;
+        let body = message
+            .get(self.header.len..)
+            .ok_or(Error::MalformedMessage("the message is truncated"))?;
+        let plaintext = Zeroizing::new(reader.update(body)?);
+        let check = match reader.take_footer_check() {
+            Some(c) => Some(c),
+            None => {
+                reader.finish()?;
+                None
+            }
+        };
+        Ok(PendingOpen {
+            plaintext,
+            reader,
+            check,
+        })
+    }
+
     /// Verifies and decrypts the whole message; returns nothing unless every
-    /// check, including the footer signature, passed.
+    /// check, including the footer signature, passed. Without the
+    /// `footer-ecdsa` feature a signed message fails here (`TAMPERED`: its
+    /// footer waits for a verdict): use [`open_pending`](Self::open_pending).
     ///
     /// # Errors
     /// `NO_DECRYPTABLE_DATA_KEY` without a data key; `TAMPERED` for any failed
@@ -420,5 +458,38 @@ impl Opener {
         let out = Zeroizing::new(reader.update(body)?);
         reader.finish()?;
         Ok(out.to_vec())
+    }
+}
+
+/// A message opened but for its footer signature (see [`Opener::open_pending`]).
+/// Holds the plaintext, and for a signed suite the final frame's, until
+/// [`release`](Self::release); dropped, it wipes them.
+pub struct PendingOpen {
+    plaintext: Zeroizing<Vec<u8>>,
+    reader: BodyReader,
+    check: Option<FooterCheck>,
+}
+
+impl PendingOpen {
+    /// The footer to verify (`None` for an unsigned suite): its
+    /// `signed_len` counts from the message's first byte.
+    #[must_use]
+    pub const fn footer_check(&self) -> Option<&FooterCheck> {
+        self.check.as_ref()
+    }
+
+    /// The plaintext, if `verified` says the footer signature verified (an
+    /// unsigned message has none, and `verified` is not looked at).
+    ///
+    /// # Errors
+    /// `TAMPERED` for a signed message unless `verified`.
+    pub fn release(mut self, verified: bool) -> Result<Vec<u8>> {
+        if self.check.is_some() {
+            let (last, _) = self.reader.footer_verdict(verified)?;
+            let last = Zeroizing::new(last);
+            self.reader.finish()?;
+            self.plaintext.extend_from_slice(&last);
+        }
+        Ok(core::mem::take(&mut *self.plaintext))
     }
 }

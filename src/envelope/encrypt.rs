@@ -8,7 +8,9 @@
 
 use super::body::{BodyWriter, SealPlan};
 use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
-use super::footer::{MessageSigner, Transcript};
+#[cfg(feature = "footer-ecdsa")]
+use super::footer::MessageSigner;
+use super::footer::{Signer, Transcript};
 use super::gcm::{self, IV_LEN};
 use super::header::{self, EncryptedDataKey};
 use super::kdf;
@@ -31,7 +33,7 @@ pub struct Sealer {
     message_id: [u8; 32],
     context: EncryptionContext,
     serialized_context: Vec<u8>,
-    signer: Option<MessageSigner>,
+    signer: Option<Signer>,
     rng: Drbg,
     data_key: Option<Secret>,
     edks: Vec<EncryptedDataKey>,
@@ -40,25 +42,44 @@ pub struct Sealer {
 
 impl Sealer {
     /// Starts a message. `context` comes from [`EncryptionContext::from_caller`];
-    /// for a signed suite the public key is added here. `entropy` is 64 fresh random bytes.
+    /// for a signed suite a signing key is generated here and its public key
+    /// added to the context. `entropy` is 64 fresh random bytes.
     ///
     /// # Errors
     /// `UNSUPPORTED_ALGORITHM` for a suite we do not write; `INVALID_ARGUMENT`
-    /// for a bad frame length or seed; `INVALID_ENCRYPTION_CONTEXT` if the
-    /// context with the public key no longer fits.
+    /// for a bad frame length or seed (or, without the `footer-ecdsa`
+    /// feature, for a signed suite: see [`with_signer`](Self::with_signer));
+    /// `INVALID_ENCRYPTION_CONTEXT` if the context with the public key no longer fits.
     pub fn new(
+        suite: AlgorithmSuite,
+        frame_length: u32,
+        context: EncryptionContext,
+        entropy: &[u8],
+    ) -> Result<Self> {
+        Self::with_signer(suite, frame_length, context, entropy, None)
+    }
+
+    /// [`new`](Self::new), with the footer signed outside the core for a
+    /// signed suite when `signer_public` (the signer's P-384 public point,
+    /// compressed or not) is given: then the footer comes from
+    /// [`BodyWriter::external_footer`] (streams),
+    /// [`SealPlan::external_footer`] (native engines) or
+    /// [`seal_for_external_signer`](Self::seal_for_external_signer).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new); `INVALID_ARGUMENT` for a key that is not a
+    /// P-384 point, or a key for an unsigned suite.
+    pub fn with_signer(
         suite: AlgorithmSuite,
         frame_length: u32,
         mut context: EncryptionContext,
         entropy: &[u8],
+        signer_public: Option<&[u8]>,
     ) -> Result<Self> {
         check_writable(&suite, frame_length)?;
         let mut rng = Drbg::new(entropy)?;
         let message_id = rng.bytes();
-        let signer = suite.is_signed().then(|| MessageSigner::generate(&mut rng));
-        if let Some(s) = &signer {
-            context.insert_reserved(PUBLIC_KEY_FIELD, s.public_key_base64());
-        }
+        let signer = signer_for(&suite, &mut rng, signer_public, &mut context)?;
         let serialized_context = context.serialize()?;
         Ok(Self {
             suite,
@@ -87,18 +108,19 @@ impl Sealer {
     ) -> Result<Self> {
         check_writable(&suite, frame_length)?;
         if m.data_key.len() != suite.data_key_len()
-            || m.signing_key.is_some() != suite.is_signed()
+            || (m.signing_key.is_some() || m.external_signer) != suite.is_signed()
+            || (m.signing_key.is_some() && m.external_signer)
             || m.edks.is_empty()
         {
             return Err(Error::InvalidState("cached materials do not fit the suite"));
         }
         let mut rng = Drbg::new(entropy)?;
         let message_id = rng.bytes();
-        let signer = m
-            .signing_key
-            .as_ref()
-            .map(MessageSigner::from_secret)
-            .transpose()?;
+        let signer = if m.external_signer {
+            Some(Signer::External)
+        } else {
+            m.signing_key.as_ref().map(local_signer).transpose()?
+        };
         let serialized_context = m.context.serialize()?;
         Ok(Self {
             suite,
@@ -128,6 +150,7 @@ impl Sealer {
         mut context: EncryptionContext,
         data_key: Secret,
         entropy: &[u8],
+        signer_public: Option<&[u8]>,
     ) -> Result<Self> {
         check_writable(&suite, frame_length)?;
         if data_key.len() != suite.data_key_len() {
@@ -136,10 +159,7 @@ impl Sealer {
             ));
         }
         let mut rng = Drbg::new(entropy)?;
-        let signer = suite.is_signed().then(|| MessageSigner::generate(&mut rng));
-        if let Some(s) = &signer {
-            context.insert_reserved(PUBLIC_KEY_FIELD, s.public_key_base64());
-        }
+        let signer = signer_for(&suite, &mut rng, signer_public, &mut context)?;
         let serialized_context = context.serialize()?;
         Ok(Self {
             suite,
@@ -160,7 +180,7 @@ impl Sealer {
     ///
     /// # Errors
     /// As [`start`](Self::start).
-    pub(crate) fn rekey_header(self) -> Result<(Vec<u8>, Option<MessageSigner>)> {
+    pub(crate) fn rekey_header(self) -> Result<(Vec<u8>, Option<Signer>)> {
         let (header, _) = self.header()?;
         Ok((header, self.signer))
     }
@@ -189,7 +209,12 @@ impl Sealer {
         Ok(CachedMaterials {
             data_key: Secret::copy_from(key.expose_secret()),
             edks: self.edks.clone(),
-            signing_key: self.signer.as_ref().map(MessageSigner::to_secret),
+            signing_key: match &self.signer {
+                #[cfg(feature = "footer-ecdsa")]
+                Some(Signer::Local(s)) => Some(s.to_secret()),
+                _ => None,
+            },
+            external_signer: self.signer.as_ref().is_some_and(Signer::is_external),
             context: self.context.clone(),
         })
     }
@@ -382,6 +407,22 @@ impl Sealer {
     /// `INVALID_STATE` without a data key or encrypted data key; `LIMIT_EXCEEDED`
     /// for more than 2^32 - 2 frames.
     pub fn seal(self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        if self.signer.as_ref().is_some_and(Signer::is_external) {
+            return Err(Error::InvalidState(
+                "the footer is signed outside: seal_for_external_signer",
+            ));
+        }
+        Ok(self.seal_for_external_signer(plaintext)?.0)
+    }
+
+    /// [`seal`](Self::seal) for a message whose footer is signed outside the
+    /// core: header ‖ body, and for a signed suite the SHA-384 digest of it to
+    /// sign; the footer is then [`super::footer::encode`] of the signature.
+    /// (With a signer held here, the message is whole and the digest `None`.)
+    ///
+    /// # Errors
+    /// As [`seal`](Self::seal).
+    pub fn seal_for_external_signer(self, plaintext: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
         let frame_len =
             usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
         let frames = plaintext.len().saturating_sub(1) / frame_len + 1;
@@ -396,8 +437,56 @@ impl Sealer {
         );
         out.extend_from_slice(&writer.update(plaintext)?);
         out.extend_from_slice(&writer.finish()?);
-        Ok(out)
+        Ok((out, writer.footer_digest().map(<[u8]>::to_vec)))
     }
+}
+
+/// The footer's signer of a new message, its public key put into `context`.
+fn signer_for(
+    suite: &AlgorithmSuite,
+    rng: &mut Drbg,
+    signer_public: Option<&[u8]>,
+    context: &mut EncryptionContext,
+) -> Result<Option<Signer>> {
+    if !suite.is_signed() {
+        return match signer_public {
+            None => Ok(None),
+            Some(_) => Err(Error::InvalidArgument(
+                "an unsigned suite takes no signing key",
+            )),
+        };
+    }
+    let (signer, public) = match signer_public {
+        Some(p) => Signer::external(p)?,
+        None => local_generated(rng)?,
+    };
+    context.insert_reserved(PUBLIC_KEY_FIELD, public);
+    Ok(Some(signer))
+}
+
+#[cfg(feature = "footer-ecdsa")]
+#[allow(clippy::unnecessary_wraps)]
+fn local_generated(rng: &mut Drbg) -> Result<(Signer, String)> {
+    let s = MessageSigner::generate(rng);
+    let public = s.public_key_base64();
+    Ok((Signer::Local(s), public))
+}
+
+#[cfg(not(feature = "footer-ecdsa"))]
+fn local_generated(_: &mut Drbg) -> Result<(Signer, String)> {
+    Err(Error::InvalidArgument(
+        "a signed suite needs the signer's public key in this build",
+    ))
+}
+
+#[cfg(feature = "footer-ecdsa")]
+fn local_signer(s: &Secret) -> Result<Signer> {
+    MessageSigner::from_secret(s).map(Signer::Local)
+}
+
+#[cfg(not(feature = "footer-ecdsa"))]
+fn local_signer(_: &Secret) -> Result<Signer> {
+    Err(Error::InvalidState("no footer arithmetic in this build"))
 }
 
 /// What this library writes: a committing suite (0x0478, 0x0578) and a frame

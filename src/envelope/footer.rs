@@ -3,15 +3,28 @@
 //!
 //! The signer's public key travels in the encryption context as base64 of the
 //! compressed point; the signature is DER ECDSA over the hash of header ‖ body.
+//!
+//! This file holds no curve arithmetic unless the `footer-ecdsa` feature is on
+//! (host builds, tests, fuzzing): the `envelope` WebAssembly module is built
+//! without it, and its footers are signed and verified outside the core
+//! (WebCrypto, or the `ecdsa` module), through [`Signer::External`] and
+//! [`FooterCheck`]. Points are decoded and checked on the curve with the small
+//! arithmetic for public data of [`crate::verify::point`]; signatures are
+//! DER ↔ `r ‖ s` with [`crate::verify::ecdsa_der`].
 
 use base64ct::{Base64, Encoding};
 use sha2::{Digest, Sha256, Sha384};
-use signature::hazmat::{PrehashSigner, PrehashVerifier};
 
 use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
+#[cfg(any(feature = "footer-ecdsa", feature = "wasm-ecdsa"))]
 use super::rng::Drbg;
+#[cfg(feature = "footer-ecdsa")]
 use super::secret::Secret;
 use super::suite::Signing;
+use crate::verify::algorithm::KeySpec;
+use crate::verify::ecdsa_der;
+use crate::verify::p384_field;
+use crate::verify::point::{self, ORDER_P256, ORDER_P384, scalar_in_range};
 use crate::{Error, Result};
 
 /// Hashes header ‖ body as they are written or read.
@@ -45,7 +58,9 @@ impl Transcript {
         }
     }
 
-    fn finish(self) -> Vec<u8> {
+    /// The digest of everything added (empty for an unsigned suite).
+    #[must_use]
+    pub fn finish(self) -> Vec<u8> {
         match self {
             Self::None => Vec::new(),
             Self::Sha256(h) => h.finalize().to_vec(),
@@ -54,22 +69,129 @@ impl Transcript {
     }
 }
 
-/// An ephemeral P-384 signing key for one message (the only signer we write).
+/// Who signs a message's footer.
+pub enum Signer {
+    /// A P-384 key held in this process (host builds, tests, fuzzing).
+    #[cfg(feature = "footer-ecdsa")]
+    Local(MessageSigner),
+    /// A key held outside the core (a WebCrypto `CryptoKey`, a key of the
+    /// `ecdsa` module): the core put its public point into the context and,
+    /// at the end of the body, hands out the bytes or digest to sign and
+    /// DER-encodes the `r ‖ s` it gets back ([`encode`]).
+    External,
+}
+
+impl Signer {
+    /// A P-384 signer held outside: `public` is its SEC 1 point (compressed
+    /// or uncompressed), checked to be on the curve; returns the signer and
+    /// the base64 of the compressed point for `aws-crypto-public-key`.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` if `public` is not a P-384 point.
+    pub fn external(public: &[u8]) -> Result<(Self, String)> {
+        let point = p384_field::decode_point(public).ok_or(Error::InvalidArgument(
+            "the signer's public key is not a P-384 point",
+        ))?;
+        Ok((Self::External, Base64::encode_string(&compress(&point)?)))
+    }
+
+    /// The footer over `transcript` if this signer is here; `None` for an
+    /// external signer (the caller hands the digest out instead).
+    ///
+    /// # Errors
+    /// As [`MessageSigner::footer`].
+    #[allow(clippy::unnecessary_wraps, clippy::needless_pass_by_value)]
+    pub fn footer_here(&self, _transcript: Transcript) -> Result<Option<Vec<u8>>> {
+        match self {
+            #[cfg(feature = "footer-ecdsa")]
+            Self::Local(s) => s.footer(_transcript).map(Some),
+            Self::External => Ok(None),
+        }
+    }
+
+    /// Whether the key is held outside the core.
+    #[must_use]
+    pub const fn is_external(&self) -> bool {
+        matches!(self, Self::External)
+    }
+}
+
+/// `02/03 ‖ x` of an uncompressed point `04 ‖ x ‖ y`.
+fn compress(uncompressed: &[u8]) -> Result<Vec<u8>> {
+    let bad = || Error::InvalidState("point");
+    let body = uncompressed.strip_prefix(&[0x04]).ok_or_else(bad)?;
+    let half = body.len() / 2;
+    let (x, y) = body.split_at(half);
+    let odd = y.last().ok_or_else(bad)? & 1 == 1;
+    let mut out = Vec::with_capacity(1 + half);
+    out.push(if odd { 0x03 } else { 0x02 });
+    out.extend_from_slice(x);
+    Ok(out)
+}
+
+/// The footer (u16 length ‖ DER ECDSA signature) of a signature `r ‖ s`
+/// made outside the core over header ‖ body. A wrong signature only makes a
+/// message no reader accepts.
+///
+/// # Errors
+/// `INVALID_ARGUMENT` unless `rs` is 96 bytes (P-384) with `0 < r, s < n`.
+pub fn encode(rs: &[u8]) -> Result<Vec<u8>> {
+    let bad = || Error::InvalidArgument("a P-384 signature is r ‖ s, 96 bytes, 0 < r, s < n");
+    if rs.len() != 96 {
+        return Err(bad());
+    }
+    let (r, s) = rs.split_at(48);
+    if !scalar_in_range(r, &ORDER_P384) || !scalar_in_range(s, &ORDER_P384) {
+        return Err(bad());
+    }
+    let mut body = Vec::with_capacity(104);
+    for v in [r, s] {
+        let v = v
+            .get(v.iter().position(|&b| b != 0).unwrap_or(v.len())..)
+            .unwrap_or(&[]);
+        body.push(0x02);
+        if v.first().is_some_and(|&b| b & 0x80 != 0) {
+            body.push(u8::try_from(v.len() + 1).map_err(|_| bad())?);
+            body.push(0);
+        } else {
+            body.push(u8::try_from(v.len()).map_err(|_| bad())?);
+        }
+        body.extend_from_slice(v);
+    }
+    // At most 2 × (2 + 49) = 102 bytes: the short length form.
+    let mut der = Vec::with_capacity(2 + body.len());
+    der.push(0x30);
+    der.push(u8::try_from(body.len()).map_err(|_| bad())?);
+    der.extend_from_slice(&body);
+    let n = u16::try_from(der.len()).map_err(|_| bad())?;
+    let mut out = Vec::with_capacity(2 + der.len());
+    out.extend_from_slice(&n.to_be_bytes());
+    out.extend_from_slice(&der);
+    Ok(out)
+}
+
+/// An ephemeral P-384 signing key for one message (the only signer we
+/// write), where the arithmetic is linked: host builds (`footer-ecdsa`) and
+/// the `ecdsa` WebAssembly module, which signs for streams.
+#[cfg(any(feature = "footer-ecdsa", feature = "wasm-ecdsa"))]
 pub struct MessageSigner(p384::ecdsa::SigningKey);
 
+#[cfg(any(feature = "footer-ecdsa", feature = "wasm-ecdsa"))]
 impl MessageSigner {
     /// A fresh key from `rng`.
     pub fn generate(rng: &mut Drbg) -> Self {
         loop {
-            let candidate: [u8; 48] = rng.bytes();
+            // Wiped when it goes out of scope: the scalar lives on in the key only.
+            let candidate = zeroize::Zeroizing::new(rng.bytes::<48>());
             // Out-of-range scalars (probability ~2^-190) are drawn again.
-            if let Ok(k) = p384::ecdsa::SigningKey::from_slice(&candidate) {
+            if let Ok(k) = p384::ecdsa::SigningKey::from_slice(&candidate[..]) {
                 return Self(k);
             }
         }
     }
 
     /// The private scalar, for the data-key cache.
+    #[cfg(feature = "footer-ecdsa")]
     #[must_use]
     pub fn to_secret(&self) -> Secret {
         Secret::new(self.0.to_bytes().to_vec())
@@ -79,6 +201,7 @@ impl MessageSigner {
     ///
     /// # Errors
     /// `INVALID_STATE` if they are not a P-384 scalar.
+    #[cfg(feature = "footer-ecdsa")]
     pub fn from_secret(s: &Secret) -> Result<Self> {
         p384::ecdsa::SigningKey::from_slice(s.expose_secret())
             .map(Self)
@@ -88,14 +211,40 @@ impl MessageSigner {
     /// Base64 of the compressed public point, for `aws-crypto-public-key`.
     #[must_use]
     pub fn public_key_base64(&self) -> String {
-        let point = self.0.verifying_key().to_sec1_point(true);
-        Base64::encode_string(point.as_bytes())
+        Base64::encode_string(&self.public_key())
+    }
+
+    /// The compressed public point.
+    #[must_use]
+    pub fn public_key(&self) -> Vec<u8> {
+        self.0
+            .verifying_key()
+            .to_sec1_point(true)
+            .as_bytes()
+            .to_vec()
+    }
+
+    /// Signs a SHA-384 digest; returns `r ‖ s` (96 bytes).
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` unless `digest` is 48 bytes.
+    pub fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>> {
+        use signature::hazmat::PrehashSigner;
+        if digest.len() != 48 {
+            return Err(Error::InvalidArgument("a SHA-384 digest is 48 bytes"));
+        }
+        let sig: p384::ecdsa::Signature = self
+            .0
+            .sign_prehash(digest)
+            .map_err(|_| Error::InvalidState("signing failed"))?;
+        Ok(sig.to_bytes().to_vec())
     }
 
     /// Signs the transcript; returns the footer (u16 length ‖ DER signature).
     ///
     /// # Errors
     /// `INVALID_STATE` if the transcript is not SHA-384 (a bug).
+    #[cfg(feature = "footer-ecdsa")]
     pub fn footer(&self, transcript: Transcript) -> Result<Vec<u8>> {
         self.footer_for_digest(&transcript.finish())
     }
@@ -107,20 +256,7 @@ impl MessageSigner {
     /// # Errors
     /// `INVALID_ARGUMENT` unless `digest` is 48 bytes.
     pub fn footer_for_digest(&self, digest: &[u8]) -> Result<Vec<u8>> {
-        if digest.len() != 48 {
-            return Err(Error::InvalidArgument("a SHA-384 digest is 48 bytes"));
-        }
-        let sig: p384::ecdsa::Signature = self
-            .0
-            .sign_prehash(digest)
-            .map_err(|_| Error::InvalidState("signing failed"))?;
-        let der = sig.to_der();
-        let der = der.as_bytes();
-        let n = u16::try_from(der.len()).map_err(|_| Error::InvalidState("signature too long"))?;
-        let mut out = Vec::with_capacity(2 + der.len());
-        out.extend_from_slice(&n.to_be_bytes());
-        out.extend_from_slice(der);
-        Ok(out)
+        encode(&self.sign_digest(digest)?)
     }
 }
 
@@ -150,21 +286,54 @@ fn context_point(context: &EncryptionContext) -> Result<Vec<u8>> {
         .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not base64"))
 }
 
+/// The curve's key spec and order of a signed suite.
+fn curve(signing: Signing) -> Result<(KeySpec, &'static [u8])> {
+    match signing {
+        Signing::None => Err(Error::InvalidState("an unsigned suite has no signature")),
+        Signing::EcdsaP256Sha256 => Ok((KeySpec::EccNistP256, &ORDER_P256)),
+        Signing::EcdsaP384Sha384 => Ok((KeySpec::EccNistP384, &ORDER_P384)),
+    }
+}
+
 /// The signer's public key from `context` (`aws-crypto-public-key`, a
-/// compressed point), as an uncompressed SEC1 point for a native engine.
+/// compressed point), checked on the suite's curve and returned uncompressed
+/// (for a native engine, or the `ecdsa` module).
 ///
 /// # Errors
 /// `MALFORMED_MESSAGE` without a usable public key; `INVALID_STATE` for an unsigned suite.
 pub fn public_point(signing: Signing, context: &EncryptionContext) -> Result<Vec<u8>> {
+    let (spec, _) = curve(signing)?;
     let point = context_point(context)?;
-    match signing {
-        Signing::None => Err(Error::InvalidState("an unsigned suite has no signature")),
-        Signing::EcdsaP256Sha256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
-            .map(|k| k.to_sec1_point(false).as_bytes().to_vec())
-            .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")),
-        Signing::EcdsaP384Sha384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(&point)
-            .map(|k| k.to_sec1_point(false).as_bytes().to_vec())
-            .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not a P-384 point")),
+    // SEC 1 compressed (what writers put there) or uncompressed; not the compact form.
+    let tagged = matches!(point.first(), Some(0x02..=0x04));
+    let decoded = match spec {
+        KeySpec::EccNistP384 => p384_field::decode_point(&point).ok_or(()),
+        _ => point::ec_point(spec, &point).map_err(|_| ()),
+    };
+    tagged
+        .then_some(())
+        .ok_or(())
+        .and(decoded)
+        .map_err(|()| match signing {
+            Signing::EcdsaP256Sha256 => {
+                Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")
+            }
+            _ => Error::MalformedMessage("aws-crypto-public-key is not a P-384 point"),
+        })
+}
+
+/// A strict-DER footer signature as `r ‖ s`, in range for the suite's curve.
+///
+/// # Errors
+/// `TAMPERED` for anything else.
+fn raw_signature(signing: Signing, der: &[u8]) -> Result<Vec<u8>> {
+    let (_, order) = curve(signing)?;
+    let raw = ecdsa_der::der_to_raw(der, order.len()).ok_or(Error::Tampered)?;
+    let (r, s) = raw.split_at(order.len());
+    if scalar_in_range(r, order) && scalar_in_range(s, order) {
+        Ok(raw)
+    } else {
+        Err(Error::Tampered)
     }
 }
 
@@ -179,23 +348,7 @@ pub fn external(
     signed_len: usize,
 ) -> Result<ExternalSignature> {
     let public_key = public_point(signing, context)?;
-    let signature = match signing {
-        Signing::None => return Err(Error::InvalidState("an unsigned suite has no signature")),
-        Signing::EcdsaP256Sha256 => {
-            let sig = p256::ecdsa::DerSignature::from_bytes(der).map_err(|_| Error::Tampered)?;
-            p256::ecdsa::Signature::try_from(sig)
-                .map_err(|_| Error::Tampered)?
-                .to_bytes()
-                .to_vec()
-        }
-        Signing::EcdsaP384Sha384 => {
-            let sig = p384::ecdsa::DerSignature::from_bytes(der).map_err(|_| Error::Tampered)?;
-            p384::ecdsa::Signature::try_from(sig)
-                .map_err(|_| Error::Tampered)?
-                .to_bytes()
-                .to_vec()
-        }
-    };
+    let signature = raw_signature(signing, der)?;
     Ok(ExternalSignature {
         signing,
         public_key,
@@ -204,37 +357,62 @@ pub fn external(
     })
 }
 
-/// Verifies a footer signature over `transcript` with the key in `context`.
-///
-/// # Errors
-/// `MALFORMED_MESSAGE` if the context has no usable public key;
-/// `TAMPERED` if the signature does not verify.
-pub fn verify(
-    signing: Signing,
-    context: &EncryptionContext,
-    transcript: Transcript,
-    signature: &[u8],
-) -> Result<()> {
-    let point = context_point(context)?;
-    let digest = transcript.finish();
-    let ok = match signing {
-        Signing::None => return Ok(()),
-        Signing::EcdsaP256Sha256 => {
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| {
-                Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")
-            })?;
-            let sig =
-                p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| Error::Tampered)?;
-            key.verify_prehash(&digest, &sig).is_ok()
-        }
-        Signing::EcdsaP384Sha384 => {
-            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| {
-                Error::MalformedMessage("aws-crypto-public-key is not a P-384 point")
-            })?;
-            let sig =
-                p384::ecdsa::DerSignature::from_bytes(signature).map_err(|_| Error::Tampered)?;
-            key.verify_prehash(&digest, &sig).is_ok()
-        }
-    };
-    if ok { Ok(()) } else { Err(Error::Tampered) }
+/// A footer signature a reader read and could not (or was told not to)
+/// verify itself: everything a verifier outside the core needs. The reader
+/// that made it holds back what depends on it (the final frame, a one-shot
+/// plaintext, a re-keyed message) until it is told the verdict, and a
+/// missing or negative verdict is `TAMPERED`.
+#[derive(Clone, Debug)]
+pub struct FooterCheck {
+    /// The suite's signature algorithm.
+    pub signing: Signing,
+    /// The signer's public key, uncompressed, checked on the curve.
+    pub public_key: Vec<u8>,
+    /// `r ‖ s`, fixed width, in range.
+    pub signature: Vec<u8>,
+    /// The hash of header ‖ body (SHA-384, SHA-256 for the P-256 suite).
+    pub digest: Vec<u8>,
+    /// Length of header ‖ body, counted from the message's first byte, for
+    /// verifiers that hash the message themselves (`message[..signed_len]`).
+    pub signed_len: usize,
+}
+
+impl FooterCheck {
+    /// Parses the footer `der` of a message whose header ‖ body hash to `transcript`.
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE` without a usable public key; `TAMPERED` for a signature that is not valid DER.
+    pub fn new(
+        signing: Signing,
+        context: &EncryptionContext,
+        der: &[u8],
+        transcript: Transcript,
+        signed_len: usize,
+    ) -> Result<Self> {
+        let sig = external(signing, context, der, signed_len)?;
+        Ok(Self {
+            signing,
+            public_key: sig.public_key,
+            signature: sig.signature,
+            digest: transcript.finish(),
+            signed_len,
+        })
+    }
+
+    /// Verifies in this process (host builds).
+    #[cfg(feature = "footer-ecdsa")]
+    #[must_use]
+    pub fn verify_here(&self) -> bool {
+        let spec = match self.signing {
+            Signing::EcdsaP256Sha256 => KeySpec::EccNistP256,
+            Signing::EcdsaP384Sha384 => KeySpec::EccNistP384,
+            Signing::None => return false,
+        };
+        crate::verify::ecdsa::verify_nist_prehash(
+            spec,
+            &self.public_key,
+            &self.digest,
+            &self.signature,
+        )
+    }
 }

@@ -34,7 +34,7 @@ use zeroize::Zeroizing;
 use super::body::{BodyReader, FrameDesc};
 use super::decrypt::Opener;
 use super::encrypt::Sealer;
-use super::footer::{MessageSigner, Transcript};
+use super::footer::{self, FooterCheck, Signer, Transcript};
 use super::header::{ContentType, Header};
 use super::secret::Secret;
 use crate::{Error, Result};
@@ -51,6 +51,10 @@ pub struct Resealer {
     /// The original's frames (header and footer excluded), verified; empty
     /// when a native engine verified them and holds them.
     body: Vec<u8>,
+    /// The original's reader while its footer signature waits for a verdict
+    /// from outside ([`verify_external`](Self::verify_external)): until then
+    /// no keyring may wrap the data key and nothing is written.
+    awaiting: Option<BodyReader>,
 }
 
 /// The message id, if the message is one this library can re-key: version 2,
@@ -85,17 +89,52 @@ impl Resealer {
     /// `UNSUPPORTED_ALGORITHM` for a message that cannot be re-keyed (before
     /// anything else); what decrypting it fails with (`NO_DECRYPTABLE_DATA_KEY`,
     /// `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`).
-    pub fn verify(opener: &Opener, mut message: Vec<u8>, entropy: &[u8]) -> Result<Self> {
+    pub fn verify(opener: &Opener, message: Vec<u8>, entropy: &[u8]) -> Result<Self> {
+        Self::verify_inner(opener, message, entropy, None)
+    }
+
+    /// [`verify`](Self::verify) with the footer signatures outside the core:
+    /// the original's is left to a verifier outside
+    /// ([`take_footer_check`](Self::take_footer_check), then
+    /// [`footer_verdict`](Self::footer_verdict)), and the new message's is
+    /// signed by the key whose public point is `signer_public` (a signed
+    /// suite needs it). Every other check is made here.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify).
+    pub fn verify_external(
+        opener: &Opener,
+        message: Vec<u8>,
+        entropy: &[u8],
+        signer_public: Option<&[u8]>,
+    ) -> Result<Self> {
+        Self::verify_inner(opener, message, entropy, Some(signer_public))
+    }
+
+    fn verify_inner(
+        opener: &Opener,
+        mut message: Vec<u8>,
+        entropy: &[u8],
+        external: Option<Option<&[u8]>>,
+    ) -> Result<Self> {
         let h = opener.header();
         let id = rekeyable(h)?;
-        let mut reader = opener.start()?;
+        let mut reader = match external {
+            Some(_) => opener.start_with_verdict_outside()?,
+            None => opener.start()?,
+        };
         let body = message
             .get(h.len..)
             .ok_or(Error::MalformedMessage("the message is truncated"))?;
         for step in body.chunks(VERIFY_STEP) {
             drop(Zeroizing::new(reader.update(step)?));
         }
-        reader.finish()?;
+        let awaiting = if reader.awaits_verdict() {
+            Some(reader)
+        } else {
+            reader.finish()?;
+            None
+        };
         // Where the frames end (the footer starts): the frame heads, read again.
         let len = message.len();
         let (_, _, signature) = opener.plan_external_signature(len, &mut |at, n| {
@@ -106,7 +145,36 @@ impl Resealer {
         })?;
         message.truncate(signature.map_or(len, |s| s.signed_len));
         message.drain(..h.len);
-        Self::new(opener, id, message, entropy)
+        let mut r = Self::new(opener, id, message, entropy, external.flatten())?;
+        r.awaiting = awaiting;
+        Ok(r)
+    }
+
+    /// The original's footer to verify, once (`None` unless
+    /// [`verify_external`](Self::verify_external) read a signed original).
+    pub fn take_footer_check(&mut self) -> Option<FooterCheck> {
+        self.awaiting.as_mut()?.take_footer_check()
+    }
+
+    /// The verdict on the original's footer (see [`BodyReader::footer_verdict`]).
+    ///
+    /// # Errors
+    /// `TAMPERED` unless `verified`; `INVALID_STATE` if nothing waits for it.
+    pub fn footer_verdict(&mut self, verified: bool) -> Result<()> {
+        let mut reader = self
+            .awaiting
+            .take()
+            .ok_or(Error::InvalidState("no footer waits for a verdict"))?;
+        let (last, _) = reader.footer_verdict(verified)?;
+        drop(Zeroizing::new(last));
+        reader.finish()
+    }
+
+    fn verified(&self) -> Result<()> {
+        if self.awaiting.is_some() {
+            return Err(Error::Tampered);
+        }
+        Ok(())
     }
 
     /// For a native engine that verified the original itself (every frame tag
@@ -116,13 +184,23 @@ impl Resealer {
     ///
     /// # Errors
     /// As [`verify`](Self::verify), without the body checks.
-    pub fn after_external_verification(opener: &Opener, entropy: &[u8]) -> Result<Self> {
+    pub fn after_external_verification(
+        opener: &Opener,
+        entropy: &[u8],
+        signer_public: Option<&[u8]>,
+    ) -> Result<Self> {
         let id = rekeyable(opener.header())?;
         opener.start()?;
-        Self::new(opener, id, Vec::new(), entropy)
+        Self::new(opener, id, Vec::new(), entropy, signer_public)
     }
 
-    fn new(opener: &Opener, message_id: [u8; 32], body: Vec<u8>, entropy: &[u8]) -> Result<Self> {
+    fn new(
+        opener: &Opener,
+        message_id: [u8; 32],
+        body: Vec<u8>,
+        entropy: &[u8],
+        signer_public: Option<&[u8]>,
+    ) -> Result<Self> {
         let h = opener.header();
         let key = opener
             .data_key_for_cache()
@@ -134,13 +212,22 @@ impl Resealer {
             h.encryption_context.clone(),
             key,
             entropy,
+            signer_public,
         )?;
-        Ok(Self { sealer, body })
+        Ok(Self {
+            sealer,
+            body,
+            awaiting: None,
+        })
     }
 
     /// The sealer of the new message: wrap the data key with the new keyrings here.
-    pub fn sealer_mut(&mut self) -> &mut Sealer {
-        &mut self.sealer
+    ///
+    /// # Errors
+    /// `TAMPERED` while the original's footer waits for its verdict.
+    pub fn sealer_mut(&mut self) -> Result<&mut Sealer> {
+        self.verified()?;
+        Ok(&mut self.sealer)
     }
 
     /// The new message's sealer, read only.
@@ -155,6 +242,23 @@ impl Resealer {
     /// # Errors
     /// `INVALID_STATE` if no keyring wrapped the data key; `TOO_MANY_ENCRYPTED_DATA_KEYS`.
     pub fn finish(self) -> Result<Vec<u8>> {
+        match self.finish_for_external_signer()? {
+            (out, None) => Ok(out),
+            (_, Some(_)) => Err(Error::InvalidState(
+                "the footer is signed outside: finish_for_external_signer",
+            )),
+        }
+    }
+
+    /// [`finish`](Self::finish) for an external signer: header ‖ frames, and
+    /// for a signed suite the digest to sign ([`footer::encode`] makes the
+    /// footer of the signature). With a signer held here the message is whole.
+    ///
+    /// # Errors
+    /// As [`finish`](Self::finish); `TAMPERED` while the original's footer
+    /// waits for its verdict.
+    pub fn finish_for_external_signer(self) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+        self.verified()?;
         let signing = self.sealer.suite().signing;
         let (header, signer) = self.sealer.rekey_header()?;
         let mut out = self.body;
@@ -163,18 +267,21 @@ impl Resealer {
         if let Some(s) = signer {
             let mut t = Transcript::new(signing);
             t.update(&out);
-            let footer = s.footer(t)?;
-            out.extend_from_slice(&footer);
+            match s.footer_here(t.clone())? {
+                Some(footer) => out.extend_from_slice(&footer),
+                None => return Ok((out, Some(t.finish()))),
+            }
         }
-        Ok(out)
+        Ok((out, None))
     }
 
     /// For a native engine: the new header, and for a signed suite the signer
-    /// of the footer ([`MessageSigner::footer_for_digest`] over header ‖ frames).
+    /// of the footer over header ‖ frames.
     ///
     /// # Errors
     /// As [`finish`](Self::finish).
-    pub fn into_header(self) -> Result<(Vec<u8>, Option<MessageSigner>)> {
+    pub fn into_header(self) -> Result<(Vec<u8>, Option<Signer>)> {
+        self.verified()?;
         self.sealer.rekey_header()
     }
 }
@@ -195,7 +302,15 @@ pub struct RekeyStream {
     released: usize,
     /// Hashes the new header ‖ frames for the new footer (signed suites).
     transcript: Transcript,
-    signer: Option<MessageSigner>,
+    signer: Option<Signer>,
+    /// An external signer's digest of the new header ‖ frames, after `finish`.
+    footer_digest: Option<Vec<u8>>,
+    /// Native engine: frames were described (by [`plan_update`](RekeyStream::plan_update)
+    /// or, the final frame of a signed original, by [`footer_verdict`](RekeyStream::footer_verdict))
+    /// and the engine has not yet said they verified ([`release_verified`](RekeyStream::release_verified)).
+    /// [`finish`](RekeyStream::finish) refuses while it is so: every frame of the
+    /// original is authenticated before the end of the re-keyed message goes out.
+    unconfirmed: bool,
 }
 
 impl Resealer {
@@ -220,7 +335,23 @@ impl Resealer {
         self.stream_with(opener.start()?.plan_stream(), opener)
     }
 
+    /// [`into_stream`](Self::into_stream) (`native`: [`into_native_stream`](Self::into_native_stream))
+    /// with the original's footer signature verified outside the core
+    /// ([`RekeyStream::take_footer_check`], [`RekeyStream::footer_verdict`]).
+    ///
+    /// # Errors
+    /// As [`into_stream`](Self::into_stream).
+    pub fn into_stream_with_verdict_outside(
+        self,
+        opener: &Opener,
+        native: bool,
+    ) -> Result<(Vec<u8>, RekeyStream)> {
+        let reader = opener.start_with_verdict_outside()?;
+        self.stream_with(if native { reader.plan_stream() } else { reader }, opener)
+    }
+
     fn stream_with(self, reader: BodyReader, opener: &Opener) -> Result<(Vec<u8>, RekeyStream)> {
+        self.verified()?;
         let signing = self.sealer.suite().signing;
         let (header, signer) = self.sealer.rekey_header()?;
         let mut transcript = Transcript::new(signing);
@@ -234,6 +365,8 @@ impl Resealer {
                 released: 0,
                 transcript,
                 signer,
+                footer_digest: None,
+                unconfirmed: false,
             },
         ))
     }
@@ -263,7 +396,9 @@ impl RekeyStream {
     /// As [`update`](Self::update); `INVALID_STATE` for a stream not made by `into_native_stream`.
     pub fn plan_update(&mut self, bytes: &[u8]) -> Result<Vec<FrameDesc>> {
         self.pending.extend_from_slice(bytes);
-        self.reader.plan_update(bytes)
+        let descs = self.reader.plan_update(bytes)?;
+        self.unconfirmed |= !descs.is_empty();
+        Ok(descs)
     }
 
     /// Native engine, after it verified every frame described so far: the
@@ -272,6 +407,7 @@ impl RekeyStream {
     /// # Errors
     /// `INVALID_STATE` for broken bookkeeping.
     pub fn release_verified(&mut self) -> Result<Vec<u8>> {
+        self.unconfirmed = false;
         if self.reader.frames_end().is_some() {
             return Ok(Vec::new());
         }
@@ -309,8 +445,15 @@ impl RekeyStream {
     /// A second call returns nothing.
     ///
     /// # Errors
-    /// `MALFORMED_MESSAGE` for a truncated original.
+    /// `MALFORMED_MESSAGE` for a truncated original; `INVALID_STATE` while a
+    /// native engine has not confirmed every frame described to it (the final
+    /// frame included) with [`release_verified`](Self::release_verified).
     pub fn finish(&mut self) -> Result<Vec<u8>> {
+        if self.unconfirmed {
+            return Err(Error::InvalidState(
+                "frames described to the native engine were not verified",
+            ));
+        }
         self.reader.finish()?;
         let end = self
             .reader
@@ -320,9 +463,58 @@ impl RekeyStream {
         self.pending.clear(); // the original's footer
         if let Some(s) = self.signer.take() {
             let t = core::mem::replace(&mut self.transcript, Transcript::None);
-            out.extend_from_slice(&s.footer(t)?);
+            match s.footer_here(t.clone())? {
+                Some(footer) => out.extend_from_slice(&footer),
+                None => self.footer_digest = Some(t.finish()),
+            }
         }
         Ok(out)
+    }
+
+    /// Whether the original's footer waits for a verdict from outside (a
+    /// stream made with [`Resealer::into_stream_with_verdict_outside`]).
+    #[must_use]
+    pub fn awaits_verdict(&self) -> bool {
+        self.reader.awaits_verdict()
+    }
+
+    /// The original's footer to verify, once.
+    pub fn take_footer_check(&mut self) -> Option<FooterCheck> {
+        self.reader.take_footer_check()
+    }
+
+    /// The verdict on the original's footer; `finish` fails `TAMPERED` without a `true` one.
+    /// A native stream gets its final frame's description back: the engine
+    /// verifies its tag as every other frame's, then calls
+    /// [`release_verified`](Self::release_verified) (`finish` refuses before).
+    /// A wasm stream verified that frame's tag when it read it: nothing returned.
+    ///
+    /// # Errors
+    /// `TAMPERED` unless `verified`; `INVALID_STATE` if nothing waits for it.
+    pub fn footer_verdict(&mut self, verified: bool) -> Result<Option<FrameDesc>> {
+        let (last, desc) = self.reader.footer_verdict(verified)?;
+        drop(Zeroizing::new(last));
+        self.unconfirmed |= desc.is_some();
+        Ok(desc)
+    }
+
+    /// An external signer's job after [`finish`](Self::finish): the digest of
+    /// the new header ‖ frames to sign.
+    #[must_use]
+    pub fn footer_digest(&self) -> Option<&[u8]> {
+        self.footer_digest.as_deref()
+    }
+
+    /// The new footer from an external signer's `r ‖ s` over
+    /// [`footer_digest`](Self::footer_digest). Once.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` before `finish`; `INVALID_ARGUMENT` for a bad signature.
+    pub fn external_footer(&mut self, rs: &[u8]) -> Result<Vec<u8>> {
+        self.footer_digest
+            .take()
+            .ok_or(Error::InvalidState("no footer to sign (yet)"))?;
+        footer::encode(rs)
     }
 }
 
@@ -374,7 +566,7 @@ mod tests {
         let o = opener(msg, from)?;
         let mut r = Resealer::verify(&o, msg.to_vec(), &[3; 64])?;
         for k in to {
-            r.sealer_mut().wrap_with(*k)?;
+            r.sealer_mut()?.wrap_with(*k)?;
         }
         r.finish()
     }
@@ -493,8 +685,8 @@ mod tests {
     /// how many bytes came out before `finish`.
     fn rekey_stream(msg: &[u8], chunk: usize, to: &dyn LocalKeyring) -> Result<(Vec<u8>, usize)> {
         let o = opener(msg, &aes(1))?;
-        let mut r = Resealer::after_external_verification(&o, &[3; 64])?;
-        r.sealer_mut().wrap_with(to)?;
+        let mut r = Resealer::after_external_verification(&o, &[3; 64], None)?;
+        r.sealer_mut()?.wrap_with(to)?;
         let (mut out, mut s) = r.into_stream(&o)?;
         for piece in msg[o.header().len..].chunks(chunk.max(1)) {
             out.extend_from_slice(&s.update(piece)?);
@@ -556,8 +748,8 @@ mod tests {
             let pt = vec![4u8; 40];
             let old = seal(suite, 16, &pt, &aes(1));
             let o = opener(&old, &aes(1)).unwrap();
-            let mut r = Resealer::after_external_verification(&o, &[3; 64]).unwrap();
-            r.sealer_mut().wrap_with(&aes(2)).unwrap();
+            let mut r = Resealer::after_external_verification(&o, &[3; 64], None).unwrap();
+            r.sealer_mut().unwrap().wrap_with(&aes(2)).unwrap();
             let (mut new, mut s) = r.into_native_stream(&o).unwrap();
             let key = Secret::copy_from(s.native_key().expose_secret());
             let mut seen = 0;
@@ -591,8 +783,8 @@ mod tests {
     fn native_path_writes_the_same_header_shape() {
         let old = seal(SIGNED, 16, b"abc", &aes(1));
         let o = opener(&old, &aes(1)).unwrap();
-        let mut r = Resealer::after_external_verification(&o, &[3; 64]).unwrap();
-        r.sealer_mut().wrap_with(&aes(2)).unwrap();
+        let mut r = Resealer::after_external_verification(&o, &[3; 64], None).unwrap();
+        r.sealer_mut().unwrap().wrap_with(&aes(2)).unwrap();
         let (header, signer) = r.into_header().unwrap();
         let mut read =
             |at: usize, n: usize| Ok(old[at.min(old.len())..(at + n).min(old.len())].to_vec());
@@ -602,8 +794,85 @@ mod tests {
         new.extend_from_slice(&old[ho.len..sig.unwrap().signed_len]);
         let mut t = Transcript::new(ho.suite.signing);
         t.update(&new);
-        let footer = signer.unwrap().footer(t).unwrap();
+        let footer = signer.unwrap().footer_here(t).unwrap().unwrap();
         new.extend_from_slice(&footer);
         assert_eq!(open(&new, &aes(2)).unwrap(), b"abc");
+    }
+
+    /// Where the original's signed bytes end (its footer starts).
+    fn signed_len(msg: &[u8], o: &Opener) -> usize {
+        let mut read =
+            |at: usize, n: usize| Ok(msg[at.min(msg.len())..(at + n).min(msg.len())].to_vec());
+        let (_, _, sig) = o.plan_external_signature(msg.len(), &mut read).unwrap();
+        sig.unwrap().signed_len
+    }
+
+    #[test]
+    fn the_footer_check_of_a_rekey_counts_from_the_message_start() {
+        // A verifier outside hashes message[..signed_len] itself (WebCrypto): the
+        // header is part of it. (It counted the body only: every authentic
+        // message was TAMPERED for the shim's one-shot re-key in wasm.)
+        for frame in [8, 64, 4096] {
+            let old = seal(SIGNED, frame, &[6u8; 300], &aes(1));
+            let o = opener(&old, &aes(1)).unwrap();
+            let mut r = Resealer::verify_external(&o, old.clone(), &[3; 64], None).unwrap();
+            let check = r.take_footer_check().unwrap();
+            assert_eq!(check.signed_len, signed_len(&old, &o), "frame {frame}");
+            let pending = o.open_pending(&old).unwrap();
+            assert_eq!(pending.footer_check().unwrap().signed_len, check.signed_len);
+            assert!(check.verify_here());
+            r.footer_verdict(true).unwrap();
+            r.sealer_mut().unwrap().wrap_with(&aes(2)).unwrap();
+            assert_eq!(open(&r.finish().unwrap(), &aes(2)).unwrap(), [6u8; 300]);
+        }
+    }
+
+    #[test]
+    fn a_native_stream_verifies_the_final_frame_after_the_verdict() {
+        use crate::envelope::gcm;
+        let pt = vec![4u8; 40];
+        let old = seal(SIGNED, 16, &pt, &aes(1));
+        let o = opener(&old, &aes(1)).unwrap();
+        let mut r = Resealer::after_external_verification(&o, &[3; 64], None).unwrap();
+        r.sealer_mut().unwrap().wrap_with(&aes(2)).unwrap();
+        let (mut new, mut s) = r.into_stream_with_verdict_outside(&o, true).unwrap();
+        let key = Secret::copy_from(s.native_key().expose_secret());
+        let verify = |d: &FrameDesc, id: &[u8]| {
+            let (ct, tag) = d.bytes.split_at(d.bytes.len() - 16);
+            let mut ct = ct.to_vec();
+            gcm::open(key.expose_secret(), &d.iv, &d.aad(id), &mut ct, tag)
+        };
+        let mut seen = 0;
+        for piece in old[o.header().len..].chunks(10) {
+            let descs = s.plan_update(piece).unwrap();
+            if !descs.is_empty() {
+                // Described and not yet confirmed: the end cannot go out.
+                assert_eq!(s.finish().unwrap_err().code(), "INVALID_STATE");
+            }
+            for d in &descs {
+                verify(d, s.message_id()).unwrap();
+                seen += 1;
+            }
+            new.extend_from_slice(&s.release_verified().unwrap());
+        }
+        assert_eq!(seen, 2, "the final frame waits for the verdict");
+        let check = s.take_footer_check().unwrap();
+        assert!(check.verify_here());
+        let last = s.footer_verdict(true).unwrap().unwrap(); // the final frame, described
+        assert_eq!(
+            last.bytes,
+            old[signed_len(&old, &o) - last.bytes.len()..signed_len(&old, &o)]
+        );
+        assert_eq!(
+            s.finish().unwrap_err().code(),
+            "INVALID_STATE",
+            "not before the engine verified the final frame"
+        );
+        verify(&last, s.message_id()).unwrap();
+        assert!(s.release_verified().unwrap().is_empty());
+        new.extend_from_slice(&s.finish().unwrap());
+        assert_eq!(open(&new, &aes(2)).unwrap(), pt);
+        // A second verdict is refused; the stream is spent.
+        assert_eq!(s.footer_verdict(true).unwrap_err().code(), "INVALID_STATE");
     }
 }

@@ -1006,3 +1006,189 @@ fn a_signed_message_without_its_public_key_fails_from_the_header() {
     let e = Opener::from_prefix(&m, &STRICT, &EncryptionContext::new(), &[9; 64]).err();
     assert_eq!(e.map(|e| e.code()), Some("MALFORMED_MESSAGE"));
 }
+
+/// An external footer key (a P-384 key of this test, as WebCrypto or the
+/// `ecdsa` module would hold it): the core writes its public point, hands
+/// out the digest, DER-encodes the signature; and on opening, nothing of a
+/// signed message comes out without a `true` verdict on its footer.
+mod external_footer {
+    use super::*;
+    use crate::envelope::footer::{self, MessageSigner};
+    use crate::envelope::rng::Drbg;
+
+    fn key(seed: u8) -> MessageSigner {
+        MessageSigner::generate(&mut Drbg::new(&[seed; 64]).unwrap())
+    }
+
+    /// A message of `pt` whose footer `signer` signs outside the core.
+    fn seal_with(signer: &MessageSigner, pt: &[u8]) -> Vec<u8> {
+        let mut s = Sealer::with_signer(
+            suite::ALL[10],
+            16,
+            ctx(&[("tenant", "acme")]),
+            &[7; 64],
+            Some(&signer.public_key()),
+        )
+        .unwrap();
+        s.wrap_with(&aes(1)).unwrap();
+        let (mut msg, digest) = s.seal_for_external_signer(pt).unwrap();
+        let rs = signer.sign_digest(&digest.unwrap()).unwrap();
+        msg.extend_from_slice(&footer::encode(&rs).unwrap());
+        msg
+    }
+
+    fn footer_len(msg: &[u8]) -> usize {
+        inspect(msg).unwrap().signature_len.unwrap() + 2
+    }
+
+    fn opener(msg: &[u8]) -> Opener {
+        let mut o = Opener::new(msg, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
+        o.try_keyring(&aes(1)).unwrap();
+        o
+    }
+
+    #[test]
+    fn sealed_outside_opens_inside_and_outside() {
+        let pt: Vec<u8> = (0..100u8).collect();
+        let msg = seal_with(&key(1), &pt);
+        // A reader with the arithmetic verifies it as any other message.
+        assert_eq!(open(&msg, &aes(1)).unwrap(), pt);
+        // The pending open: the check describes exactly the signed bytes.
+        let p = opener(&msg).open_pending(&msg).unwrap();
+        let check = p.footer_check().unwrap().clone();
+        assert!(check.verify_here());
+        assert_eq!(check.signed_len, msg.len() - footer_len(&msg));
+        assert_eq!(p.release(true).unwrap(), pt);
+        // Seal without the key's point for a signed suite is refused in bindings; a
+        // point off the curve is refused here.
+        let mut x_too_big = vec![0x02];
+        x_too_big.extend_from_slice(&[0xff; 48]);
+        for bad in [&x_too_big[..], &key(1).public_key()[..48], &[0u8][..]] {
+            let e = Sealer::with_signer(suite::ALL[10], 16, ctx(&[]), &[7; 64], Some(bad));
+            assert!(e.is_err_and(|e| e.code() == "INVALID_ARGUMENT"));
+        }
+        // The stream writer hands out the digest, the footer once.
+        let mut s = Sealer::with_signer(
+            suite::ALL[10],
+            16,
+            ctx(&[]),
+            &[7; 64],
+            Some(&key(2).public_key()),
+        )
+        .unwrap();
+        s.wrap_with(&aes(1)).unwrap();
+        let (mut out, mut w) = s.start().unwrap();
+        out.extend(w.update(&pt).unwrap());
+        assert!(
+            w.footer_digest().is_none(),
+            "no digest before the final frame"
+        );
+        out.extend(w.finish().unwrap());
+        let rs = key(2).sign_digest(w.footer_digest().unwrap()).unwrap();
+        out.extend(w.external_footer(&rs).unwrap());
+        assert_eq!(w.external_footer(&rs).unwrap_err().code(), "INVALID_STATE");
+        assert_eq!(open(&out, &aes(1)).unwrap(), pt);
+    }
+
+    #[test]
+    fn no_plaintext_without_a_true_verdict() {
+        let pt: Vec<u8> = (0..100u8).collect();
+        let msg = seal_with(&key(1), &pt);
+        let o = opener(&msg);
+        // A negative verdict: TAMPERED, nothing released.
+        let p = o.open_pending(&msg).unwrap();
+        assert_eq!(p.release(false).unwrap_err().code(), "TAMPERED");
+        // A footer signed by another key, a flipped signature: the check fails.
+        let other = seal_with(&key(3), &pt);
+        let mut forged = msg.clone();
+        let (a, b) = (
+            forged.len() - footer_len(&msg),
+            other.len() - footer_len(&other),
+        );
+        forged.truncate(a);
+        forged.extend_from_slice(&other[b..]);
+        let mut flipped = msg.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        for m in [&forged, &flipped] {
+            match o.open_pending(m) {
+                Ok(p) => assert!(!p.footer_check().unwrap().verify_here()),
+                Err(e) => assert_eq!(e.code(), "TAMPERED"),
+            }
+        }
+        // Streams: the final frame waits; no verdict, or one before the check was
+        // taken, is TAMPERED; so is `finish` while the verdict is due.
+        let h = o.header().len;
+        let body_end = msg.len() - footer_len(&msg);
+        let mut r = o.start_with_verdict_outside().unwrap();
+        assert_eq!(r.update(&msg[h..]).unwrap(), &pt[..96]);
+        assert!(r.awaits_verdict());
+        assert_eq!(r.finish().unwrap_err().code(), "TAMPERED");
+        assert_eq!(
+            r.footer_verdict(true).unwrap_err().code(),
+            "TAMPERED",
+            "verdict before the check"
+        );
+        assert_eq!(
+            r.update(&[]).unwrap_err().code(),
+            "TAMPERED",
+            "failed for good"
+        );
+        let mut r = o.start_with_verdict_outside().unwrap();
+        r.update(&msg[h..body_end]).unwrap();
+        r.update(&msg[body_end..]).unwrap();
+        let c = r.take_footer_check().unwrap();
+        assert!(r.take_footer_check().is_none(), "once");
+        assert!(c.verify_here());
+        assert_eq!(r.footer_verdict(true).unwrap().0, &pt[96..]);
+        r.finish().unwrap();
+        // Bytes after the footer while the verdict is due.
+        let mut r = o.start_with_verdict_outside().unwrap();
+        r.update(&msg[h..]).unwrap();
+        assert_eq!(r.update(&[0]).unwrap_err().code(), "MALFORMED_MESSAGE");
+    }
+
+    #[test]
+    fn a_stripped_footer_never_opens() {
+        let pt = b"signature stripping".to_vec();
+        let msg = seal_with(&key(1), &pt);
+        let stripped = &msg[..msg.len() - footer_len(&msg)];
+        let o = opener(&msg);
+        assert_eq!(
+            o.open_pending(stripped).err().map(|e| e.code()),
+            Some("MALFORMED_MESSAGE")
+        );
+        let mut r = o.start_with_verdict_outside().unwrap();
+        r.update(&stripped[o.header().len..]).unwrap();
+        assert!(r.take_footer_check().is_none());
+        assert_eq!(r.finish().unwrap_err().code(), "MALFORMED_MESSAGE");
+    }
+
+    #[test]
+    fn encode_writes_strict_der_and_refuses_out_of_range() {
+        use crate::verify::ecdsa_der::der_to_raw;
+        for rs in [[1u8; 96], [0x80; 96]] {
+            let f = footer::encode(&rs).unwrap();
+            assert_eq!(usize::from(u16::from_be_bytes([f[0], f[1]])), f.len() - 2);
+            assert_eq!(der_to_raw(&f[2..], 48).unwrap(), rs);
+        }
+        let mut small = [0u8; 96];
+        small[47] = 1;
+        small[95] = 2;
+        assert_eq!(
+            der_to_raw(&footer::encode(&small).unwrap()[2..], 48).unwrap(),
+            small
+        );
+        assert_eq!(
+            footer::encode(&[0; 96]).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            footer::encode(&[0xff; 96]).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+        assert_eq!(
+            footer::encode(&[1; 95]).unwrap_err().code(),
+            "INVALID_ARGUMENT"
+        );
+    }
+}

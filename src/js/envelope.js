@@ -7,6 +7,7 @@ import { EdgeKmsError } from './errors.js';
 import { checkSignal, checkUnchanged, readOptions, toBytes, uint8View, wellFormed } from './bytes.js';
 import { isStale, withCore, withCoreSync } from './modules/envelope.js';
 import { encOf, newHpkeKeyPair } from './hpke-key.js';
+import { CachedFooterKeys, disposeSigner, newSigner, signFooter, verifyFooter } from './footer.js';
 import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms, isRsaKeyring, rsaCanDecrypt, rsaUnwrap, rsaWrap } from './keyrings.js';
 
 export const SUITES = Object.freeze({
@@ -50,6 +51,7 @@ export const NATIVE_MIN_FRAME = 4096;
 const ENGINES = ['auto', 'wasm', 'native'];
 const subtle = () => globalThis.crypto?.subtle;
 const KMS_PROVIDER_ID = 'aws-kms';
+const PUBLIC_KEY_FIELD = 'aws-crypto-public-key';
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -177,6 +179,14 @@ export class EnvelopeClient {
   /** @type {Map<string, Promise<void>>} cache misses being filled (see encrypt) */
   #filling = new Map();
   /**
+   * The footer signing keys of cached sealing materials (signed suite), by the
+   * public key in their context, and of the encrypt calls signing right now.
+   * The core's cache entry decides: a key is used only for a sealer the core
+   * handed out from its entry; the entry holds it while the core lists it, each
+   * call while it runs, and the last holder wipes it (CachedFooterKeys).
+   */
+  #signers = new CachedFooterKeys();
+  /**
    * @param {{ keyring: any, suite?: string, frameLength?: number, commitmentPolicy?: string,
    *           maxEncryptedDataKeys?: number, maxBodySize?: number, maxHeaderSize?: number,
    *           cache?: unknown, engine?: string }} options
@@ -224,46 +234,75 @@ export class EnvelopeClient {
     // Read once, now: the cache slot and the sealed message get the same pairs,
     // whatever the caller's object says later.
     const ec = contextArrays(encryptionContext);
+    const signed = this.suite === SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
     return abortable(signal, () => withCore(async (b) => {
       const cache = this.#cacheFor(b);
-      let sealer;
-      if (cache) {
-        const [keys, values] = ec;
-        const fromCache = () => {
-          const entropy = crypto.getRandomValues(new Uint8Array(64));
-          const s = cache.sealerFromCache(partition, this.suite, this.frameLength, keys, values, pt.length, Date.now(), entropy);
-          s?.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
-          return s;
-        };
-        // Single flight: concurrent misses for the same suite and context wait
-        // for the one data-key request under way, then draw from the cache.
-        const slot = JSON.stringify([partition, this.suite, keys.map((k, i) => [k, values[i]]).sort()]);
-        sealer = fromCache();
-        if (!sealer && this.#filling.has(slot)) {
-          await this.#filling.get(slot);
-          sealer = fromCache();
-        }
-        if (!sealer) {
-          const owner = !this.#filling.has(slot);
-          /** @type {() => void} */ let filled = () => {};
-          if (owner) this.#filling.set(slot, new Promise((resolve) => { filled = resolve; }));
-          try {
-            sealer = await this.#prepareSealer(b, ec, signal);
-            cache.storeSealer(partition, this.suite, keys, values, sealer, pt.length, Date.now());
-          } finally {
-            if (owner) { this.#filling.delete(slot); filled(); }
-          }
-        }
-      } else {
-        sealer = await this.#prepareSealer(b, ec, signal);
-      }
+      /** @type {any} */ let sealer;
+      // The footer key this call signs with, held by this call until it ends
+      // (#signers: a cached key is also held by its entry).
+      /** @type {import('./footer.js').FooterSigner | undefined} */ let signer;
       try {
+        if (cache) {
+          const [keys, values] = ec;
+          const fromCache = () => {
+            const entropy = crypto.getRandomValues(new Uint8Array(64));
+            const s = cache.sealerFromCache(partition, this.suite, this.frameLength, keys, values, pt.length, Date.now(), entropy);
+            this.#pruneSigners(cache);
+            if (!s) return undefined;
+            try {
+              if (signed) {
+                // The entry's own key (an entry the core hands out is live); none known, or
+                // lost in a restart of the `ecdsa` module: a miss, and a new entry replaces it.
+                signer = this.#signers.take(s.encryptionContext()[PUBLIC_KEY_FIELD]);
+                if (!signer) { s.free(); return undefined; }
+              }
+              s.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
+              return s;
+            } catch (e) {
+              s.free();
+              throw e;
+            }
+          };
+          // Single flight: concurrent misses for the same suite and context wait
+          // for the one data-key request under way, then draw from the cache.
+          const slot = JSON.stringify([partition, this.suite, keys.map((k, i) => [k, values[i]]).sort()]);
+          sealer = fromCache();
+          if (!sealer && this.#filling.has(slot)) {
+            await this.#filling.get(slot);
+            sealer = fromCache();
+          }
+          if (!sealer) {
+            const owner = !this.#filling.has(slot);
+            /** @type {() => void} */ let filled = () => {};
+            if (owner) this.#filling.set(slot, new Promise((resolve) => { filled = resolve; }));
+            try {
+              if (signed) signer = this.#signers.adopt(await newSigner(this.#webCryptoFooters()));
+              sealer = await this.#prepareSealer(b, ec, signal, signer);
+              cache.storeSealer(partition, this.suite, keys, values, sealer, pt.length, Date.now());
+              if (signer) this.#signers.attach(sealer.encryptionContext()[PUBLIC_KEY_FIELD], signer);
+              this.#pruneSigners(cache); // the entry may not have been stored (a message above maxBytes)
+            } finally {
+              if (owner) { this.#filling.delete(slot); filled(); }
+            }
+          }
+        } else {
+          if (signed) signer = this.#signers.adopt(await newSigner(this.#webCryptoFooters()));
+          sealer = await this.#prepareSealer(b, ec, signal, signer);
+        }
         checkUnchanged(pt, length, 'plaintext');
-        if (this.#native(pt.length, this.frameLength)) return await sealNative(sealer, pt);
+        if (this.#native(pt.length, this.frameLength)) return await sealNative(sealer, pt, signer);
         checkWasmSize(pt.length);
-        return sealer.seal(pt);
+        const body = sealer.seal(pt);
+        if (!signer) return body;
+        // The signature covers header ‖ body; the core DER-encodes it.
+        const footer = sealer.footer(await signFooter(signer, body, sealer.footerDigest()));
+        const out = new Uint8Array(body.length + footer.length);
+        out.set(body);
+        out.set(footer, body.length);
+        return out;
       } finally {
-        sealer.free();
+        sealer?.free();
+        if (signer) this.#signers.release(signer); // wiped here unless its cache entry still holds it
       }
     }));
   }
@@ -301,7 +340,7 @@ export class EnvelopeClient {
         if (!native) checkWasmSize(msg.length); // before any KMS call
         if (!hit) await this.#findDataKey(b, opener, signal);
         checkUnchanged(msg, length, 'message');
-        const plaintext = native ? await openNative(opener, msg) : opener.open(msg);
+        const plaintext = native ? await openNative(opener, msg) : await this.#openWasm(opener, msg);
         if (cache && !hit) cache.storeOpener(partition, opener, Date.now());
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
@@ -336,6 +375,7 @@ export class EnvelopeClient {
     return abortable(signal, () => withCore(async (b) => {
       const opener = this.#withLimits(b, signed, (limits) => openerFor(b, msg, limits, this.maxHeaderSize, keys, values));
       /** @type {any} */ let resealer;
+      /** @type {import('./footer.js').FooterSigner | undefined} */ let signer;
       try {
         opener.checkRekeyable(); // from the header: before any keyring is asked
         const frameLength = opener.frameLength();
@@ -347,24 +387,33 @@ export class EnvelopeClient {
         // The original is authenticated, and its frames later copied, from one
         // private copy: bytes the caller changes meanwhile cannot mix in.
         // (The wasm engine's call copies `msg` into the core in one step.)
-        const source = native ? msg.slice() : msg;
+        const isSigned = opener.isSigned();
+        const source = native || isSigned ? msg.slice() : msg;
         const entropy = crypto.getRandomValues(new Uint8Array(64));
+        // The re-keyed message gets a new footer key; WebCrypto's only with the native engine
+        // (it signs the whole new message at once, which the native path assembles here).
+        signer = isSigned ? await newSigner(native || this.#webCryptoFooters()) : undefined;
         if (native) {
           await openNative(opener, source, true); // every tag and the signature, or TAMPERED
-          resealer = opener.resealNative(source, entropy);
+          resealer = opener.resealNative(source, entropy, signer?.publicKey);
         } else {
-          resealer = opener.reseal(source, entropy); // the same checks, in the core
+          resealer = opener.reseal(source, entropy, signer?.publicKey); // the same checks, in the core, but for the footer's verdict:
+          const check = resealer.footerCheck();
+          // nothing is wrapped or written until the original's footer verified (TAMPERED otherwise)
+          if (check) resealer.footerVerdict(await verifyFooter(check, this.#webCryptoFooters() ? source : undefined));
         }
         resealer.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
         await wrapDataKey(b, resealer, members, signal);
-        if (!native) return resealer.finish();
-        const header = resealer.header();
-        const frames = source.subarray(resealer.bodyStart, resealer.bodyEnd);
-        const signedPart = new Uint8Array(header.length + frames.length);
-        signedPart.set(header);
-        signedPart.set(frames, header.length);
-        if (!resealer.signed()) return signedPart;
-        const footer = resealer.footerForDigest(new Uint8Array(await subtle().digest('SHA-384', signedPart)));
+        const signedPart = native ? (() => {
+          const header = resealer.header();
+          const frames = source.subarray(resealer.bodyStart, resealer.bodyEnd);
+          const part = new Uint8Array(header.length + frames.length);
+          part.set(header);
+          part.set(frames, header.length);
+          return part;
+        })() : resealer.finish();
+        if (!signer) return signedPart;
+        const footer = resealer.footer(await signFooter(signer, signedPart, resealer.footerDigest()));
         const out = new Uint8Array(signedPart.length + footer.length);
         out.set(signedPart);
         out.set(footer, signedPart.length);
@@ -372,6 +421,7 @@ export class EnvelopeClient {
       } finally {
         resealer?.free();
         opener.free();
+        disposeSigner(signer);
       }
     }));
   }
@@ -399,10 +449,11 @@ export class EnvelopeClient {
     const [keys, values] = contextArrays(encryptionContext);
     /** @type {any} */ let resealer;
     /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto verifies the frames
+    /** @type {import('./footer.js').FooterSigner | undefined} */ let signer; // the new footer's: the `ecdsa` module signs a stream's digest
     /** @type {Uint8Array} */ let head = new Uint8Array(0);
     let held = 0;
     let tryAt = 0;
-    const release = () => { try { resealer?.free(); } catch { /* already freed */ } resealer = undefined; };
+    const release = () => { try { resealer?.free(); } catch { /* already freed */ } resealer = undefined; disposeSigner(signer); signer = undefined; };
     const hold = (bytes) => { // as decryptStream: the header's bytes until it is whole
       if (held + bytes.length > head.length) {
         const grown = new Uint8Array(Math.max(held + bytes.length, 2 * head.length));
@@ -437,7 +488,8 @@ export class EnvelopeClient {
         try {
           opener.checkRekeyable();
           await this.#findDataKey(b, opener, signal);
-          const r = opener.resealStream(crypto.getRandomValues(new Uint8Array(64)));
+          if (opener.isSigned()) signer = await newSigner(false);
+          const r = opener.resealStream(crypto.getRandomValues(new Uint8Array(64)), signer?.publicKey);
           try {
             r.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
             await wrapDataKey(b, r, members, signal);
@@ -479,7 +531,25 @@ export class EnvelopeClient {
         try {
           if (!resealer && held > 0) await tryOpen(controller, true);
           if (!resealer) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
+          // The original's footer (read by now, if it came) is verified by the `ecdsa` module
+          // over the core's digest; the final frame and new footer wait for a true verdict.
+          const check = withCoreSync(() => resealer.footerCheck());
+          if (check) {
+            const ok = await verifyFooter(check, undefined);
+            // WebCrypto verifies the final frame's tag as every other frame's (the core
+            // described it only now); finishStream refuses until releaseVerified says so.
+            const last = withCoreSync(() => resealer.footerVerdict(ok));
+            if (last.length) {
+              for (const p of await decryptFrames(/** @type {CryptoKey} */ (key), last)) p.fill(0);
+              withCoreSync(() => resealer.releaseVerified());
+            }
+          }
           controller.enqueue(withCoreSync(() => resealer.finishStream()));
+          const digest = withCoreSync(() => resealer.footerDigest());
+          if (digest) {
+            const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
+            controller.enqueue(withCoreSync(() => resealer.footer(rs)));
+          }
         } finally {
           release();
         }
@@ -500,11 +570,12 @@ export class EnvelopeClient {
     const native = this.#native(Infinity, this.frameLength);
     /** @type {any} */ let sealer;
     /** @type {CryptoKey | undefined} */ let key;
+    /** @type {import('./footer.js').FooterSigner | undefined} */ let signer; // WebCrypto cannot sign a stream: the `ecdsa` module does
     // Native engine: plaintext not yet sealed, `pending[0, held)`. Chunks are copied in
     // once; the buffer grows by doubling and is wiped as it is consumed or replaced.
     let pending = new Uint8Array(0);
     let held = 0;
-    const release = () => { try { sealer?.free(); } catch { /* already freed */ } sealer = undefined; pending.fill(0); };
+    const release = () => { try { sealer?.free(); } catch { /* already freed */ } sealer = undefined; pending.fill(0); disposeSigner(signer); signer = undefined; };
     /** @param {Uint8Array} bytes */
     const hold = (bytes) => {
       if (held + bytes.length > pending.length) {
@@ -530,7 +601,8 @@ export class EnvelopeClient {
       start: async (controller) => {
         try {
           await abortable(signal, () => withCore(async (b) => {
-            sealer = await this.#prepareSealer(b, ec, signal);
+            if (this.suite === SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384) signer = await newSigner(false);
+            sealer = await this.#prepareSealer(b, ec, signal, signer);
             controller.enqueue(sealer.start());
             if (native) key = await importNativeKey(sealer.nativeKey(), 'encrypt');
           }));
@@ -559,6 +631,11 @@ export class EnvelopeClient {
         try {
           if (native) await sealPending(true, controller);
           else controller.enqueue(withCoreSync(() => sealer.finish()));
+          const digest = withCoreSync(() => sealer.footerDigest());
+          if (digest) {
+            const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
+            controller.enqueue(withCoreSync(() => sealer.footer(rs)));
+          }
         } finally {
           release();
         }
@@ -661,6 +738,19 @@ export class EnvelopeClient {
         try {
           if (!opener && held > 0) await tryOpen(controller, true);
           if (!opener) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
+          // A signed message's final frame is held back by the core until its footer
+          // verifies: the `ecdsa` module checks the signature over the core's digest.
+          const check = withCoreSync(() => opener.footerCheck());
+          if (check) {
+            const ok = await verifyFooter(check, undefined);
+            if (key) {
+              const frames = withCoreSync(() => opener.footerVerdictNative(ok));
+              for (const p of await decryptFrames(key, frames)) if (p.length) controller.enqueue(p);
+            } else {
+              const out = withCoreSync(() => opener.footerVerdict(ok));
+              if (out.length) controller.enqueue(out);
+            }
+          }
           withCoreSync(() => opener.finish());
         } finally {
           release();
@@ -672,12 +762,45 @@ export class EnvelopeClient {
   /** Drops (and wipes, in the core) every cached data key. */
   clearCache() {
     if (this.#cacheHandle && !isStale(this.#cacheHandle)) this.#cacheHandle.clear();
+    this.#signers.prune(() => false); // a call signing with one of them wipes it when it ends
+  }
+
+  /** Lets go of every footer key whose entry the cache no longer lists (expired, used up, evicted, never stored). @param {any} cache */
+  #pruneSigners(cache) {
+    if (this.#signers.size === 0) return;
+    const live = new Set(cache.liveSigners(Date.now()));
+    this.#signers.prune((pub) => live.has(pub));
+  }
+
+  /** Whether WebCrypto signs and verifies one-shot footers (else the `ecdsa` module does). */
+  #webCryptoFooters() {
+    return this.engine !== 'wasm' && !!subtle();
+  }
+
+  /**
+   * Opens a whole message in the wasm engine. The core verifies everything
+   * but a signed suite's footer signature and holds the plaintext until told
+   * that verdict: WebCrypto's over a private copy of the message (the bytes the
+   * core opened), or the `ecdsa` module's over the core's digest.
+   * @param {any} opener @param {Uint8Array} msg
+   */
+  async #openWasm(opener, msg) {
+    const web = opener.isSigned() && this.#webCryptoFooters();
+    const source = web ? msg.slice() : msg;
+    const pending = opener.openPending(source);
+    try {
+      const check = pending.footerCheck();
+      return pending.release(check ? await verifyFooter(check, web ? source : undefined) : true);
+    } finally {
+      pending.free(); // wipes whatever was not released
+    }
   }
 
   /** @param {any} b */
   #cacheFor(b) {
     if (!this.cache) return undefined;
     if (!this.#cacheHandle || isStale(this.#cacheHandle)) { // a restarted core starts with an empty cache
+      this.#signers.prune(() => false);
       const c = this.cache;
       this.#cacheHandle = new b.CoreCache(c.maxAgeMs, c.maxMessages, c.maxBytes, c.capacity);
     }
@@ -703,11 +826,12 @@ export class EnvelopeClient {
   }
 
   /** Runs the keyrings for a new message: the generator makes the data key, every other keyring wraps it. */
-  async #prepareSealer(b, [keys, values], signal) {
+  async #prepareSealer(b, [keys, values], signal, signer) {
     const { hasGenerator, members } = flatten(this.keyring);
     if (!hasGenerator) throw new EdgeKmsError('INVALID_ARGUMENT', 'this keyring has no generator and can only decrypt');
     const entropy = crypto.getRandomValues(new Uint8Array(64));
-    const sealer = new b.CoreSealer(this.suite, this.frameLength, keys, values, entropy);
+    // A signed suite: the footer key's public point goes into the context here.
+    const sealer = new b.CoreSealer(this.suite, this.frameLength, keys, values, entropy, signer?.publicKey);
     try {
       sealer.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
       const [generator, ...children] = members;
@@ -1044,8 +1168,8 @@ async function decryptFrames(key, frames) {
   return out;
 }
 
-/** @param {any} sealer @param {Uint8Array} pt */
-async function sealNative(sealer, pt) {
+/** @param {any} sealer @param {Uint8Array} pt @param {import('./footer.js').FooterSigner | undefined} signer */
+async function sealNative(sealer, pt, signer) {
   // The core lays the message out (header, each frame's prefix and where it
   // goes); WebCrypto's output for each frame is written once, in place.
   // Every frame goes to WebCrypto in one synchronous step (each call copies its
@@ -1070,8 +1194,11 @@ async function sealNative(sealer, pt) {
     if (source !== pt) source.fill(0);
   }
   if (!plan.signed) return body;
-  // Signed suite: WebCrypto hashes header ‖ body, the core signs the digest with the message's key.
-  const footer = sealer.footerForDigest(new Uint8Array(await subtle().digest('SHA-384', body)));
+  // Signed suite: the footer key signs header ‖ body (WebCrypto hashes it); the core DER-encodes.
+  const rs = signer?.kind === 'wasm'
+    ? await signFooter(signer, undefined, new Uint8Array(await subtle().digest('SHA-384', body)))
+    : await signFooter(/** @type {any} */ (signer), body, undefined);
+  const footer = sealer.footer(rs);
   const out = new Uint8Array(body.length + footer.length);
   out.set(body);
   out.set(footer, body.length);

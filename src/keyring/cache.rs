@@ -38,8 +38,14 @@ pub struct CachedMaterials {
     pub data_key: Secret,
     /// Its encrypted copies.
     pub edks: Vec<EncryptedDataKey>,
-    /// The signing key of a signed suite (the context carries its public half).
+    /// The signing key of a signed suite (the context carries its public half),
+    /// when the core holds it (`footer-ecdsa` builds).
     pub signing_key: Option<Secret>,
+    /// A signed suite whose signing key is held outside the core (WebCrypto,
+    /// the `ecdsa` module), next to this entry: its holder finds it by the
+    /// public key in `context` and may use it only for a sealer this cache
+    /// hands out from this entry (see `src/js/envelope.js`, `#signers`).
+    pub external_signer: bool,
     /// The full context, including `aws-crypto-public-key`.
     pub context: EncryptionContext,
 }
@@ -223,6 +229,23 @@ impl DataKeyCache {
             last_used: now,
             data_key,
         });
+    }
+
+    /// The public keys (`aws-crypto-public-key`) of the live encryption
+    /// entries whose signing key is held outside the core: its holder keeps
+    /// those keys and drops every other, so no key outlives its entry.
+    pub fn live_external_signers(&mut self, now: u64) -> Vec<String> {
+        self.expire(now);
+        self.encrypt
+            .iter()
+            .filter(|e| e.materials.external_signer)
+            .filter_map(|e| {
+                e.materials
+                    .context
+                    .get(crate::envelope::encryption_context::PUBLIC_KEY_FIELD)
+                    .map(str::to_owned)
+            })
+            .collect()
     }
 
     /// Entries held (encryption, decryption).

@@ -57,7 +57,7 @@ pub mod ml_dsa;
 pub mod native;
 // Variable-time P-384 verification arithmetic (public data only): private,
 // reachable only through `ecdsa::verify_nist_prehash`.
-mod p384_field;
+pub(crate) mod p384_field;
 mod p384_vartime;
 pub mod point;
 pub mod public_key;

@@ -148,7 +148,6 @@ impl Fe {
     }
 
     /// The canonical 48-byte big-endian encoding.
-    #[cfg(test)]
     pub(super) fn to_be_bytes(self) -> [u8; 48] {
         let mut one = [0u32; 12];
         one[0] = 1;
@@ -212,6 +211,66 @@ impl Fe {
         }
         acc
     }
+}
+
+/// `b` of the P-384 curve `y² = x³ − 3x + b`, big-endian.
+const B: [u8; 48] = [
+    0xb3, 0x31, 0x2f, 0xa7, 0xe2, 0x3e, 0xe7, 0xe4, 0x98, 0x8e, 0x05, 0x6b, 0xe3, 0xf8, 0x2d, 0x19,
+    0x18, 0x1d, 0x9c, 0x6e, 0xfe, 0x81, 0x41, 0x12, 0x03, 0x14, 0x08, 0x8f, 0x50, 0x13, 0x87, 0x5a,
+    0xc6, 0x56, 0x39, 0x8d, 0x8a, 0x2e, 0xd1, 0x9d, 0x2a, 0x85, 0xc8, 0xed, 0xd3, 0xec, 0x2a, 0xef,
+];
+
+/// `(p + 1) / 4`, big-endian: `a^((p+1)/4)` is a square root of a square `a` (`p ≡ 3 mod 4`).
+const SQRT_EXP: [u8; 48] = [
+    0x3f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbf, 0xff, 0xff, 0xff, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00,
+];
+
+/// The uncompressed point (`04 ‖ x ‖ y`) of a compressed (`02`/`03 ‖ x`) or
+/// uncompressed P-384 point, if it is on the curve (never the identity,
+/// which has no such encoding). Variable time: public keys only. For the
+/// envelope's footer keys: decompressing with the generic arithmetic of
+/// [`super::point`] cost milliseconds per message in WebAssembly.
+pub(crate) fn decode_point(point: &[u8]) -> Option<Vec<u8>> {
+    let (&tag, rest) = point.split_first()?;
+    let x_bytes = rest.get(..48)?;
+    let x = Fe::from_be_bytes(x_bytes)?;
+    let b = Fe::from_be_bytes(&B)?;
+    let three_x = x.double().add(&x);
+    let rhs = x.square().mul(&x).sub(&three_x).add(&b);
+    let y = match (tag, rest.len()) {
+        (0x04, 96) => {
+            let y = Fe::from_be_bytes(rest.get(48..)?)?;
+            (y.square() == rhs).then_some(y)?
+        }
+        (0x02 | 0x03, 48) => {
+            let mut root = Fe::ONE;
+            for byte in SQRT_EXP {
+                for bit in (0..8).rev() {
+                    root = root.square();
+                    if (byte >> bit) & 1 == 1 {
+                        root = root.mul(&rhs);
+                    }
+                }
+            }
+            if root.square() != rhs {
+                return None;
+            }
+            let odd = root.to_be_bytes().last().is_some_and(|b| b & 1 == 1);
+            if odd == (tag == 0x03) {
+                root
+            } else {
+                root.neg()
+            }
+        }
+        _ => return None,
+    };
+    let mut out = Vec::with_capacity(97);
+    out.push(0x04);
+    out.extend_from_slice(x_bytes);
+    out.extend_from_slice(&y.to_be_bytes());
+    Some(out)
 }
 
 #[cfg(test)]
@@ -392,5 +451,42 @@ mod tests {
         }
         assert_eq!(Fe::ZERO.invert(), Fe::ZERO);
         assert_eq!(Fe::ZERO.neg(), Fe::ZERO);
+    }
+
+    #[test]
+    fn decode_point_agrees_with_the_generic_decoder() {
+        use crate::verify::algorithm::KeySpec;
+        use crate::verify::point::ec_point;
+        use p384::elliptic_curve::sec1::ToSec1Point as _;
+        for seed in 1u8..=40 {
+            let sk = p384::SecretKey::from_slice(&[seed; 48]).unwrap();
+            let pk = sk.public_key();
+            let full = pk.to_sec1_point(false).as_bytes().to_vec();
+            let short = pk.to_sec1_point(true).as_bytes().to_vec();
+            assert_eq!(super::decode_point(&short).unwrap(), full);
+            assert_eq!(super::decode_point(&full).unwrap(), full);
+            let mut off = full.clone();
+            off[96] ^= 1;
+            assert!(super::decode_point(&off).is_none());
+            let mut other_y = short.clone();
+            other_y[0] ^= 1;
+            let neg = super::decode_point(&other_y).unwrap();
+            assert_eq!(neg[..49], full[..49]);
+            assert_ne!(neg, full);
+            // An x that may have no point: both decoders agree.
+            let mut x = short.clone();
+            x[48] ^= 1;
+            assert_eq!(
+                super::decode_point(&x),
+                ec_point(KeySpec::EccNistP384, &x).ok()
+            );
+        }
+        assert_eq!(
+            super::decode_point(&[0x02; 49]),
+            ec_point(KeySpec::EccNistP384, &[0x02; 49]).ok()
+        );
+        assert!(super::decode_point(&[0x02; 48]).is_none());
+        assert!(super::decode_point(&[0x05; 49]).is_none());
+        assert!(super::decode_point(&[]).is_none());
     }
 }

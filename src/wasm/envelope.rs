@@ -16,6 +16,7 @@ use crate::envelope::body::{BodyReader, BodyWriter, FrameDesc, FramePlan, SealPl
 use crate::envelope::decrypt::Opener;
 use crate::envelope::encrypt::Sealer;
 use crate::envelope::encryption_context::EncryptionContext;
+use crate::envelope::footer::FooterCheck;
 use crate::envelope::header::{ContentType, EncryptedDataKey, Header, ParseLimits};
 use crate::envelope::inspect;
 use crate::envelope::secret::Secret;
@@ -101,6 +102,39 @@ fn frame_plan_to_js(f: &FramePlan) -> JsValue {
     JsValue::from(o)
 }
 
+/// A footer for a verifier outside the core: `{ namedCurve, hash, publicKey
+/// (uncompressed), signature (r ‖ s), digest, signedLength }`. WebCrypto
+/// verifies `signature` over the first `signedLength` bytes of the message
+/// (hashing them itself); the `ecdsa` module over `digest`.
+fn footer_check_to_js(c: &FooterCheck) -> Object {
+    let (curve, hash) = match c.signing {
+        Signing::EcdsaP256Sha256 => ("P-256", "SHA-256"),
+        _ => ("P-384", "SHA-384"),
+    };
+    let o = Object::new();
+    set(&o, "namedCurve", &JsValue::from_str(curve));
+    set(&o, "hash", &JsValue::from_str(hash));
+    set(&o, "publicKey", &Uint8Array::from(&c.public_key[..]).into());
+    set(&o, "signature", &Uint8Array::from(&c.signature[..]).into());
+    set(&o, "digest", &Uint8Array::from(&c.digest[..]).into());
+    set(&o, "signedLength", &js_usize(c.signed_len));
+    o
+}
+
+/// Frame descriptions for WebCrypto to open: `[{ iv, aad, data }]`.
+fn frame_descs_to_js(descs: &[FrameDesc], message_id: &[u8]) -> Array {
+    descs
+        .iter()
+        .map(|d| {
+            let o = Object::new();
+            set(&o, "iv", &Uint8Array::from(&d.iv[..]).into());
+            set(&o, "aad", &Uint8Array::from(&d.aad(message_id)[..]).into());
+            set(&o, "data", &Uint8Array::from(&d.bytes[..]).into());
+            JsValue::from(o)
+        })
+        .collect()
+}
+
 /// A local keyring held by the core: raw AES. (The RSA keyrings live in the
 /// `rsa` module; the shim moves their data keys in and out through
 /// `dataKeyForKmsEncrypt`/`addEncryptedDataKey` and `offerDataKey`.)
@@ -184,9 +218,21 @@ pub struct CoreSealer {
     plan: Option<SealPlan>,
     /// Where each planned frame goes in the output (from `SealPlan::layout`).
     plan_offsets: Vec<usize>,
+    /// `seal` of a signed suite: the digest of header ‖ body for the `ecdsa` module to sign.
+    digest: Option<Vec<u8>>,
 }
 
 impl CoreSealer {
+    const fn from_sealer(s: Sealer) -> Self {
+        Self {
+            inner: Some(s),
+            writer: None,
+            plan: None,
+            plan_offsets: Vec::new(),
+            digest: None,
+        }
+    }
+
     fn get(&mut self) -> JsResult<&mut Sealer> {
         self.inner
             .as_mut()
@@ -207,21 +253,26 @@ impl CoreSealer {
         keys: Vec<String>,
         values: Vec<String>,
         entropy: &mut [u8],
+        signer_public: Option<Vec<u8>>,
     ) -> JsResult<CoreSealer> {
         let frame_length = js_frame_length(frame_length);
         let suite = AlgorithmSuite::writable_by_name(suite).map_err(js_error);
         let ec = context_from(keys, values);
         let r = match (frame_length, suite, ec) {
-            (Ok(f), Ok(s), Ok(ec)) => Sealer::new(s, f, ec, entropy).map_err(js_error),
+            (Ok(f), Ok(s), Ok(ec)) => {
+                if s.is_signed() && signer_public.is_none() {
+                    Err(js_error(Error::InvalidArgument(
+                        "a signed suite needs the signer's public key",
+                    )))
+                } else {
+                    Sealer::with_signer(s, f, ec, entropy, signer_public.as_deref())
+                        .map_err(js_error)
+                }
+            }
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
         };
         entropy.zeroize();
-        Ok(Self {
-            inner: Some(r?),
-            writer: None,
-            plan: None,
-            plan_offsets: Vec::new(),
-        })
+        Ok(Self::from_sealer(r?))
     }
 
     /// The full encryption context (with `aws-crypto-public-key` for signed suites).
@@ -324,7 +375,9 @@ impl CoreSealer {
         sealer_calls::add_encrypted_data_key(self.get()?, provider_id, provider_info, ciphertext)
     }
 
-    /// Seals `plaintext` into a whole message. The session is spent afterwards.
+    /// Seals `plaintext` into header ‖ body. A signed suite's footer is made
+    /// outside: `footer(rs)` of the signer's `r ‖ s` over the bytes returned
+    /// (WebCrypto hashes them) or over `footerDigest()` (the `ecdsa` module).
     ///
     /// # Errors
     /// `INVALID_STATE` without data key or encrypted data key; `LIMIT_EXCEEDED`.
@@ -333,7 +386,40 @@ impl CoreSealer {
             .inner
             .take()
             .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
-        s.seal(plaintext).map_err(js_error)
+        let (out, digest) = s.seal_for_external_signer(plaintext).map_err(js_error)?;
+        self.digest = digest;
+        Ok(out)
+    }
+
+    /// After `seal`, or `finish`/`absorb` of the final frame of a stream, for a
+    /// signed suite: the SHA-384 digest of header ‖ body to sign; `undefined` otherwise.
+    #[wasm_bindgen(js_name = footerDigest)]
+    #[must_use]
+    pub fn footer_digest(&self) -> Option<Uint8Array> {
+        self.digest
+            .as_deref()
+            .or_else(|| self.writer.as_ref().and_then(BodyWriter::footer_digest))
+            .map(Uint8Array::from)
+    }
+
+    /// The footer (length ‖ DER) of the signer's `r ‖ s` (96 bytes) over
+    /// header ‖ body (after `seal`, `planNative`'s frames, or the final frame
+    /// of a stream). Once.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` if there is no footer to make; `INVALID_ARGUMENT` for a bad signature.
+    pub fn footer(&mut self, rs: &[u8]) -> JsResult<Vec<u8>> {
+        if let Some(plan) = self.plan.take() {
+            return plan.external_footer(rs).map_err(js_error);
+        }
+        if self.digest.take().is_some() {
+            return crate::envelope::footer::encode(rs).map_err(js_error);
+        }
+        self.writer
+            .as_mut()
+            .ok_or_else(|| js_error(Error::InvalidState("no footer to sign")))?
+            .external_footer(rs)
+            .map_err(js_error)
     }
 
     /// Plans a `len`-byte message for WebCrypto: `{ key, header, length, signed,
@@ -392,19 +478,6 @@ impl CoreSealer {
                 JsValue::from(o)
             })
             .collect())
-    }
-
-    /// The footer signing `digest`: the SHA-384 of header ‖ body as laid out by `planNative`.
-    ///
-    /// # Errors
-    /// `INVALID_ARGUMENT` for a digest that is not 48 bytes; `INVALID_STATE` without a plan or for an unsigned suite.
-    #[wasm_bindgen(js_name = footerForDigest)]
-    pub fn footer_for_digest(&mut self, digest: &[u8]) -> JsResult<Vec<u8>> {
-        let plan = self
-            .plan
-            .take()
-            .ok_or_else(|| js_error(Error::InvalidState("call planNative() first")))?;
-        plan.footer_for_digest(digest).map_err(js_error)
     }
 
     /// Starts streaming: returns the header; then `update` and `finish`.
@@ -477,7 +550,7 @@ impl CoreSealer {
         w.absorb(sealed).map_err(js_error)
     }
 
-    /// Writes the final frame and footer.
+    /// Writes the final frame (a signed suite's footer then comes from `footer`).
     ///
     /// # Errors
     /// `INVALID_STATE` before `start` or when called twice.
@@ -524,6 +597,24 @@ pub struct CoreOpener {
     reader: Option<BodyReader>,
     /// The frames `planNative` found, handed out a window at a time by `nativeFrames`.
     native_plan: Vec<FrameDesc>,
+}
+
+impl CoreOpener {
+    /// The stream's reader, if it is of the kind asked for (`native`: made by
+    /// `startNativeStream`): a verdict method of the other kind is refused
+    /// before it can spend the verdict (and with it the held final frame).
+    fn stream_reader(&mut self, native: bool) -> JsResult<&mut BodyReader> {
+        match self.reader.as_mut() {
+            Some(r) if r.plans_stream() == native => Ok(r),
+            Some(_) if native => Err(js_error(Error::InvalidState(
+                "a wasm stream: use footerVerdict",
+            ))),
+            Some(_) => Err(js_error(Error::InvalidState(
+                "a native stream: use footerVerdictNative",
+            ))),
+            None => Err(js_error(Error::InvalidState("call startStream() first"))),
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -683,7 +774,7 @@ impl CoreOpener {
     /// `NO_DECRYPTABLE_DATA_KEY`, `KEYRING_CANNOT_DECRYPT`, `TAMPERED`.
     #[wasm_bindgen(js_name = startStream)]
     pub fn start_stream(&mut self) -> JsResult<()> {
-        self.reader = Some(self.inner.start().map_err(js_error)?);
+        self.reader = Some(self.inner.start_with_verdict_outside().map_err(js_error)?);
         Ok(())
     }
 
@@ -694,7 +785,11 @@ impl CoreOpener {
     /// `NO_DECRYPTABLE_DATA_KEY`, `KEYRING_CANNOT_DECRYPT`, `TAMPERED`.
     #[wasm_bindgen(js_name = startNativeStream)]
     pub fn start_native_stream(&mut self) -> JsResult<Uint8Array> {
-        let r = self.inner.start().map_err(js_error)?.plan_stream();
+        let r = self
+            .inner
+            .start_with_verdict_outside()
+            .map_err(js_error)?
+            .plan_stream();
         let key = Uint8Array::from(r.native_key().expose_secret());
         self.reader = Some(r);
         Ok(key)
@@ -712,17 +807,55 @@ impl CoreOpener {
             .as_mut()
             .ok_or_else(|| js_error(Error::InvalidState("call startNativeStream() first")))?;
         let descs = r.plan_update(bytes).map_err(js_error)?;
-        let message_id = &self.inner.header().message_id;
-        Ok(descs
-            .iter()
-            .map(|d| {
-                let o = Object::new();
-                set(&o, "iv", &Uint8Array::from(&d.iv[..]).into());
-                set(&o, "aad", &Uint8Array::from(&d.aad(message_id)[..]).into());
-                set(&o, "data", &Uint8Array::from(&d.bytes[..]).into());
-                JsValue::from(o)
-            })
-            .collect())
+        Ok(frame_descs_to_js(&descs, &self.inner.header().message_id))
+    }
+
+    /// Streaming, signed suite: the footer to verify, once the whole message
+    /// is in (`undefined` before, for unsigned suites, and after the first
+    /// call). See `footer_check_to_js`. The final frame waits for `footerVerdict`.
+    #[wasm_bindgen(js_name = footerCheck)]
+    pub fn footer_check(&mut self) -> Option<Object> {
+        self.reader
+            .as_mut()?
+            .take_footer_check()
+            .map(|c| footer_check_to_js(&c))
+    }
+
+    /// Streaming: the verdict on the footer `footerCheck` handed out; `true`
+    /// only if its signature verified. Returns the final frame's plaintext
+    /// (wasm stream); anything but `true` wipes it and is `TAMPERED`.
+    ///
+    /// # Errors
+    /// `TAMPERED`; `INVALID_STATE` if no footer waits for a verdict, or for a
+    /// native stream (use `footerVerdictNative`; the verdict is not spent then).
+    #[wasm_bindgen(js_name = footerVerdict)]
+    pub fn footer_verdict(&mut self, verified: bool) -> JsResult<Vec<u8>> {
+        let r = self.stream_reader(false)?;
+        let (plaintext, desc) = r.footer_verdict(verified).map_err(js_error)?;
+        if desc.is_some() {
+            return Err(js_error(Error::InvalidState("footer verdict bookkeeping")));
+        }
+        Ok(plaintext)
+    }
+
+    /// Native streaming: as `footerVerdict`; returns the final frame for
+    /// WebCrypto to open, `[{ iv, aad, data }]`.
+    ///
+    /// # Errors
+    /// As `footerVerdict`; `INVALID_STATE` for a wasm stream (use `footerVerdict`;
+    /// the verdict is not spent then).
+    #[wasm_bindgen(js_name = footerVerdictNative)]
+    pub fn footer_verdict_native(&mut self, verified: bool) -> JsResult<Array> {
+        let r = self.stream_reader(true)?;
+        let (plaintext, desc) = r.footer_verdict(verified).map_err(js_error)?;
+        if !plaintext.is_empty() {
+            drop(zeroize::Zeroizing::new(plaintext));
+            return Err(js_error(Error::InvalidState("footer verdict bookkeeping")));
+        }
+        Ok(frame_descs_to_js(
+            desc.as_slice(),
+            &self.inner.header().message_id,
+        ))
     }
 
     /// Takes more body bytes; returns the plaintext of frames whose tags verified.
@@ -860,12 +993,48 @@ impl CoreOpener {
     }
 
     /// Verifies and decrypts `message` (the whole message this opener's header
-    /// came from; the glue copies it in for the call) in the wasm engine.
+    /// came from; the glue copies it in for the call) in the wasm engine,
+    /// everything but a signed suite's footer signature: the plaintext stays in
+    /// the returned `CorePendingOpen` until its `release(verdict)`.
     ///
     /// # Errors
     /// `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`, `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`.
-    pub fn open(&self, message: &[u8]) -> JsResult<Vec<u8>> {
-        self.inner.open(message).map_err(js_error)
+    #[wasm_bindgen(js_name = openPending)]
+    pub fn open_pending(&self, message: &[u8]) -> JsResult<CorePendingOpen> {
+        Ok(CorePendingOpen {
+            inner: Some(self.inner.open_pending(message).map_err(js_error)?),
+        })
+    }
+}
+
+/// A message opened in the wasm engine but for its footer signature (see
+/// `envelope::decrypt::PendingOpen`): the plaintext stays here until
+/// `release(true)` after the shim verified `footerCheck()`; `free()` wipes it.
+#[wasm_bindgen]
+pub struct CorePendingOpen {
+    inner: Option<crate::envelope::decrypt::PendingOpen>,
+}
+
+#[wasm_bindgen]
+impl CorePendingOpen {
+    /// The footer to verify (see `footer_check_to_js`); `undefined` for an unsigned suite.
+    #[wasm_bindgen(js_name = footerCheck)]
+    #[must_use]
+    pub fn footer_check(&self) -> Option<Object> {
+        self.inner.as_ref()?.footer_check().map(footer_check_to_js)
+    }
+
+    /// The plaintext, once: for a signed suite only with `verified` = `true`
+    /// (the footer's signature verified); anything else wipes it and is `TAMPERED`.
+    ///
+    /// # Errors
+    /// `TAMPERED`; `INVALID_STATE` when called twice.
+    pub fn release(&mut self, verified: bool) -> JsResult<Vec<u8>> {
+        self.inner
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("already released")))?
+            .release(verified)
+            .map_err(js_error)
     }
 }
 
@@ -1057,12 +1226,19 @@ impl CoreCache {
             .use_for_encrypt(&id, len, now)
             .map(|m| Sealer::from_cached(suite, frame_length, m, entropy));
         entropy.zeroize();
-        Ok(r.transpose().map_err(js_error)?.map(|s| CoreSealer {
-            inner: Some(s),
-            writer: None,
-            plan: None,
-            plan_offsets: Vec::new(),
-        }))
+        Ok(r.transpose()
+            .map_err(js_error)?
+            .map(CoreSealer::from_sealer))
+    }
+
+    /// The public keys (`aws-crypto-public-key`) of the live entries whose
+    /// signing key the shim holds: it keeps those and drops every other.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for a bad time.
+    #[wasm_bindgen(js_name = liveSigners)]
+    pub fn live_signers(&mut self, now_ms: f64) -> JsResult<Vec<String>> {
+        Ok(self.inner.live_external_signers(whole(now_ms, "time")?))
     }
 
     /// Remembers the materials of a sealer whose data key is wrapped.
@@ -1180,7 +1356,10 @@ extern "C" {
 #[wasm_bindgen]
 pub struct CoreResealer {
     inner: Option<crate::envelope::reencrypt::Resealer>,
-    signer: Option<crate::envelope::footer::MessageSigner>,
+    /// The new message's footer is to be made (`footer`), from an external signer's `r ‖ s`.
+    footer_due: bool,
+    /// `finish`/`finishStream` of a signed suite: the digest for the `ecdsa` module to sign.
+    digest: Option<Vec<u8>>,
     body_start: usize,
     body_end: usize,
     stream: Option<crate::envelope::reencrypt::RekeyStream>,
@@ -1221,13 +1400,24 @@ impl CoreOpener {
     /// `UNSUPPORTED_ALGORITHM` for a message that cannot be re-keyed (version 1,
     /// non-committing, non-framed); `NO_DECRYPTABLE_DATA_KEY`, `TAMPERED`,
     /// `MALFORMED_MESSAGE`, `LIMIT_EXCEEDED`.
-    pub fn reseal(&self, message: Vec<u8>, entropy: &mut [u8]) -> JsResult<CoreResealer> {
+    pub fn reseal(
+        &self,
+        message: Vec<u8>,
+        entropy: &mut [u8],
+        signer_public: Option<Vec<u8>>,
+    ) -> JsResult<CoreResealer> {
         let start = self.inner.header().len;
-        let r = crate::envelope::reencrypt::Resealer::verify(&self.inner, message, entropy);
+        let r = crate::envelope::reencrypt::Resealer::verify_external(
+            &self.inner,
+            message,
+            entropy,
+            signer_public.as_deref(),
+        );
         entropy.zeroize();
         Ok(CoreResealer {
             inner: Some(r.map_err(js_error)?),
-            signer: None,
+            footer_due: false,
+            digest: None,
             body_start: start,
             body_end: start,
             stream: None,
@@ -1247,29 +1437,39 @@ impl CoreOpener {
         &self,
         message: &Uint8Array,
         entropy: &mut [u8],
+        signer_public: Option<Vec<u8>>,
     ) -> JsResult<CoreResealer> {
-        let r = self.reseal_native_inner(message, entropy);
+        let r = self.reseal_native_inner(message, entropy, signer_public.as_deref());
         entropy.zeroize();
         r
     }
 
-    fn reseal_native_inner(&self, message: &Uint8Array, entropy: &[u8]) -> JsResult<CoreResealer> {
+    fn reseal_native_inner(
+        &self,
+        message: &Uint8Array,
+        entropy: &[u8],
+        signer_public: Option<&[u8]>,
+    ) -> JsResult<CoreResealer> {
         let len = message_len(message, "a message of 4 GiB or more")?;
         let mut read = message_reader(
             message,
             len,
             "the message was detached or resized during reEncrypt",
         );
-        let resealer =
-            crate::envelope::reencrypt::Resealer::after_external_verification(&self.inner, entropy)
-                .map_err(js_error)?;
+        let resealer = crate::envelope::reencrypt::Resealer::after_external_verification(
+            &self.inner,
+            entropy,
+            signer_public,
+        )
+        .map_err(js_error)?;
         let (_, _, sig) = self
             .inner
             .plan_external_signature(len, &mut read)
             .map_err(js_error)?;
         Ok(CoreResealer {
             inner: Some(resealer),
-            signer: None,
+            footer_due: false,
+            digest: None,
             body_start: self.inner.header().len,
             body_end: sig.map_or(len, |s| s.signed_len),
             stream: None,
@@ -1283,14 +1483,22 @@ impl CoreOpener {
     /// # Errors
     /// `UNSUPPORTED_ALGORITHM`, `NO_DECRYPTABLE_DATA_KEY`, `KEYRING_CANNOT_DECRYPT`, `TAMPERED`.
     #[wasm_bindgen(js_name = resealStream)]
-    pub fn reseal_stream(&self, entropy: &mut [u8]) -> JsResult<CoreResealer> {
-        let r =
-            crate::envelope::reencrypt::Resealer::after_external_verification(&self.inner, entropy);
+    pub fn reseal_stream(
+        &self,
+        entropy: &mut [u8],
+        signer_public: Option<Vec<u8>>,
+    ) -> JsResult<CoreResealer> {
+        let r = crate::envelope::reencrypt::Resealer::after_external_verification(
+            &self.inner,
+            entropy,
+            signer_public.as_deref(),
+        );
         entropy.zeroize();
         let start = self.inner.header().len;
         Ok(CoreResealer {
             inner: Some(r.map_err(js_error)?),
-            signer: None,
+            footer_due: false,
+            digest: None,
             body_start: start,
             body_end: usize::MAX, // neither `finish` nor `header`: a stream
             stream: None,
@@ -1324,7 +1532,7 @@ impl CoreResealer {
     /// `INVALID_STATE` after `finish`/`header`.
     #[wasm_bindgen(js_name = setMaxEncryptedDataKeys)]
     pub fn set_max_encrypted_data_keys(&mut self, max: f64) -> JsResult<()> {
-        sealer_calls::set_max_encrypted_data_keys(self.get()?.sealer_mut(), max)
+        sealer_calls::set_max_encrypted_data_keys(self.get()?.sealer_mut().map_err(js_error)?, max)
     }
 
     /// Wraps the data key with a local keyring.
@@ -1333,7 +1541,7 @@ impl CoreResealer {
     /// Whatever the keyring fails with.
     #[wasm_bindgen(js_name = wrapWith)]
     pub fn wrap_with(&mut self, keyring: &CoreKeyring) -> JsResult<()> {
-        sealer_calls::wrap_with(self.get()?.sealer_mut(), keyring)
+        sealer_calls::wrap_with(self.get()?.sealer_mut().map_err(js_error)?, keyring)
     }
 
     /// The plaintext data key, for a KMS keyring's `Encrypt` or an RSA keyring;
@@ -1367,7 +1575,7 @@ impl CoreResealer {
         ciphertext: &[u8],
     ) -> JsResult<()> {
         sealer_calls::add_encrypted_data_key(
-            self.get()?.sealer_mut(),
+            self.get()?.sealer_mut().map_err(js_error)?,
             provider_id,
             provider_info,
             ciphertext,
@@ -1386,7 +1594,10 @@ impl CoreResealer {
         if self.body_end != usize::MAX {
             return Err(js_error(Error::InvalidState("not a re-keying stream")));
         }
-        let (header, stream) = self.take()?.into_stream(&opener.inner).map_err(js_error)?;
+        let (header, stream) = self
+            .take()?
+            .into_stream_with_verdict_outside(&opener.inner, false)
+            .map_err(js_error)?;
         self.stream = Some(stream);
         Ok(header)
     }
@@ -1404,7 +1615,7 @@ impl CoreResealer {
         }
         let (header, stream) = self
             .take()?
-            .into_native_stream(&opener.inner)
+            .into_stream_with_verdict_outside(&opener.inner, true)
             .map_err(js_error)?;
         self.stream = Some(stream);
         Ok(header)
@@ -1436,17 +1647,49 @@ impl CoreResealer {
     pub fn plan_update(&mut self, bytes: &[u8]) -> JsResult<Array> {
         let s = self.stream_mut()?;
         let descs = s.plan_update(bytes).map_err(js_error)?;
-        let id = s.message_id();
-        Ok(descs
-            .iter()
-            .map(|d| {
-                let o = Object::new();
-                set(&o, "iv", &Uint8Array::from(&d.iv[..]).into());
-                set(&o, "aad", &Uint8Array::from(&d.aad(id)[..]).into());
-                set(&o, "data", &Uint8Array::from(&d.bytes[..]).into());
-                JsValue::from(o)
-            })
-            .collect())
+        Ok(frame_descs_to_js(&descs, s.message_id()))
+    }
+
+    /// The original's footer to verify: after `reseal` (whole message), or
+    /// once a stream's original is all in (see `footer_check_to_js`); once.
+    /// `undefined` for an unsigned original.
+    #[wasm_bindgen(js_name = footerCheck)]
+    pub fn footer_check(&mut self) -> Option<Object> {
+        let c = match (self.inner.as_mut(), self.stream.as_mut()) {
+            (Some(r), _) => r.take_footer_check(),
+            (None, Some(s)) => s.take_footer_check(),
+            (None, None) => None,
+        }?;
+        Some(footer_check_to_js(&c))
+    }
+
+    /// The verdict on the original's footer: `true` only if its signature
+    /// verified. Nothing is wrapped or written before it; anything but `true`
+    /// is `TAMPERED` and spends the re-key. Returns the original's final frame
+    /// as `[{ iv, aad, data }]` for a stream whose frames WebCrypto verifies
+    /// (`startNativeStream`): the shim verifies it as every other frame, then
+    /// calls `releaseVerified`, and `finishStream` refuses before. Empty otherwise.
+    ///
+    /// # Errors
+    /// `TAMPERED`; `INVALID_STATE` if no footer waits for a verdict.
+    #[wasm_bindgen(js_name = footerVerdict)]
+    pub fn footer_verdict(&mut self, verified: bool) -> JsResult<Array> {
+        let r = match (self.inner.as_mut(), self.stream.as_mut()) {
+            (Some(r), _) => r.footer_verdict(verified).map(|()| None),
+            (None, Some(s)) => s.footer_verdict(verified),
+            (None, None) => Err(Error::InvalidState("no footer waits for a verdict")),
+        };
+        match r {
+            Ok(desc) => {
+                let id = self.stream.as_ref().map_or(&[][..], |s| s.message_id());
+                Ok(frame_descs_to_js(desc.as_slice(), id))
+            }
+            Err(e) => {
+                self.inner = None;
+                self.stream = None;
+                Err(js_error(e))
+            }
+        }
     }
 
     /// After WebCrypto verified every frame `planUpdate` returned: the frames to
@@ -1478,11 +1721,14 @@ impl CoreResealer {
     /// `MALFORMED_MESSAGE` for a truncated original; `INVALID_STATE` before `startStream`.
     #[wasm_bindgen(js_name = finishStream)]
     pub fn finish_stream(&mut self) -> JsResult<Vec<u8>> {
-        self.stream
+        let s = self
+            .stream
             .as_mut()
-            .ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?
-            .finish()
-            .map_err(js_error)
+            .ok_or_else(|| js_error(Error::InvalidState("call startStream() first")))?;
+        let out = s.finish().map_err(js_error)?;
+        self.digest = s.footer_digest().map(<[u8]>::to_vec);
+        self.footer_due = self.digest.is_some();
+        Ok(out)
     }
 
     /// The re-keyed message (wasm engine, made by `reseal`). Spent afterwards.
@@ -1496,7 +1742,13 @@ impl CoreResealer {
                 "a native re-key: use header()",
             )));
         }
-        self.take()?.finish().map_err(js_error)
+        let (out, digest) = self
+            .take()?
+            .finish_for_external_signer()
+            .map_err(js_error)?;
+        self.footer_due = digest.is_some();
+        self.digest = digest;
+        Ok(out)
     }
 
     /// The new header (native re-key, made by `resealNative`): the shim writes it,
@@ -1507,7 +1759,10 @@ impl CoreResealer {
     /// As `finish`.
     pub fn header(&mut self) -> JsResult<Vec<u8>> {
         let (header, signer) = self.take()?.into_header().map_err(js_error)?;
-        self.signer = signer;
+        if signer.as_ref().is_some_and(|s| !s.is_external()) {
+            return Err(js_error(Error::InvalidState("the signer is not external")));
+        }
+        self.footer_due = signer.is_some();
         Ok(header)
     }
 
@@ -1525,29 +1780,36 @@ impl CoreResealer {
         js_usize(self.body_end).as_f64().unwrap_or(f64::NAN)
     }
 
-    /// Whether the new message needs a footer (`footerForDigest`).
+    /// Whether the new message needs a footer (`footer`).
     #[must_use]
     pub fn signed(&self) -> bool {
-        self.signer.is_some()
+        self.footer_due
             || self
                 .inner
                 .as_ref()
                 .is_some_and(|r| r.sealer().suite().is_signed())
     }
 
-    /// The footer of a native re-key of a signed suite, for the SHA-384 of new
-    /// header ‖ frames that WebCrypto computed. Spent afterwards.
+    /// After `finish`/`finishStream` of a signed suite: the SHA-384 digest of
+    /// the new header ‖ frames for the `ecdsa` module to sign.
+    #[wasm_bindgen(js_name = footerDigest)]
+    #[must_use]
+    pub fn footer_digest(&self) -> Option<Uint8Array> {
+        self.digest.as_deref().map(Uint8Array::from)
+    }
+
+    /// The new footer from the signer's `r ‖ s` (96 bytes) over the new
+    /// header ‖ frames (`finish`'s output, `header()` and the frames, or the
+    /// stream's). Once.
     ///
     /// # Errors
-    /// `INVALID_ARGUMENT` for a digest that is not 48 bytes; `INVALID_STATE`
-    /// before `header` or for an unsigned suite.
-    #[wasm_bindgen(js_name = footerForDigest)]
-    pub fn footer_for_digest(&mut self, digest: &[u8]) -> JsResult<Vec<u8>> {
-        let s = self
-            .signer
-            .take()
-            .ok_or_else(|| js_error(Error::InvalidState("no footer to sign")))?;
-        s.footer_for_digest(digest).map_err(js_error)
+    /// `INVALID_ARGUMENT` for a bad signature; `INVALID_STATE` if no footer is due.
+    pub fn footer(&mut self, rs: &[u8]) -> JsResult<Vec<u8>> {
+        if !core::mem::take(&mut self.footer_due) {
+            return Err(js_error(Error::InvalidState("no footer to sign")));
+        }
+        self.digest = None;
+        crate::envelope::footer::encode(rs).map_err(js_error)
     }
 }
 
