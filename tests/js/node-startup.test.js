@@ -39,7 +39,7 @@ test('Node resolves edge-kms to one bundled file that imports only what it share
   // (package.json: the snippet's own resolve, to find the package's folder)
   const files = [...new Set(loaded.filter((u) => u.startsWith(pkg)).map((u) => u.slice(pkg.length)))].filter((f) => f !== 'package.json').sort();
   assert.ok(files.includes('node/index.js'), `Node's entry is node/index.js: ${files}`);
-  for (const f of files) assert.match(f, /^(node\/index\.js|protocol\.js|broker\/[a-z0-9-]+\.js)$/, `importing edge-kms loads ${f}`);
+  for (const f of files) assert.match(f, /^(node\/index\.js|protocol\.js|p256-point\.js|broker\/[a-z0-9-]+\.js)$/, `importing edge-kms loads ${f}`);
   assert.ok(files.length <= 5, `${files.length} files: ${files}`);
   const code = readFileSync(new URL('node/index.js', pkg), 'utf8');
   // the wasm files are found from the bundle's folder, as from the shim's
