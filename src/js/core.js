@@ -316,8 +316,8 @@ export class WasmModule {
    * stays moved, objects stay borrowed, buffers stay unfreed (and unwiped).
    * Its handler could overflow too, so it is found at the next outermost
    * call instead, by the pointer not being back at its top, and the module is
-   * restarted then (its old memory zeroed). Only field arithmetic runs in
-   * `finally`: no call there can overflow and skip it.
+   * restarted then (its old memory zeroed). `finally` lowers the depth
+   * before it calls anything, so no overflow there can skip it.
    * @param {Function} fn @param {'function' | 'method' | 'constructor'} kind
    * @returns {Function}
    */
@@ -334,27 +334,11 @@ export class WasmModule {
       if (plain.some((a) => m.isStale(a))) throw staleError();
       return plain;
     };
-    if (kind === 'constructor') {
-      return /** @this {unknown} */ function (/** @type {unknown[]} */ args, /** @type {Function} */ newTarget) {
-        const plain = enter.call(undefined, args);
-        m.#depth++;
-        try {
-          const o = Reflect.construct(fn, plain, newTarget);
-          m.adopt(o);
-          return o;
-        } catch (e) {
-          throw isTrap(e) ? m.restart(e) : e;
-        } finally {
-          m.#depth--;
-          if (m.#depth === 0) m.scrubStack(m.#operations === 0 ? STACK_SCRUB_BYTES : SHALLOW_SCRUB_BYTES);
-        }
-      };
-    }
-    return /** @this {unknown} */ function (/** @type {unknown[]} */ ...args) {
-      const plain = enter.call(this, args);
+    /** Runs the call itself: a trap restarts the module; back out of it, the stack below is zeroed. @template T @param {() => T} call @returns {T} */
+    const run = (call) => {
       m.#depth++;
       try {
-        return fn.apply(this, plain);
+        return call();
       } catch (e) {
         throw isTrap(e) ? m.restart(e) : e;
       } finally {
@@ -367,6 +351,20 @@ export class WasmModule {
         // gets the same, and the rest when the last operation under way ends.
         if (m.#depth === 0) m.scrubStack(m.#operations === 0 ? STACK_SCRUB_BYTES : SHALLOW_SCRUB_BYTES);
       }
+    };
+    if (kind === 'constructor') {
+      return /** @this {unknown} */ function (/** @type {unknown[]} */ args, /** @type {Function} */ newTarget) {
+        const plain = enter.call(undefined, args);
+        return run(() => {
+          const o = Reflect.construct(fn, plain, newTarget);
+          m.adopt(o);
+          return o;
+        });
+      };
+    }
+    return /** @this {unknown} */ function (/** @type {unknown[]} */ ...args) {
+      const plain = enter.call(this, args);
+      return run(() => fn.apply(this, plain));
     };
   }
 
