@@ -8,6 +8,7 @@ import { checkSignal, checkUnchanged, readOptions, toBytes, uint8View, wellForme
 import { isStale, withCore, withCoreSync } from './modules/envelope.js';
 import { encOf, newHpkeKeyPair } from './hpke-key.js';
 import { CachedFooterKeys, disposeSigner, newSigner, signFooter, verifyFooter } from './footer.js';
+import { contextEntries } from './protocol.js';
 import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms, isRsaKeyring, rsaCanDecrypt, rsaUnwrap, rsaWrap } from './keyrings.js';
 
 export const SUITES = Object.freeze({
@@ -58,14 +59,8 @@ const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** @param {unknown} ec @returns {[string[], string[]]} */
 function contextArrays(ec) {
   if (ec === undefined || ec === null) return [[], []];
-  /** @type {[string, unknown][]} */ let entries;
-  try {
-    if (typeof ec !== 'object' || Array.isArray(ec)) throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryptionContext must be an object of string pairs');
-    entries = Object.entries(ec); // read once: every later use sees these pairs
-  } catch (e) {
-    if (e instanceof EdgeKmsError) throw e;
-    throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryptionContext could not be read', { cause: e });
-  }
+  const entries = contextEntries(ec); // read once: every later use sees these pairs
+  if (typeof entries === 'string') throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', entries);
   const keys = [], values = [];
   for (const [k, v] of entries) {
     if (typeof v !== 'string') throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryption context values must be strings');

@@ -212,10 +212,8 @@ const utf8 = new TextEncoder();
  * @returns {string | null}
  */
 export function encryptionContextProblem(ec) {
-  if (ec === null || typeof ec !== 'object' || Array.isArray(ec)) return 'encryptionContext must be an object of string keys to string values';
-  const proto = Object.getPrototypeOf(ec);
-  if (proto !== Object.prototype && proto !== null) return 'encryptionContext must be a plain object';
-  const entries = Object.entries(ec);
+  const entries = contextEntries(ec);
+  if (typeof entries === 'string') return entries;
   if (entries.length > LIMITS.maxEncryptionContextPairs) return `encryptionContext may have at most ${LIMITS.maxEncryptionContextPairs} pairs`;
   let size = 0;
   for (const [k, v] of entries) {
@@ -228,6 +226,46 @@ export function encryptionContextProblem(ec) {
   }
   if (size > LIMITS.maxEncryptionContextBytes) return `encryptionContext may hold at most ${LIMITS.maxEncryptionContextBytes} bytes`;
   return null;
+}
+
+/**
+ * The pairs of an encryption context, read once, or why it is not one. A
+ * context is a plain object: its prototype is `Object.prototype` (of any
+ * realm) or null, and every own key is an enumerable string key. Anything
+ * else is refused rather than read as fewer pairs: a `Map`, `URLSearchParams`
+ * or class instance would otherwise read as `{}`, and a context that a
+ * decryption *requires* would then require nothing.
+ * @param {unknown} ec
+ * @returns {[string, unknown][] | string}
+ */
+export function contextEntries(ec) {
+  if (ec === null || typeof ec !== 'object') return 'encryptionContext must be an object of string keys to string values';
+  try {
+    if (Array.isArray(ec)) return 'encryptionContext must be an object of string keys to string values'; // throws for a revoked Proxy
+    const proto = Object.getPrototypeOf(ec);
+    if (proto !== null && proto !== Object.prototype && !isObjectPrototype(proto)) {
+      return 'encryptionContext must be a plain object (not a Map, URLSearchParams or class instance)';
+    }
+    /** @type {[string, unknown][]} */
+    const entries = [];
+    for (const key of Reflect.ownKeys(ec)) {
+      const d = Reflect.getOwnPropertyDescriptor(ec, key);
+      if (d === undefined) continue; // deleted by a getter read earlier in this loop
+      if (typeof key !== 'string' || !d.enumerable) return 'encryptionContext must hold only enumerable string-keyed pairs';
+      entries.push([key, 'value' in d ? d.value : /** @type {any} */ (ec)[key]]);
+    }
+    return entries;
+  } catch {
+    return 'encryptionContext could not be read';
+  }
+}
+
+/** `Object.prototype` of another realm (an iframe, a `vm` context). @param {object} proto */
+function isObjectPrototype(proto) {
+  if (Object.getPrototypeOf(proto) !== null) return false;
+  const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+  return typeof ctor === 'function' && ctor.prototype === proto
+    && Function.prototype.toString.call(ctor) === Function.prototype.toString.call(Object);
 }
 
 /** @param {string} s */

@@ -9,7 +9,7 @@
 // asymmetric keys (signing, and RSA encryption for KMS RSA public-key
 // sealing) use node:crypto where it exists and WebCrypto otherwise, so an
 // in-memory dev KMS also runs inside workerd.
-import { decodeBase64, encodeBase64, parseArn } from '../protocol.js';
+import { contextEntries, decodeBase64, encodeBase64, parseArn } from '../protocol.js';
 import { DIGEST_HASH, decodeBase64Url } from './jws.js';
 
 const subtle = globalThis.crypto.subtle;
@@ -310,8 +310,9 @@ export async function createDevKms(options = {}) {
       if (!rec) fail('InvalidCiphertextException', 'the ciphertext is invalid');
       const r = usable(/** @type {KeyRecord} */ (rec));
       needUsage(r, 'ENCRYPT_DECRYPT');
+      const aad = additionalData(blob.subarray(0, HEADER_LEN), input.EncryptionContext); // a bad context is a ValidationException
       try {
-        const pt = await /** @type {Aes} */ (r.aes).open(blob.subarray(HEADER_LEN, HEADER_LEN + IV_LEN), additionalData(blob.subarray(0, HEADER_LEN), input.EncryptionContext), blob.subarray(HEADER_LEN + IV_LEN));
+        const pt = await /** @type {Aes} */ (r.aes).open(blob.subarray(HEADER_LEN, HEADER_LEN + IV_LEN), aad, blob.subarray(HEADER_LEN + IV_LEN));
         return { KeyId: arnOf(r.id), Plaintext: pt, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
       } catch {
         return fail('InvalidCiphertextException', 'the ciphertext or its encryption context is invalid');
@@ -376,7 +377,7 @@ export async function createDevKms(options = {}) {
   function rsaAlgorithm(rec, input) {
     const alg = input.EncryptionAlgorithm;
     if (!ENCRYPTION_SPECS[/** @type {'RSA_2048'} */ (rec.spec)].includes(alg)) fail('InvalidKeyUsageException', `${rec.spec} encryption keys need EncryptionAlgorithm RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256`);
-    if (input.EncryptionContext && Object.keys(input.EncryptionContext).length) fail('ValidationException', 'asymmetric KMS keys take no encryption context');
+    if (input.EncryptionContext !== undefined && input.EncryptionContext !== null && contextEntries(input.EncryptionContext).length) fail('ValidationException', 'asymmetric KMS keys take no encryption context');
     return /** @type {string} */ (alg);
   }
 
@@ -502,7 +503,11 @@ function concat(...parts) {
  * @param {Uint8Array} header @param {Record<string, string> | undefined} ec
  */
 function additionalData(header, ec) {
-  const pairs = Object.entries(ec ?? {}).map(([k, v]) => [utf8.encode(k), utf8.encode(String(v))]);
+  // A Map or class instance would read as no pairs: Decrypt would then need no context.
+  const entries = ec === undefined || ec === null ? [] : contextEntries(ec);
+  if (typeof entries === 'string') fail('ValidationException', entries);
+  if (entries.some(([, v]) => typeof v !== 'string')) fail('ValidationException', 'EncryptionContext values must be strings');
+  const pairs = entries.map(([k, v]) => [utf8.encode(k), utf8.encode(/** @type {string} */ (v))]);
   if (pairs.length > 1) pairs.sort(([a], [b]) => compareBytes(a, b));
   const out = new Uint8Array(header.length + 2 + pairs.reduce((n, [k, v]) => n + 4 + k.length + v.length, 0));
   out.set(header);
