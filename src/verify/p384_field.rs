@@ -197,6 +197,43 @@ impl Fe {
         self.mul(self)
     }
 
+    /// `self` squared `k` times (`self^(2^k)`).
+    fn square_times(&self, k: u32) -> Self {
+        let mut acc = *self;
+        for _ in 0..k {
+            acc = acc.square();
+        }
+        acc
+    }
+
+    /// `self^((p+1)/4)`: a square root of `self` if it is a square (`p ≡ 3
+    /// mod 4`); the caller checks by squaring. An addition chain: `(p+1)/4 =
+    /// 2^382 − 2^126 − 2^94 + 2^30` is, from the top, 255 ones, a zero, 32
+    /// ones, 63 zeros, a one and 30 zeros, so with `xₖ = self^(2^k − 1)` it
+    /// is `((x₂₅₅^(2^33)·x₃₂)^(2^64)·self)^(2^30)`: 383 squarings and 13
+    /// multiplications, where square-and-multiply over the exponent's 288
+    /// ones took 382 and 288 (decompressing a footer key was ~0.7 ms of a
+    /// 1 KiB open in Node; BENCHMARKS.md).
+    pub(super) fn sqrt_candidate(&self) -> Self {
+        let x1 = *self;
+        let x2 = x1.square().mul(&x1);
+        let x3 = x2.square().mul(&x1);
+        let x6 = x3.square_times(3).mul(&x3);
+        let x12 = x6.square_times(6).mul(&x6);
+        let x15 = x12.square_times(3).mul(&x3);
+        let x30 = x15.square_times(15).mul(&x15);
+        let x32 = x30.square_times(2).mul(&x2);
+        let x60 = x30.square_times(30).mul(&x30);
+        let x120 = x60.square_times(60).mul(&x60);
+        let x240 = x120.square_times(120).mul(&x120);
+        let x255 = x240.square_times(15).mul(&x15);
+        x255.square_times(33)
+            .mul(&x32)
+            .square_times(64)
+            .mul(&x1)
+            .square_times(30)
+    }
+
     /// `self⁻¹` (`self^(p−2)`, Fermat), and zero for zero.
     pub(super) fn invert(&self) -> Self {
         let (exponent, _) = sub_limbs(&P, &[2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -220,7 +257,10 @@ const B: [u8; 48] = [
     0xc6, 0x56, 0x39, 0x8d, 0x8a, 0x2e, 0xd1, 0x9d, 0x2a, 0x85, 0xc8, 0xed, 0xd3, 0xec, 0x2a, 0xef,
 ];
 
-/// `(p + 1) / 4`, big-endian: `a^((p+1)/4)` is a square root of a square `a` (`p ≡ 3 mod 4`).
+/// `(p + 1) / 4`, big-endian: `a^((p+1)/4)` is a square root of a square `a`
+/// (`p ≡ 3 mod 4`). Only the tests use it, to check [`Fe::sqrt_candidate`]'s
+/// addition chain against plain square-and-multiply.
+#[cfg(test)]
 const SQRT_EXP: [u8; 48] = [
     0x3f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -245,15 +285,7 @@ pub(crate) fn decode_point(point: &[u8]) -> Option<Vec<u8>> {
             (y.square() == rhs).then_some(y)?
         }
         (0x02 | 0x03, 48) => {
-            let mut root = Fe::ONE;
-            for byte in SQRT_EXP {
-                for bit in (0..8).rev() {
-                    root = root.square();
-                    if (byte >> bit) & 1 == 1 {
-                        root = root.mul(&rhs);
-                    }
-                }
-            }
+            let root = rhs.sqrt_candidate();
             if root.square() != rhs {
                 return None;
             }
@@ -451,6 +483,39 @@ mod tests {
         }
         assert_eq!(Fe::ZERO.invert(), Fe::ZERO);
         assert_eq!(Fe::ZERO.neg(), Fe::ZERO);
+    }
+
+    #[test]
+    fn sqrt_chain_matches_square_and_multiply() {
+        // The addition chain against the plain exponentiation by (p + 1) / 4,
+        // on the edge values, squares and non-squares alike.
+        let plain = |a: &Fe| {
+            let mut acc = Fe::ONE;
+            for byte in SQRT_EXP {
+                for bit in (0..8).rev() {
+                    acc = acc.square();
+                    if (byte >> bit) & 1 == 1 {
+                        acc = acc.mul(a);
+                    }
+                }
+            }
+            acc
+        };
+        let mut squares = 0;
+        for b in samples(40) {
+            let a = Fe::from_be_bytes(&b).unwrap();
+            let root = a.sqrt_candidate();
+            assert_eq!(root, plain(&a));
+            if root.square() == a {
+                squares += 1;
+            }
+            // A square always has its root found.
+            assert_eq!(a.square().sqrt_candidate().square(), a.square());
+        }
+        assert!(
+            squares > 5 && squares < 35,
+            "{squares} of 40 samples were squares"
+        );
     }
 
     #[test]
