@@ -7,7 +7,7 @@
 // Pure JS, no node: imports: it runs in browsers, Workers, Node and Deno.
 
 /** path segment → KMS operation name. `sign` is served only with createBroker's `sign: true` (the default over the dev KMS). */
-export const OPERATIONS = Object.freeze({
+export const OPERATIONS = /* @__PURE__ */ Object.freeze({
   'generate-data-key': 'GenerateDataKey',
   decrypt: 'Decrypt',
   encrypt: 'Encrypt',
@@ -17,7 +17,7 @@ export const OPERATIONS = Object.freeze({
 
 // KMS's own limits, so the broker refuses what KMS would refuse before it
 // spends a call (and a caller learns the limit from a 400, not a KMS error).
-export const LIMITS = Object.freeze({
+export const LIMITS = /* @__PURE__ */ Object.freeze({
   keyIdChars: 2048, // KeyId: 1..2048
   minDataKeyBytes: 1, // NumberOfBytes: 1..1024
   maxDataKeyBytes: 1024,
@@ -35,7 +35,7 @@ export const LIMITS = Object.freeze({
  * Error names the broker answers with, and the HTTP status of each. KMS's
  * exception names where KMS has one; the broker's own otherwise.
  */
-export const ERROR_STATUS = Object.freeze({
+export const ERROR_STATUS = /* @__PURE__ */ Object.freeze({
   // the broker's own
   BadRequest: 400,
   Unauthorized: 401,
@@ -79,7 +79,7 @@ export const ERROR_STATUS = Object.freeze({
 });
 
 /** Broker error name → EdgeKmsError code (used by BrokerKeyring). */
-export const ERROR_CODE = Object.freeze({
+export const ERROR_CODE = /* @__PURE__ */ Object.freeze({
   DisabledException: 'KMS_KEY_DISABLED',
   KMSInvalidStateException: 'KMS_INVALID_STATE',
   AccessDeniedException: 'ACCESS_DENIED',
@@ -112,14 +112,15 @@ export const ERROR_CODE = Object.freeze({
 });
 
 /** KMS EncryptionAlgorithm values: symmetric keys, and RSA keys (KMS RSA public-key sealing). */
-export const ENCRYPTION_ALGORITHMS = Object.freeze(['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']);
+export const ENCRYPTION_ALGORITHMS = /* @__PURE__ */ Object.freeze(['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']);
 
 // ---------------------------------------------------------------- base64
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DECODE = new Int16Array(128).fill(-1);
-for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
-const ENCODE = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+// Built by pure calls (no top-level loop), so a bundle that takes one function
+// of this file (a sealing page takes contextEntries) drops the tables.
+const DECODE = /* @__PURE__ */ Int16Array.from({ length: 128 }, (_, c) => ALPHABET.indexOf(String.fromCharCode(c)));
+const ENCODE = /* @__PURE__ */ Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 
 /**
  * Standard, padded base64 → bytes, strictly (no whitespace, no URL alphabet,
@@ -203,7 +204,7 @@ export function encodeBase64(bytes) {
 
 // ---------------------------------------------------------------- validation
 
-const utf8 = new TextEncoder();
+const utf8 = /* @__PURE__ */ new TextEncoder();
 
 /**
  * Checks an encryption context: a plain object of non-empty string keys to
