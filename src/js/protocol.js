@@ -247,12 +247,23 @@ export function contextEntries(ec) {
     if (proto !== null && proto !== Object.prototype && !isObjectPrototype(proto)) {
       return 'encryptionContext must be a plain object (not a Map, URLSearchParams or class instance)';
     }
+    // A polluted Object.prototype would lend every context pairs a reader sees
+    // and this function would not: refuse rather than require fewer.
+    if (proto !== null && Object.keys(proto).length > 0) return 'encryptionContext inherits enumerable pairs (a polluted Object.prototype)';
+    // A Proxy answers the reads below through traps that can hide pairs from
+    // them while showing them to the caller; structured cloning refuses every
+    // Proxy (and, for a plain object, reads nothing a later read could contradict).
+    try {
+      structuredClone(ec);
+    } catch {
+      return 'encryptionContext must be a plain object of string pairs, not a Proxy (a reactive or observable object: pass a plain copy such as { ...context })';
+    }
     /** @type {[string, unknown][]} */
     const entries = [];
     for (const key of Reflect.ownKeys(ec)) {
       const d = Reflect.getOwnPropertyDescriptor(ec, key);
-      if (d === undefined) continue; // deleted by a getter read earlier in this loop
-      if (typeof key !== 'string' || !d.enumerable) return 'encryptionContext must hold only enumerable string-keyed pairs';
+      // undefined: a getter read earlier in this loop deleted the key. Fail closed.
+      if (d === undefined || typeof key !== 'string' || !d.enumerable) return 'encryptionContext must hold only enumerable string-keyed pairs';
       entries.push([key, 'value' in d ? d.value : /** @type {any} */ (ec)[key]]);
     }
     return entries;

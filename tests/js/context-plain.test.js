@@ -26,6 +26,12 @@ const notPlain = {
   'non-enumerable pair': () => Object.defineProperty({}, 'tenant', { value: 'acme', enumerable: false }),
   'symbol key': () => ({ [Symbol('tenant')]: 'acme' }),
   'getter-only class': () => new (class { get tenant() { return 'acme'; } })(),
+  // From a review of the fix (helper, same day): traps can show a pair to the
+  // caller and hide it from the reads; every Proxy is refused now.
+  'Proxy whose ownKeys names a pair it has no descriptor for': () => new Proxy({}, { ownKeys: () => ['tenant'], get: (_, k) => (k === 'tenant' ? 'acme' : undefined) }),
+  'Proxy hiding its pairs from ownKeys': () => new Proxy({ tenant: 'acme' }, { ownKeys: () => [] }),
+  'Proxy of an object with inherited pairs, lying about its prototype': () => new Proxy(Object.create({ tenant: 'acme' }), { getPrototypeOf: () => Object.prototype }),
+  'Proxy of a plain object with nothing to hide': () => new Proxy({ tenant: 'acme' }, {}),
   'null-prototype object under a fake Object.prototype': () => {
     const proto = Object.create(null);
     proto.constructor = Object;
@@ -105,4 +111,19 @@ test('BrokerKeyring and the dev KMS refuse a non-plain context too (Decrypt must
   const broker = new BrokerKeyring({ endpoint: 'http://127.0.0.1:9/kms', keyId: 'alias/x', retries: 0 });
   // BrokerKeyring's own calls have always answered a bad context with INVALID_ARGUMENT (a stable code).
   await assert.rejects(broker.generateDataKey({ encryptionContext: new Map([['tenant', 'acme']]) }), { code: 'INVALID_ARGUMENT', message: /plain object/ });
+});
+
+test('a polluted Object.prototype (this realm or another) makes contexts refused, not read without the inherited pair', async () => {
+  const client = new EnvelopeClient({ keyring, suite: SUITES[0], frameLength: 1024 });
+  const bare = await client.encrypt(randomBytes(10));
+  Object.prototype.tenant = 'acme'; // eslint-disable-line no-extend-native
+  try {
+    const err = await client.decrypt(bare, { encryptionContext: {} }).catch((e) => e);
+    assert.equal(err.code, 'INVALID_ENCRYPTION_CONTEXT');
+  } finally {
+    delete Object.prototype.tenant;
+  }
+  const foreign = vm.runInNewContext('Object.prototype.tenant = "acme"; ({})');
+  await assert.rejects(client.decrypt(bare, { encryptionContext: foreign }), { code: 'INVALID_ENCRYPTION_CONTEXT' });
+  assert.equal((await client.decrypt(bare, { encryptionContext: {} })).plaintext.length, 10); // and unpolluted, {} requires nothing
 });
