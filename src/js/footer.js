@@ -139,7 +139,7 @@ export async function signFooter(s, bytes, digest) {
   if (!digest) throw new EdgeKmsError('INTERNAL', 'edge-kms: no digest to sign');
   return withEcdsa(() => {
     // A key of an `ecdsa` instance that trapped and restarted is gone.
-    if (ecdsaStale(s.handle)) throw new EdgeKmsError('INTERNAL', 'edge-kms: the footer key was lost in a restart of the ecdsa module; please retry');
+    if (ecdsaStale(s.handle)) throw new EdgeKmsError('INTERNAL', 'edge-kms: the footer key was lost in a restart of the ecdsa module; please retry', { retryable: true });
     return s.handle.signDigest(digest);
   });
 }

@@ -235,3 +235,26 @@ test('H1 (holds): real signature stripping by a data-key holder is TAMPERED on e
     }
   }
 });
+
+test('a restart of the ecdsa module under a signed stream fails it coded and retryable, as the envelope module\'s restarts do', async () => {
+  const { EnvelopeClient: EC, RawAesKeyring: RK } = await import('../../pkg/entry-node.js');
+  const { wasmModule } = await import('../../pkg/core.js');
+  const k = new RK({ keyNamespace: 'ns', keyName: 'k', wrappingKey: randomBytes(32) });
+  const c = new EC({ keyring: k, engine: 'wasm', frameLength: 64 });
+  const cases = [
+    ['encryptStream', () => c.encryptStream(), randomBytes(300)],
+    ['reEncryptStream', () => c.reEncryptStream({ keyring: k }), await c.encrypt(randomBytes(300))],
+  ];
+  for (const [name, make, input] of cases) {
+    const ts = make();
+    const w = ts.writable.getWriter();
+    const read = (async () => { for await (const _ of ts.readable); })(); // eslint-disable-line no-unused-vars
+    const cut = input.length - 120; // past the header: the stream's footer key exists
+    await w.write(input.subarray(0, cut));
+    wasmModule('ecdsa').restart(new WebAssembly.RuntimeError('simulated trap elsewhere'));
+    const err = await Promise.all([w.write(input.subarray(cut)).then(() => w.close()), read]).then(() => null, (e) => e);
+    assert.ok(err, `${name}: the stream failed`);
+    assert.equal(err.code, 'INTERNAL', `${name}: ${err.message}`);
+    assert.equal(err.retryable, true, `${name}: retryable`);
+  }
+});
