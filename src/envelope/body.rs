@@ -12,7 +12,7 @@
 use zeroize::{Zeroize, Zeroizing};
 
 use super::encryption_context::EncryptionContext;
-use super::footer::{self, ExternalSignature, FooterCheck, Signer, Transcript};
+use super::footer::{self, ExternalSignature, FooterCheck, PendingFooter, Signer, Transcript};
 use super::frame::{self, FINAL_FRAME, FINAL_MARKER, FRAME, MAX_NON_FRAMED_LEN, SINGLE_BLOCK};
 use super::gcm::{self, IV_LEN, TAG_LEN};
 use super::header::ContentType;
@@ -33,7 +33,7 @@ pub struct BodyWriter {
     transcript: Transcript,
     signer: Option<Signer>,
     /// An external signer's digest of header ‖ body, once the final frame is written.
-    footer_digest: Option<Vec<u8>>,
+    footer: PendingFooter,
     finished: bool,
     planned: Vec<FramePlan>,
     planned_last: bool,
@@ -57,7 +57,7 @@ impl BodyWriter {
             pending: Zeroizing::new(Vec::new()),
             transcript,
             signer,
-            footer_digest: None,
+            footer: PendingFooter::default(),
             finished: false,
             planned: Vec::new(),
             planned_last: false,
@@ -169,10 +169,7 @@ impl BodyWriter {
     fn end(&mut self, out: &mut Vec<u8>) -> Result<()> {
         if let Some(signer) = &self.signer {
             let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
-            match signer.footer_here(t.clone())? {
-                Some(footer) => out.extend_from_slice(&footer),
-                None => self.footer_digest = Some(t.finish()),
-            }
+            self.footer.end(signer, t, out)?;
         }
         Ok(())
     }
@@ -181,7 +178,7 @@ impl BodyWriter {
     /// SHA-384 digest of header ‖ body to sign (`None` otherwise).
     #[must_use]
     pub fn footer_digest(&self) -> Option<&[u8]> {
-        self.footer_digest.as_deref()
+        self.footer.digest()
     }
 
     /// The footer from an external signer's `r ‖ s` over
@@ -191,10 +188,7 @@ impl BodyWriter {
     /// `INVALID_STATE` before the final frame or for a signer held here;
     /// `INVALID_ARGUMENT` for a signature that is not P-384 `r ‖ s`.
     pub fn external_footer(&mut self, rs: &[u8]) -> Result<Vec<u8>> {
-        self.footer_digest
-            .take()
-            .ok_or(Error::InvalidState("no footer to sign (yet)"))?;
-        footer::encode(rs)
+        self.footer.sign(rs)
     }
 }
 

@@ -116,6 +116,49 @@ impl Signer {
     }
 }
 
+/// The footer of a message being written (by the writer or the re-keyer): a
+/// signer held here signs at once; for an external signer the digest waits
+/// here until its `r ‖ s` comes back, once.
+#[derive(Debug, Default)]
+pub struct PendingFooter(Option<Vec<u8>>);
+
+impl PendingFooter {
+    /// After the final frame: appends the footer of a signer held here to
+    /// `out`, or keeps the digest an external signer is to sign.
+    ///
+    /// # Errors
+    /// As [`Signer::footer_here`].
+    pub fn end(
+        &mut self,
+        signer: &Signer,
+        transcript: Transcript,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        match signer.footer_here(transcript.clone())? {
+            Some(footer) => out.extend_from_slice(&footer),
+            None => self.0 = Some(transcript.finish()),
+        }
+        Ok(())
+    }
+
+    /// The digest an external signer signs, until [`sign`](Self::sign).
+    #[must_use]
+    pub fn digest(&self) -> Option<&[u8]> {
+        self.0.as_deref()
+    }
+
+    /// The footer from the external signer's `r ‖ s` over [`digest`](Self::digest). Once.
+    ///
+    /// # Errors
+    /// `INVALID_STATE` with no digest waiting; `INVALID_ARGUMENT` as [`encode`].
+    pub fn sign(&mut self, rs: &[u8]) -> Result<Vec<u8>> {
+        self.0
+            .take()
+            .ok_or(Error::InvalidState("no footer to sign (yet)"))?;
+        encode(rs)
+    }
+}
+
 /// `02/03 ‖ x` of an uncompressed point `04 ‖ x ‖ y`.
 fn compress(uncompressed: &[u8]) -> Result<Vec<u8>> {
     let bad = || Error::InvalidState("point");

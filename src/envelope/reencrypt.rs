@@ -34,7 +34,7 @@ use zeroize::Zeroizing;
 use super::body::{BodyReader, FrameDesc};
 use super::decrypt::Opener;
 use super::encrypt::Sealer;
-use super::footer::{self, FooterCheck, Signer, Transcript};
+use super::footer::{FooterCheck, PendingFooter, Signer, Transcript};
 use super::header::{ContentType, Header};
 use super::secret::Secret;
 use crate::{Error, Result};
@@ -304,7 +304,7 @@ pub struct RekeyStream {
     transcript: Transcript,
     signer: Option<Signer>,
     /// An external signer's digest of the new header ‖ frames, after `finish`.
-    footer_digest: Option<Vec<u8>>,
+    footer: PendingFooter,
     /// Native engine: frames were described (by [`plan_update`](RekeyStream::plan_update)
     /// or, the final frame of a signed original, by [`footer_verdict`](RekeyStream::footer_verdict))
     /// and the engine has not yet said they verified ([`release_verified`](RekeyStream::release_verified)).
@@ -365,7 +365,7 @@ impl Resealer {
                 released: 0,
                 transcript,
                 signer,
-                footer_digest: None,
+                footer: PendingFooter::default(),
                 unconfirmed: false,
             },
         ))
@@ -463,10 +463,7 @@ impl RekeyStream {
         self.pending.clear(); // the original's footer
         if let Some(s) = self.signer.take() {
             let t = core::mem::replace(&mut self.transcript, Transcript::None);
-            match s.footer_here(t.clone())? {
-                Some(footer) => out.extend_from_slice(&footer),
-                None => self.footer_digest = Some(t.finish()),
-            }
+            self.footer.end(&s, t, &mut out)?;
         }
         Ok(out)
     }
@@ -502,7 +499,7 @@ impl RekeyStream {
     /// the new header ‖ frames to sign.
     #[must_use]
     pub fn footer_digest(&self) -> Option<&[u8]> {
-        self.footer_digest.as_deref()
+        self.footer.digest()
     }
 
     /// The new footer from an external signer's `r ‖ s` over
@@ -511,10 +508,7 @@ impl RekeyStream {
     /// # Errors
     /// `INVALID_STATE` before `finish`; `INVALID_ARGUMENT` for a bad signature.
     pub fn external_footer(&mut self, rs: &[u8]) -> Result<Vec<u8>> {
-        self.footer_digest
-            .take()
-            .ok_or(Error::InvalidState("no footer to sign (yet)"))?;
-        footer::encode(rs)
+        self.footer.sign(rs)
     }
 }
 
