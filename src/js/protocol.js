@@ -252,9 +252,12 @@ export function contextEntries(ec) {
     if (proto !== null && Object.keys(proto).length > 0) return 'encryptionContext inherits enumerable pairs (a polluted Object.prototype)';
     // A Proxy answers the reads below through traps that can hide pairs from
     // them while showing them to the caller; structured cloning refuses every
-    // Proxy (and, for a plain object, reads nothing a later read could contradict).
+    // Proxy. The clone is also the one read of each value (a getter runs once
+    // here); the walk below reads only descriptors, never a getter.
+    /** @type {Record<string, unknown>} */
+    let snapshot;
     try {
-      structuredClone(ec);
+      snapshot = /** @type {Record<string, unknown>} */ (structuredClone(ec));
     } catch {
       return 'encryptionContext must be a plain object of string pairs, not a Proxy (a reactive or observable object: pass a plain copy such as { ...context })';
     }
@@ -262,10 +265,13 @@ export function contextEntries(ec) {
     const entries = [];
     for (const key of Reflect.ownKeys(ec)) {
       const d = Reflect.getOwnPropertyDescriptor(ec, key);
-      // undefined: a getter read earlier in this loop deleted the key. Fail closed.
-      if (d === undefined || typeof key !== 'string' || !d.enumerable) return 'encryptionContext must hold only enumerable string-keyed pairs';
-      entries.push([key, 'value' in d ? d.value : /** @type {any} */ (ec)[key]]);
+      const s = typeof key === 'string' ? Object.getOwnPropertyDescriptor(snapshot, key) : undefined;
+      // No descriptor: a getter deleted the key while it was cloned. Fail closed.
+      if (d === undefined || s === undefined || typeof key !== 'string' || !d.enumerable) return 'encryptionContext must hold only enumerable string-keyed pairs';
+      entries.push([key, s.value]);
     }
+    // A getter that added a key while it was cloned: the clone holds a pair the walk did not see.
+    if (Object.keys(snapshot).length !== entries.length) return 'encryptionContext changed while it was read';
     return entries;
   } catch {
     return 'encryptionContext could not be read';

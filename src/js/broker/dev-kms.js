@@ -505,7 +505,7 @@ function concat(...parts) {
 function additionalData(header, ec) {
   // A Map or class instance would read as no pairs: Decrypt would then need no context.
   const entries = ec === undefined || ec === null ? [] : contextEntries(ec);
-  if (typeof entries === 'string') fail('ValidationException', entries);
+  if (typeof entries === 'string') throw new KmsException('ValidationException', entries);
   if (entries.some(([, v]) => typeof v !== 'string')) fail('ValidationException', 'EncryptionContext values must be strings');
   const pairs = entries.map(([k, v]) => [utf8.encode(k), utf8.encode(/** @type {string} */ (v))]);
   if (pairs.length > 1) pairs.sort(([a], [b]) => compareBytes(a, b));
