@@ -63,7 +63,6 @@ function contextArrays(ec) {
   if (typeof entries === 'string') throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', entries);
   const keys = [], values = [];
   for (const [k, v] of entries) {
-    if (typeof v !== 'string') throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryption context values must be strings');
     // A lone surrogate has no UTF-8 form: on its way into the core it would become
     // U+FFFD, so two different contexts would bind and compare as one.
     if (!wellFormed(k) || !wellFormed(v)) throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryption context strings must be well-formed Unicode (no lone surrogates)');

@@ -39,7 +39,7 @@ export declare function encodeBase64(bytes: Uint8Array): string;
 /** Why `ec` is not an encryption context KMS takes (plain object of well-formed strings, within KMS's limits), or null. */
 export declare function encryptionContextProblem(ec: unknown): string | null;
 /** The pairs of an encryption context, read once, or why it is not one (a plain object of string keys only). */
-export declare function contextEntries(ec: unknown): [string, unknown][] | string;
+export declare function contextEntries(ec: unknown): [string, string][] | string;
 /** The AWS Encryption SDK serialization of a (valid) context: pairs sorted by the UTF-8 bytes of their keys; empty for `{}`. */
 export declare function serializeEncryptionContext(ec: Readonly<Record<string, string>>): Uint8Array;
 export declare function keyIdProblem(keyId: unknown): string | null;

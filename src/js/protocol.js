@@ -219,7 +219,6 @@ export function encryptionContextProblem(ec) {
   let size = 0;
   for (const [k, v] of entries) {
     if (k.length === 0) return 'encryptionContext keys must be non-empty strings';
-    if (typeof v !== 'string') return 'encryptionContext values must be strings';
     // A lone surrogate becomes U+FFFD in UTF-8: two contexts `authorize` tells
     // apart would then be one context to KMS and to the message.
     if (!wellFormed(k) || !wellFormed(v)) return 'encryptionContext keys and values must be well-formed Unicode (no lone surrogates)';
@@ -237,7 +236,7 @@ export function encryptionContextProblem(ec) {
  * or class instance would otherwise read as `{}`, and a context that a
  * decryption *requires* would then require nothing.
  * @param {unknown} ec
- * @returns {[string, unknown][] | string}
+ * @returns {[string, string][] | string}
  */
 export function contextEntries(ec) {
   if (ec === null || typeof ec !== 'object') return 'encryptionContext must be an object of string keys to string values';
@@ -272,7 +271,8 @@ export function contextEntries(ec) {
     }
     // A getter that added a key while it was cloned: the clone holds a pair the walk did not see.
     if (Object.keys(snapshot).length !== entries.length) return 'encryptionContext changed while it was read';
-    return entries;
+    if (entries.some(([, v]) => typeof v !== 'string')) return 'encryptionContext values must be strings';
+    return /** @type {[string, string][]} */ (entries);
   } catch {
     return 'encryptionContext could not be read';
   }

@@ -128,16 +128,8 @@ test('a polluted Object.prototype (this realm or another) makes contexts refused
   assert.equal((await client.decrypt(bare, { encryptionContext: {} })).plaintext.length, 10); // and unpolluted, {} requires nothing
 });
 
-test('a getter that adds or deletes a pair while the context is read is refused; one that answers differently is read once', async () => {
+test('a getter that answers differently on each read is read once', async () => {
   const client = new EnvelopeClient({ keyring, suite: SUITES[0], frameLength: 1024 });
-  const bare = await client.encrypt(randomBytes(10));
-  // Refused, or read with every pair the object ends up with (V8's clone may see
-  // the added one): either way it requires more than the bare message holds.
-  const closed = (e) => ['INVALID_ENCRYPTION_CONTEXT', 'ENCRYPTION_CONTEXT_MISMATCH'].includes(e.code);
-  const adds = { get a() { this.tenant = 'acme'; return 'x'; } };
-  await assert.rejects(client.decrypt(bare, { encryptionContext: adds }), closed);
-  const deletes = { get a() { delete this.tenant; return 'x'; }, tenant: 'acme' };
-  await assert.rejects(client.decrypt(bare, { encryptionContext: deletes }), closed);
   let reads = 0;
   const shifty = { get tenant() { return reads++ === 0 ? 'a' : 'b'; } };
   const sealed = await client.encrypt(randomBytes(10), { encryptionContext: shifty });

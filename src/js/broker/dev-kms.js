@@ -506,8 +506,7 @@ function additionalData(header, ec) {
   // A Map or class instance would read as no pairs: Decrypt would then need no context.
   const entries = ec === undefined || ec === null ? [] : contextEntries(ec);
   if (typeof entries === 'string') throw new KmsException('ValidationException', entries);
-  if (entries.some(([, v]) => typeof v !== 'string')) fail('ValidationException', 'EncryptionContext values must be strings');
-  const pairs = entries.map(([k, v]) => [utf8.encode(k), utf8.encode(/** @type {string} */ (v))]);
+  const pairs = entries.map(([k, v]) => [utf8.encode(k), utf8.encode(v)]);
   if (pairs.length > 1) pairs.sort(([a], [b]) => compareBytes(a, b));
   const out = new Uint8Array(header.length + 2 + pairs.reduce((n, [k, v]) => n + 4 + k.length + v.length, 0));
   out.set(header);
