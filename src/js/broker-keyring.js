@@ -11,7 +11,7 @@ import { EdgeKmsError } from './errors.js';
 import { readOptions } from './bytes.js';
 import { jsonWithSecret, parseWithSecret } from './secret-json.js';
 import { HPKE_ALGORITHM } from './broker/hpke.js';
-import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, encryptionContextProblem, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './protocol.js';
+import { ERROR_CODE, LIMITS, ENCRYPTION_ALGORITHMS, decodeBase64, encodeBase64, kmsContextPairs, keyIdProblem, parseArn, isMultiRegionKey, mrkMatch } from './protocol.js';
 
 const PATHS = { GenerateDataKey: '/generate-data-key', Decrypt: '/decrypt', Encrypt: '/encrypt', GetPublicKey: '/public-key', Sign: '/sign' };
 const MESSAGE_TYPES = ['RAW', 'DIGEST', 'EXTERNAL_MU'];
@@ -83,12 +83,12 @@ export class BrokerKeyring {
    */
   async generateDataKey(args) {
     const { encryptionContext = {}, numberOfBytes = 32, signal, recipient } = readOptions(args, 'arguments', ['encryptionContext', 'numberOfBytes', 'signal', 'recipient']);
-    checkContext(encryptionContext);
+    const context = checkContext(encryptionContext);
     if (!Number.isInteger(numberOfBytes) || numberOfBytes < LIMITS.minDataKeyBytes || numberOfBytes > LIMITS.maxDataKeyBytes) {
       throw invalid(`numberOfBytes must be an integer from ${LIMITS.minDataKeyBytes} to ${LIMITS.maxDataKeyBytes}`);
     }
     const sealedTo = this.#recipientField(recipient);
-    const res = await this.#call('GenerateDataKey', { keyId: this.keyId, encryptionContext, numberOfBytes, ...sealedTo }, signal);
+    const res = await this.#call('GenerateDataKey', { keyId: this.keyId, encryptionContext: context, numberOfBytes, ...sealedTo }, signal);
     const keyId = arnField(res);
     const ciphertextBlob = bytesField(res, 'ciphertextBlob');
     if (sealedTo.recipient) return { keyId, ciphertextBlob, ciphertextForRecipient: sealedField(res) };
@@ -110,12 +110,12 @@ export class BrokerKeyring {
     const { plaintext, encryptionContext = {}, encryptionAlgorithm, signal } = readOptions(args, 'arguments', ['plaintext', 'encryptionContext', 'encryptionAlgorithm', 'signal']);
     // Encrypt sends the data key to the broker: not with a keyring that keeps data keys off the wire
     if (this.keyTransport === 'hpke') throw invalid("a keyTransport 'hpke' keyring cannot encrypt an existing data key (it would cross the wire); make it the generator");
-    checkContext(encryptionContext);
+    const context = checkContext(encryptionContext);
     checkAlgorithm(encryptionAlgorithm);
     if (!(plaintext instanceof Uint8Array) || plaintext.length < 1 || plaintext.length > LIMITS.maxPlaintextBytes) {
       throw invalid(`plaintext must be a Uint8Array of 1 to ${LIMITS.maxPlaintextBytes} bytes`);
     }
-    const res = await this.#call('Encrypt', { keyId: this.keyId, encryptionContext, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}) }, signal, plaintext);
+    const res = await this.#call('Encrypt', { keyId: this.keyId, encryptionContext: context, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}) }, signal, plaintext);
     return { keyId: arnField(res), ciphertextBlob: bytesField(res, 'ciphertextBlob') };
   }
 
@@ -136,13 +136,13 @@ export class BrokerKeyring {
     const { keyId = this.keyId, ciphertextBlob, encryptionContext = {}, encryptionAlgorithm, signal, recipient } = readOptions(args, 'arguments', ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'signal', 'recipient']);
     const kp = keyIdProblem(keyId);
     if (kp) throw invalid(kp);
-    checkContext(encryptionContext);
+    const context = checkContext(encryptionContext);
     checkAlgorithm(encryptionAlgorithm);
     if (!(ciphertextBlob instanceof Uint8Array) || ciphertextBlob.length < 1 || ciphertextBlob.length > LIMITS.maxCiphertextBytes) {
       throw invalid(`ciphertextBlob must be a Uint8Array of 1 to ${LIMITS.maxCiphertextBytes} bytes`);
     }
     const sealedTo = this.#recipientField(recipient);
-    const res = await this.#call('Decrypt', { keyId, ciphertextBlob: encodeBase64(ciphertextBlob), encryptionContext, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}), ...sealedTo }, signal);
+    const res = await this.#call('Decrypt', { keyId, ciphertextBlob: encodeBase64(ciphertextBlob), encryptionContext: context, ...(encryptionAlgorithm ? { encryptionAlgorithm } : {}), ...sealedTo }, signal);
     const answered = arnField(res);
     // A key ARN in the request must come back (AWS Encryption SDK spec, KMS
     // keyring OnDecrypt: the response KeyId equals the EDK's key ARN).
@@ -391,10 +391,16 @@ async function readBody(res) {
   return out;
 }
 
-/** @param {unknown} ec */
+/**
+ * The context to send, from one read of the caller's object: the request is
+ * built from the pairs that were checked, never from the object again (a
+ * getter could answer the second read with something else).
+ * @param {unknown} ec @returns {Record<string, string>}
+ */
 function checkContext(ec) {
-  const p = encryptionContextProblem(ec);
-  if (p) throw invalid(p);
+  const pairs = kmsContextPairs(ec);
+  if (typeof pairs === 'string') throw invalid(pairs);
+  return Object.fromEntries(pairs); // own data properties, `__proto__` included
 }
 
 /** @param {unknown} alg */

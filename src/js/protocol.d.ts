@@ -39,6 +39,8 @@ export declare function encodeBase64(bytes: Uint8Array): string;
 /** Why `ec` is not an encryption context KMS takes (plain object of well-formed strings, within KMS's limits), or null. */
 export declare function encryptionContextProblem(ec: unknown): string | null;
 /** The pairs of an encryption context, read once, or why it is not one (a plain object of string keys only). */
+/** The pairs of a context KMS takes (as `encryptionContextProblem` checks), read once, or why it is not one. */
+export declare function kmsContextPairs(ec: unknown): [string, string][] | string;
 export declare function contextEntries(ec: unknown): [string, string][] | string;
 /** The AWS Encryption SDK serialization of a (valid) context: pairs sorted by the UTF-8 bytes of their keys; empty for `{}`. */
 export declare function serializeEncryptionContext(ec: Readonly<Record<string, string>>): Uint8Array;

@@ -213,6 +213,19 @@ const utf8 = /* @__PURE__ */ new TextEncoder();
  * @returns {string | null}
  */
 export function encryptionContextProblem(ec) {
+  const pairs = kmsContextPairs(ec);
+  return typeof pairs === 'string' ? pairs : null;
+}
+
+/**
+ * The pairs of an encryption context KMS takes (as `encryptionContextProblem`
+ * checks), read once, or why it is not one. Whoever checks a context and then
+ * sends or binds it uses these pairs, never the caller's object again: a
+ * getter could answer the second read differently.
+ * @param {unknown} ec
+ * @returns {[string, string][] | string}
+ */
+export function kmsContextPairs(ec) {
   const entries = contextEntries(ec);
   if (typeof entries === 'string') return entries;
   if (entries.length > LIMITS.maxEncryptionContextPairs) return `encryptionContext may have at most ${LIMITS.maxEncryptionContextPairs} pairs`;
@@ -225,7 +238,7 @@ export function encryptionContextProblem(ec) {
     size += utf8.encode(k).length + utf8.encode(v).length;
   }
   if (size > LIMITS.maxEncryptionContextBytes) return `encryptionContext may hold at most ${LIMITS.maxEncryptionContextBytes} bytes`;
-  return null;
+  return entries;
 }
 
 /**
@@ -242,6 +255,19 @@ export function contextEntries(ec) {
   if (ec === null || typeof ec !== 'object') return 'encryptionContext must be an object of string keys to string values';
   try {
     if (Array.isArray(ec)) return 'encryptionContext must be an object of string keys to string values'; // throws for a revoked Proxy
+    // A Proxy answers the reads below through traps that can hide pairs from
+    // them while showing them to the caller; structured cloning refuses every
+    // Proxy. The clone is also the one read of each value (a getter runs once
+    // here); everything after it reads only descriptors and prototypes, never
+    // a getter, so no code of the caller's runs between a check and the use.
+    /** @type {Record<string, unknown>} */
+    let snapshot;
+    try {
+      snapshot = /** @type {Record<string, unknown>} */ (structuredClone(ec));
+    } catch {
+      return 'encryptionContext must be a plain object of string pairs (not a Proxy, a reactive or observable object: pass a plain copy such as { ...context })';
+    }
+    // After the clone: a getter may have changed the prototype while it ran.
     const proto = Object.getPrototypeOf(ec);
     if (proto !== null && proto !== Object.prototype && !isObjectPrototype(proto)) {
       return 'encryptionContext must be a plain object (not a Map, URLSearchParams or class instance)';
@@ -249,17 +275,6 @@ export function contextEntries(ec) {
     // A polluted Object.prototype would lend every context pairs a reader sees
     // and this function would not: refuse rather than require fewer.
     if (proto !== null && Object.keys(proto).length > 0) return 'encryptionContext inherits enumerable pairs (a polluted Object.prototype)';
-    // A Proxy answers the reads below through traps that can hide pairs from
-    // them while showing them to the caller; structured cloning refuses every
-    // Proxy. The clone is also the one read of each value (a getter runs once
-    // here); the walk below reads only descriptors, never a getter.
-    /** @type {Record<string, unknown>} */
-    let snapshot;
-    try {
-      snapshot = /** @type {Record<string, unknown>} */ (structuredClone(ec));
-    } catch {
-      return 'encryptionContext must be a plain object of string pairs, not a Proxy (a reactive or observable object: pass a plain copy such as { ...context })';
-    }
     /** @type {[string, unknown][]} */
     const entries = [];
     for (const key of Reflect.ownKeys(ec)) {

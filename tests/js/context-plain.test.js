@@ -136,3 +136,58 @@ test('a getter that answers differently on each read is read once', async () => 
   assert.equal(reads, 1, 'the getter ran once');
   assert.equal((await client.decrypt(sealed, { encryptionContext: { tenant: 'a' } })).encryptionContext.tenant, 'a');
 });
+
+// From the final attack of session 5 (helper, 2026-12-03).
+test('a non-string value is INVALID_ENCRYPTION_CONTEXT on every API, never a trap or an untyped error', async () => {
+  const client = new EnvelopeClient({ keyring, suite: SUITES[0], frameLength: 1024 });
+  const bare = await client.encrypt(randomBytes(10));
+  for (const value of [1, null, undefined, ['acme'], { nested: 'acme' }, true]) {
+    const ec = { tenant: value };
+    await assert.rejects(client.encrypt(randomBytes(10), { encryptionContext: ec }), { code: 'INVALID_ENCRYPTION_CONTEXT', message: /values must be strings/ });
+    await assert.rejects(client.decrypt(bare, { encryptionContext: ec }), { code: 'INVALID_ENCRYPTION_CONTEXT' });
+    assert.throws(() => client.encryptStream({ encryptionContext: ec }), { code: 'INVALID_ENCRYPTION_CONTEXT' });
+  }
+  const kms = await createDevKms();
+  const { CiphertextBlob: blob } = await kms.call('GenerateDataKey', { KeyId: 'alias/demo', NumberOfBytes: 32, EncryptionContext: { tenant: '1' } });
+  // The dev KMS once read 1 and ['1'] as '1': Decrypt must need the string itself.
+  for (const value of [1, ['1']]) {
+    await assert.rejects(kms.call('Decrypt', { CiphertextBlob: blob, EncryptionContext: { tenant: value } }), { name: 'ValidationException' });
+  }
+});
+
+test('BrokerKeyring sends the context it checked: one read of the caller\'s object', async () => {
+  /** @type {any[]} */ const bodies = [];
+  const fetch = async (_url, init) => {
+    bodies.push(JSON.parse(typeof init.body === 'string' ? init.body : new TextDecoder().decode(init.body)));
+    return new Response(JSON.stringify({ error: 'InvalidCiphertextException', message: 'no' }), { status: 400, headers: { 'content-type': 'application/json' } });
+  };
+  const broker = new BrokerKeyring({ endpoint: 'http://127.0.0.1:9/kms', keyId: 'alias/x', retries: 0, fetch });
+  let reads = 0;
+  const shifty = { get tenant() { return reads++ === 0 ? 'acme' : undefined; } };
+  await broker.decryptDataKey({ ciphertextBlob: new Uint8Array(40), encryptionContext: shifty }).catch(() => {});
+  assert.equal(reads, 1);
+  assert.deepEqual(bodies[0].encryptionContext, { tenant: 'acme' }); // not {}: KMS and `authorize` see what was checked
+  reads = 0;
+  const proto = { ['__proto__']: 'x', tenant: 'acme' }; // a computed key: an own pair
+  await broker.generateDataKey({ encryptionContext: proto }).catch(() => {});
+  assert.equal(bodies[1].encryptionContext.__proto__, 'x'); // an own pair on the wire, not a prototype
+});
+
+test('the dev KMS binds only contexts within KMS\'s limits: a length or count past 16 bits cannot wrap onto another context', async () => {
+  const kms = await createDevKms();
+  const key = 'alias/demo';
+  const tail = '\x00\x01b\x00\x00';
+  const Y = 'Y'.repeat(65531) + tail; // 65,536 bytes: a u16 length of 0
+  const V = 'w' + tail + Y.slice(0, 65531); // 65,537 bytes: a u16 length of 1
+  await assert.rejects(kms.call('Encrypt', { KeyId: key, Plaintext: new Uint8Array(32), EncryptionContext: { a: V, b: '' } }), { name: 'ValidationException', message: /8192 bytes/ });
+  await assert.rejects(kms.call('Encrypt', { KeyId: key, Plaintext: new Uint8Array(32), EncryptionContext: { tenant: '\uD800' } }), { name: 'ValidationException', message: /well-formed/ });
+  const { CiphertextBlob: blob } = await kms.call('Encrypt', { KeyId: key, Plaintext: new Uint8Array(32), EncryptionContext: { tenant: '\uFFFD' } });
+  await assert.rejects(kms.call('Decrypt', { CiphertextBlob: blob, EncryptionContext: { tenant: '\uD800' } }), { name: 'ValidationException' });
+});
+
+test('a getter that swaps the prototype while the context is cloned is refused (the checks run after the one read)', async () => {
+  const client = new EnvelopeClient({ keyring, suite: SUITES[0], frameLength: 1024 });
+  const bare = await client.encrypt(randomBytes(10));
+  const swaps = { get a() { Object.setPrototypeOf(this, { tenant: 'acme' }); return 'x'; } };
+  await assert.rejects(client.decrypt(bare, { encryptionContext: swaps }), { code: 'INVALID_ENCRYPTION_CONTEXT', message: /plain object/ });
+});

@@ -9,7 +9,7 @@
 // asymmetric keys (signing, and RSA encryption for KMS RSA public-key
 // sealing) use node:crypto where it exists and WebCrypto otherwise, so an
 // in-memory dev KMS also runs inside workerd.
-import { contextEntries, decodeBase64, encodeBase64, parseArn } from '../protocol.js';
+import { decodeBase64, encodeBase64, kmsContextPairs, parseArn } from '../protocol.js';
 import { DIGEST_HASH, decodeBase64Url } from './jws.js';
 
 const subtle = globalThis.crypto.subtle;
@@ -377,7 +377,11 @@ export async function createDevKms(options = {}) {
   function rsaAlgorithm(rec, input) {
     const alg = input.EncryptionAlgorithm;
     if (!ENCRYPTION_SPECS[/** @type {'RSA_2048'} */ (rec.spec)].includes(alg)) fail('InvalidKeyUsageException', `${rec.spec} encryption keys need EncryptionAlgorithm RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256`);
-    if (input.EncryptionContext !== undefined && input.EncryptionContext !== null && contextEntries(input.EncryptionContext).length) fail('ValidationException', 'asymmetric KMS keys take no encryption context');
+    if (input.EncryptionContext !== undefined && input.EncryptionContext !== null) {
+      const pairs = kmsContextPairs(input.EncryptionContext);
+      if (typeof pairs === 'string') fail('ValidationException', pairs);
+      if (pairs.length) fail('ValidationException', 'asymmetric KMS keys take no encryption context');
+    }
     return /** @type {string} */ (alg);
   }
 
@@ -503,8 +507,11 @@ function concat(...parts) {
  * @param {Uint8Array} header @param {Record<string, string> | undefined} ec
  */
 function additionalData(header, ec) {
-  // A Map or class instance would read as no pairs: Decrypt would then need no context.
-  const entries = ec === undefined || ec === null ? [] : contextEntries(ec);
+  // A Map or class instance would read as no pairs: Decrypt would then need no
+  // context. And KMS's limits (8 KiB in all, well-formed strings) keep every
+  // length and the pair count within their u16 fields: a value of 65,537 bytes
+  // would otherwise wrap to 1 and bind the same bytes as another context.
+  const entries = ec === undefined || ec === null ? [] : kmsContextPairs(ec);
   if (typeof entries === 'string') throw new KmsException('ValidationException', entries);
   const pairs = entries.map(([k, v]) => [utf8.encode(k), utf8.encode(v)]);
   if (pairs.length > 1) pairs.sort(([a], [b]) => compareBytes(a, b));
