@@ -1,5 +1,5 @@
 /** The WebAssembly modules of the package (README, "Modules"). */
-export type ModuleName = 'envelope' | 'verify' | 'kms' | 'ecdsa' | 'rare' | 'rsa' | 'jwt';
+export type ModuleName = 'envelope' | 'envelope-full' | 'verify' | 'kms' | 'ecdsa' | 'rare' | 'rsa' | 'jwt';
 
 /**
  * Loads and instantiates WebAssembly modules now. Optional: every API call
@@ -8,7 +8,8 @@ export type ModuleName = 'envelope' | 'verify' | 'kms' | 'ecdsa' | 'rare' | 'rsa
  *
  * Without an argument it loads every module the imported code can use (all of
  * them when the whole package is imported unbundled; in a bundled page, those
- * whose APIs the page uses). With names, only those: `await init(['verify'])`
+ * whose APIs the page uses), `envelope-full` in place of `envelope` (it does
+ * all of `envelope`'s work; `init(['envelope'])` loads the smaller one). With names, only those: `await init(['verify'])`
  * before `new KmsPublicKey()` in a browser, which is synchronous. In a Worker,
  * a bare `init()` loads the modules the Worker bundles (README, "Workers").
  * @throws EdgeKmsError INVALID_ARGUMENT for a name the imported code does not use; WASM_LOAD_FAILED;

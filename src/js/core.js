@@ -50,15 +50,27 @@ export async function init(names) {
   if (names !== undefined && !Array.isArray(names)) {
     throw new EdgeKmsError('INVALID_ARGUMENT', 'edge-kms: init() takes an array of module names, or nothing');
   }
-  const wanted = names === undefined ? [...modules.values()].filter((m) => !available || available(m.name)) : names.map((n) => {
+  const wanted = names === undefined ? everything() : names.map((n) => {
     const m = typeof n === 'string' ? modules.get(n) : undefined;
     if (!m) {
       const known = [...modules.keys()].join(', ');
       throw new EdgeKmsError('INVALID_ARGUMENT', `edge-kms: init(): unknown module name (the imported code uses: ${known})`);
     }
-    return m;
+    // A runtime without the module but with its superset (a Worker bundles
+    // `envelope-full`, not `envelope`): the superset does its work.
+    const sup = m.within === undefined ? undefined : modules.get(m.within);
+    return !m.available && sup?.available ? sup : m;
   });
   await Promise.all(wanted.map((m) => m.core()));
+}
+
+/**
+ * Every module the imported code can use here, but a module whose superset is
+ * among them (`envelope` beside `envelope-full`): the superset does its work.
+ */
+function everything() {
+  const usable = [...modules.values()].filter((m) => m.available);
+  return usable.filter((m) => !m.within || !usable.some((o) => o.name === m.within));
 }
 
 // ------------------------------------------------------------ recovery
@@ -99,7 +111,9 @@ const isTrap = (/** @type {unknown} */ e) => typeof WebAssembly === 'object' && 
  */
 export class WasmModule {
   /** @readonly @type {string} */ name;
-  /** @type {any} the wasm-bindgen glue */ #glue;
+  /** @readonly @type {string | undefined} the module that can do all of this one's work (`envelope-full` for `envelope`) */ within;
+  /** @type {any} the wasm-bindgen glue, once imported */ #glue;
+  /** @type {(() => Promise<any>) | undefined} imports the glue: a module whose glue the page loads on first need */ #importGlue;
   /** @type {any} the glue as the shim gets it: every function and constructor guarded */ #facade;
   /** @type {() => URL} */ #url;
   /** @type {Promise<any> | undefined} */ #ready;
@@ -125,13 +139,41 @@ export class WasmModule {
   /** The shadow-stack pointer with no call under way, read at the first call into an instance. @type {number | undefined} */
   #top;
 
-  /** @param {string} name @param {any} glue @param {() => URL} url */
-  constructor(name, glue, url) {
+  /**
+   * @param {string} name @param {any} glue the glue's namespace, or a function importing it (`() => import(...)`)
+   * @param {() => URL} url @param {string} [within]
+   */
+  constructor(name, glue, url, within) {
     this.name = name;
-    this.#glue = glue;
+    this.within = within;
     this.#url = url;
+    if (typeof glue === 'function') this.#importGlue = glue;
+    else this.#adopt(glue);
+  }
+
+  /**
+   * Takes the glue: guards its classes and makes the facade, then keeps both.
+   * All or nothing: if guarding throws (a realm whose code tampered with the
+   * glue's classes first), nothing is kept and the load fails; the next load
+   * tries again, and classes guarded already are not guarded twice.
+   * @param {any} glue
+   */
+  #adopt(glue) {
+    if (this.#glue) return;
     guardClasses(this, glue);
-    this.#facade = facade(this, glue);
+    const f = facade(this, glue);
+    this.#glue = glue;
+    this.#facade = f;
+  }
+
+  /** Whether an instance is loaded and usable now (a call needs no load). */
+  get loaded() {
+    return this.#loadedSync && !this.#broken && this.#facade !== undefined;
+  }
+
+  /** Whether this runtime can load the module (workerd: the Worker bundles it). */
+  get available() {
+    return !available || available(this.name);
   }
 
   /** Forgets a load: a new loader was installed. */
@@ -165,7 +207,9 @@ export class WasmModule {
       return Promise.reject(new EdgeKmsError('NOT_INITIALISED', "edge-kms: no wasm loader for this runtime; import 'edge-kms' through its package entry"));
     }
     const load = loader;
+    const importGlue = this.#importGlue;
     this.#ready = Promise.resolve()
+      .then(() => (this.#glue || !importGlue ? undefined : importGlue().then((g) => this.#adopt(g))))
       .then(() => load(this.#source()))
       .then(() => { this.#loadedSync = true; return this.#facade; })
       .catch((e) => {
@@ -183,7 +227,7 @@ export class WasmModule {
   coreSync() {
     this.assertUsable();
     if (!this.#loadedSync) {
-      if (loader && !this.#ready) {
+      if (loader && !this.#ready && this.#glue) { // a glue not imported yet cannot load synchronously
         try {
           const r = loader(this.#source());
           if (!(r && typeof (/** @type {any} */ (r).then) === 'function')) {
@@ -384,6 +428,8 @@ export class WasmModule {
    * @param {unknown} trap @returns {EdgeKmsError}
    */
   restart(trap) {
+    // A module whose glue was never imported has no instance to discard.
+    if (!this.#glue) return new EdgeKmsError('INTERNAL', 'edge-kms: the wasm core failed (please report it)', { cause: trap });
     let memory = 0;
     try {
       const old = this.#glue.initSync().memory.buffer; // the instance that trapped
@@ -406,7 +452,7 @@ export class WasmModule {
    * @returns {boolean}
    */
   #renew() {
-    const reset = this.#glue.__wbg_reset_state;
+    const reset = this.#glue?.__wbg_reset_state;
     if (typeof reset !== 'function') {
       this.#broken = true;
       return false;
@@ -459,14 +505,15 @@ export class WasmModule {
 /**
  * Declares a module (once per name) and returns it.
  * @param {string} name
- * @param {any} glue  the module's wasm-bindgen glue (`import * as glue from './wasm/<name>.js'`)
+ * @param {any} glue  the module's wasm-bindgen glue (`import * as glue from './wasm/<name>.js'`), or `() => import('./wasm/<name>.js')` to import it on first need
  * @param {() => URL} url  `() => new URL('./wasm/<name>_bg.wasm', import.meta.url)`, written out by the caller so bundlers see it
+ * @param {string} [within]  a module that is a superset of this one: a bare `init()` loads that one instead
  * @returns {WasmModule}
  */
-export function wasmModule(name, glue, url) {
+export function wasmModule(name, glue, url, within) {
   let m = modules.get(name);
   if (!m) {
-    m = new WasmModule(name, glue, url);
+    m = new WasmModule(name, glue, url, within);
     modules.set(name, m);
   }
   return m;
@@ -528,6 +575,7 @@ function facade(m, glue) {
 function guardClasses(m, glue) {
   for (const C of Object.values(glue)) {
     if (typeof C !== 'function' || !C.prototype || typeof C.prototype.__destroy_into_raw !== 'function') continue;
+    if (GUARDED.has(C)) continue; // a load that failed part-way guarded it already
     for (const target of [C, C.prototype]) {
       for (const name of Object.getOwnPropertyNames(target)) {
         if (name === 'constructor' || name === 'prototype' || name.startsWith('__')) continue;
@@ -571,5 +619,9 @@ function guardClasses(m, glue) {
       Object.defineProperty(C.prototype, 'free', { value: safeFree, writable: true, configurable: true });
       if (typeof Symbol.dispose === 'symbol') Object.defineProperty(C.prototype, Symbol.dispose, { value: safeFree, writable: true, configurable: true });
     }
+    GUARDED.add(C);
   }
 }
+
+/** The glue classes `guardClasses` has finished with. */
+const GUARDED = new WeakSet();

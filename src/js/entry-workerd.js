@@ -2,7 +2,7 @@
 // so that everything works in a Worker with no configuration, as in every
 // other runtime. workerd compiles each bundled module when the Worker starts,
 // used or not: a Worker that wants a smaller bundle and start-up imports
-// 'edge-kms/lean' instead (envelope, verify, ecdsa) and adds what it uses with
+// 'edge-kms/lean' instead (envelope-full, verify, ecdsa) and adds what it uses with
 // `import 'edge-kms/rsa'` (rare, jwt, kms). README, "Workers"; the figures
 // are in BENCHMARKS.md.
 import './workerd/rsa.js';

@@ -5,11 +5,12 @@
 // keyrings (the data-key seam), and wipes every plaintext data key it touches.
 import { EdgeKmsError } from './errors.js';
 import { checkSignal, checkUnchanged, readOptions, toBytes, uint8View, wellFormed } from './bytes.js';
-import { isStale, withCore, withCoreSync } from './modules/envelope.js';
+import { envelope as lean } from './modules/envelope.js';
+import { envelopeFull as full } from './modules/envelope-full.js';
 import { encOf, newHpkeKeyPair } from './hpke-key.js';
 import { CachedFooterKeys, disposeSigner, newSigner, signFooter, verifyFooter } from './footer.js';
 import { contextEntries } from './protocol.js';
-import { KmsRsaPublicKeyring, checkKeyring, coreKeyring, flatten, isKms, isRsaKeyring, rsaCanDecrypt, rsaUnwrap, rsaWrap } from './keyrings.js';
+import { checkKeyring, coreKeyring, flatten, isKms, isKmsRsaKeyring, isRsaKeyring, rsaKeyrings } from './keyrings.js';
 
 export const SUITES = Object.freeze({
   AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384',
@@ -71,6 +72,45 @@ function contextArrays(ec) {
   }
   return [keys, values];
 }
+
+/**
+ * A KMS keyring whose data keys come sealed to the core (keyTransport 'hpke').
+ * A getter of the caller's that throws answers no here: the call then reads it
+ * again where it uses it, inside the module's guard, and fails with a code.
+ * @param {any} k
+ */
+function isHpke(k) {
+  try {
+    return isKms(k) && k.keyTransport === 'hpke';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The module a call runs in. `envelope-full` is a superset of `envelope` (it
+ * adds the data-key cache, re-keying and the HPKE key transport, ~20 KB gzip
+ * that a page which only seals and opens never fetches): a call that needs one
+ * of those gets it. Any other call gets `envelope`, unless `envelope-full` is
+ * loaded already (a bare `init()`, an earlier call that needed it) or is the
+ * one this runtime has (workerd): then it does the work, and the smaller
+ * module is never fetched as well. A keyring keeps one handle per module
+ * (keyrings.js); a stream stays in the module it started in.
+ * @param {boolean} needsFull
+ */
+function moduleFor(needsFull) {
+  return needsFull || full.loaded || !lean.available ? full : lean;
+}
+
+/** The module that made `handle` (a CoreSealer, CoreOpener or CoreResealer): every call on it runs there. @param {object} handle */
+const moduleOf = (handle) => (full.owns(handle) ? full : lean);
+
+/**
+ * Runs `fn`, calls on `handle`, as one operation of the module that made it
+ * (the module's guard and its stack scrub: core.js).
+ * @template T @param {object} handle @param {() => T} fn @returns {T}
+ */
+const withHandle = (handle, fn) => moduleOf(handle).withCoreSync(fn);
 
 /** @param {unknown} v @param {string} what */
 function bytesFromKms(v, what) {
@@ -229,7 +269,7 @@ export class EnvelopeClient {
     // whatever the caller's object says later.
     const ec = contextArrays(encryptionContext);
     const signed = this.suite === SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
-    return abortable(signal, () => withCore(async (b) => {
+    return abortable(signal, () => this.#module().withCore(async (b) => {
       const cache = this.#cacheFor(b);
       /** @type {any} */ let sealer;
       // The footer key this call signs with, held by this call until it ends
@@ -318,7 +358,7 @@ export class EnvelopeClient {
     const msg = toBytes(message, 'message');
     const length = msg.length;
     const [keys, values] = contextArrays(encryptionContext);
-    return abortable(signal, () => withCore(async (b) => {
+    return abortable(signal, () => this.#module().withCore(async (b) => {
       // Only the header goes into the core now; the body is read where it is
       // (see openNative), or copied in for the wasm engine's one call.
       const opener = this.#withLimits(b, signed, (limits) => openerFor(b, msg, limits, this.maxHeaderSize, keys, values));
@@ -366,7 +406,7 @@ export class EnvelopeClient {
     const msg = toBytes(message, 'message');
     const length = msg.length;
     const [keys, values] = contextArrays(encryptionContext);
-    return abortable(signal, () => withCore(async (b) => {
+    return abortable(signal, () => full.withCore(async (b) => {
       const opener = this.#withLimits(b, signed, (limits) => openerFor(b, msg, limits, this.maxHeaderSize, keys, values));
       /** @type {any} */ let resealer;
       /** @type {import('./footer.js').FooterSigner | undefined} */ let signer;
@@ -460,18 +500,18 @@ export class EnvelopeClient {
     const feed = async (bytes, controller) => {
       if (key) {
         // WebCrypto verifies every frame the core described (TAMPERED otherwise); only then are they released.
-        const frames = withCoreSync(() => resealer.planUpdate(bytes));
+        const frames = withHandle(resealer, () => resealer.planUpdate(bytes));
         for (const p of await decryptFrames(key, frames)) p.fill(0);
-        const out = withCoreSync(() => resealer.releaseVerified());
+        const out = withHandle(resealer, () => resealer.releaseVerified());
         if (out.length) controller.enqueue(out);
         return;
       }
-      const out = withCoreSync(() => resealer.update(bytes));
+      const out = withHandle(resealer, () => resealer.update(bytes));
       if (out.length) controller.enqueue(out);
     };
     const tryOpen = async (controller, final) => {
       if (held < tryAt && !final) return;
-      await abortable(signal, () => withCore(async (b) => {
+      await abortable(signal, () => full.withCore(async (b) => {
         const prefix = head.subarray(0, held);
         const entropy = crypto.getRandomValues(new Uint8Array(64));
         const opener = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy));
@@ -527,22 +567,22 @@ export class EnvelopeClient {
           if (!resealer) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
           // The original's footer (read by now, if it came) is verified by the `ecdsa` module
           // over the core's digest; the final frame and new footer wait for a true verdict.
-          const check = withCoreSync(() => resealer.footerCheck());
+          const check = withHandle(resealer, () => resealer.footerCheck());
           if (check) {
             const ok = await verifyFooter(check, undefined);
             // WebCrypto verifies the final frame's tag as every other frame's (the core
             // described it only now); finishStream refuses until releaseVerified says so.
-            const last = withCoreSync(() => resealer.footerVerdict(ok));
+            const last = withHandle(resealer, () => resealer.footerVerdict(ok));
             if (last.length) {
               for (const p of await decryptFrames(/** @type {CryptoKey} */ (key), last)) p.fill(0);
-              withCoreSync(() => resealer.releaseVerified());
+              withHandle(resealer, () => resealer.releaseVerified());
             }
           }
-          controller.enqueue(withCoreSync(() => resealer.finishStream()));
-          const digest = withCoreSync(() => resealer.footerDigest());
+          controller.enqueue(withHandle(resealer, () => resealer.finishStream()));
+          const digest = withHandle(resealer, () => resealer.footerDigest());
           if (digest) {
             const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
-            controller.enqueue(withCoreSync(() => resealer.footer(rs)));
+            controller.enqueue(withHandle(resealer, () => resealer.footer(rs)));
           }
         } finally {
           release();
@@ -562,6 +602,7 @@ export class EnvelopeClient {
     checkSignal(signal);
     const ec = contextArrays(encryptionContext); // refuse a bad context now, not at the first chunk
     const native = this.#native(Infinity, this.frameLength);
+    const m = this.#module();
     /** @type {any} */ let sealer;
     /** @type {CryptoKey | undefined} */ let key;
     /** @type {import('./footer.js').FooterSigner | undefined} */ let signer; // WebCrypto cannot sign a stream: the `ecdsa` module does
@@ -582,19 +623,19 @@ export class EnvelopeClient {
       held += bytes.length;
     };
     const sealPending = async (last, controller) => {
-      const plans = withCoreSync(() => sealer.planFrames(held, last));
+      const plans = withHandle(sealer, () => sealer.planFrames(held, last));
       if (plans.length === 0) return;
       const sealed = await encryptFrames(/** @type {CryptoKey} */ (key), plans, pending);
       const end = plans[plans.length - 1].start + plans[plans.length - 1].length;
       pending.copyWithin(0, end, held); // the rest is less than a frame and a chunk
       pending.fill(0, held - end, held);
       held -= end;
-      controller.enqueue(withCoreSync(() => sealer.absorb(sealed)));
+      controller.enqueue(withHandle(sealer, () => sealer.absorb(sealed)));
     };
     return new TransformStream({
       start: async (controller) => {
         try {
-          await abortable(signal, () => withCore(async (b) => {
+          await abortable(signal, () => m.withCore(async (b) => {
             if (this.suite === SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384) signer = await newSigner(false);
             sealer = await this.#prepareSealer(b, ec, signal, signer);
             controller.enqueue(sealer.start());
@@ -614,7 +655,7 @@ export class EnvelopeClient {
             if (held > this.frameLength) await sealPending(false, controller);
             return;
           }
-          const out = withCoreSync(() => sealer.update(bytes));
+          const out = withHandle(sealer, () => sealer.update(bytes));
           if (out.length) controller.enqueue(out);
         } catch (e) {
           release();
@@ -624,11 +665,11 @@ export class EnvelopeClient {
       flush: async (controller) => {
         try {
           if (native) await sealPending(true, controller);
-          else controller.enqueue(withCoreSync(() => sealer.finish()));
-          const digest = withCoreSync(() => sealer.footerDigest());
+          else controller.enqueue(withHandle(sealer, () => sealer.finish()));
+          const digest = withHandle(sealer, () => sealer.footerDigest());
           if (digest) {
             const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
-            controller.enqueue(withCoreSync(() => sealer.footer(rs)));
+            controller.enqueue(withHandle(sealer, () => sealer.footer(rs)));
           }
         } finally {
           release();
@@ -650,13 +691,14 @@ export class EnvelopeClient {
     checkSignal(signal);
     const signed = this.requireSignature || optionalBoolean(requireSignature, 'requireSignature') === true;
     const [keys, values] = contextArrays(encryptionContext);
+    const m = this.#module();
     /** @type {any} */ let opener;
     /** @type {Uint8Array} */ let head = new Uint8Array(0);
     /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto opens the frames
     const release = () => { try { opener?.free(); } catch { /* already freed */ } opener = undefined; };
     const feed = async (bytes, controller) => {
       if (key) {
-        const frames = withCoreSync(() => opener.planUpdate(bytes));
+        const frames = withHandle(opener, () => opener.planUpdate(bytes));
         const parts = await decryptFrames(key, frames);
         if (parts.length === 1) controller.enqueue(parts[0]);
         else if (parts.length > 1) {
@@ -668,7 +710,7 @@ export class EnvelopeClient {
           controller.enqueue(joined);
         }
       } else {
-        const out = withCoreSync(() => opener.update(bytes));
+        const out = withHandle(opener, () => opener.update(bytes));
         if (out.length) controller.enqueue(out);
       }
     };
@@ -689,7 +731,7 @@ export class EnvelopeClient {
     /** Opens the stream once the header is whole; `final` at the end of the input. */
     const tryOpen = async (controller, final) => {
       if (held < tryAt && !final) return;
-      await withCore(async (b) => {
+      await m.withCore(async (b) => {
         const prefix = head.subarray(0, held);
         const entropy = crypto.getRandomValues(new Uint8Array(64));
         const o = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy));
@@ -734,18 +776,18 @@ export class EnvelopeClient {
           if (!opener) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
           // A signed message's final frame is held back by the core until its footer
           // verifies: the `ecdsa` module checks the signature over the core's digest.
-          const check = withCoreSync(() => opener.footerCheck());
+          const check = withHandle(opener, () => opener.footerCheck());
           if (check) {
             const ok = await verifyFooter(check, undefined);
             if (key) {
-              const frames = withCoreSync(() => opener.footerVerdictNative(ok));
+              const frames = withHandle(opener, () => opener.footerVerdictNative(ok));
               for (const p of await decryptFrames(key, frames)) if (p.length) controller.enqueue(p);
             } else {
-              const out = withCoreSync(() => opener.footerVerdict(ok));
+              const out = withHandle(opener, () => opener.footerVerdict(ok));
               if (out.length) controller.enqueue(out);
             }
           }
-          withCoreSync(() => opener.finish());
+          withHandle(opener, () => opener.finish());
         } finally {
           release();
         }
@@ -755,7 +797,7 @@ export class EnvelopeClient {
 
   /** Drops (and wipes, in the core) every cached data key. */
   clearCache() {
-    if (this.#cacheHandle && !isStale(this.#cacheHandle)) this.#cacheHandle.clear();
+    if (this.#cacheHandle && !full.isStale(this.#cacheHandle)) this.#cacheHandle.clear();
     this.#signers.prune(() => false); // a call signing with one of them wipes it when it ends
   }
 
@@ -764,6 +806,17 @@ export class EnvelopeClient {
     if (this.#signers.size === 0) return;
     const live = new Set(cache.liveSigners(Date.now()));
     this.#signers.prune((pub) => live.has(pub));
+  }
+
+  /** The module this client's calls run in (`moduleFor`): `envelope-full` with a data-key cache or a keyTransport 'hpke' keyring. */
+  #module() {
+    let needsFull;
+    try {
+      needsFull = this.cache !== undefined || flatten(this.keyring).members.some(isHpke);
+    } catch (e) { // a getter or Proxy of the caller's in the keyring tree, or a tree that holds itself
+      throw new EdgeKmsError('INVALID_ARGUMENT', 'the keyring could not be read', { cause: e });
+    }
+    return moduleFor(needsFull);
   }
 
   /** Whether WebCrypto signs and verifies one-shot footers (else the `ecdsa` module does). */
@@ -793,7 +846,7 @@ export class EnvelopeClient {
   /** @param {any} b */
   #cacheFor(b) {
     if (!this.cache) return undefined;
-    if (!this.#cacheHandle || isStale(this.#cacheHandle)) { // a restarted core starts with an empty cache
+    if (!this.#cacheHandle || full.isStale(this.#cacheHandle)) { // a restarted core starts with an empty cache
       this.#signers.prune(() => false);
       const c = this.cache;
       this.#cacheHandle = new b.CoreCache(c.maxAgeMs, c.maxMessages, c.maxBytes, c.capacity);
@@ -882,7 +935,7 @@ export class EnvelopeClient {
     let kmsError;
     for (const k of members) {
       if (opener.hasDataKey()) break;
-      if (k instanceof KmsRsaPublicKeyring) {
+      if (isKmsRsaKeyring(k)) {
         if (!k.kms) { opener.noteKeyring(false); continue; } // it holds no private key
         // Anyone with the public key writes such messages: a signed one proves nothing
         // and the core refuses it; no KMS call for it either.
@@ -909,13 +962,13 @@ export class EnvelopeClient {
       if (isRsaKeyring(k)) {
         // RawRsaKeyring: the `rsa` module unwraps; the envelope module takes a
         // key only if the header authenticates under it (else tries the next)
-        const capable = await rsaCanDecrypt(k);
+        const capable = await rsaKeyrings().canDecrypt(k);
         opener.noteKeyring(capable);
         if (!capable) continue;
         const context = opener.serializedContext();
         const length = opener.dataKeyLength();
         for (const edk of opener.encryptedDataKeys()) {
-          const key = await rsaUnwrap(k, edk, context, length);
+          const key = await rsaKeyrings().unwrap(k, edk, context, length);
           if (key === undefined) continue;
           try {
             if (opener.offerDataKey(key)) break;
@@ -990,7 +1043,7 @@ async function wrapWithRsa(target, k) {
   const key = target.dataKeyForKmsEncrypt();
   let edk;
   try {
-    edk = await rsaWrap(k, key, target.serializedContext());
+    edk = await rsaKeyrings().wrap(k, key, target.serializedContext());
   } finally {
     key.fill(0);
   }
@@ -1051,6 +1104,10 @@ async function withRecipient(b, engine, fn) {
   const pair = await newHpkeKeyPair(/** @type {'auto' | 'wasm' | 'native'} */ (engine));
   try {
     const nonce = crypto.getRandomValues(new Uint8Array(16));
+    // Only `envelope-full` has the HPKE recipient; a call is sent there when its
+    // keyring says keyTransport 'hpke' (a keyring of the caller's that changed its
+    // answer since gets this, not a TypeError).
+    if (typeof b.CoreHpkeRecipient !== 'function') throw new EdgeKmsError('INVALID_ARGUMENT', "the KMS keyring's keyTransport changed to 'hpke' during the call");
     const recipient = new b.CoreHpkeRecipient(pair.publicKey, nonce);
     try {
       await fn(recipient, async (sealed, set) => {
@@ -1110,14 +1167,15 @@ function checkWasmSize(n) {
 
 /**
  * Runs `count` planned frames through `run`, a window of BATCH at a time: the core
- * describes each window (`describe(from, n)`), so a message of a million tiny
- * frames holds a window of descriptions and WebCrypto calls, not a million.
+ * describes each window (`describe(from, n)`, calls on `owner`), so a message of a
+ * million tiny frames holds a window of descriptions and WebCrypto calls, not a million.
  * @param {number} count @param {(from: number, n: number) => any[]} describe
- * @param {(frame: any) => Promise<void>} run
+ * @param {(frame: any) => Promise<void>} run @param {object} [owner] the core's handle `describe` calls; none: plain JS
  */
-async function inWindows(count, describe, run) {
+async function inWindows(count, describe, run, owner) {
   for (let from = 0; from < count; from += BATCH) {
-    const frames = withCoreSync(() => describe(from, Math.min(BATCH, count - from)));
+    const n = Math.min(BATCH, count - from);
+    const frames = owner ? withHandle(owner, () => describe(from, n)) : describe(from, n);
     // allSettled: every call of the window has finished (and written) before a failure propagates.
     const failed = (await Promise.allSettled(frames.map(run))).find((r) => r.status === 'rejected');
     if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
@@ -1183,7 +1241,7 @@ async function sealNative(sealer, pt, signer) {
   };
   try {
     if (plan.frameCount <= BATCH) await Promise.all(sealer.nativeFrames(0, plan.frameCount).map(sealFrame));
-    else await inWindows(plan.frameCount, (from, n) => sealer.nativeFrames(from, n), sealFrame);
+    else await inWindows(plan.frameCount, (from, n) => sealer.nativeFrames(from, n), sealFrame, sealer);
   } finally {
     if (source !== pt) source.fill(0);
   }
@@ -1240,7 +1298,7 @@ async function openNative(opener, msg, verifyOnly = false) {
   };
   try {
     if (windowed) {
-      await inWindows(plan.frameCount, (from, n) => opener.nativeFrames(from, n), openFrame);
+      await inWindows(plan.frameCount, (from, n) => opener.nativeFrames(from, n), openFrame, opener);
     } else {
       // allSettled: every write has landed before a failure wipes `out` below.
       const settled = await Promise.allSettled(opener.nativeFrames(0, plan.frameCount).map(openFrame));
@@ -1267,5 +1325,5 @@ async function openNative(opener, msg, verifyOnly = false) {
 export async function parseMessage(message) {
   const msg = toBytes(message, 'message');
   checkWasmSize(msg.length); // the core walks every frame of a copy it holds
-  return withCore((b) => b.parseMessage(msg));
+  return moduleFor(false).withCore((b) => b.parseMessage(msg));
 }

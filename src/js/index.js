@@ -10,4 +10,5 @@ export {
   EnvelopeClient, parseMessage, SUITES, COMMITMENT_POLICIES, DEFAULT_FRAME_LENGTH,
   DEFAULT_MAX_ENCRYPTED_DATA_KEYS, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADER_SIZE, WASM_MAX_BYTES,
 } from './envelope.js';
-export { RawAesKeyring, RawRsaKeyring, KmsRsaPublicKeyring, MultiKeyring } from './keyrings.js';
+export { RawAesKeyring, MultiKeyring } from './keyrings.js';
+export { RawRsaKeyring, KmsRsaPublicKeyring } from './keyrings-rsa.js';

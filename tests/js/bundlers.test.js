@@ -309,7 +309,7 @@ test('wrangler: deploy --dry-run bundles the modules the Worker imports; wrangle
   // workerd entry's seven (tests/bundlers/wrangler/worker.js; 'edge-kms/lean' and its
   // subpaths are workerd-modules.test.js's).
   const wasm = readdirSync(dist).filter((f) => f.endsWith('.wasm')).map((f) => app.modules.get(sha256(readFileSync(join(dist, f))))?.name ?? f);
-  assert.deepEqual(wasm.sort(), ['ecdsa', 'envelope', 'jwt', 'kms', 'rare', 'rsa', 'verify'], 'the Worker bundle holds each module once');
+  assert.deepEqual(wasm.sort(), ['ecdsa', 'envelope-full', 'jwt', 'kms', 'rare', 'rsa', 'verify'], 'the Worker bundle holds each module once');
   t.diagnostic(`install ${app.install}, dry run ${built}; Worker ${outputSizes(dist)}`);
 
   const dev = await startWranglerDev(join(app.dir, 'wrangler.toml'), { name: 'bundlers-app' });

@@ -9,9 +9,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { EnvelopeClient, RawAesKeyring, EdgeKmsError } from '../../pkg/entry-node.js';
 import * as envelopeGlue from '../../pkg/wasm/envelope.js';
+import * as envelopeFullGlue from '../../pkg/wasm/envelope-full.js';
 import { wasmModule } from '../../pkg/core.js';
 
 const envelopeModule = wasmModule('envelope', envelopeGlue, () => new URL('../../pkg/wasm/envelope_bg.wasm', import.meta.url));
+const envelopeFullModule = wasmModule('envelope-full', envelopeFullGlue, () => new URL('../../pkg/wasm/envelope-full_bg.wasm', import.meta.url));
 const UNSIGNED = 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY';
 const SIGNED = 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384';
 const ring = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: new Uint8Array(32).fill(6) });
@@ -66,14 +68,18 @@ test('a restart while a KMS keyring is awaited: coded retryable, the handed-in d
     async generateDataKey() { const k = randomBytes(32); keys.push(k); copies.push(Buffer.from(k)); if (hold) await hold; return { keyId: 'k', plaintext: k, ciphertextBlob: new Uint8Array([1]) }; },
     async decryptDataKey() { if (hold) await hold; return { keyId: 'k', plaintext: new Uint8Array(copies[0]) }; },
   };
+  // A cache runs in `envelope-full`, and with it loaded, so does every other call.
   const client = new EnvelopeClient({ keyring: kms, suite: UNSIGNED, engine: 'wasm', cache: { maxAgeMs: 60_000 } });
   const m = await client.encrypt('cached');
+  assert.ok(envelopeFullModule.loaded);
   assert.equal(keys.length, 1);
   let go; hold = new Promise((r) => { go = r; });
   const pendingDecrypt = new EnvelopeClient({ keyring: kms, suite: UNSIGNED, engine: 'wasm' }).decrypt(m);
   const pendingEncrypt = new EnvelopeClient({ keyring: kms, suite: UNSIGNED, engine: 'wasm' }).encrypt('x');
   await new Promise((r) => setTimeout(r, 5));
-  trap();
+  const memory = envelopeFullGlue.initSync().memory.buffer;
+  envelopeFullModule.restart(new WebAssembly.RuntimeError('unreachable (simulated trap of another call)'));
+  assert.ok(new Uint8Array(memory).every((b) => b === 0), 'the old memory is zeroed');
   go(); hold = undefined;
   const [d, e] = await Promise.all([pendingDecrypt.then(() => 'ok', (x) => x), pendingEncrypt.then(() => 'ok', (x) => x)]);
   assert.ok(isRetryable(d), `decrypt awaiting KMS: ${d}`);

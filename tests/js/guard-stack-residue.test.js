@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, generateKeyPairSync, sign } from 'node:crypto';
 import { EnvelopeClient, RawAesKeyring, KmsPublicKey, verifyJwt, init } from '../../pkg/entry-node.js';
 
-const NAMES = ['envelope', 'verify', 'kms', 'rsa', 'ecdsa', 'rare', 'jwt'];
+const NAMES = ['envelope-full', 'verify', 'kms', 'rsa', 'ecdsa', 'rare', 'jwt']; // a bare init() loads envelope-full, not envelope
 const glues = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, await import(`../../pkg/wasm/${n}.js`)])));
 function residue(name) {
   const x = glues[name].initSync();
@@ -30,7 +30,7 @@ test('streams and one-shots while a KMS-keyring operation is pending: stack clea
   const ring = new RawAesKeyring({ keyNamespace: 'n', keyName: 'k', wrappingKey: randomBytes(32) });
   const c = new EnvelopeClient({ keyring: ring, suite: SUITE, engine: 'wasm', frameLength: 1024 });
   const found = [];
-  const check = (what) => { const r = residue('envelope'); if (r.at >= 0) found.push(`${what}: ${r.depth} B`); };
+  const check = (what) => { const r = residue('envelope-full'); if (r.at >= 0) found.push(`${what}: ${r.depth} B`); };
   const m = await c.encrypt(randomBytes(5000)); check('encrypt');
   await c.decrypt(m); check('decrypt');
   const s = c.encryptStream();

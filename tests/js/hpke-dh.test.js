@@ -21,14 +21,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { DhkemP256HkdfSha256 } from '@hpke/core';
 import { EnvelopeClient, BrokerKeyring } from '../../pkg/entry-node.js';
-import * as envelopeGlue from '../../pkg/wasm/envelope.js';
+import * as envelopeGlue from '../../pkg/wasm/envelope-full.js';
 import * as ecdsaGlue from '../../pkg/wasm/ecdsa.js';
 import { wasmModule } from '../../pkg/core.js';
 import { hpkeSeal, requestAad } from '../../src/js/broker/hpke.js';
 import { isCurvePoint } from '../../src/js/p256-point.js';
 import { p256 } from '@noble/curves/nist.js';
 
-const envelopeModule = wasmModule('envelope', envelopeGlue, () => new URL('../../pkg/wasm/envelope_bg.wasm', import.meta.url));
+const envelopeModule = wasmModule('envelope-full', envelopeGlue, () => new URL('../../pkg/wasm/envelope-full_bg.wasm', import.meta.url));
 const ecdsaModule = wasmModule('ecdsa', ecdsaGlue, () => new URL('../../pkg/wasm/ecdsa_bg.wasm', import.meta.url));
 await envelopeModule.core();
 await ecdsaModule.core();

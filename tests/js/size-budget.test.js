@@ -34,9 +34,15 @@ import { startMeasuring } from '../../bench/lib/size-pages/measure.js';
 // 133,247 / 139,248 B. Both merged on main (envelope 129,367 -> 92,088 B:
 // no curve arithmetic left in it): seal/open 115,181 / 121,118 B, verify
 // 47,718, advisor 64,773, everything 468,928 B (457.9 KiB).
+// Lowered 2026-12-03 after `envelope` was split from its superset
+// `envelope-full` (the data-key cache, re-keying and HPKE: envelope 91,101 ->
+// 70,129 B) and the RSA keyrings' glue left pages that make none: seal/open
+// 96,239 / 101,769 B (94.0 / 99.4 KiB, issue 10's 100 KiB met), everything
+// 473,909 B (+4.8 KB: the page's JS holds both envelope glues). A row that
+// meets the goal has the goal as its ceiling, so it cannot slide back over.
 const BUDGET = {
-  'raw-aes': 117_500,
-  broker: 123_600,
+  'raw-aes': 98_200,
+  broker: 102_400,
   verify: 48_700,
   advisor: 66_100,
   everything: 478_400,

@@ -1,7 +1,7 @@
 // Issue 10, Workers: workerd compiles every WebAssembly module of a Worker's
 // bundle when the Worker starts, whether it is used or not. `import … from
-// 'edge-kms'` bundles all seven, so everything works with no configuration;
-// `'edge-kms/lean'` bundles only `envelope`, `verify` and `ecdsa`, and such a
+// 'edge-kms'` bundles seven (envelope-full for envelope), so everything works with no configuration;
+// `'edge-kms/lean'` bundles only `envelope-full`, `verify` and `ecdsa`, and such a
 // Worker adds another module with `import 'edge-kms/<module>'`. Bundled by
 // wrangler itself (`wrangler deploy --dry-run`, as `wrangler deploy` would)
 // from a Worker that imports 'edge-kms', the same Worker on 'edge-kms/lean',
@@ -24,8 +24,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ART = join(ROOT, 'tests/artifacts/workerd-modules');
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 const b64 = (b) => Buffer.from(b).toString('base64');
-const ALL = ['ecdsa', 'envelope', 'jwt', 'kms', 'rare', 'rsa', 'verify'];
-const LEAN = ['ecdsa', 'envelope', 'verify'];
+const ALL = ['ecdsa', 'envelope-full', 'jwt', 'kms', 'rare', 'rsa', 'verify']; // a Worker carries envelope-full, not envelope
+const LEAN = ['ecdsa', 'envelope-full', 'verify'];
 
 /** The package's modules by content: sha256 → name. */
 const pkgModules = new Map(ALL.map((m) => [sha256(readFileSync(join(ROOT, `pkg/wasm/${m}_bg.wasm`))), m]));
@@ -100,7 +100,7 @@ const jwtInput = (() => {
 const rsaInput = { publicKey: rsa.publicKey.export({ type: 'spki', format: 'pem' }), privateKey: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }), text: 'sealed to RSA in a Worker' };
 const sealInput = { wrappingKey: b64(randomBytes(32)), text: `sealed in a Worker ${randomBytes(4).toString('hex')}` };
 
-test('wrangler bundles all seven modules for a Worker on edge-kms; envelope, verify and ecdsa on edge-kms/lean; the subpaths add the other four', () => {
+test('wrangler bundles seven modules for a Worker on edge-kms; envelope-full, verify and ecdsa on edge-kms/lean; the subpaths add the other four', () => {
   assert.deepEqual(workers.default.modules, ALL);
   assert.deepEqual(workers.lean.modules, LEAN);
   assert.deepEqual(workers.all.modules, ALL);
@@ -137,7 +137,7 @@ test('on edge-kms/lean without its import, a module\'s first call is NOT_INITIAL
 });
 
 test('the README\'s Worker seals to an RSA key in workerd, and Node opens it; without `import \'edge-kms/rsa\'` it fails with NOT_INITIALISED', async () => {
-  assert.deepEqual(workers.readme.modules, ['ecdsa', 'envelope', 'rsa', 'verify']);
+  assert.deepEqual(workers.readme.modules, ['ecdsa', 'envelope-full', 'rsa', 'verify']);
   const body = randomBytes(3000);
   const res = await workers.readme.mf.dispatchFetch('http://worker.local/', { method: 'POST', body });
   assert.equal(res.status, 200);

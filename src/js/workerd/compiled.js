@@ -3,7 +3,7 @@
 // statically, and every module in the bundle is compiled when the Worker
 // starts, used or not (`import()` of one does not defer that: SIZE-PLAN.md,
 // "Workers"). So the workerd entry imports the modules a Worker usually needs
-// (envelope, verify, ecdsa) and `import 'edge-kms/<module>'` adds another.
+// (envelope-full, verify, ecdsa) and `import 'edge-kms/<module>'` adds another.
 import { EdgeKmsError } from '../errors.js';
 
 /** @type {Map<string, WebAssembly.Module>} */

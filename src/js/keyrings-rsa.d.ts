@@ -1,0 +1,2 @@
+// The RSA keyrings' declarations live beside the other keyrings'.
+export { RawRsaKeyring, KmsRsaPublicKeyring } from './keyrings.js';
