@@ -11,7 +11,6 @@
 
 use zeroize::{Zeroize, Zeroizing};
 
-use super::encryption_context::EncryptionContext;
 use super::footer::{self, ExternalSignature, FooterCheck, PendingFooter, Signer, Transcript};
 use super::frame::{self, FINAL_FRAME, FINAL_MARKER, FRAME, MAX_NON_FRAMED_LEN, SINGLE_BLOCK};
 use super::gcm::{self, IV_LEN, TAG_LEN};
@@ -577,7 +576,8 @@ pub struct BodyReader {
     content_type: ContentType,
     frame_length: u32,
     signing: Signing,
-    context: EncryptionContext,
+    /// A signed message's footer key, uncompressed, as checked when its header was read.
+    signer_point: Option<Vec<u8>>,
     sequence: u32,
     buf: Vec<u8>,
     transcript: Transcript,
@@ -614,7 +614,7 @@ impl BodyReader {
         content_type: ContentType,
         frame_length: u32,
         signing: Signing,
-        context: EncryptionContext,
+        signer_point: Option<Vec<u8>>,
         transcript: Transcript,
         max_body_size: usize,
         body_offset: usize,
@@ -629,7 +629,7 @@ impl BodyReader {
             content_type,
             frame_length,
             signing,
-            context,
+            signer_point,
             sequence: 1,
             buf: Vec::new(),
             transcript,
@@ -1105,6 +1105,13 @@ impl BodyReader {
         }
     }
 
+    /// The footer key of a signed message (the opener checked it on the curve).
+    fn signer_point(&self) -> Result<Vec<u8>> {
+        self.signer_point.clone().ok_or(Error::MalformedMessage(
+            "a signed message lacks aws-crypto-public-key",
+        ))
+    }
+
     fn read_footer(&mut self, rest: &[u8]) -> Result<Option<usize>> {
         if rest.len() < 2 {
             return Ok(None);
@@ -1116,17 +1123,13 @@ impl BodyReader {
         let Some(sig) = rest.get(2..2 + n) else {
             return Ok(None);
         };
-        if let Some(slot) = &mut self.external {
-            *slot = Some(footer::external(
-                self.signing,
-                &self.context,
-                sig,
-                self.position,
-            )?);
+        if self.external.is_some() {
+            let sig = footer::external(self.signing, self.signer_point()?, sig, self.position)?;
+            self.external = Some(Some(sig));
         } else {
             let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));
             let signed_len = self.body_offset.saturating_add(self.position);
-            let check = FooterCheck::new(self.signing, &self.context, sig, t, signed_len)?;
+            let check = FooterCheck::new(self.signing, self.signer_point()?, sig, t, signed_len)?;
             if self.verdict_outside {
                 self.check = Some(check);
                 self.position = self.position.saturating_add(2 + n);

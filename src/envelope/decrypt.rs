@@ -7,6 +7,8 @@
 //! plaintext is assembled inside the core and returned only when all of
 //! them passed; on any failure it is wiped.
 
+use core::cell::OnceCell;
+
 use zeroize::Zeroizing;
 
 use super::body::{BodyReader, FrameDesc};
@@ -39,11 +41,12 @@ pub const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: usize = ParseLimits::DEFAULT.max_encr
 /// `TAMPERED` for an unsigned suite with `aws-crypto-public-key` in its context;
 /// `SIGNATURE_REQUIRED` for any unsigned suite when `limits.require_signed`;
 /// `MALFORMED_MESSAGE` for a signed suite whose context lacks a usable public key.
-fn check_signature_policy(header: &Header, limits: &ParseLimits) -> Result<()> {
+/// Returns that key (uncompressed): decompressing it is most of the check.
+fn check_signature_policy(header: &Header, limits: &ParseLimits) -> Result<Option<Vec<u8>>> {
     if header.suite.is_signed() {
         // The verification key must be there and be a point of the suite's curve:
         // found out now, not after a KMS call and a streamed body (`default-cmm.md`).
-        return footer::public_point(header.suite.signing, &header.encryption_context).map(|_| ());
+        return footer::public_point(header.suite.signing, &header.encryption_context).map(Some);
     }
     if limits.require_signed {
         return Err(Error::SignatureRequired);
@@ -51,7 +54,7 @@ fn check_signature_policy(header: &Header, limits: &ParseLimits) -> Result<()> {
     if header.encryption_context.get(PUBLIC_KEY_FIELD).is_some() {
         return Err(Error::Tampered);
     }
-    Ok(())
+    Ok(None)
 }
 
 /// One message being opened.
@@ -59,6 +62,15 @@ pub struct Opener {
     header: Header,
     serialized_context: Vec<u8>,
     data_key: Option<Secret>,
+    /// The message key derived from `data_key`, once the commitment and the
+    /// header tag verified under it: each later step (the native key, the
+    /// plan, the body reader) starts from it instead of deriving and checking
+    /// again. Set with `data_key` or by the first `start`; cleared whenever
+    /// `data_key` is replaced.
+    verified: OnceCell<Secret>,
+    /// A signed message's footer key, uncompressed: checked on the curve when
+    /// the header was read (decompressing a P-384 point costs ~0.2 ms in wasm).
+    signer_point: Option<Vec<u8>>,
     rng: Drbg,
     only_incapable_keyrings: Option<bool>,
     rejected_candidate: bool,
@@ -80,9 +92,11 @@ impl Opener {
     ) -> Result<Self> {
         let rng = Drbg::new(entropy)?;
         let header = Header::parse(message, limits)?;
-        check_signature_policy(&header, limits)?;
+        let signer_point = check_signature_policy(&header, limits)?;
         header.encryption_context.require(required)?;
-        Self::with_header(header, rng, limits)
+        let mut opener = Self::with_header(header, rng, limits)?;
+        opener.signer_point = signer_point;
+        Ok(opener)
     }
 
     /// [`new`](Self::new) without the signature policy, for the test that proves
@@ -102,6 +116,8 @@ impl Opener {
             header,
             serialized_context,
             data_key: None,
+            verified: OnceCell::new(),
+            signer_point: None,
             rng,
             only_incapable_keyrings: None,
             rejected_candidate: false,
@@ -112,8 +128,30 @@ impl Opener {
     /// Whether `key` is this message's data key: the commitment (v2) and the
     /// header tag verify under it. Lets a keyring whose unwrap cannot fail
     /// loudly (PKCS#1 v1.5 implicit rejection) fall through to the next one.
-    fn accepts(&self, key: &Secret) -> bool {
-        self.authenticate(key).is_ok()
+    fn accepts(&self, key: &Secret) -> Option<Secret> {
+        self.authenticate(key).ok().map(|k| k.encryption_key)
+    }
+
+    /// Takes `key` as the data key, with its verified message key when known.
+    fn take_data_key(&mut self, key: Secret, verified: Option<Secret>) {
+        self.data_key = Some(key);
+        self.verified = OnceCell::new();
+        if let Some(k) = verified {
+            let _ = self.verified.set(k); // the cell was just emptied
+        }
+    }
+
+    /// The message key: derived and checked (commitment, header tag) the first
+    /// time, then the verified one.
+    ///
+    /// # Errors
+    /// As [`authenticate`](Self::authenticate).
+    fn message_key_checked(&self, key: &Secret) -> Result<&Secret> {
+        if let Some(k) = self.verified.get() {
+            return Ok(k);
+        }
+        let k = self.authenticate(key)?.encryption_key;
+        Ok(self.verified.get_or_init(|| k))
     }
 
     /// Derives the message's keys from `key` and checks the key commitment
@@ -223,8 +261,8 @@ impl Opener {
         for context in contexts {
             for edk in &self.header.encrypted_data_keys {
                 if let Some(key) = keyring.unwrap(edk, context, len, &mut self.rng)? {
-                    if self.accepts(&key) {
-                        self.data_key = Some(key);
+                    if let Some(verified) = self.accepts(&key) {
+                        self.take_data_key(key, Some(verified));
                         return Ok(true);
                     }
                     // A key came out but the header does not authenticate under it.
@@ -259,8 +297,8 @@ impl Opener {
         if key.len() != self.header.suite.data_key_len() {
             return Ok(false);
         }
-        if self.accepts(&key) {
-            self.data_key = Some(key);
+        if let Some(verified) = self.accepts(&key) {
+            self.take_data_key(key, Some(verified));
             return Ok(true);
         }
         self.rejected_candidate = true;
@@ -297,7 +335,7 @@ impl Opener {
                 "the data key has the wrong length for the algorithm suite",
             ));
         }
-        self.data_key = Some(key);
+        self.take_data_key(key, None);
         Ok(())
     }
 
@@ -326,14 +364,7 @@ impl Opener {
     /// `NO_DECRYPTABLE_DATA_KEY` without a data key; `TAMPERED`.
     pub fn start(&self) -> Result<BodyReader> {
         let h = &self.header;
-        let key = self.data_key.as_ref().ok_or(if self.rejected_candidate {
-            Error::Tampered
-        } else if self.only_incapable_keyrings == Some(true) {
-            Error::KeyringCannotDecrypt
-        } else {
-            Error::NoDecryptableDataKey
-        })?;
-        let keys = self.authenticate(key)?;
+        let encryption_key = Secret::copy_from(self.verified_message_key()?.expose_secret());
         let mut transcript = Transcript::new(h.suite.signing);
         transcript.update(&h.authenticated);
         if h.version == 1 {
@@ -341,12 +372,12 @@ impl Opener {
         }
         transcript.update(&h.auth_tag);
         Ok(BodyReader::new(
-            keys.encryption_key,
+            encryption_key,
             h.message_id.clone(),
             h.content_type,
             h.frame_length,
             h.suite.signing,
-            h.encryption_context.clone(),
+            self.signer_public_key()?,
             transcript,
             self.max_body_size,
             h.len,
@@ -360,8 +391,25 @@ impl Opener {
     /// As [`start`](Self::start).
     pub fn message_key(&self) -> Result<Secret> {
         Ok(Secret::copy_from(
-            self.start()?.native_key().expose_secret(),
+            self.verified_message_key()?.expose_secret(),
         ))
+    }
+
+    /// The message key, once the commitment and the header tag verified under
+    /// the data key (checked on the first call, then kept).
+    ///
+    /// # Errors
+    /// `NO_DECRYPTABLE_DATA_KEY` (`KEYRING_CANNOT_DECRYPT`, or `TAMPERED` after
+    /// a rejected candidate) without a data key; `TAMPERED`.
+    fn verified_message_key(&self) -> Result<&Secret> {
+        let key = self.data_key.as_ref().ok_or(if self.rejected_candidate {
+            Error::Tampered
+        } else if self.only_incapable_keyrings == Some(true) {
+            Error::KeyringCannotDecrypt
+        } else {
+            Error::NoDecryptableDataKey
+        })?;
+        self.message_key_checked(key)
     }
 
     /// The footer's public key (uncompressed point) of a signed message, from
@@ -372,6 +420,9 @@ impl Opener {
     /// `MALFORMED_MESSAGE` if the context has no usable key.
     pub fn signer_public_key(&self) -> Result<Option<Vec<u8>>> {
         let h = &self.header;
+        if let Some(point) = &self.signer_point {
+            return Ok(Some(point.clone()));
+        }
         if h.suite.is_signed() {
             footer::public_point(h.suite.signing, &h.encryption_context).map(Some)
         } else {

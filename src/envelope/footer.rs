@@ -380,17 +380,17 @@ fn raw_signature(signing: Signing, der: &[u8]) -> Result<Vec<u8>> {
     }
 }
 
-/// Parses a footer for a native engine: strict DER, the key from `context`.
+/// Parses a footer for a native engine: strict DER, with the signer's key as
+/// [`public_point`] returned it when the header was read.
 ///
 /// # Errors
-/// `MALFORMED_MESSAGE` without a usable public key; `TAMPERED` for a signature that is not valid DER.
+/// `TAMPERED` for a signature that is not valid DER.
 pub fn external(
     signing: Signing,
-    context: &EncryptionContext,
+    public_key: Vec<u8>,
     der: &[u8],
     signed_len: usize,
 ) -> Result<ExternalSignature> {
-    let public_key = public_point(signing, context)?;
     let signature = raw_signature(signing, der)?;
     Ok(ExternalSignature {
         signing,
@@ -421,18 +421,19 @@ pub struct FooterCheck {
 }
 
 impl FooterCheck {
-    /// Parses the footer `der` of a message whose header ‖ body hash to `transcript`.
+    /// Parses the footer `der` of a message whose header ‖ body hash to
+    /// `transcript`, signed by `public_key` (as [`public_point`] returned it).
     ///
     /// # Errors
-    /// `MALFORMED_MESSAGE` without a usable public key; `TAMPERED` for a signature that is not valid DER.
+    /// `TAMPERED` for a signature that is not valid DER.
     pub fn new(
         signing: Signing,
-        context: &EncryptionContext,
+        public_key: Vec<u8>,
         der: &[u8],
         transcript: Transcript,
         signed_len: usize,
     ) -> Result<Self> {
-        let sig = external(signing, context, der, signed_len)?;
+        let sig = external(signing, public_key, der, signed_len)?;
         Ok(Self {
             signing,
             public_key: sig.public_key,
