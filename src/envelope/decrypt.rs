@@ -141,19 +141,6 @@ impl Opener {
         }
     }
 
-    /// The message key: derived and checked (commitment, header tag) the first
-    /// time, then the verified one.
-    ///
-    /// # Errors
-    /// As [`authenticate`](Self::authenticate).
-    fn message_key_checked(&self, key: &Secret) -> Result<&Secret> {
-        if let Some(k) = self.verified.get() {
-            return Ok(k);
-        }
-        let k = self.authenticate(key)?.encryption_key;
-        Ok(self.verified.get_or_init(|| k))
-    }
-
     /// Derives the message's keys from `key` and checks the key commitment
     /// (v2, in constant time) and the header tag under them.
     ///
@@ -409,7 +396,11 @@ impl Opener {
         } else {
             Error::NoDecryptableDataKey
         })?;
-        self.message_key_checked(key)
+        if let Some(k) = self.verified.get() {
+            return Ok(k); // verified for this data key: the cell is emptied whenever it changes
+        }
+        let k = self.authenticate(key)?.encryption_key;
+        Ok(self.verified.get_or_init(|| k))
     }
 
     /// The footer's public key (uncompressed point) of a signed message, from
