@@ -19,7 +19,21 @@ const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
  *   someone else would otherwise restart the Worker mid-request)
  * @returns {Promise<{ url: string, pid: number, output: () => string, stop: () => Promise<void> }>}
  */
-export async function startWranglerDev(config, { vars = {}, name, script }) {
+export async function startWranglerDev(config, options) {
+  // A free port can be taken between freePort() and workerd's bind (by another
+  // process, or by one of workerd's own loopback listeners): seen once in a
+  // full test run ("Address already in use"). Try again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(config, options);
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test(String(/** @type {Error} */ (e).message))) throw e;
+    }
+  }
+}
+
+/** @param {string} config @param {{ vars?: Record<string, string>, name: string, script?: string }} options */
+async function startOnce(config, { vars = {}, name, script }) {
   const port = await freePort();
   const inspector = await freePort();
   const persist = fileURLToPath(new URL(`../artifacts/wrangler-${name}/`, import.meta.url));
