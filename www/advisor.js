@@ -1,7 +1,7 @@
 // The key-type advisor: one question at a time, state in the URL (so every
 // step can be shared, bookmarked and reached with the browser's back and
 // forward buttons), the answer computed by the real package.
-import { recommendKeyType } from 'edge-kms';
+import { recommendKeyType } from './kms-core.js';
 import { el, codeBlock, money } from './ui.js';
 
 const YES_NO = [

@@ -1,5 +1,5 @@
 // The cost estimator form, computed by the package's estimateCost.
-import { estimateCost } from 'edge-kms';
+import { estimateCost } from './kms-core.js';
 import { el, money, count } from './ui.js';
 
 export function mountCost(form, out, source) {

@@ -1,5 +1,5 @@
 // The live identifier explainer: parseKeyIdentifier, explained part by part.
-import { parseKeyIdentifier } from 'edge-kms';
+import { parseKeyIdentifier } from './kms-core.js';
 import { el } from './ui.js';
 
 const KIND = {
