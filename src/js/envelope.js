@@ -170,13 +170,15 @@ const HEADER_GUESS = 64 * 1024;
 /**
  * An opener for the whole message `msg`, from its header: a first guess at the
  * header's length, then up to one byte past `maxHeaderSize` (where the core
- * says LIMIT_EXCEEDED).
+ * says LIMIT_EXCEEDED). A one-shot open releases nothing before the footer
+ * verified, so the core decodes a signed message's footer key only when it
+ * needs the point (`keyCheckOnUse`; see importFooterKey), not with the header.
  */
 function openerFor(b, msg, limits, maxHeaderSize, keys, values) {
   for (const n of [HEADER_GUESS, maxHeaderSize + 1]) {
     const entropy = crypto.getRandomValues(new Uint8Array(64)); // RSA blinding; wiped by the core
     const prefix = msg.subarray(0, Math.min(n, msg.length));
-    const o = b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy);
+    const o = b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, true);
     if (o) return o;
     if (prefix.length === msg.length) break;
   }
@@ -514,7 +516,7 @@ export class EnvelopeClient {
       await abortable(signal, () => full.withCore(async (b) => {
         const prefix = head.subarray(0, held);
         const entropy = crypto.getRandomValues(new Uint8Array(64));
-        const opener = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy));
+        const opener = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
         if (!opener) { // the header is not complete yet
           tryAt = Math.min(2 * held, this.maxHeaderSize + 1);
           return;
@@ -734,7 +736,7 @@ export class EnvelopeClient {
       await m.withCore(async (b) => {
         const prefix = head.subarray(0, held);
         const entropy = crypto.getRandomValues(new Uint8Array(64));
-        const o = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy));
+        const o = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
         if (!o) { // the header is not complete yet
           tryAt = Math.min(2 * held, this.maxHeaderSize + 1);
           return;
@@ -1257,9 +1259,24 @@ async function sealNative(sealer, pt, signer) {
   return out;
 }
 
-/** The footer's public key (as the core described it) as a WebCrypto verification key. */
-function importFooterKey(sig) {
-  return subtle().importKey('raw', sig.publicKey, { name: 'ECDSA', namedCurve: sig.namedCurve }, false, ['verify']);
+/**
+ * The footer's public key of a signed message as a WebCrypto verification key,
+ * or null where WebCrypto refuses it (a failed signature: TAMPERED). WebCrypto
+ * gets the key as the message carries it, compressed: Chromium, Node and Deno
+ * decode it faster than the core (a P-384 square root, ~0.2 ms in wasm;
+ * BENCHMARKS.md, "Footer keys"). Where it refuses that form, the core decodes
+ * the point (MALFORMED_MESSAGE if it is none of the curve) and WebCrypto gets it
+ * uncompressed.
+ * @param {any} opener @param {{ namedCurve: string, publicKey: Uint8Array }} sig `opener.signerPublicKey(false)`
+ * @returns {Promise<CryptoKey | null>}
+ */
+async function importFooterKey(opener, sig) {
+  const params = { name: 'ECDSA', namedCurve: sig.namedCurve };
+  try {
+    return await subtle().importKey('raw', sig.publicKey, params, false, ['verify']);
+  } catch { /* not a point of the curve, or a runtime that imports uncompressed points only */ }
+  const point = opener.signerPublicKey(true).publicKey;
+  return subtle().importKey('raw', point, params, false, ['verify']).catch(() => null);
 }
 
 /**
@@ -1272,11 +1289,12 @@ function importFooterKey(sig) {
  * @param {boolean} [verifyOnly] check every tag and the signature, keep no plaintext (reEncrypt): resolves to an empty array
  */
 async function openNative(opener, msg, verifyOnly = false) {
-  const signer = opener.signerPublicKey();
-  // A key WebCrypto refuses counts as a failed signature (TAMPERED below).
+  const signer = opener.signerPublicKey(false);
+  // A key WebCrypto refuses counts as a failed signature (TAMPERED below); one
+  // that is not a point of the curve is MALFORMED_MESSAGE (the core's, thrown).
   const [key, footerKey] = await Promise.all([
     importNativeKey(opener.messageKey(), 'decrypt'),
-    signer && importFooterKey(signer).catch(() => null),
+    signer && importFooterKey(opener, signer),
   ]);
   const plan = opener.planNative(msg); // structure, sequence and footer parsed; nothing decrypted
   const sig = plan.signature;
