@@ -990,40 +990,23 @@ fn a_streamed_signed_message_holds_its_final_frame_until_the_footer_verifies() {
 #[test]
 fn a_signed_message_without_its_public_key_fails_from_the_header() {
     let signed = seal(suite::ALL[10], 64, b"x", &[&aes(1)]);
-    let o = Opener::new(&signed, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
-    let h = o.header().clone();
-    // Rewrite the header with the context minus its public key (the tag no longer
-    // matters: the check must come before any key is sought).
-    let mut ec = EncryptionContext::new();
-    for (k, v) in h.encryption_context.iter() {
-        if k != super::encryption_context::PUBLIC_KEY_FIELD {
-            ec.insert_reserved(k, v.into());
-        }
-    }
-    let old = h.encryption_context.serialize().unwrap();
-    let new = ec.serialize().unwrap();
-    let at = 1 + 2 + 32 + 2;
-    assert_eq!(&signed[at..at + old.len()], &old[..]);
-    let mut m = signed[..at - 2].to_vec();
-    m.extend_from_slice(&(new.len() as u16).to_be_bytes());
-    m.extend_from_slice(&new);
-    m.extend_from_slice(&signed[at + old.len()..]);
+    let m = with_public_key(&signed, None);
     let e = Opener::from_prefix(&m, &STRICT, &EncryptionContext::new(), &[9; 64]).err();
     assert_eq!(e.map(|e| e.code()), Some("MALFORMED_MESSAGE"));
 }
 
-/// `signed` with its context's `aws-crypto-public-key` replaced by `value`
-/// (the header tag no longer verifies: for checks made before any key is sought).
-fn with_public_key(signed: &[u8], value: &str) -> Vec<u8> {
+/// `signed` with its context's `aws-crypto-public-key` replaced by `value`, or
+/// left out (the header tag no longer verifies: for checks made before any
+/// key is sought).
+fn with_public_key(signed: &[u8], value: Option<&str>) -> Vec<u8> {
     let o = Opener::new(signed, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
     let mut ec = EncryptionContext::new();
     for (k, v) in o.header().encryption_context.iter() {
-        let v = if k == super::encryption_context::PUBLIC_KEY_FIELD {
-            value
-        } else {
-            v
-        };
-        ec.insert_reserved(k, v.into());
+        match (k == super::encryption_context::PUBLIC_KEY_FIELD, value) {
+            (false, _) => ec.insert_reserved(k, v.into()),
+            (true, Some(value)) => ec.insert_reserved(k, value.into()),
+            (true, None) => {}
+        }
     }
     let old = o.header().encryption_context.serialize().unwrap();
     let new = ec.serialize().unwrap();
@@ -1049,7 +1032,7 @@ fn a_footer_key_off_the_curve_fails_with_the_header_or_on_use() {
         .map(|b| [&[0x02][..], &[b; 48]].concat())
         .find(|k| crate::verify::p384_field::decode_point(k).is_none())
         .unwrap();
-    let m = with_public_key(&signed, &Base64::encode_string(&off_curve));
+    let m = with_public_key(&signed, Some(&Base64::encode_string(&off_curve)));
     let e = Opener::from_prefix(&m, &STRICT, &none, &[9; 64]).err();
     assert_eq!(e.map(|e| e.code()), Some("MALFORMED_MESSAGE"));
     let (o, _) = Opener::from_prefix_with(&m, &STRICT, &none, &[9; 64], KeyCheck::OnUse)
@@ -1068,7 +1051,7 @@ fn a_footer_key_off_the_curve_fails_with_the_header_or_on_use() {
     let short = off_curve[..48].to_vec();
     let long_compressed = [&off_curve[..], &[0]].concat();
     for wrong in [p256_sized, tag_05, short, long_compressed, vec![]] {
-        let m = with_public_key(&signed, &Base64::encode_string(&wrong));
+        let m = with_public_key(&signed, Some(&Base64::encode_string(&wrong)));
         for check in [KeyCheck::WithHeader, KeyCheck::OnUse] {
             let e = Opener::from_prefix_with(&m, &STRICT, &none, &[9; 64], check).err();
             assert_eq!(e.map(|e| e.code()), Some("MALFORMED_MESSAGE"), "{wrong:?}");
@@ -1077,7 +1060,7 @@ fn a_footer_key_off_the_curve_fails_with_the_header_or_on_use() {
     // On the curve and uncompressed (SEC 1 allows it; writers compress): opens either way.
     let good = Opener::new(&signed, &STRICT, &none, &[9; 64]).unwrap();
     let point = good.signer_public_key().unwrap().unwrap();
-    let m = with_public_key(&signed, &Base64::encode_string(&point));
+    let m = with_public_key(&signed, Some(&Base64::encode_string(&point)));
     for check in [KeyCheck::WithHeader, KeyCheck::OnUse] {
         let (o, _) = Opener::from_prefix_with(&m, &STRICT, &none, &[9; 64], check)
             .unwrap()
