@@ -55,6 +55,10 @@ fn check_signature_policy(header: &Header, limits: &ParseLimits) -> Result<Optio
     Ok(None)
 }
 
+/// A signed message whose opener holds no footer key (no constructor makes one).
+const NO_SIGNER_KEY: Error =
+    Error::MalformedMessage("a signed message lacks aws-crypto-public-key");
+
 /// When an opener finds out whether a signed message's footer key is a point
 /// of the suite's curve (decoding it: a square root, ~0.2 ms in wasm for P-384).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -458,9 +462,11 @@ impl Opener {
     /// # Errors
     /// `MALFORMED_MESSAGE` if the context has no usable key.
     pub fn signer_public_key(&self) -> Result<Option<Vec<u8>>> {
-        self.signer_key()
-            .map(|k| k.point().map(<[u8]>::to_vec))
-            .transpose()
+        match self.signer_key() {
+            Some(k) => k.point().map(|p| Some(p.to_vec())),
+            None if self.header.suite.is_signed() => Err(NO_SIGNER_KEY),
+            None => Ok(None),
+        }
     }
 
     /// A signed message's footer key ([`SignerKey`]: as the message carries

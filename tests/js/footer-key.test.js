@@ -126,3 +126,45 @@ test('a WebCrypto that imports uncompressed points only: the core decodes the po
   await assert.rejects(c.decrypt(bad), (e) => e.code === 'MALFORMED_MESSAGE');
   await assert.rejects(c.reEncrypt(bad, { keyring: kr2 }), (e) => e.code === 'MALFORMED_MESSAGE');
 });
+
+test('review: the footer key\'s fallback never calls an opener the failed open already freed (no restart of the core)', async (t) => {
+  // importFooterKey asks the core to decode the point after an await. When the
+  // AES key import failed first (a WebCrypto without 192-bit AES: Chromium, v1
+  // suite 0x0346), decrypt freed the opener meanwhile, and the call on the
+  // freed handle left the shadow stack unbalanced: the next call restarted the
+  // module and failed every other operation under way. Now both imports settle
+  // before the open fails.
+  const subtle = globalThis.crypto.subtle;
+  const importKey = subtle.importKey;
+  let armed = false;
+  let uncompressed = 0;
+  subtle.importKey = function (format, data, algorithm, ...rest) {
+    const name = typeof algorithm === 'string' ? algorithm : algorithm?.name;
+    if (armed && name === 'AES-GCM') return Promise.reject(new DOMException('192-bit AES keys are not supported', 'OperationError'));
+    if (armed && name === 'ECDSA' && data.byteLength === 49) return new Promise((_, no) => setTimeout(() => no(new DOMException('compressed points are not supported', 'NotSupportedError')), 30));
+    if (armed && name === 'ECDSA' && data.byteLength === 97) uncompressed++;
+    return importKey.call(this, format, data, algorithm, ...rest);
+  };
+  t.after(() => { delete subtle.importKey; });
+  const w = p384();
+  const big = Buffer.alloc(40000, 3);
+  const dk = randomBytes(32);
+  const ctx = { tenant: 'acme', 'aws-crypto-public-key': w.compressedB64 };
+  const streamed = writeMessage({ suiteId: 0x0578, dataKey: dk, messageId: randomBytes(32), ctx, edks: [rawAesWrap(wk, 'ns', 'k', dk, ctx, randomBytes(12))], frameLength: 4096, plaintext: big, signer: w.privateKey });
+  // Another operation under way on the same module: a stream on the wasm engine, half written.
+  const ds = new EnvelopeClient({ keyring: kr, engine: 'wasm' }).decryptStream();
+  const writer = ds.writable.getWriter();
+  const out = [];
+  const reading = (async () => { for await (const c of ds.readable) out.push(c); })();
+  reading.catch(() => {});
+  await writer.write(streamed.subarray(0, 10000));
+  armed = true;
+  await assert.rejects(new EnvelopeClient({ keyring: kr, engine: 'native' }).decrypt(message(w.compressedB64, { signer: w.privateKey })));
+  await new Promise((ok) => setTimeout(ok, 100));
+  armed = false;
+  assert.equal(uncompressed, 1, 'the fallback decoded the point on a live opener and imported it uncompressed');
+  await writer.write(streamed.subarray(10000));
+  await writer.close();
+  await reading;
+  assert.deepEqual(Buffer.concat(out), big, 'the other operation finished');
+});

@@ -143,7 +143,12 @@ impl CoreOpener {
     #[wasm_bindgen(js_name = signerPublicKey)]
     pub fn signer_public_key(&self, decoded: bool) -> JsResult<Option<Object>> {
         let Some(k) = self.inner.signer_key() else {
-            return Ok(None);
+            // every constructor holds the key of a signed suite; unsigned: none
+            return self
+                .inner
+                .signer_public_key()
+                .map(|_| None)
+                .map_err(js_error);
         };
         let key = if decoded {
             k.point().map_err(js_error)?
