@@ -368,11 +368,12 @@ export class EnvelopeClient {
         const cache = this.#cacheFor(b);
         const hit = cache ? cache.openerFromCache(partition, opener, Date.now()) : false;
         const frameLength = opener.frameLength();
+        const keyLength = opener.dataKeyLength();
         // auto also opens small signed messages natively (WebCrypto verifies ECDSA ~3x
         // faster than wasm), but never one of small frames: one WebCrypto call per
         // few bytes is what a hostile message would ask for.
-        const native = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength)
-          || (this.engine === 'auto' && !!subtle() && opener.isSigned() && (frameLength === 0 || frameLength >= NATIVE_MIN_FRAME));
+        const native = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength, keyLength)
+          || (this.#webCryptoAes(keyLength) && opener.isSigned() && (frameLength === 0 || frameLength >= NATIVE_MIN_FRAME));
         if (!native) checkWasmSize(msg.length); // before any KMS call
         if (!hit) await this.#findDataKey(b, opener, signal);
         checkUnchanged(msg, length, 'message');
@@ -746,7 +747,7 @@ export class EnvelopeClient {
         const frameLength = opener.frameLength();
         // Frames under 4 KiB are opened in wasm whatever the engine: WebCrypto would
         // get one call (and the core one description) per few bytes.
-        if (frameLength >= NATIVE_MIN_FRAME && this.#native(Infinity, frameLength)) {
+        if (frameLength >= NATIVE_MIN_FRAME && this.#native(Infinity, frameLength, opener.dataKeyLength())) {
           key = await importNativeKey(opener.startNativeStream(), 'decrypt');
         } else {
           opener.startStream();
@@ -856,11 +857,23 @@ export class EnvelopeClient {
     return this.#cacheHandle;
   }
 
-  /** Whether WebCrypto does the AES-GCM of this message. */
-  #native(bytes, frameLength) {
+  /**
+   * Whether WebCrypto does the AES-GCM of this message (`keyLength`: its AES
+   * key's, in bytes).
+   */
+  #native(bytes, frameLength, keyLength = 32) {
     if (this.engine === 'wasm' || !subtle()) return false;
     if (this.engine === 'native') return true;
-    return bytes >= nativeMinBytes && frameLength >= NATIVE_MIN_FRAME;
+    return this.#webCryptoAes(keyLength) && bytes >= nativeMinBytes && frameLength >= NATIVE_MIN_FRAME;
+  }
+
+  /**
+   * Whether `auto` may give WebCrypto an AES key of `keyLength` bytes. Not a
+   * 192-bit one: Chromium refuses them (only the v1 suites 0x0046, 0x0146 and
+   * 0x0346 use them, and the wasm engine opens those everywhere).
+   */
+  #webCryptoAes(keyLength) {
+    return this.engine === 'auto' && !!subtle() && keyLength !== 24;
   }
 
   /** Runs `fn` with the core's form of this client's reader limits (`signed`: only signed suites). */
@@ -1184,10 +1197,16 @@ async function inWindows(count, describe, run, owner) {
   }
 }
 
-/** Imports a message key from the core into WebCrypto (non-extractable) and wipes the bytes. */
+/**
+ * Imports a message key from the core into WebCrypto (non-extractable) and
+ * wipes the bytes. A key WebCrypto refuses says nothing of the message (the
+ * core made it): the runtime cannot (Chromium and 192-bit AES keys).
+ */
 async function importNativeKey(raw, usage) {
   try {
     return await subtle().importKey('raw', raw, 'AES-GCM', false, [usage]);
+  } catch (e) {
+    throw new EdgeKmsError('ENGINE_UNAVAILABLE', `this runtime's WebCrypto does not take ${raw.length * 8}-bit AES-GCM keys; use engine 'auto' or 'wasm'`, { cause: e });
   } finally {
     raw.fill(0);
   }
@@ -1292,10 +1311,15 @@ async function openNative(opener, msg, verifyOnly = false) {
   const signer = opener.signerPublicKey(false);
   // A key WebCrypto refuses counts as a failed signature (TAMPERED below); one
   // that is not a point of the curve is MALFORMED_MESSAGE (the core's, thrown).
-  const [key, footerKey] = await Promise.all([
+  // Both settle before either failure leaves: importFooterKey may still call
+  // the opener, which the caller frees once this rejects.
+  const [aes, ecdsa] = await Promise.allSettled([
     importNativeKey(opener.messageKey(), 'decrypt'),
     signer && importFooterKey(opener, signer),
   ]);
+  if (aes.status === 'rejected') throw aes.reason;
+  if (ecdsa.status === 'rejected') throw ecdsa.reason;
+  const [key, footerKey] = [aes.value, ecdsa.value];
   const plan = opener.planNative(msg); // structure, sequence and footer parsed; nothing decrypted
   const sig = plan.signature;
   // More frames than one window are opened a window at a time (bounded memory
