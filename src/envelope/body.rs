@@ -11,7 +11,9 @@
 
 use zeroize::{Zeroize, Zeroizing};
 
-use super::footer::{self, ExternalSignature, FooterCheck, PendingFooter, Signer, Transcript};
+use super::footer::{
+    self, ExternalSignature, FooterCheck, PendingFooter, Signer, SignerKey, Transcript,
+};
 use super::frame::{self, FINAL_FRAME, FINAL_MARKER, FRAME, MAX_NON_FRAMED_LEN, SINGLE_BLOCK};
 use super::gcm::{self, IV_LEN, TAG_LEN};
 use super::header::ContentType;
@@ -576,8 +578,8 @@ pub struct BodyReader {
     content_type: ContentType,
     frame_length: u32,
     signing: Signing,
-    /// A signed message's footer key, uncompressed, as checked when its header was read.
-    signer_point: Option<Vec<u8>>,
+    /// A signed message's footer key (decoded already, or when the footer check needs the point).
+    signer: Option<SignerKey>,
     sequence: u32,
     buf: Vec<u8>,
     transcript: Transcript,
@@ -614,7 +616,7 @@ impl BodyReader {
         content_type: ContentType,
         frame_length: u32,
         signing: Signing,
-        signer_point: Option<Vec<u8>>,
+        signer: Option<SignerKey>,
         transcript: Transcript,
         max_body_size: usize,
         body_offset: usize,
@@ -629,7 +631,7 @@ impl BodyReader {
             content_type,
             frame_length,
             signing,
-            signer_point,
+            signer,
             sequence: 1,
             buf: Vec::new(),
             transcript,
@@ -1105,11 +1107,15 @@ impl BodyReader {
         }
     }
 
-    /// The footer key of a signed message (the opener checked it on the curve).
+    /// The footer key of a signed message, uncompressed and checked on the curve.
     fn signer_point(&self) -> Result<Vec<u8>> {
-        self.signer_point.clone().ok_or(Error::MalformedMessage(
-            "a signed message lacks aws-crypto-public-key",
-        ))
+        self.signer
+            .as_ref()
+            .ok_or(Error::MalformedMessage(
+                "a signed message lacks aws-crypto-public-key",
+            ))?
+            .point()
+            .map(<[u8]>::to_vec)
     }
 
     fn read_footer(&mut self, rest: &[u8]) -> Result<Option<usize>> {
@@ -1124,7 +1130,7 @@ impl BodyReader {
             return Ok(None);
         };
         if self.external.is_some() {
-            let sig = footer::external(self.signing, self.signer_point()?, sig, self.position)?;
+            let sig = footer::external(self.signing, sig, self.position)?;
             self.external = Some(Some(sig));
         } else {
             let t = core::mem::replace(&mut self.transcript, Transcript::new(Signing::None));

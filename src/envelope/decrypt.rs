@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::body::{BodyReader, FrameDesc};
 use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
-use super::footer::{self, ExternalSignature, FooterCheck, Transcript};
+use super::footer::{ExternalSignature, FooterCheck, SignerKey, Transcript};
 use super::gcm;
 use super::header::{Header, ParseLimits};
 use super::kdf;
@@ -40,13 +40,11 @@ pub const DEFAULT_MAX_ENCRYPTED_DATA_KEYS: usize = ParseLimits::DEFAULT.max_encr
 /// # Errors
 /// `TAMPERED` for an unsigned suite with `aws-crypto-public-key` in its context;
 /// `SIGNATURE_REQUIRED` for any unsigned suite when `limits.require_signed`;
-/// `MALFORMED_MESSAGE` for a signed suite whose context lacks a usable public key.
-/// Returns that key (uncompressed): decompressing it is most of the check.
-fn check_signature_policy(header: &Header, limits: &ParseLimits) -> Result<Option<Vec<u8>>> {
+/// `MALFORMED_MESSAGE` for a signed suite whose context lacks a public key of
+/// the suite's form. Returns that key, not yet decoded (see [`KeyCheck`]).
+fn check_signature_policy(header: &Header, limits: &ParseLimits) -> Result<Option<SignerKey>> {
     if header.suite.is_signed() {
-        // The verification key must be there and be a point of the suite's curve:
-        // found out now, not after a KMS call and a streamed body (`default-cmm.md`).
-        return footer::public_point(header.suite.signing, &header.encryption_context).map(Some);
+        return SignerKey::from_context(header.suite.signing, &header.encryption_context).map(Some);
     }
     if limits.require_signed {
         return Err(Error::SignatureRequired);
@@ -55,6 +53,26 @@ fn check_signature_policy(header: &Header, limits: &ParseLimits) -> Result<Optio
         return Err(Error::Tampered);
     }
     Ok(None)
+}
+
+/// A signed message whose opener holds no footer key (no constructor makes one).
+const NO_SIGNER_KEY: Error =
+    Error::MalformedMessage("a signed message lacks aws-crypto-public-key");
+
+/// When an opener finds out whether a signed message's footer key is a point
+/// of the suite's curve (decoding it: a square root, ~0.2 ms in wasm for P-384).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// With the header: a key that is not a point fails before any keyring
+    /// is asked and before a stream releases its first frame (`default-cmm.md`).
+    WithHeader,
+    /// When the key is first used. For one-shot opens, which release nothing
+    /// before the footer signature verified: a native engine imports the key
+    /// as the message carries it ([`Opener::signer_key`]) and decodes it
+    /// itself, and only where it refuses that form does the core decode it
+    /// ([`Opener::signer_public_key`], `MALFORMED_MESSAGE` then, after the
+    /// keyring). Its form (tag, length) is still checked with the header.
+    OnUse,
 }
 
 /// One message being opened.
@@ -68,9 +86,8 @@ pub struct Opener {
     /// again. Set with `data_key` or by the first `start`; cleared whenever
     /// `data_key` is replaced.
     verified: OnceCell<Secret>,
-    /// A signed message's footer key, uncompressed: checked on the curve when
-    /// the header was read (decompressing a P-384 point costs ~0.2 ms in wasm).
-    signer_point: Option<Vec<u8>>,
+    /// A signed message's footer key, decoded with the header or on first use ([`KeyCheck`]).
+    signer: Option<SignerKey>,
     rng: Drbg,
     only_incapable_keyrings: Option<bool>,
     rejected_candidate: bool,
@@ -90,12 +107,30 @@ impl Opener {
         required: &EncryptionContext,
         entropy: &[u8],
     ) -> Result<Self> {
+        Self::with_key_check(message, limits, required, entropy, KeyCheck::WithHeader)
+    }
+
+    /// [`new`](Self::new), decoding a signed message's footer key when `key_check` says.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new); with [`KeyCheck::OnUse`], a footer key of the
+    /// right form that is not a point of the curve is not among them.
+    pub fn with_key_check(
+        message: &[u8],
+        limits: &ParseLimits,
+        required: &EncryptionContext,
+        entropy: &[u8],
+        key_check: KeyCheck,
+    ) -> Result<Self> {
         let rng = Drbg::new(entropy)?;
         let header = Header::parse(message, limits)?;
-        let signer_point = check_signature_policy(&header, limits)?;
+        let signer = check_signature_policy(&header, limits)?;
+        if key_check == KeyCheck::WithHeader {
+            signer.as_ref().map(SignerKey::point).transpose()?;
+        }
         header.encryption_context.require(required)?;
         let mut opener = Self::with_header(header, rng, limits)?;
-        opener.signer_point = signer_point;
+        opener.signer = signer;
         Ok(opener)
     }
 
@@ -107,7 +142,11 @@ impl Opener {
         limits: &ParseLimits,
         entropy: &[u8],
     ) -> Result<Self> {
-        Self::with_header(Header::parse(message, limits)?, Drbg::new(entropy)?, limits)
+        let header = Header::parse(message, limits)?;
+        let signer = SignerKey::from_context(header.suite.signing, &header.encryption_context).ok();
+        let mut opener = Self::with_header(header, Drbg::new(entropy)?, limits)?;
+        opener.signer = signer;
+        Ok(opener)
     }
 
     fn with_header(header: Header, rng: Drbg, limits: &ParseLimits) -> Result<Self> {
@@ -117,7 +156,7 @@ impl Opener {
             serialized_context,
             data_key: None,
             verified: OnceCell::new(),
-            signer_point: None,
+            signer: None,
             rng,
             only_incapable_keyrings: None,
             rejected_candidate: false,
@@ -174,7 +213,21 @@ impl Opener {
         required: &EncryptionContext,
         entropy: &[u8],
     ) -> Result<Option<(Self, usize)>> {
-        match Self::new(prefix, limits, required, entropy) {
+        Self::from_prefix_with(prefix, limits, required, entropy, KeyCheck::WithHeader)
+    }
+
+    /// [`from_prefix`](Self::from_prefix) with [`with_key_check`](Self::with_key_check)'s `key_check`.
+    ///
+    /// # Errors
+    /// As [`from_prefix`](Self::from_prefix).
+    pub fn from_prefix_with(
+        prefix: &[u8],
+        limits: &ParseLimits,
+        required: &EncryptionContext,
+        entropy: &[u8],
+        key_check: KeyCheck,
+    ) -> Result<Option<(Self, usize)>> {
+        match Self::with_key_check(prefix, limits, required, entropy, key_check) {
             Ok(o) => {
                 let len = o.header.len;
                 Ok(Some((o, len)))
@@ -364,7 +417,7 @@ impl Opener {
             h.content_type,
             h.frame_length,
             h.suite.signing,
-            self.signer_public_key()?,
+            self.signer.clone(),
             transcript,
             self.max_body_size,
             h.len,
@@ -403,22 +456,27 @@ impl Opener {
         Ok(self.verified.get_or_init(|| k))
     }
 
-    /// The footer's public key (uncompressed point) of a signed message, from
-    /// its encryption context, for a native engine to import ahead of
-    /// [`plan_external_signature`](Self::plan_external_signature); `None` for unsigned suites.
+    /// The footer's public key (uncompressed point, checked on the curve) of
+    /// a signed message, from its encryption context; `None` for unsigned suites.
     ///
     /// # Errors
     /// `MALFORMED_MESSAGE` if the context has no usable key.
     pub fn signer_public_key(&self) -> Result<Option<Vec<u8>>> {
-        let h = &self.header;
-        if let Some(point) = &self.signer_point {
-            return Ok(Some(point.clone()));
+        match self.signer_key() {
+            Some(k) => k.point().map(|p| Some(p.to_vec())),
+            None if self.header.suite.is_signed() => Err(NO_SIGNER_KEY),
+            None => Ok(None),
         }
-        if h.suite.is_signed() {
-            footer::public_point(h.suite.signing, &h.encryption_context).map(Some)
-        } else {
-            Ok(None)
-        }
+    }
+
+    /// A signed message's footer key ([`SignerKey`]: as the message carries
+    /// it, for a native engine to import ahead of
+    /// [`plan_external_signature`](Self::plan_external_signature), and decoded
+    /// on demand, once); `None` for unsigned suites. Every constructor sets it
+    /// for a signed suite (its form was checked with the header).
+    #[must_use]
+    pub const fn signer_key(&self) -> Option<&SignerKey> {
+        self.signer.as_ref()
     }
 
     /// Plans opening for a native AES-GCM engine without holding the message:

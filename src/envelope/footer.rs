@@ -12,6 +12,8 @@
 //! arithmetic for public data of [`crate::verify::point`]; signatures are
 //! DER ↔ `r ‖ s` with [`crate::verify::ecdsa_der`].
 
+use core::cell::OnceCell;
+
 use base64ct::{Base64, Encoding};
 use sha2::{Digest, Sha256, Sha384};
 
@@ -303,15 +305,14 @@ impl MessageSigner {
     }
 }
 
-/// A footer signature for a native engine to verify: the signer's public key
-/// (uncompressed SEC1 point), the signature as r ‖ s (IEEE P1363, what
-/// WebCrypto takes), and how many leading message bytes it covers.
+/// A footer signature for a native engine to verify: the signature as r ‖ s
+/// (IEEE P1363, what WebCrypto takes) and how many leading message bytes it
+/// covers. The engine takes the signer's key from the opener
+/// ([`Opener::signer_key`](super::decrypt::Opener::signer_key)).
 #[derive(Clone, Debug)]
 pub struct ExternalSignature {
     /// The suite's signature algorithm.
     pub signing: Signing,
-    /// Uncompressed public point.
-    pub public_key: Vec<u8>,
     /// r ‖ s, fixed width.
     pub signature: Vec<u8>,
     /// Length of header ‖ body, the signed bytes.
@@ -345,24 +346,84 @@ fn curve(signing: Signing) -> Result<(KeySpec, &'static [u8])> {
 /// # Errors
 /// `MALFORMED_MESSAGE` without a usable public key; `INVALID_STATE` for an unsigned suite.
 pub fn public_point(signing: Signing, context: &EncryptionContext) -> Result<Vec<u8>> {
-    let (spec, _) = curve(signing)?;
-    let point = context_point(context)?;
-    // SEC 1 compressed (what writers put there) or uncompressed; not the compact form.
-    let tagged = matches!(point.first(), Some(0x02..=0x04));
-    let decoded = match spec {
-        KeySpec::EccNistP384 => p384_field::decode_point(&point).ok_or(()),
-        _ => point::ec_point(spec, &point).map_err(|_| ()),
-    };
-    tagged
-        .then_some(())
-        .ok_or(())
-        .and(decoded)
-        .map_err(|()| match signing {
-            Signing::EcdsaP256Sha256 => {
-                Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")
-            }
-            _ => Error::MalformedMessage("aws-crypto-public-key is not a P-384 point"),
+    SignerKey::from_context(signing, context)?
+        .point()
+        .map(<[u8]>::to_vec)
+}
+
+/// A signed message's footer key as its encryption context carries it
+/// (`aws-crypto-public-key`: SEC 1, compressed as writers put it), its form
+/// checked, and the point uncompressed once something needs it. Decoding a
+/// compressed P-384 point is a square root in the field (~0.2 ms in wasm);
+/// WebCrypto imports the compressed point itself, faster (Chromium, Node,
+/// Deno), so a one-shot open that verifies with WebCrypto need not decode it
+/// here at all.
+#[derive(Clone, Debug)]
+pub struct SignerKey {
+    signing: Signing,
+    encoded: Vec<u8>,
+    point: OnceCell<Vec<u8>>,
+}
+
+impl SignerKey {
+    /// The key in a signed message's `context`: base64 of SEC 1 bytes with a
+    /// compressed (`02`, `03`) or uncompressed (`04`) tag and the curve's
+    /// length. Whether it is a point of the curve is found by [`point`](Self::point).
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE` without such a key; `INVALID_STATE` for an unsigned suite.
+    pub fn from_context(signing: Signing, context: &EncryptionContext) -> Result<Self> {
+        let (_, order) = curve(signing)?;
+        let encoded = context_point(context)?;
+        // The field is as long as the order on both curves; not the compact form.
+        let n = order.len();
+        let formed = match encoded.first() {
+            Some(0x02 | 0x03) => encoded.len() == 1 + n,
+            Some(0x04) => encoded.len() == 1 + 2 * n,
+            _ => false,
+        };
+        if !formed {
+            return Err(not_a_point(signing));
+        }
+        Ok(Self {
+            signing,
+            encoded,
+            point: OnceCell::new(),
         })
+    }
+
+    /// The key as the message carries it (SEC 1, usually compressed): what a
+    /// native engine imports, checking it on the curve itself.
+    #[must_use]
+    pub fn encoded(&self) -> &[u8] {
+        &self.encoded
+    }
+
+    /// The point, uncompressed and checked on the curve (decoded at the first call).
+    ///
+    /// # Errors
+    /// `MALFORMED_MESSAGE` if it is not a point of the suite's curve.
+    pub fn point(&self) -> Result<&[u8]> {
+        if let Some(p) = self.point.get() {
+            return Ok(p);
+        }
+        let (spec, _) = curve(self.signing)?;
+        let decoded = match spec {
+            KeySpec::EccNistP384 => p384_field::decode_point(&self.encoded),
+            _ => point::ec_point(spec, &self.encoded).ok(),
+        }
+        .ok_or_else(|| not_a_point(self.signing))?;
+        Ok(self.point.get_or_init(|| decoded))
+    }
+}
+
+const fn not_a_point(signing: Signing) -> Error {
+    match signing {
+        Signing::EcdsaP256Sha256 => {
+            Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")
+        }
+        _ => Error::MalformedMessage("aws-crypto-public-key is not a P-384 point"),
+    }
 }
 
 /// A strict-DER footer signature as `r ‖ s`, in range for the suite's curve.
@@ -380,21 +441,14 @@ fn raw_signature(signing: Signing, der: &[u8]) -> Result<Vec<u8>> {
     }
 }
 
-/// Parses a footer for a native engine: strict DER, with the signer's key as
-/// [`public_point`] returned it when the header was read.
+/// Parses a footer for a native engine: strict DER, `r` and `s` in range.
 ///
 /// # Errors
 /// `TAMPERED` for a signature that is not valid DER.
-pub fn external(
-    signing: Signing,
-    public_key: Vec<u8>,
-    der: &[u8],
-    signed_len: usize,
-) -> Result<ExternalSignature> {
+pub fn external(signing: Signing, der: &[u8], signed_len: usize) -> Result<ExternalSignature> {
     let signature = raw_signature(signing, der)?;
     Ok(ExternalSignature {
         signing,
-        public_key,
         signature,
         signed_len,
     })
@@ -422,7 +476,7 @@ pub struct FooterCheck {
 
 impl FooterCheck {
     /// Parses the footer `der` of a message whose header ‖ body hash to
-    /// `transcript`, signed by `public_key` (as [`public_point`] returned it).
+    /// `transcript`, signed by `public_key` (as [`SignerKey::point`] returned it).
     ///
     /// # Errors
     /// `TAMPERED` for a signature that is not valid DER.
@@ -433,10 +487,10 @@ impl FooterCheck {
         transcript: Transcript,
         signed_len: usize,
     ) -> Result<Self> {
-        let sig = external(signing, public_key, der, signed_len)?;
+        let sig = external(signing, der, signed_len)?;
         Ok(Self {
             signing,
-            public_key: sig.public_key,
+            public_key,
             signature: sig.signature,
             digest: transcript.finish(),
             signed_len,

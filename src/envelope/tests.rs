@@ -7,7 +7,7 @@
     clippy::cast_possible_truncation
 )]
 
-use super::decrypt::Opener;
+use super::decrypt::{KeyCheck, Opener};
 use super::encrypt::Sealer;
 use super::encryption_context::EncryptionContext;
 use super::header::ParseLimits;
@@ -61,10 +61,12 @@ fn reading(msg: &[u8]) -> impl FnMut(usize, usize) -> Result<Vec<u8>> + '_ {
 }
 
 /// What the native engine does with a plan, done here with the core's own
-/// AES-GCM and P-384: every frame tag, then the footer signature.
+/// AES-GCM and P-384: every frame tag, then the footer signature. As the
+/// shim's one-shot open, the footer key is decoded only on use.
 fn open_as_native_engine(msg: &[u8], kr: &dyn LocalKeyring) -> Result<Vec<u8>> {
     use p384::ecdsa::signature::Verifier;
-    let mut o = Opener::new(msg, &STRICT, &EncryptionContext::new(), &[9; 64])?;
+    let none = EncryptionContext::new();
+    let mut o = Opener::with_key_check(msg, &STRICT, &none, &[9; 64], KeyCheck::OnUse)?;
     o.try_keyring(kr)?;
     let key = o.message_key()?;
     let (frames, len, sig) = o.plan_external_signature(msg.len(), &mut reading(msg))?;
@@ -82,8 +84,10 @@ fn open_as_native_engine(msg: &[u8], kr: &dyn LocalKeyring) -> Result<Vec<u8>> {
         out[f.plaintext_offset..f.plaintext_offset + buf.len()].copy_from_slice(&buf);
     }
     if let Some(sig) = sig {
-        assert_eq!(o.signer_public_key()?.as_deref(), Some(&sig.public_key[..]));
-        let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(&sig.public_key).unwrap();
+        // A native engine imports the key as the message carries it (compressed).
+        let key = o.signer_key().unwrap();
+        assert_eq!(o.signer_public_key()?.as_deref(), Some(key.point()?));
+        let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(key.encoded()).unwrap();
         let s = p384::ecdsa::Signature::from_slice(&sig.signature).unwrap();
         vk.verify(&msg[..sig.signed_len], &s)
             .map_err(|_| crate::Error::Tampered)?;
@@ -814,8 +818,9 @@ fn external_signature_paths_match() {
             .unwrap();
         assert_eq!(len, n);
         let sig = sig.unwrap();
-        assert_eq!((sig.public_key.len(), sig.signature.len()), (97, 96));
-        let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(&sig.public_key).unwrap();
+        let point = o.signer_public_key().unwrap().unwrap();
+        assert_eq!((point.len(), sig.signature.len()), (97, 96));
+        let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).unwrap();
         let s = p384::ecdsa::Signature::from_slice(&sig.signature).unwrap();
         assert!(vk.verify(&whole[..sig.signed_len], &s).is_ok());
         assert_eq!(
@@ -985,17 +990,25 @@ fn a_streamed_signed_message_holds_its_final_frame_until_the_footer_verifies() {
 #[test]
 fn a_signed_message_without_its_public_key_fails_from_the_header() {
     let signed = seal(suite::ALL[10], 64, b"x", &[&aes(1)]);
-    let o = Opener::new(&signed, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
-    let h = o.header().clone();
-    // Rewrite the header with the context minus its public key (the tag no longer
-    // matters: the check must come before any key is sought).
+    let m = with_public_key(&signed, None);
+    let e = Opener::from_prefix(&m, &STRICT, &EncryptionContext::new(), &[9; 64]).err();
+    assert_eq!(e.map(|e| e.code()), Some("MALFORMED_MESSAGE"));
+}
+
+/// `signed` with its context's `aws-crypto-public-key` replaced by `value`, or
+/// left out (the header tag no longer verifies: for checks made before any
+/// key is sought).
+fn with_public_key(signed: &[u8], value: Option<&str>) -> Vec<u8> {
+    let o = Opener::new(signed, &STRICT, &EncryptionContext::new(), &[9; 64]).unwrap();
     let mut ec = EncryptionContext::new();
-    for (k, v) in h.encryption_context.iter() {
-        if k != super::encryption_context::PUBLIC_KEY_FIELD {
-            ec.insert_reserved(k, v.into());
+    for (k, v) in o.header().encryption_context.iter() {
+        match (k == super::encryption_context::PUBLIC_KEY_FIELD, value) {
+            (false, _) => ec.insert_reserved(k, v.into()),
+            (true, Some(value)) => ec.insert_reserved(k, value.into()),
+            (true, None) => {}
         }
     }
-    let old = h.encryption_context.serialize().unwrap();
+    let old = o.header().encryption_context.serialize().unwrap();
     let new = ec.serialize().unwrap();
     let at = 1 + 2 + 32 + 2;
     assert_eq!(&signed[at..at + old.len()], &old[..]);
@@ -1003,8 +1016,57 @@ fn a_signed_message_without_its_public_key_fails_from_the_header() {
     m.extend_from_slice(&(new.len() as u16).to_be_bytes());
     m.extend_from_slice(&new);
     m.extend_from_slice(&signed[at + old.len()..]);
-    let e = Opener::from_prefix(&m, &STRICT, &EncryptionContext::new(), &[9; 64]).err();
+    m
+}
+
+/// A footer key of the suite's form that is no point of the curve: refused
+/// with the header (`KeyCheck::WithHeader`, streams), or where the point is
+/// first needed (`OnUse`, one-shot opens), with the same code. A key not of
+/// the suite's form is refused with the header either way.
+#[test]
+fn a_footer_key_off_the_curve_fails_with_the_header_or_on_use() {
+    use base64ct::{Base64, Encoding};
+    let signed = seal(suite::ALL[10], 64, b"x", &[&aes(1)]);
+    let none = EncryptionContext::new();
+    let off_curve = (1u8..)
+        .map(|b| [&[0x02][..], &[b; 48]].concat())
+        .find(|k| crate::verify::p384_field::decode_point(k).is_none())
+        .unwrap();
+    let m = with_public_key(&signed, Some(&Base64::encode_string(&off_curve)));
+    let e = Opener::from_prefix(&m, &STRICT, &none, &[9; 64]).err();
     assert_eq!(e.map(|e| e.code()), Some("MALFORMED_MESSAGE"));
+    let (o, _) = Opener::from_prefix_with(&m, &STRICT, &none, &[9; 64], KeyCheck::OnUse)
+        .unwrap()
+        .unwrap();
+    let key = o.signer_key().unwrap();
+    assert_eq!(key.encoded(), &off_curve[..]);
+    assert_eq!(key.point().unwrap_err().code(), "MALFORMED_MESSAGE");
+    assert_eq!(
+        o.signer_public_key().unwrap_err().code(),
+        "MALFORMED_MESSAGE"
+    );
+
+    let p256_sized = [&[0x02][..], &[1; 32]].concat();
+    let tag_05 = [&[0x05][..], &off_curve[1..]].concat();
+    let short = off_curve[..48].to_vec();
+    let long_compressed = [&off_curve[..], &[0]].concat();
+    for wrong in [p256_sized, tag_05, short, long_compressed, vec![]] {
+        let m = with_public_key(&signed, Some(&Base64::encode_string(&wrong)));
+        for check in [KeyCheck::WithHeader, KeyCheck::OnUse] {
+            let e = Opener::from_prefix_with(&m, &STRICT, &none, &[9; 64], check).err();
+            assert_eq!(e.map(|e| e.code()), Some("MALFORMED_MESSAGE"), "{wrong:?}");
+        }
+    }
+    // On the curve and uncompressed (SEC 1 allows it; writers compress): opens either way.
+    let good = Opener::new(&signed, &STRICT, &none, &[9; 64]).unwrap();
+    let point = good.signer_public_key().unwrap().unwrap();
+    let m = with_public_key(&signed, Some(&Base64::encode_string(&point)));
+    for check in [KeyCheck::WithHeader, KeyCheck::OnUse] {
+        let (o, _) = Opener::from_prefix_with(&m, &STRICT, &none, &[9; 64], check)
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.signer_public_key().unwrap().unwrap(), point);
+    }
 }
 
 /// An external footer key (a P-384 key of this test, as WebCrypto or the

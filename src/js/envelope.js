@@ -170,13 +170,15 @@ const HEADER_GUESS = 64 * 1024;
 /**
  * An opener for the whole message `msg`, from its header: a first guess at the
  * header's length, then up to one byte past `maxHeaderSize` (where the core
- * says LIMIT_EXCEEDED).
+ * says LIMIT_EXCEEDED). A one-shot open releases nothing before the footer
+ * verified, so the core decodes a signed message's footer key only when it
+ * needs the point (`keyCheckOnUse`; see importFooterKey), not with the header.
  */
 function openerFor(b, msg, limits, maxHeaderSize, keys, values) {
   for (const n of [HEADER_GUESS, maxHeaderSize + 1]) {
     const entropy = crypto.getRandomValues(new Uint8Array(64)); // RSA blinding; wiped by the core
     const prefix = msg.subarray(0, Math.min(n, msg.length));
-    const o = b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy);
+    const o = b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, true);
     if (o) return o;
     if (prefix.length === msg.length) break;
   }
@@ -366,11 +368,12 @@ export class EnvelopeClient {
         const cache = this.#cacheFor(b);
         const hit = cache ? cache.openerFromCache(partition, opener, Date.now()) : false;
         const frameLength = opener.frameLength();
+        const keyLength = opener.dataKeyLength();
         // auto also opens small signed messages natively (WebCrypto verifies ECDSA ~3x
         // faster than wasm), but never one of small frames: one WebCrypto call per
         // few bytes is what a hostile message would ask for.
-        const native = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength)
-          || (this.engine === 'auto' && !!subtle() && opener.isSigned() && (frameLength === 0 || frameLength >= NATIVE_MIN_FRAME));
+        const native = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength, keyLength)
+          || (this.#webCryptoAes(keyLength) && opener.isSigned() && (frameLength === 0 || frameLength >= NATIVE_MIN_FRAME));
         if (!native) checkWasmSize(msg.length); // before any KMS call
         if (!hit) await this.#findDataKey(b, opener, signal);
         checkUnchanged(msg, length, 'message');
@@ -514,7 +517,7 @@ export class EnvelopeClient {
       await abortable(signal, () => full.withCore(async (b) => {
         const prefix = head.subarray(0, held);
         const entropy = crypto.getRandomValues(new Uint8Array(64));
-        const opener = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy));
+        const opener = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
         if (!opener) { // the header is not complete yet
           tryAt = Math.min(2 * held, this.maxHeaderSize + 1);
           return;
@@ -734,7 +737,7 @@ export class EnvelopeClient {
       await m.withCore(async (b) => {
         const prefix = head.subarray(0, held);
         const entropy = crypto.getRandomValues(new Uint8Array(64));
-        const o = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy));
+        const o = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
         if (!o) { // the header is not complete yet
           tryAt = Math.min(2 * held, this.maxHeaderSize + 1);
           return;
@@ -744,7 +747,7 @@ export class EnvelopeClient {
         const frameLength = opener.frameLength();
         // Frames under 4 KiB are opened in wasm whatever the engine: WebCrypto would
         // get one call (and the core one description) per few bytes.
-        if (frameLength >= NATIVE_MIN_FRAME && this.#native(Infinity, frameLength)) {
+        if (frameLength >= NATIVE_MIN_FRAME && this.#native(Infinity, frameLength, opener.dataKeyLength())) {
           key = await importNativeKey(opener.startNativeStream(), 'decrypt');
         } else {
           opener.startStream();
@@ -854,11 +857,23 @@ export class EnvelopeClient {
     return this.#cacheHandle;
   }
 
-  /** Whether WebCrypto does the AES-GCM of this message. */
-  #native(bytes, frameLength) {
+  /**
+   * Whether WebCrypto does the AES-GCM of this message (`keyLength`: its AES
+   * key's, in bytes).
+   */
+  #native(bytes, frameLength, keyLength = 32) {
     if (this.engine === 'wasm' || !subtle()) return false;
     if (this.engine === 'native') return true;
-    return bytes >= nativeMinBytes && frameLength >= NATIVE_MIN_FRAME;
+    return this.#webCryptoAes(keyLength) && bytes >= nativeMinBytes && frameLength >= NATIVE_MIN_FRAME;
+  }
+
+  /**
+   * Whether `auto` may give WebCrypto an AES key of `keyLength` bytes. Not a
+   * 192-bit one: Chromium refuses them (only the v1 suites 0x0046, 0x0146 and
+   * 0x0346 use them, and the wasm engine opens those everywhere).
+   */
+  #webCryptoAes(keyLength) {
+    return this.engine === 'auto' && !!subtle() && keyLength !== 24;
   }
 
   /** Runs `fn` with the core's form of this client's reader limits (`signed`: only signed suites). */
@@ -1182,10 +1197,16 @@ async function inWindows(count, describe, run, owner) {
   }
 }
 
-/** Imports a message key from the core into WebCrypto (non-extractable) and wipes the bytes. */
+/**
+ * Imports a message key from the core into WebCrypto (non-extractable) and
+ * wipes the bytes. A key WebCrypto refuses says nothing of the message (the
+ * core made it): the runtime cannot (Chromium and 192-bit AES keys).
+ */
 async function importNativeKey(raw, usage) {
   try {
     return await subtle().importKey('raw', raw, 'AES-GCM', false, [usage]);
+  } catch (e) {
+    throw new EdgeKmsError('ENGINE_UNAVAILABLE', `this runtime's WebCrypto does not take ${raw.length * 8}-bit AES-GCM keys; use engine 'auto' or 'wasm'`, { cause: e });
   } finally {
     raw.fill(0);
   }
@@ -1257,9 +1278,24 @@ async function sealNative(sealer, pt, signer) {
   return out;
 }
 
-/** The footer's public key (as the core described it) as a WebCrypto verification key. */
-function importFooterKey(sig) {
-  return subtle().importKey('raw', sig.publicKey, { name: 'ECDSA', namedCurve: sig.namedCurve }, false, ['verify']);
+/**
+ * The footer's public key of a signed message as a WebCrypto verification key,
+ * or null where WebCrypto refuses it (a failed signature: TAMPERED). WebCrypto
+ * gets the key as the message carries it, compressed: Chromium, Node and Deno
+ * decode it faster than the core (a P-384 square root, ~0.2 ms in wasm;
+ * BENCHMARKS.md, "Footer keys"). Where it refuses that form, the core decodes
+ * the point (MALFORMED_MESSAGE if it is none of the curve) and WebCrypto gets it
+ * uncompressed.
+ * @param {any} opener @param {{ namedCurve: string, publicKey: Uint8Array }} sig `opener.signerPublicKey(false)`
+ * @returns {Promise<CryptoKey | null>}
+ */
+async function importFooterKey(opener, sig) {
+  const params = { name: 'ECDSA', namedCurve: sig.namedCurve };
+  try {
+    return await subtle().importKey('raw', sig.publicKey, params, false, ['verify']);
+  } catch { /* not a point of the curve, or a runtime that imports uncompressed points only */ }
+  const point = opener.signerPublicKey(true).publicKey;
+  return subtle().importKey('raw', point, params, false, ['verify']).catch(() => null);
 }
 
 /**
@@ -1272,12 +1308,18 @@ function importFooterKey(sig) {
  * @param {boolean} [verifyOnly] check every tag and the signature, keep no plaintext (reEncrypt): resolves to an empty array
  */
 async function openNative(opener, msg, verifyOnly = false) {
-  const signer = opener.signerPublicKey();
-  // A key WebCrypto refuses counts as a failed signature (TAMPERED below).
-  const [key, footerKey] = await Promise.all([
+  const signer = opener.signerPublicKey(false);
+  // A key WebCrypto refuses counts as a failed signature (TAMPERED below); one
+  // that is not a point of the curve is MALFORMED_MESSAGE (the core's, thrown).
+  // Both settle before either failure leaves: importFooterKey may still call
+  // the opener, which the caller frees once this rejects.
+  const [aes, ecdsa] = await Promise.allSettled([
     importNativeKey(opener.messageKey(), 'decrypt'),
-    signer && importFooterKey(signer).catch(() => null),
+    signer && importFooterKey(opener, signer),
   ]);
+  if (aes.status === 'rejected') throw aes.reason;
+  if (ecdsa.status === 'rejected') throw ecdsa.reason;
+  const [key, footerKey] = [aes.value, ecdsa.value];
   const plan = opener.planNative(msg); // structure, sequence and footer parsed; nothing decrypted
   const sig = plan.signature;
   // More frames than one window are opened a window at a time (bounded memory

@@ -13,5 +13,7 @@ try {
 } catch (e) {
   if (!(e instanceof Deno.errors.NotFound)) throw e;
 }
+// As tests/js/fixtures.js: the AWS Encryption SDK's messages of every suite.
+fixtures.sdkVectors = JSON.parse(await Deno.readTextFile(new URL('../../src/envelope/testdata/sdk_vectors.json', import.meta.url)));
 const results = await runAll(suites, { edgeKms, fixtures, runtime: 'deno' });
 console.log(JSON.stringify(results));

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::Error;
 use crate::envelope::body::{BodyReader, FrameDesc};
-use crate::envelope::decrypt::Opener;
+use crate::envelope::decrypt::{KeyCheck, Opener};
 use crate::envelope::header::ParseLimits;
 use crate::envelope::suite::Signing;
 use js_sys::{Array, Object, Uint8Array};
@@ -73,6 +73,9 @@ impl CoreOpener {
 impl CoreOpener {
     /// An opener once `prefix` holds the whole header (the first bytes of a
     /// message or of a stream), else `undefined`. Only the header is copied in.
+    /// `keyCheckOnUse`: a signed message's footer key is decoded on first use
+    /// (one-shot opens, which release nothing before the footer verified), not
+    /// with the header (streams); see `KeyCheck`.
     ///
     /// # Errors
     /// `MALFORMED_MESSAGE`, `UNSUPPORTED_ALGORITHM`, `COMMITMENT_POLICY_VIOLATION`,
@@ -86,9 +89,15 @@ impl CoreOpener {
         keys: Vec<String>,
         values: Vec<String>,
         entropy: &mut [u8],
+        key_check_on_use: bool,
     ) -> JsResult<Option<CoreOpener>> {
         let required = context_from(keys, values)?;
-        let r = Opener::from_prefix(prefix, &limits.0, &required, entropy);
+        let key_check = if key_check_on_use {
+            KeyCheck::OnUse
+        } else {
+            KeyCheck::WithHeader
+        };
+        let r = Opener::from_prefix_with(prefix, &limits.0, &required, entropy, key_check);
         entropy.zeroize();
         Ok(r.map_err(js_error)?.map(|(inner, _)| Self {
             inner,
@@ -123,14 +132,28 @@ impl CoreOpener {
     }
 
     /// For a signed message, the footer's public key as WebCrypto imports it:
-    /// `{ namedCurve, hash, publicKey }` (uncompressed point); `undefined` for unsigned suites.
+    /// `{ namedCurve, hash, publicKey }`, `publicKey` as the message carries it
+    /// (SEC 1, compressed as writers put it; its form checked, not yet whether
+    /// it is a point of the curve: WebCrypto checks that on import) or, with
+    /// `decoded`, the uncompressed point checked on the curve here (for a
+    /// runtime that imports only that form); `undefined` for unsigned suites.
     ///
     /// # Errors
     /// `MALFORMED_MESSAGE` if the context has no usable key.
     #[wasm_bindgen(js_name = signerPublicKey)]
-    pub fn signer_public_key(&self) -> JsResult<Option<Object>> {
-        let Some(point) = self.inner.signer_public_key().map_err(js_error)? else {
-            return Ok(None);
+    pub fn signer_public_key(&self, decoded: bool) -> JsResult<Option<Object>> {
+        let Some(k) = self.inner.signer_key() else {
+            // every constructor holds the key of a signed suite; unsigned: none
+            return self
+                .inner
+                .signer_public_key()
+                .map(|_| None)
+                .map_err(js_error);
+        };
+        let key = if decoded {
+            k.point().map_err(js_error)?
+        } else {
+            k.encoded()
         };
         let (curve, hash) = match self.inner.header().suite.signing {
             Signing::EcdsaP256Sha256 => ("P-256", "SHA-256"),
@@ -139,7 +162,7 @@ impl CoreOpener {
         let o = Object::new();
         set(&o, "namedCurve", &JsValue::from_str(curve));
         set(&o, "hash", &JsValue::from_str(hash));
-        set(&o, "publicKey", &Uint8Array::from(&point[..]).into());
+        set(&o, "publicKey", &Uint8Array::from(key).into());
         Ok(Some(o))
     }
 
