@@ -79,19 +79,22 @@ fn engine(o: &Opener, msg: &[u8], plan: &Plan) -> Result<Vec<u8>> {
         out[f.plaintext_offset..f.plaintext_offset + b.len()].copy_from_slice(&b);
     }
     if let Some(s) = sig {
-        assert_eq!(o.signer_public_key()?.as_deref(), Some(&s.public_key[..]));
+        // The key as the message carries it (compressed), as WebCrypto imports
+        // it; the core's own decoding of it must be the same point.
+        let encoded = o.signer_key().expect("a signed plan has a key").encoded();
+        let point = o.signer_public_key()?.expect("a signed suite has a point");
         let signed = &msg[..s.signed_len];
         let ok = match s.signing {
             Signing::EcdsaP256Sha256 => {
-                let k =
-                    p256::ecdsa::VerifyingKey::from_sec1_bytes(&s.public_key).expect("planned key");
+                let k = p256::ecdsa::VerifyingKey::from_sec1_bytes(encoded).expect("planned key");
+                assert!(p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).is_ok_and(|p| p == k));
                 let sg =
                     p256::ecdsa::Signature::from_slice(&s.signature).expect("planned signature");
                 k.verify(signed, &sg).is_ok()
             }
             Signing::EcdsaP384Sha384 => {
-                let k =
-                    p384::ecdsa::VerifyingKey::from_sec1_bytes(&s.public_key).expect("planned key");
+                let k = p384::ecdsa::VerifyingKey::from_sec1_bytes(encoded).expect("planned key");
+                assert!(p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).is_ok_and(|p| p == k));
                 let sg =
                     p384::ecdsa::Signature::from_slice(&s.signature).expect("planned signature");
                 k.verify(signed, &sg).is_ok()
