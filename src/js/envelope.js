@@ -1206,7 +1206,7 @@ async function importNativeKey(raw, usage) {
   try {
     return await subtle().importKey('raw', raw, 'AES-GCM', false, [usage]);
   } catch (e) {
-    throw new EdgeKmsError('ENGINE_UNAVAILABLE', `this runtime's WebCrypto does not take ${raw.length * 8}-bit AES-GCM keys; use engine 'auto' or 'wasm'`, { cause: e });
+    throw new EdgeKmsError('ENGINE_UNAVAILABLE', `WebCrypto here refuses ${raw.length * 8}-bit AES keys: use engine 'auto'`, { cause: e });
   } finally {
     raw.fill(0);
   }

@@ -40,6 +40,8 @@ import { startMeasuring } from '../../bench/lib/size-pages/measure.js';
 // 96,239 / 101,769 B (94.0 / 99.4 KiB, issue 10's 100 KiB met), everything
 // 473,909 B (+4.8 KB: the page's JS holds both envelope glues). A row that
 // meets the goal has the goal as its ceiling, so it cannot slide back over.
+// Session 7 (footer keys handed to WebCrypto compressed, 192-bit AES keys to
+// wasm): seal/open 96,759 / 102,277 B; the BrokerKeyring page is 123 B under.
 const BUDGET = {
   'raw-aes': 98_200,
   broker: 102_400,

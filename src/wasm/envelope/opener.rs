@@ -144,11 +144,13 @@ impl CoreOpener {
     pub fn signer_public_key(&self, decoded: bool) -> JsResult<Option<Object>> {
         let Some(k) = self.inner.signer_key() else {
             // every constructor holds the key of a signed suite; unsigned: none
-            return self
-                .inner
-                .signer_public_key()
-                .map(|_| None)
-                .map_err(js_error);
+            return if self.inner.header().suite.is_signed() {
+                Err(js_error(Error::MalformedMessage(
+                    "a signed message lacks aws-crypto-public-key",
+                )))
+            } else {
+                Ok(None)
+            };
         };
         let key = if decoded {
             k.point().map_err(js_error)?
