@@ -1111,9 +1111,7 @@ impl BodyReader {
     fn signer_point(&self) -> Result<Vec<u8>> {
         self.signer
             .as_ref()
-            .ok_or(Error::MalformedMessage(
-                "a signed message lacks aws-crypto-public-key",
-            ))?
+            .ok_or(footer::NO_PUBLIC_KEY)?
             .point()
             .map(<[u8]>::to_vec)
     }

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::body::{BodyReader, FrameDesc};
 use super::encryption_context::{EncryptionContext, PUBLIC_KEY_FIELD};
-use super::footer::{ExternalSignature, FooterCheck, SignerKey, Transcript};
+use super::footer::{ExternalSignature, FooterCheck, NO_PUBLIC_KEY, SignerKey, Transcript};
 use super::gcm;
 use super::header::{Header, ParseLimits};
 use super::kdf;
@@ -54,10 +54,6 @@ fn check_signature_policy(header: &Header, limits: &ParseLimits) -> Result<Optio
     }
     Ok(None)
 }
-
-/// A signed message whose opener holds no footer key (no constructor makes one).
-const NO_SIGNER_KEY: Error =
-    Error::MalformedMessage("a signed message lacks aws-crypto-public-key");
 
 /// When an opener finds out whether a signed message's footer key is a point
 /// of the suite's curve (decoding it: a square root, ~0.2 ms in wasm for P-384).
@@ -464,7 +460,7 @@ impl Opener {
     pub fn signer_public_key(&self) -> Result<Option<Vec<u8>>> {
         match self.signer_key() {
             Some(k) => k.point().map(|p| Some(p.to_vec())),
-            None if self.header.suite.is_signed() => Err(NO_SIGNER_KEY),
+            None if self.header.suite.is_signed() => Err(NO_PUBLIC_KEY),
             None => Ok(None),
         }
     }

@@ -319,13 +319,13 @@ pub struct ExternalSignature {
     pub signed_len: usize,
 }
 
+/// A signed message without `aws-crypto-public-key` (or an opener without its key).
+pub(crate) const NO_PUBLIC_KEY: Error =
+    Error::MalformedMessage("a signed message lacks aws-crypto-public-key");
+
 /// The bytes of `aws-crypto-public-key` in `context` (a compressed point, unchecked).
 fn context_point(context: &EncryptionContext) -> Result<Vec<u8>> {
-    let b64 = context
-        .get(PUBLIC_KEY_FIELD)
-        .ok_or(Error::MalformedMessage(
-            "a signed message lacks aws-crypto-public-key",
-        ))?;
+    let b64 = context.get(PUBLIC_KEY_FIELD).ok_or(NO_PUBLIC_KEY)?;
     Base64::decode_vec(b64)
         .map_err(|_| Error::MalformedMessage("aws-crypto-public-key is not base64"))
 }

@@ -9,6 +9,7 @@ use super::{
 use crate::Error;
 use crate::envelope::body::{BodyReader, FrameDesc};
 use crate::envelope::decrypt::{KeyCheck, Opener};
+use crate::envelope::footer::NO_PUBLIC_KEY;
 use crate::envelope::header::ParseLimits;
 use crate::envelope::suite::Signing;
 use js_sys::{Array, Object, Uint8Array};
@@ -145,9 +146,7 @@ impl CoreOpener {
         let Some(k) = self.inner.signer_key() else {
             // every constructor holds the key of a signed suite; unsigned: none
             return if self.inner.header().suite.is_signed() {
-                Err(js_error(Error::MalformedMessage(
-                    "a signed message lacks aws-crypto-public-key",
-                )))
+                Err(js_error(NO_PUBLIC_KEY))
             } else {
                 Ok(None)
             };
