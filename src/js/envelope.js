@@ -364,6 +364,7 @@ export class EnvelopeClient {
       // Only the header goes into the core now; the body is read where it is
       // (see openNative), or copied in for the wasm engine's one call.
       const opener = this.#withLimits(b, signed, (limits) => openerFor(b, msg, limits, this.maxHeaderSize, keys, values));
+      /** @type {EarlyFooter | undefined} */ let early;
       try {
         const cache = this.#cacheFor(b);
         const hit = cache ? cache.openerFromCache(partition, opener, Date.now()) : false;
@@ -375,12 +376,14 @@ export class EnvelopeClient {
         const native = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength, keyLength)
           || (this.#webCryptoAes(keyLength) && opener.isSigned() && (frameLength === 0 || frameLength >= NATIVE_MIN_FRAME));
         if (!native) checkWasmSize(msg.length); // before any KMS call
+        early = native ? earlyFooter(opener, msg) : undefined;
         if (!hit) await this.#findDataKey(b, opener, signal);
         checkUnchanged(msg, length, 'message');
-        const plaintext = native ? await openNative(opener, msg) : await this.#openWasm(opener, msg);
+        const plaintext = native ? await openNative(opener, msg, false, early) : await this.#openWasm(opener, msg);
         if (cache && !hit) cache.storeOpener(partition, opener, Date.now());
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
+        await early?.settled; // its key import may still read the opener
         opener.free();
       }
     }));
@@ -1298,6 +1301,74 @@ async function importFooterKey(opener, sig) {
   return subtle().importKey('raw', point, params, false, ['verify']).catch(() => null);
 }
 
+/** Signed messages up to this size have their footer checked while the keyrings run. */
+const EARLY_FOOTER_MAX = 4 * 1024 * 1024;
+
+/**
+ * @typedef {{ source: Uint8Array, key: Promise<CryptoKey | null>, guess: { signature: Uint8Array, signedLength: number } | undefined,
+ *   verdict: Promise<boolean> | undefined, settled: Promise<unknown> }} EarlyFooter
+ */
+
+/**
+ * For a signed message that WebCrypto opens (`decrypt`), starts the footer
+ * check before the keyrings run instead of after: its ECDSA verification
+ * (most of a small open's time) then runs on WebCrypto's thread beside the
+ * KMS round trip or the core's key derivation. It reads a private copy of the
+ * message taken now, and the frames are later decrypted from the same copy, so
+ * what is verified is the message of one instant. The footer is read from the
+ * message's end as a guess (the data key is needed for the core to walk the
+ * body): openNative uses this verdict only when the core, holding the data key,
+ * finds the same signature and signed length; otherwise it verifies again.
+ * Nothing waits for the verdict before the keyrings and every frame tag have
+ * passed, so errors come in the same order as without it.
+ * @param {any} opener @param {Uint8Array} msg @returns {EarlyFooter | undefined}
+ */
+function earlyFooter(opener, msg) {
+  if (msg.length > EARLY_FOOTER_MAX) return undefined;
+  let signer;
+  try {
+    signer = opener.signerPublicKey(false);
+  } catch {
+    return undefined; // openNative reports it, in its turn
+  }
+  if (!signer) return undefined;
+  const source = msg.slice();
+  const key = importFooterKey(opener, signer);
+  const guess = footerGuess(source, signer.namedCurve === 'P-256' ? 32 : 48);
+  const verdict = guess && key.then((k) => (k ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, k, guess.signature, source.subarray(0, guess.signedLength)) : false));
+  return { source, key, guess, verdict, settled: Promise.allSettled([key, verdict]) };
+}
+
+/**
+ * The footer a message of `n`-byte scalars seems to end with: `uint16 length ‖
+ * DER SEQUENCE { INTEGER r, INTEGER s }`, as `r ‖ s` and the length of what it
+ * signs; undefined when the end does not read so. Only a guess: see earlyFooter.
+ * @param {Uint8Array} m @param {number} n
+ */
+function footerGuess(m, n) {
+  for (let len = 8; len <= 2 * n + 8 && len + 2 <= m.length; len++) {
+    const at = m.length - len;
+    if (m[at] !== 0x30 || m[at + 1] !== len - 2 || ((m[at - 2] << 8) | m[at - 1]) !== len) continue;
+    const signature = new Uint8Array(2 * n);
+    let p = at + 2;
+    for (const half of [0, n]) {
+      if (m[p] !== 2) return undefined;
+      let v = m.subarray(p + 2, p + 2 + m[p + 1]);
+      p += 2 + m[p + 1];
+      while (v.length > n && v[0] === 0) v = v.subarray(1);
+      if (v.length > n) return undefined;
+      signature.set(v, half + n - v.length);
+    }
+    return p === m.length ? { signature, signedLength: at - 2 } : undefined;
+  }
+  return undefined;
+}
+
+/** Whether the core's footer `sig` is the one guessed. @param {EarlyFooter['guess']} g @param {{ signature: Uint8Array, signedLength: number }} sig */
+function sameFooter(g, sig) {
+  return !!g && g.signedLength === sig.signedLength && g.signature.length === sig.signature.length && g.signature.every((x, i) => x === sig.signature[i]);
+}
+
 /**
  * Opens a whole message with WebCrypto. The core has the header; it reads the
  * frame heads and footer straight from `msg` and plans. Then, in the same
@@ -1307,7 +1378,7 @@ async function importFooterKey(opener, sig) {
  * @param {any} opener @param {Uint8Array} msg the whole message
  * @param {boolean} [verifyOnly] check every tag and the signature, keep no plaintext (reEncrypt): resolves to an empty array
  */
-async function openNative(opener, msg, verifyOnly = false) {
+async function openNative(opener, msg, verifyOnly = false, early = undefined) {
   const signer = opener.signerPublicKey(false);
   // A key WebCrypto refuses counts as a failed signature (TAMPERED below); one
   // that is not a point of the curve is MALFORMED_MESSAGE (the core's, thrown).
@@ -1315,22 +1386,25 @@ async function openNative(opener, msg, verifyOnly = false) {
   // the opener, which the caller frees once this rejects.
   const [aes, ecdsa] = await Promise.allSettled([
     importNativeKey(opener.messageKey(), 'decrypt'),
-    signer && importFooterKey(opener, signer),
+    early ? early.key : signer && importFooterKey(opener, signer),
   ]);
   if (aes.status === 'rejected') throw aes.reason;
   if (ecdsa.status === 'rejected') throw ecdsa.reason;
   const [key, footerKey] = [aes.value, ecdsa.value];
-  const plan = opener.planNative(msg); // structure, sequence and footer parsed; nothing decrypted
+  const plan = opener.planNative(early ? early.source : msg); // structure, sequence and footer parsed; nothing decrypted
   const sig = plan.signature;
   // More frames than one window are opened a window at a time (bounded memory
   // whatever the frame count); they then read a private copy, taken now, so
-  // what is verified is still the message of one instant.
+  // what is verified is still the message of one instant. An early footer
+  // check took its copy when decrypt began: the frames are read from it.
   const windowed = plan.frameCount > BATCH;
-  const source = windowed ? msg.slice() : msg;
+  const source = early ? early.source : windowed ? msg.slice() : msg;
   // Runs beside the frames: WebCrypto hashes header ‖ body on its own thread.
+  // The early verdict counts only for the very signature and length the core found.
   const signatureOk = !sig ? Promise.resolve(true)
-    : footerKey ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, footerKey, sig.signature, source.subarray(0, sig.signedLength))
-      : Promise.resolve(false);
+    : early?.verdict && sameFooter(early.guess, sig) ? early.verdict
+      : footerKey ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, footerKey, sig.signature, source.subarray(0, sig.signedLength))
+        : Promise.resolve(false);
   const out = new Uint8Array(verifyOnly ? 0 : plan.plaintextLength);
   /** @param {any} f */
   const openFrame = async (f) => {
