@@ -376,14 +376,15 @@ export class EnvelopeClient {
         const native = this.#native(msg.length, frameLength === 0 ? Infinity : frameLength, keyLength)
           || (this.#webCryptoAes(keyLength) && opener.isSigned() && (frameLength === 0 || frameLength >= NATIVE_MIN_FRAME));
         if (!native) checkWasmSize(msg.length); // before any KMS call
-        early = native ? earlyFooter(opener, msg) : undefined;
-        if (!hit) await this.#findDataKey(b, opener, signal);
+        // A keyring about to wait (KMS, the rsa module) starts the footer's check first.
+        const onWait = native ? () => { early ??= earlyFooter(opener, msg); } : undefined;
+        if (!hit) await this.#findDataKey(b, opener, signal, onWait);
         checkUnchanged(msg, length, 'message');
         const plaintext = native ? await openNative(opener, msg, false, early) : await this.#openWasm(opener, msg);
         if (cache && !hit) cache.storeOpener(partition, opener, Date.now());
         return { plaintext, encryptionContext: opener.encryptionContext() };
       } finally {
-        await early?.settled; // its key import may still read the opener
+        await early?.keySettled; // its key import may still read the opener
         opener.free();
       }
     }));
@@ -825,7 +826,6 @@ export class EnvelopeClient {
     return moduleFor(needsFull);
   }
 
-  /** Whether WebCrypto signs and verifies one-shot footers (else the `ecdsa` module does). */
   /** @type {Promise<import('./footer.js').FooterSigner> | undefined} the next message's WebCrypto footer key, made ahead */
   #nextSigner;
   #sealedBefore = false;
@@ -849,6 +849,7 @@ export class EnvelopeClient {
     return mine;
   }
 
+  /** Whether WebCrypto signs and verifies one-shot footers (else the `ecdsa` module does). */
   #webCryptoFooters() {
     return this.engine !== 'wasm' && !!subtle();
   }
@@ -970,8 +971,12 @@ export class EnvelopeClient {
     }
   }
 
-  /** Asks each keyring in turn until the opener holds a data key (local keyrings in the core, KMS through the seam). */
-  async #findDataKey(b, opener, signal) {
+  /**
+   * Asks each keyring in turn until the opener holds a data key (local keyrings in the core, KMS through the seam).
+   * `onWait` runs before the first call that waits (a KMS keyring, the rsa module).
+   * @param {any} b @param {any} opener @param {AbortSignal | undefined} signal @param {() => void} [onWait]
+   */
+  async #findDataKey(b, opener, signal, onWait) {
     const { members } = flatten(this.keyring);
     let kmsError;
     for (const k of members) {
@@ -984,6 +989,7 @@ export class EnvelopeClient {
         for (const edk of opener.encryptedDataKeys()) {
           if (edk.providerId !== 'aws-kms-rsa' || !kmsKeyIdMatches(k, edk.providerInfo)) continue;
           signal?.throwIfAborted();
+          onWait?.();
           let r;
           try {
             // KMS RSA Decrypt takes no context; the broker needs it to check the
@@ -1003,6 +1009,7 @@ export class EnvelopeClient {
       if (isRsaKeyring(k)) {
         // RawRsaKeyring: the `rsa` module unwraps; the envelope module takes a
         // key only if the header authenticates under it (else tries the next)
+        onWait?.();
         const capable = await rsaKeyrings().canDecrypt(k);
         opener.noteKeyring(capable);
         if (!capable) continue;
@@ -1035,6 +1042,7 @@ export class EnvelopeClient {
       for (const edk of opener.encryptedDataKeys()) {
         if (edk.providerId !== KMS_PROVIDER_ID || !kmsKeyIdMatches(k, edk.providerInfo)) continue;
         signal?.throwIfAborted();
+        onWait?.();
         if (k.keyTransport === 'hpke') {
           // sealed to a key pair only the core holds; a tampered, replayed or swapped answer is INVALID_DATA_KEY
           try {
@@ -1324,26 +1332,32 @@ async function importFooterKey(opener, sig) {
   return subtle().importKey('raw', point, params, false, ['verify']).catch(() => null);
 }
 
-/** Signed messages up to this size have their footer checked while the keyrings run. */
-const EARLY_FOOTER_MAX = 4 * 1024 * 1024;
+/**
+ * Signed messages up to this size have their footer checked while a keyring
+ * waits. The check copies and hashes the message before any keyring took it, so
+ * a message no keyring opens costs that too: bounded here, and only where a
+ * KMS call (or the rsa module) is made for it anyway.
+ */
+const EARLY_FOOTER_MAX = 1024 * 1024;
 
 /**
  * @typedef {{ source: Uint8Array, key: Promise<CryptoKey | null>, guess: { signature: Uint8Array, signedLength: number } | undefined,
- *   verdict: Promise<boolean> | undefined, settled: Promise<unknown> }} EarlyFooter
+ *   verdict: Promise<boolean> | undefined, keySettled: Promise<unknown> }} EarlyFooter
  */
 
 /**
  * For a signed message that WebCrypto opens (`decrypt`), starts the footer
- * check before the keyrings run instead of after: its ECDSA verification
- * (most of a small open's time) then runs on WebCrypto's thread beside the
- * KMS round trip or the core's key derivation. It reads a private copy of the
- * message taken now, and the frames are later decrypted from the same copy, so
- * what is verified is the message of one instant. The footer is read from the
+ * check when a keyring is about to wait (a KMS round trip, the rsa module)
+ * instead of after the keyrings: its ECDSA verification then runs on
+ * WebCrypto's thread beside that wait. It reads a private copy of the message
+ * taken now, and the frames are later decrypted from the same copy, so what is
+ * verified is the message of one instant. The footer is read from the
  * message's end as a guess (the data key is needed for the core to walk the
  * body): openNative uses this verdict only when the core, holding the data key,
  * finds the same signature and signed length; otherwise it verifies again.
  * Nothing waits for the verdict before the keyrings and every frame tag have
- * passed, so errors come in the same order as without it.
+ * passed, so errors come in the same order as without it; a failed decrypt
+ * waits only for the key import (which may call the opener), not the verdict.
  * @param {any} opener @param {Uint8Array} msg @returns {EarlyFooter | undefined}
  */
 function earlyFooter(opener, msg) {
@@ -1359,7 +1373,8 @@ function earlyFooter(opener, msg) {
   const key = importFooterKey(opener, signer);
   const guess = footerGuess(source, signer.namedCurve === 'P-256' ? 32 : 48);
   const verdict = guess && key.then((k) => (k ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, k, guess.signature, source.subarray(0, guess.signedLength)) : false));
-  return { source, key, guess, verdict, settled: Promise.allSettled([key, verdict]) };
+  verdict?.catch(() => {}); // read (or dropped, on failure) by openNative; never an unhandled rejection
+  return { source, key, guess, verdict, keySettled: key.then(() => {}, () => {}) };
 }
 
 /**

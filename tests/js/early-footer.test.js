@@ -1,7 +1,7 @@
 // A signed message opened by WebCrypto (`decrypt`, engine auto or native) has
-// its footer signature verified while the keyrings run, not after them
-// (envelope.js, earlyFooter): over a private copy of the message taken when
-// decrypt begins, from which the frames are then decrypted, with a footer read
+// its footer signature verified while a keyring waits (a KMS call), not after
+// the keyrings (envelope.js, earlyFooter): over a private copy of the message
+// taken then, from which the frames are later decrypted, with a footer read
 // from the message's end as a guess that counts only if the core, once it has
 // the data key, finds the same one. What that must never change: what is
 // verified is what is released, errors come in the same order, and the
@@ -14,6 +14,7 @@ import { writeMessage, rawAesWrap, p384 } from './esdk-writer.js';
 
 const wk = randomBytes(32);
 const kr = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: wk });
+const kr0 = kr;
 const wrongKr = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: randomBytes(32) });
 const code = (p) => p.then(() => 'ok', (e) => e.code ?? String(e));
 
@@ -80,17 +81,40 @@ test('a buffer rewritten while the keyrings run: the plaintext is that of the by
 test('errors in the same order: a keyring that cannot open comes before a bad signature; a bad signature is TAMPERED', async () => {
   const { a, b } = forgeryPair(1024, 4096);
   for (const engine of ['auto', 'native']) {
-    const wrong = await code(new EnvelopeClient({ engine, keyring: wrongKr }).decrypt(b));
-    const right = await code(new EnvelopeClient({ engine, keyring: wrongKr }).decrypt(a));
+    // A KMS keyring is asked first, so the early check runs in each case.
+    const keyring = (local) => new MultiKeyring({ children: [kmsThat(() => {}), local] });
+    const wrong = await code(new EnvelopeClient({ engine, keyring: keyring(wrongKr) }).decrypt(b));
+    const right = await code(new EnvelopeClient({ engine, keyring: keyring(wrongKr) }).decrypt(a));
     assert.equal(wrong, right, `${engine}: the forgery fails as an authentic message does with a keyring that cannot open it`);
     assert.notEqual(wrong, 'TAMPERED', engine);
-    assert.equal(await code(new EnvelopeClient({ engine, keyring: kr }).decrypt(b)), 'TAMPERED', engine);
-    assert.equal(await code(new EnvelopeClient({ engine, keyring: kr }).decrypt(a)), 'ok', engine);
+    assert.equal(await code(new EnvelopeClient({ engine, keyring: keyring(kr) }).decrypt(b)), 'TAMPERED', engine);
+    assert.equal(await code(new EnvelopeClient({ engine, keyring: keyring(kr) }).decrypt(a)), 'ok', engine);
+  }
+});
+
+test('the early check runs only where a keyring waits anyway, and only up to 1 MiB: a message no keyring opens costs no more', async (t) => {
+  const subtle = globalThis.crypto.subtle;
+  const verify = subtle.verify;
+  let verified = 0;
+  subtle.verify = function (...args) { verified++; return verify.apply(this, args); };
+  t.after(() => { delete subtle.verify; });
+  for (const [size, keyring, expected, what] of [
+    [1024, wrongKr, 0, 'a local keyring that cannot open it'],
+    [1024, kmsThat(() => {}), 1, 'a KMS keyring that cannot open it'],
+    [(1 << 20) + 1, kmsThat(() => {}), 0, 'a KMS keyring, a message over 1 MiB'],
+  ]) {
+    const { a } = forgeryPair(size, 4096);
+    verified = 0;
+    const failed = await code(new EnvelopeClient({ engine: 'auto', keyring }).decrypt(a));
+    assert.notEqual(failed, 'ok');
+    await new Promise((ok) => setTimeout(ok, 20));
+    assert.equal(verified, expected, `${size} B, ${what}: ${verified} verifications`);
   }
 });
 
 test('a footer guessed wrong counts for nothing: bytes after the footer are MALFORMED_MESSAGE even when they read as a valid signature', async () => {
   const { a } = forgeryPair(1024, 4096);
+  const kr = new MultiKeyring({ children: [kmsThat(() => {}), kr0] }); // a KMS keyring first: the early check runs
   const footer = a.subarray(footerStart(a));
   for (const tail of [footer, Buffer.from([0]), Buffer.concat([footer, footer])]) {
     const m = Buffer.concat([a, tail]);
@@ -128,7 +152,7 @@ test('a keyring that fails while the footer key is still being imported: its err
   const reading = (async () => { for await (const x of ds.readable) out.push(x); })();
   reading.catch(() => {});
   await writer.write(a.subarray(0, 10_000));
-  const failed = await code(new EnvelopeClient({ engine: 'native', keyring: wrongKr }).decrypt(a));
+  const failed = await code(new EnvelopeClient({ engine: 'native', keyring: kmsThat(() => {}) }).decrypt(a));
   assert.ok(!['INTERNAL', 'TAMPERED', 'ok'].includes(failed), failed);
   await new Promise((ok) => setTimeout(ok, 60));
   assert.equal(decoded, 1, 'the fallback decoded the point on a live opener');
