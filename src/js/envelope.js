@@ -834,7 +834,7 @@ export class EnvelopeClient {
    * A fresh footer key for one message (`encrypt`). A client that has sealed
    * before makes the next message's WebCrypto key while it seals this one, on
    * WebCrypto's thread, so back-to-back seals do not each wait for a P-384 key
-   * generation (~40 % of a 1 KiB seal). Each key still signs one message: a
+   * generation (about half of a 1 KiB seal). Each key still signs one message: a
    * call takes the key made ahead, or a new one, and nobody else gets it. A
    * client that seals once makes no key ahead.
    * @returns {Promise<import('./footer.js').FooterSigner>}
