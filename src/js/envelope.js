@@ -5,10 +5,11 @@
 // keyrings (the data-key seam), and wipes every plaintext data key it touches.
 import { EdgeKmsError } from './errors.js';
 import { checkSignal, checkUnchanged, readOptions, toBytes, uint8View, wellFormed } from './bytes.js';
-import { envelope as lean } from './modules/envelope.js';
 import { envelopeFull as full } from './modules/envelope-full.js';
 import { encOf, newHpkeKeyPair } from './hpke-key.js';
 import { CachedFooterKeys, disposeSigner, newSigner, signFooter, verifyFooter } from './footer.js';
+import { moduleFor, withHandle } from './envelope-modules.js';
+import { decryptFrames, earlyFooter, encryptFrames, importNativeKey, openNative, sealNative } from './native.js';
 import { contextEntries } from './protocol.js';
 import { checkKeyring, coreKeyring, flatten, isKms, isKmsRsaKeyring, isRsaKeyring, rsaKeyrings } from './keyrings.js';
 
@@ -27,6 +28,18 @@ export const COMMITMENT_POLICIES = Object.freeze({
 // accepts any frame length; the reference SDK writes 4 KiB.
 export const DEFAULT_FRAME_LENGTH = 1024 * 1024;
 export const DEFAULT_MAX_ENCRYPTED_DATA_KEYS = 10;
+/**
+ * The most the wasm engine takes in one call (it holds input and output in its
+ * memory, which a wasm32 module caps at 4 GiB); larger messages go through
+ * WebCrypto or a stream. Checked before anything is copied in.
+ */
+export const WASM_MAX_BYTES = 2 ** 30;
+
+/** @param {number} n */
+function checkWasmSize(n) {
+  if (n > WASM_MAX_BYTES) throw new EdgeKmsError('LIMIT_EXCEEDED', 'the wasm engine takes at most 1 GiB in one call: use the native engine (WebCrypto) or a stream');
+}
+
 /** The largest frame (or non-framed body) a reader accepts by default: what a stream may buffer. */
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;
 /** The largest header a reader accepts by default. */
@@ -86,31 +99,6 @@ function isHpke(k) {
     return false;
   }
 }
-
-/**
- * The module a call runs in. `envelope-full` is a superset of `envelope` (it
- * adds the data-key cache, re-keying and the HPKE key transport, ~20 KB gzip
- * that a page which only seals and opens never fetches): a call that needs one
- * of those gets it. Any other call gets `envelope`, unless `envelope-full` is
- * loaded already (a bare `init()`, an earlier call that needed it) or is the
- * one this runtime has (workerd): then it does the work, and the smaller
- * module is never fetched as well. A keyring keeps one handle per module
- * (keyrings.js); a stream stays in the module it started in.
- * @param {boolean} needsFull
- */
-function moduleFor(needsFull) {
-  return needsFull || full.loaded || !lean.available ? full : lean;
-}
-
-/** The module that made `handle` (a CoreSealer, CoreOpener or CoreResealer): every call on it runs there. @param {object} handle */
-const moduleOf = (handle) => (full.owns(handle) ? full : lean);
-
-/**
- * Runs `fn`, calls on `handle`, as one operation of the module that made it
- * (the module's guard and its stack scrub: core.js).
- * @template T @param {object} handle @param {() => T} fn @returns {T}
- */
-const withHandle = (handle, fn) => moduleOf(handle).withCoreSync(fn);
 
 /** @param {unknown} v @param {string} what */
 function bytesFromKms(v, what) {
@@ -364,7 +352,7 @@ export class EnvelopeClient {
       // Only the header goes into the core now; the body is read where it is
       // (see openNative), or copied in for the wasm engine's one call.
       const opener = this.#withLimits(b, signed, (limits) => openerFor(b, msg, limits, this.maxHeaderSize, keys, values));
-      /** @type {EarlyFooter | undefined} */ let early;
+      /** @type {import('./native.js').EarlyFooter | undefined} */ let early;
       try {
         const cache = this.#cacheFor(b);
         const hit = cache ? cache.openerFromCache(partition, opener, Date.now()) : false;
@@ -1195,280 +1183,6 @@ async function wrapDataKey(b, target, members, signal) {
     if (k.keyTransport === 'hpke') throw new EdgeKmsError('INVALID_ARGUMENT', "a keyTransport 'hpke' KMS keyring cannot wrap an existing data key (Encrypt would carry it to the broker)");
     await encryptWithKms(target, k, signal);
   }
-}
-
-// The native engine: WebCrypto does AES-GCM on frames the core planned. The core
-// decides every byte of framing, IVs and AAD, and signs/verifies; WebCrypto only
-// seals and opens, verifying each tag before it returns anything.
-/** WebCrypto calls (and frame descriptions) alive at once: memory stays O(message), whatever the frame count. */
-const BATCH = 64;
-/**
- * The most the wasm engine takes in one call (it holds input and output in its
- * memory, which a wasm32 module caps at 4 GiB); larger messages go through
- * WebCrypto or a stream. Checked before anything is copied in.
- */
-export const WASM_MAX_BYTES = 2 ** 30;
-
-/** @param {number} n */
-function checkWasmSize(n) {
-  if (n > WASM_MAX_BYTES) throw new EdgeKmsError('LIMIT_EXCEEDED', 'the wasm engine takes at most 1 GiB in one call: use the native engine (WebCrypto) or a stream');
-}
-
-/**
- * Runs `count` planned frames through `run`, a window of BATCH at a time: the core
- * describes each window (`describe(from, n)`, calls on `owner`), so a message of a
- * million tiny frames holds a window of descriptions and WebCrypto calls, not a million.
- * @param {number} count @param {(from: number, n: number) => any[]} describe
- * @param {(frame: any) => Promise<void>} run @param {object} [owner] the core's handle `describe` calls; none: plain JS
- */
-async function inWindows(count, describe, run, owner) {
-  for (let from = 0; from < count; from += BATCH) {
-    const n = Math.min(BATCH, count - from);
-    const frames = owner ? withHandle(owner, () => describe(from, n)) : describe(from, n);
-    // allSettled: every call of the window has finished (and written) before a failure propagates.
-    const failed = (await Promise.allSettled(frames.map(run))).find((r) => r.status === 'rejected');
-    if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
-  }
-}
-
-/**
- * Imports a message key from the core into WebCrypto (non-extractable) and
- * wipes the bytes. A key WebCrypto refuses says nothing of the message (the
- * core made it): the runtime cannot (Chromium and 192-bit AES keys).
- */
-async function importNativeKey(raw, usage) {
-  try {
-    return await subtle().importKey('raw', raw, 'AES-GCM', false, [usage]);
-  } catch (e) {
-    throw new EdgeKmsError('ENGINE_UNAVAILABLE', `WebCrypto here refuses ${raw.length * 8}-bit AES keys: use engine 'auto'`, { cause: e });
-  } finally {
-    raw.fill(0);
-  }
-}
-
-/** Seals the planned frames of `source`; returns every ciphertext ‖ tag, concatenated in order. */
-async function encryptFrames(key, plans, source) {
-  const parts = new Array(plans.length);
-  for (let i = 0; i < plans.length; i += BATCH) {
-    await Promise.all(plans.slice(i, i + BATCH).map(async (f, j) => {
-      const ct = await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.start + f.length));
-      parts[i + j] = new Uint8Array(ct);
-    }));
-  }
-  const sealed = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { sealed.set(p, at); at += p.length; }
-  return sealed;
-}
-
-/** Opens frames `{ iv, aad, data }`; all-or-nothing, TAMPERED if any tag fails. */
-async function decryptFrames(key, frames) {
-  const out = new Array(frames.length);
-  try {
-    await inWindows(frames.length, (from, n) => frames.slice(from, from + n).map((f, j) => ({ f, i: from + j })), async ({ f, i }) => {
-      out[i] = new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, f.data));
-    });
-  } catch (e) {
-    for (const p of out) p?.fill(0);
-    throw new EdgeKmsError('TAMPERED', 'the message failed authentication', { cause: e });
-  }
-  return out;
-}
-
-/** @param {any} sealer @param {Uint8Array} pt @param {import('./footer.js').FooterSigner | undefined} signer */
-async function sealNative(sealer, pt, signer) {
-  // The core lays the message out (header, each frame's prefix and where it
-  // goes); WebCrypto's output for each frame is written once, in place.
-  // Every frame goes to WebCrypto in one synchronous step (each call copies its
-  // plaintext before it returns), so the message is of the bytes at one instant.
-  // More frames than one window: they are sealed a window at a time, so they
-  // read a private copy, which nobody changes in between.
-  const plan = sealer.planNative(pt.length);
-  const key = await importNativeKey(plan.key, 'encrypt');
-  const body = new Uint8Array(plan.length);
-  body.set(plan.header, 0);
-  const source = plan.frameCount > BATCH ? pt.slice() : pt;
-  /** @param {any} f */
-  const sealFrame = async (f) => {
-    const ct = await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.start + f.length));
-    body.set(f.prefix, f.outOffset);
-    body.set(new Uint8Array(ct), f.outOffset + f.prefix.length);
-  };
-  try {
-    if (plan.frameCount <= BATCH) await Promise.all(sealer.nativeFrames(0, plan.frameCount).map(sealFrame));
-    else await inWindows(plan.frameCount, (from, n) => sealer.nativeFrames(from, n), sealFrame, sealer);
-  } finally {
-    if (source !== pt) source.fill(0);
-  }
-  if (!plan.signed) return body;
-  // Signed suite: the footer key signs header ‖ body (WebCrypto hashes it); the core DER-encodes.
-  const rs = signer?.kind === 'wasm'
-    ? await signFooter(signer, undefined, new Uint8Array(await subtle().digest('SHA-384', body)))
-    : await signFooter(/** @type {any} */ (signer), body, undefined);
-  const footer = sealer.footer(rs);
-  const out = new Uint8Array(body.length + footer.length);
-  out.set(body);
-  out.set(footer, body.length);
-  return out;
-}
-
-/**
- * The footer's public key of a signed message as a WebCrypto verification key,
- * or null where WebCrypto refuses it (a failed signature: TAMPERED). WebCrypto
- * gets the key as the message carries it, compressed: Chromium, Node and Deno
- * decode it faster than the core (a P-384 square root, ~0.2 ms in wasm;
- * BENCHMARKS.md, "Footer keys"). Where it refuses that form, the core decodes
- * the point (MALFORMED_MESSAGE if it is none of the curve) and WebCrypto gets it
- * uncompressed.
- * @param {any} opener @param {{ namedCurve: string, publicKey: Uint8Array }} sig `opener.signerPublicKey(false)`
- * @returns {Promise<CryptoKey | null>}
- */
-async function importFooterKey(opener, sig) {
-  const params = { name: 'ECDSA', namedCurve: sig.namedCurve };
-  try {
-    return await subtle().importKey('raw', sig.publicKey, params, false, ['verify']);
-  } catch { /* not a point of the curve, or a runtime that imports uncompressed points only */ }
-  const point = opener.signerPublicKey(true).publicKey;
-  return subtle().importKey('raw', point, params, false, ['verify']).catch(() => null);
-}
-
-/**
- * Signed messages up to this size have their footer checked while a keyring
- * waits. The check copies and hashes the message before any keyring took it, so
- * a message no keyring opens costs that too: bounded here, and only where a
- * KMS call (or the rsa module) is made for it anyway.
- */
-const EARLY_FOOTER_MAX = 1024 * 1024;
-
-/**
- * @typedef {{ source: Uint8Array, key: Promise<CryptoKey | null>, guess: { signature: Uint8Array, signedLength: number } | undefined,
- *   verdict: Promise<boolean> | undefined, keySettled: Promise<unknown> }} EarlyFooter
- */
-
-/**
- * For a signed message that WebCrypto opens (`decrypt`), starts the footer
- * check when a keyring is about to wait (a KMS round trip, the rsa module)
- * instead of after the keyrings: its ECDSA verification then runs on
- * WebCrypto's thread beside that wait. It reads a private copy of the message
- * taken now, and the frames are later decrypted from the same copy, so what is
- * verified is the message of one instant. The footer is read from the
- * message's end as a guess (the data key is needed for the core to walk the
- * body): openNative uses this verdict only when the core, holding the data key,
- * finds the same signature and signed length; otherwise it verifies again.
- * Nothing waits for the verdict before the keyrings and every frame tag have
- * passed, so errors come in the same order as without it; a failed decrypt
- * waits only for the key import (which may call the opener), not the verdict.
- * @param {any} opener @param {Uint8Array} msg @returns {EarlyFooter | undefined}
- */
-function earlyFooter(opener, msg) {
-  if (msg.length > EARLY_FOOTER_MAX) return undefined;
-  let signer;
-  try {
-    signer = opener.signerPublicKey(false);
-  } catch {
-    return undefined; // openNative reports it, in its turn
-  }
-  if (!signer) return undefined;
-  const source = msg.slice();
-  const key = importFooterKey(opener, signer);
-  const guess = footerGuess(source, signer.namedCurve === 'P-256' ? 32 : 48);
-  const verdict = guess && key.then((k) => (k ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, k, guess.signature, source.subarray(0, guess.signedLength)) : false));
-  verdict?.catch(() => {}); // read (or dropped, on failure) by openNative; never an unhandled rejection
-  return { source, key, guess, verdict, keySettled: key.then(() => {}, () => {}) };
-}
-
-/**
- * The footer a message of `n`-byte scalars seems to end with: `uint16 length ‖
- * DER SEQUENCE { INTEGER r, INTEGER s }`, as `r ‖ s` and the length of what it
- * signs; undefined when the end does not read so. Only a guess: see earlyFooter.
- * @param {Uint8Array} m @param {number} n
- */
-function footerGuess(m, n) {
-  for (let len = 8; len <= 2 * n + 8 && len + 2 <= m.length; len++) {
-    const at = m.length - len;
-    if (m[at] !== 0x30 || m[at + 1] !== len - 2 || ((m[at - 2] << 8) | m[at - 1]) !== len) continue;
-    const signature = new Uint8Array(2 * n);
-    let p = at + 2;
-    for (const half of [0, n]) {
-      if (m[p] !== 2) return undefined;
-      let v = m.subarray(p + 2, p + 2 + m[p + 1]);
-      p += 2 + m[p + 1];
-      while (v.length > n && v[0] === 0) v = v.subarray(1);
-      if (v.length > n) return undefined;
-      signature.set(v, half + n - v.length);
-    }
-    return p === m.length ? { signature, signedLength: at - 2 } : undefined;
-  }
-  return undefined;
-}
-
-/** Whether the core's footer `sig` is the one guessed. @param {EarlyFooter['guess']} g @param {{ signature: Uint8Array, signedLength: number }} sig */
-function sameFooter(g, sig) {
-  return !!g && g.signedLength === sig.signedLength && g.signature.length === sig.signature.length && g.signature.every((x, i) => x === sig.signature[i]);
-}
-
-/**
- * Opens a whole message with WebCrypto. The core has the header; it reads the
- * frame heads and footer straight from `msg` and plans. Then, in the same
- * synchronous step, every frame and the footer signature go to WebCrypto, each
- * call copying its bytes before it returns: the message is read once, at one
- * instant, so bytes that change later cannot mix into what is verified.
- * @param {any} opener @param {Uint8Array} msg the whole message
- * @param {boolean} [verifyOnly] check every tag and the signature, keep no plaintext (reEncrypt): resolves to an empty array
- */
-async function openNative(opener, msg, verifyOnly = false, early = undefined) {
-  const signer = opener.signerPublicKey(false);
-  // A key WebCrypto refuses counts as a failed signature (TAMPERED below); one
-  // that is not a point of the curve is MALFORMED_MESSAGE (the core's, thrown).
-  // Both settle before either failure leaves: importFooterKey may still call
-  // the opener, which the caller frees once this rejects.
-  const [aes, ecdsa] = await Promise.allSettled([
-    importNativeKey(opener.messageKey(), 'decrypt'),
-    early ? early.key : signer && importFooterKey(opener, signer),
-  ]);
-  if (aes.status === 'rejected') throw aes.reason;
-  if (ecdsa.status === 'rejected') throw ecdsa.reason;
-  const [key, footerKey] = [aes.value, ecdsa.value];
-  const plan = opener.planNative(early ? early.source : msg); // structure, sequence and footer parsed; nothing decrypted
-  const sig = plan.signature;
-  // More frames than one window are opened a window at a time (bounded memory
-  // whatever the frame count); they then read a private copy, taken now, so
-  // what is verified is still the message of one instant. An early footer
-  // check took its copy when decrypt began: the frames are read from it.
-  const windowed = plan.frameCount > BATCH;
-  const source = early ? early.source : windowed ? msg.slice() : msg;
-  // Runs beside the frames: WebCrypto hashes header ‖ body on its own thread.
-  // The early verdict counts only for the very signature and length the core found.
-  const signatureOk = !sig ? Promise.resolve(true)
-    : early?.verdict && sameFooter(early.guess, sig) ? early.verdict
-      : footerKey ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, footerKey, sig.signature, source.subarray(0, sig.signedLength))
-        : Promise.resolve(false);
-  const out = new Uint8Array(verifyOnly ? 0 : plan.plaintextLength);
-  /** @param {any} f */
-  const openFrame = async (f) => {
-    const pt = new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.end)));
-    if (!verifyOnly) out.set(pt, f.plaintextOffset);
-    pt.fill(0); // WebCrypto's copy: `out` is the one copy that is wiped on failure or returned
-  };
-  try {
-    if (windowed) {
-      await inWindows(plan.frameCount, (from, n) => opener.nativeFrames(from, n), openFrame, opener);
-    } else {
-      // allSettled: every write has landed before a failure wipes `out` below.
-      const settled = await Promise.allSettled(opener.nativeFrames(0, plan.frameCount).map(openFrame));
-      const failed = settled.find((r) => r.status === 'rejected');
-      if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
-    }
-    if (!(await signatureOk)) throw new Error('footer signature');
-  } catch (e) {
-    out.fill(0); // nothing leaves unless every frame and the signature verified
-    signatureOk.catch(() => {});
-    // A coded error of the library (a core restarted meanwhile: INTERNAL, retryable)
-    // is not a verdict on the message; a failed tag or signature is.
-    if (e instanceof EdgeKmsError) throw e;
-    throw new EdgeKmsError('TAMPERED', 'the message failed authentication', { cause: e });
-  }
-  return out;
 }
 
 /**
