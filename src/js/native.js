@@ -239,10 +239,15 @@ export async function openNative(opener, msg, verifyOnly = false, early = undefi
     : early?.verdict && sameFooter(early.guess, sig) ? early.verdict
       : footerKey ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, footerKey, sig.signature, source.subarray(0, sig.signedLength))
         : Promise.resolve(false);
-  const out = new Uint8Array(verifyOnly ? 0 : plan.plaintextLength);
+  // A message of one frame (every message up to the default 1 MiB frame): WebCrypto's
+  // output is the plaintext, returned as it is; else the frames are assembled into `out`.
+  const whole = !verifyOnly && plan.frameCount === 1;
+  let out = new Uint8Array(verifyOnly || whole ? 0 : plan.plaintextLength);
   /** @param {any} f */
   const openFrame = async (f) => {
     const pt = new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.end)));
+    if (whole && f.plaintextOffset === 0 && pt.length === plan.plaintextLength) { out = pt; return; }
+    if (whole) { pt.fill(0); throw new EdgeKmsError('INTERNAL', 'edge-kms: a one-frame plan that is not the whole plaintext'); }
     if (!verifyOnly) out.set(pt, f.plaintextOffset);
     pt.fill(0); // WebCrypto's copy: `out` is the one copy that is wiped on failure or returned
   };
