@@ -5,10 +5,13 @@
 // keyrings (the data-key seam), and wipes every plaintext data key it touches.
 import { EdgeKmsError } from './errors.js';
 import { checkSignal, checkUnchanged, readOptions, toBytes, uint8View, wellFormed } from './bytes.js';
+// envelope-modules.js first: a bundle then holds the `envelope` glue right before
+// the `envelope-full` glue, its superset, which gzip finds within its window
+// (~0.9 KB gzip on every seal/open page against the other order).
+import { moduleFor, withHandle } from './envelope-modules.js';
 import { envelopeFull as full } from './modules/envelope-full.js';
 import { encOf, newHpkeKeyPair } from './hpke-key.js';
 import { CachedFooterKeys, disposeSigner, newSigner, signFooter, verifyFooter } from './footer.js';
-import { moduleFor, withHandle } from './envelope-modules.js';
 import { decryptFrames, earlyFooter, encryptFrames, importNativeKey, openNative, sealNative } from './native.js';
 import { contextEntries } from './protocol.js';
 import { checkKeyring, coreKeyring, flatten, isKms, isKmsRsaKeyring, isRsaKeyring, rsaKeyrings } from './keyrings.js';
