@@ -11,7 +11,7 @@ import { checkSignal, checkUnchanged, readOptions, toBytes, uint8View, wellForme
 import { moduleFor, withHandle } from './envelope-modules.js';
 import { envelopeFull as full } from './modules/envelope-full.js';
 import { encOf, newHpkeKeyPair } from './hpke-key.js';
-import { CachedFooterKeys, disposeSigner, newSigner, signFooter, verifyFooter } from './footer.js';
+import { CachedFooterKeys, disposeSigner, newSigner, signFooter, verifyFooter, webCryptoSigner } from './footer.js';
 import { decryptFrames, earlyFooter, encryptFrames, importNativeKey, openNative, sealNative } from './native.js';
 import { contextEntries } from './protocol.js';
 import { checkKeyring, coreKeyring, flatten, isKms, isKmsRsaKeyring, isRsaKeyring, rsaKeyrings } from './keyrings.js';
@@ -368,7 +368,7 @@ export class EnvelopeClient {
           || (this.#webCryptoAes(keyLength) && opener.isSigned() && (frameLength === 0 || frameLength >= NATIVE_MIN_FRAME));
         if (!native) checkWasmSize(msg.length); // before any KMS call
         // A keyring about to wait (KMS, the rsa module) starts the footer's check first.
-        const onWait = native ? () => { early ??= earlyFooter(opener, msg); } : undefined;
+        const onWait = native && opener.isSigned() ? () => { early ??= earlyFooter(opener, msg); } : undefined;
         if (!hit) await this.#findDataKey(b, opener, signal, onWait);
         checkUnchanged(msg, length, 'message');
         const plaintext = native ? await openNative(opener, msg, false, early) : await this.#openWasm(opener, msg);
@@ -834,7 +834,8 @@ export class EnvelopeClient {
     if (!this.#webCryptoFooters()) return newSigner(false);
     const ahead = this.#nextSigner;
     const mine = ahead ? ahead.catch(() => newSigner(true)) : newSigner(true); // asked for first
-    this.#nextSigner = this.#sealedBefore ? newSigner(true) : undefined;
+    // WebCrypto's only: a key of the `ecdsa` module would need wiping if never taken, and dies with a restart
+    this.#nextSigner = this.#sealedBefore ? webCryptoSigner() : undefined;
     this.#nextSigner?.catch(() => {}); // its taker sees the failure, and makes a new key
     this.#sealedBefore = true;
     return mine;

@@ -26,18 +26,27 @@ const P384 = { name: 'ECDSA', namedCurve: 'P-384' };
  */
 
 /**
+ * A WebCrypto P-384 key pair whose private key is not extractable (one-shot
+ * footers only); rejects where WebCrypto cannot make one.
+ * @returns {Promise<FooterSigner>}
+ */
+export async function webCryptoSigner() {
+  const pair = /** @type {CryptoKeyPair} */ (await subtle().generateKey(P384, false, ['sign']));
+  const publicKey = new Uint8Array(await subtle().exportKey('raw', pair.publicKey));
+  return { kind: 'webcrypto', publicKey, key: pair.privateKey };
+}
+
+/**
  * A fresh P-384 signing key for one message (or one data-key cache entry).
- * `webcrypto`: a WebCrypto key pair whose private key is not extractable
- * (one-shot footers only); otherwise, or where WebCrypto fails to make one, a
- * key of the `ecdsa` module (every caller signs with either kind).
+ * `webcrypto`: WebCrypto's (webCryptoSigner); otherwise, or where WebCrypto
+ * fails to make one, a key of the `ecdsa` module (every caller signs with
+ * either kind).
  * @param {boolean} webcrypto @returns {Promise<FooterSigner>}
  */
 export async function newSigner(webcrypto) {
   if (webcrypto) {
     try {
-      const pair = /** @type {CryptoKeyPair} */ (await subtle().generateKey(P384, false, ['sign']));
-      const publicKey = new Uint8Array(await subtle().exportKey('raw', pair.publicKey));
-      return { kind: 'webcrypto', publicKey, key: pair.privateKey };
+      return await webCryptoSigner();
     } catch { /* a WebCrypto that cannot make the key: the `ecdsa` module makes it */ }
   }
   return withEcdsa((e) => {
