@@ -11,11 +11,44 @@ import { EdgeKmsError } from './errors.js';
  */
 function plain(v, what) {
   if (v === undefined || v === null || typeof v !== 'object') return v; // the core says what is wrong with it
+  let copy;
   try {
-    return structuredClone(v);
+    copy = structuredClone(v);
   } catch (e) {
     throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (no functions, Proxies or getters that fail)`, { cause: e });
   }
+  // structuredClone keeps cycles; no answer has one, and a reader that meets
+  // one must not have to stop itself (a wasm build that formats the value it
+  // refuses recursed until the stack ran out: INTERNAL, not a code).
+  if (reachesItself(copy)) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (no cycles)`);
+  return copy;
+}
+
+const DONE = Symbol('done');
+
+/**
+ * Whether a value reaches itself through its own properties: a depth-first
+ * walk with an explicit stack (any depth), each object explored once.
+ * @param {object} root
+ */
+function reachesItself(root) {
+  const onPath = new Set(), done = new Set();
+  /** @type {unknown[]} */
+  const stack = [root];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x === DONE) {
+      const o = stack.pop();
+      onPath.delete(o);
+      done.add(o);
+    } else if (x !== null && typeof x === 'object' && !done.has(x)) {
+      if (onPath.has(x)) return true;
+      onPath.add(x);
+      stack.push(x, DONE);
+      for (const k of Object.keys(x)) stack.push(/** @type {Record<string, unknown>} */ (x)[k]);
+    }
+  }
+  return false;
 }
 
 /**

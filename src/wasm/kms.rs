@@ -39,6 +39,24 @@ fn only_known_fields(v: &JsValue, known: &[&str]) -> bool {
         .all(|k| k.as_string().is_some_and(|k| known.contains(&k.as_str())))
 }
 
+/// Whether `encryptionContext`, when given, is a plain object (its own
+/// prototype `Object.prototype` or none). serde-wasm-bindgen would also read
+/// an array of pairs, a `Map` or a `Date` as a map; the field is a record, so
+/// anything else is refused here, as the documented type says.
+fn context_is_record(v: &JsValue) -> bool {
+    let Ok(c) = js_sys::Reflect::get(v, &JsValue::from_str("encryptionContext")) else {
+        return false;
+    };
+    if c.is_undefined() || c.is_null() {
+        return true;
+    }
+    if !c.is_object() || js_sys::Array::is_array(&c) {
+        return false;
+    }
+    let proto = js_sys::Object::get_prototype_of(&c);
+    proto.is_null() || proto == js_sys::Object::get_prototype_of(&js_sys::Object::new())
+}
+
 /// The largest count a cost input may hold: 2^53 (exact in a JS number). Larger
 /// finite counts (1e308) would make the estimate's products infinite.
 const MAX_COUNT: f64 = 9_007_199_254_740_992.0;
@@ -98,7 +116,7 @@ pub fn parse_key_identifier(s: JsValue) -> Result<JsValue, JsValue> {
 pub fn recommend_key_type(answers: JsValue) -> Result<JsValue, JsValue> {
     let answers: Answers = match object_or_empty(answers) {
         None => Answers::default(),
-        Some(v) => (only_known_fields(&v, ANSWER_FIELDS) && counts_in_range(&v, &["requestsPerMonth"])).then_some(v).and_then(|v| serde_wasm_bindgen::from_value(v).ok()).ok_or_else(|| {
+        Some(v) => (only_known_fields(&v, ANSWER_FIELDS) && counts_in_range(&v, &["requestsPerMonth"]) && context_is_record(&v)).then_some(v).and_then(|v| serde_wasm_bindgen::from_value(v).ok()).ok_or_else(|| {
             js_error(Error::InvalidArgument(
                 "answers must be an object of known fields: booleans, purpose 'encrypt' | 'sign' | 'hmac', and optional names",
             ))

@@ -84,6 +84,40 @@ export default {
       await assert.rejectsWithCode(recommendKeyType({ alias: 'alias/aws/mine' }), 'INVALID_ARGUMENT', 'reserved alias');
       await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ([])), 'INVALID_ARGUMENT', 'array');
     });
+    t.test('recommendKeyType: encryptionContext is a record, not an array, a Map or a Date', async () => {
+      // The bindings' reader would take an array of pairs or a Map as a map;
+      // a sparse array made it throw a TypeError through the core (INTERNAL).
+      const notRecords = { 'array of pairs': [['tenant', 'acme']], 'empty array': [], 'sparse array': new Array(2), Map: new Map([['tenant', 'acme']]), Date: new Date(0), string: 'tenant=acme' };
+      for (const [name, encryptionContext] of Object.entries(notRecords)) {
+        await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ needKeyControl: true, encryptionContext })), 'INVALID_ARGUMENT', name);
+      }
+      const r = await recommendKeyType({ needKeyControl: true, encryptionContext: Object.assign(Object.create(null), { tenant: 'acme' }) });
+      assert.equal(r.keyPolicy.Statement[1].Condition.StringEquals['kms:EncryptionContext:tenant'], 'acme', 'a null-prototype object is a record');
+    });
+    t.test('recommendKeyType and estimateCost: a value that contains itself is INVALID_ARGUMENT, whatever field holds it', async () => {
+      // A wasm build whose reader formats the value it refuses recursed on
+      // such an array until the stack ran out (INTERNAL); the shim refuses
+      // cycles before the core reads anything.
+      const loop = /** @type {any[]} */ ([]);
+      loop.push(loop);
+      const deep = /** @type {any[]} */ ([[1, 2]]);
+      deep[0].push(deep);
+      const self = /** @type {any} */ ({});
+      self.self = self;
+      for (const v of [loop, deep]) {
+        for (const field of ['alias', 'region', 'needKeyControl', 'requestsPerMonth', 'replicaRegions', 'encryptionContext']) {
+          await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ [field]: v })), 'INVALID_ARGUMENT', `${field}: a cycle`);
+        }
+        await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ replicaRegions: [v] })), 'INVALID_ARGUMENT', 'replicaRegions: [a cycle]');
+        await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ encryptionContext: { k: v } })), 'INVALID_ARGUMENT', 'a context value: a cycle');
+        await assert.rejectsWithCode(estimateCost(/** @type {any} */ ({ keys: v })), 'INVALID_ARGUMENT', 'keys: a cycle');
+        await assert.rejectsWithCode(estimateCost(/** @type {any} */ ({ cacheHitRatio: v })), 'INVALID_ARGUMENT', 'cacheHitRatio: a cycle');
+      }
+      await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ encryptionContext: self })), 'INVALID_ARGUMENT', 'an object that contains itself');
+      // Answers with nested data and no cycle still pass.
+      const ok = await recommendKeyType({ needKeyControl: true, multiRegion: true, region: 'us-east-1', replicaRegions: ['us-west-2', 'eu-west-1'], encryptionContext: { tenant: 'acme' } });
+      assert.equal(ok.keyPolicy.Statement[1].Condition.StringEquals['kms:EncryptionContext:tenant'], 'acme');
+    });
 
     t.test('estimateCost: the data-key cache cuts request cost', async () => {
       const e = await estimateCost({ keys: 1, requestsPerMonth: 10_020_000, cacheHitRatio: 0.9 });
