@@ -17,36 +17,40 @@ function plain(v, what) {
   } catch (e) {
     throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (no functions, Proxies or getters that fail)`, { cause: e });
   }
-  // structuredClone keeps cycles; no answer has one, and a reader that meets
-  // one must not have to stop itself (a wasm build that formats the value it
-  // refuses recursed until the stack ran out: INTERNAL, not a code).
-  if (reachesItself(copy)) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (no cycles)`);
+  // structuredClone keeps cycles and shared parts; no answer has either, and a
+  // reader that meets them must not have to stop itself (a wasm build that
+  // formats the value it refuses recursed on a cycle until the stack ran out,
+  // and walked shared arrays once per path: INTERNAL, or minutes).
+  if (reachedTwice(copy)) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (no cycles or shared parts)`);
   return copy;
 }
 
-const DONE = Symbol('done');
+/** @param {unknown} x @returns {x is object} */
+const isContainer = (x) => {
+  if (x === null || typeof x !== 'object') return false;
+  if (Array.isArray(x)) return true;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+};
 
 /**
- * Whether a value reaches itself through its own properties: a depth-first
- * walk with an explicit stack (any depth), each object explored once.
+ * Whether an array or plain object is reached twice within `root` (a cycle,
+ * or a part shared by two places): a walk with an explicit stack (any depth)
+ * that visits each array and plain object once. Anything else (typed arrays,
+ * Maps, boxed strings, ...) holds no answer and is not entered: the core
+ * refuses it where it stands.
  * @param {object} root
  */
-function reachesItself(root) {
-  const onPath = new Set(), done = new Set();
+function reachedTwice(root) {
+  const seen = new Set();
   /** @type {unknown[]} */
   const stack = [root];
   while (stack.length > 0) {
     const x = stack.pop();
-    if (x === DONE) {
-      const o = stack.pop();
-      onPath.delete(o);
-      done.add(o);
-    } else if (x !== null && typeof x === 'object' && !done.has(x)) {
-      if (onPath.has(x)) return true;
-      onPath.add(x);
-      stack.push(x, DONE);
-      for (const k of Object.keys(x)) stack.push(/** @type {Record<string, unknown>} */ (x)[k]);
-    }
+    if (!isContainer(x)) continue;
+    if (seen.has(x)) return true;
+    seen.add(x);
+    for (const k of Object.keys(x)) stack.push(/** @type {Record<string, unknown>} */ (x)[k]);
   }
   return false;
 }

@@ -28,33 +28,37 @@ fn object_or_empty(v: JsValue) -> Option<JsValue> {
     }
 }
 
-/// serde-wasm-bindgen reads struct fields by name and so never sees unknown
-/// ones; a misspelt option must not be silently ignored, so check here.
-fn only_known_fields(v: &JsValue, known: &[&str]) -> bool {
+/// Whether `v` is a plain object: its prototype `Object.prototype` or none.
+/// serde-wasm-bindgen would also read a `Map`, a `Date` or an array of pairs
+/// as a struct or a map (a `Map`'s entries silently ignored); the documented
+/// types are records, so anything else is refused.
+fn is_plain_object(v: &JsValue) -> bool {
     if !v.is_object() || js_sys::Array::is_array(v) {
         return false;
     }
-    js_sys::Object::keys(&js_sys::Object::from(v.clone()))
-        .iter()
-        .all(|k| k.as_string().is_some_and(|k| known.contains(&k.as_str())))
+    let proto = js_sys::Object::get_prototype_of(v);
+    proto.is_null() || proto == js_sys::Object::get_prototype_of(&js_sys::Object::new())
 }
 
-/// Whether `encryptionContext`, when given, is a plain object (its own
-/// prototype `Object.prototype` or none). serde-wasm-bindgen would also read
-/// an array of pairs, a `Map` or a `Date` as a map; the field is a record, so
-/// anything else is refused here, as the documented type says.
-fn context_is_record(v: &JsValue) -> bool {
-    let Ok(c) = js_sys::Reflect::get(v, &JsValue::from_str("encryptionContext")) else {
-        return false;
-    };
-    if c.is_undefined() || c.is_null() {
-        return true;
-    }
-    if !c.is_object() || js_sys::Array::is_array(&c) {
-        return false;
-    }
-    let proto = js_sys::Object::get_prototype_of(&c);
-    proto.is_null() || proto == js_sys::Object::get_prototype_of(&js_sys::Object::new())
+/// serde-wasm-bindgen reads struct fields by name and so never sees unknown
+/// ones; a misspelt option must not be silently ignored, so check here.
+fn only_known_fields(v: &JsValue, known: &[&str]) -> bool {
+    is_plain_object(v)
+        && js_sys::Object::keys(&js_sys::Object::from(v.clone()))
+            .iter()
+            .all(|k| k.as_string().is_some_and(|k| known.contains(&k.as_str())))
+}
+
+/// Whether the answers' `encryptionContext`, when given, is a plain object,
+/// and their `replicaRegions`, when given, an array (serde-wasm-bindgen would
+/// read any iterable, a `Set` included, as a sequence).
+fn shapes_as_declared(v: &JsValue) -> bool {
+    let field = |name: &str| js_sys::Reflect::get(v, &JsValue::from_str(name)).ok();
+    let absent = |x: &JsValue| x.is_undefined() || x.is_null();
+    let context_ok = field("encryptionContext").is_some_and(|c| absent(&c) || is_plain_object(&c));
+    let regions_ok =
+        field("replicaRegions").is_some_and(|r| absent(&r) || js_sys::Array::is_array(&r));
+    context_ok && regions_ok
 }
 
 /// The largest count a cost input may hold: 2^53 (exact in a JS number). Larger
@@ -116,7 +120,7 @@ pub fn parse_key_identifier(s: JsValue) -> Result<JsValue, JsValue> {
 pub fn recommend_key_type(answers: JsValue) -> Result<JsValue, JsValue> {
     let answers: Answers = match object_or_empty(answers) {
         None => Answers::default(),
-        Some(v) => (only_known_fields(&v, ANSWER_FIELDS) && counts_in_range(&v, &["requestsPerMonth"]) && context_is_record(&v)).then_some(v).and_then(|v| serde_wasm_bindgen::from_value(v).ok()).ok_or_else(|| {
+        Some(v) => (only_known_fields(&v, ANSWER_FIELDS) && counts_in_range(&v, &["requestsPerMonth"]) && shapes_as_declared(&v)).then_some(v).and_then(|v| serde_wasm_bindgen::from_value(v).ok()).ok_or_else(|| {
             js_error(Error::InvalidArgument(
                 "answers must be an object of known fields: booleans, purpose 'encrypt' | 'sign' | 'hmac', and optional names",
             ))

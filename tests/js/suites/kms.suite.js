@@ -84,6 +84,20 @@ export default {
       await assert.rejectsWithCode(recommendKeyType({ alias: 'alias/aws/mine' }), 'INVALID_ARGUMENT', 'reserved alias');
       await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ([])), 'INVALID_ARGUMENT', 'array');
     });
+    t.test('recommendKeyType and estimateCost take plain objects: not a Map, a Date, a Set of regions', async () => {
+      // The bindings' reader would take a Map or a Date as the answers (a
+      // Map's entries silently ignored) and any iterable as a list.
+      for (const [name, v] of Object.entries({ Map: new Map([['needKeyControl', true]]), Date: new Date(0), RegExp: /x/, 'boxed string': new String('x') })) {
+        await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ (v)), 'INVALID_ARGUMENT', `answers: ${name}`);
+        await assert.rejectsWithCode(estimateCost(/** @type {any} */ (v)), 'INVALID_ARGUMENT', `cost input: ${name}`);
+      }
+      await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ needKeyControl: true, multiRegion: true, region: 'us-east-1', replicaRegions: new Set(['eu-west-1']) })), 'INVALID_ARGUMENT', 'replicaRegions: a Set');
+      // Values that hold no answer are refused where they stand, not walked.
+      const buf = new ArrayBuffer(1 << 20);
+      await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ alias: Array.from({ length: 16 }, () => new Uint8Array(buf)) })), 'INVALID_ARGUMENT', 'views of one buffer');
+      await assert.rejectsWithCode(estimateCost(/** @type {any} */ ({ keys: new String('a'.repeat(1 << 16)) })), 'INVALID_ARGUMENT', 'a boxed string');
+      assert.equal((await recommendKeyType(Object.assign(Object.create(null), { needKeyControl: true }))).keyType, 'customer-managed', 'a null-prototype object is plain');
+    });
     t.test('recommendKeyType: encryptionContext is a record, not an array, a Map or a Date', async () => {
       // The bindings' reader would take an array of pairs or a Map as a map;
       // a sparse array made it throw a TypeError through the core (INTERNAL).
@@ -114,6 +128,13 @@ export default {
         await assert.rejectsWithCode(estimateCost(/** @type {any} */ ({ cacheHitRatio: v })), 'INVALID_ARGUMENT', 'cacheHitRatio: a cycle');
       }
       await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ encryptionContext: self })), 'INVALID_ARGUMENT', 'an object that contains itself');
+      // Shared parts are refused too: a reader that formats what it refuses
+      // walked a tower of shared arrays once per path (2^depth).
+      let tower = /** @type {any} */ (['x']);
+      for (let i = 0; i < 40; i++) tower = [tower, tower];
+      await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ alias: tower })), 'INVALID_ARGUMENT', 'shared arrays');
+      const ctx = { tenant: 'acme' };
+      await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ encryptionContext: ctx, replicaRegions: [ctx] })), 'INVALID_ARGUMENT', 'an object in two places');
       // Answers with nested data and no cycle still pass.
       const ok = await recommendKeyType({ needKeyControl: true, multiRegion: true, region: 'us-east-1', replicaRegions: ['us-west-2', 'eu-west-1'], encryptionContext: { tenant: 'acme' } });
       assert.equal(ok.keyPolicy.Statement[1].Condition.StringEquals['kms:EncryptionContext:tenant'], 'acme');
