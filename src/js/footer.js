@@ -140,6 +140,8 @@ export class CachedFooterKeys {
 /**
  * `r ‖ s` of the footer: over `bytes` (header ‖ body) with a WebCrypto key, or
  * over `digest` (their SHA-384, from the core) with a key of the `ecdsa` module.
+ * A module key given only `bytes` (a native re-key whose WebCrypto could not
+ * make a key) signs their SHA-384, which WebCrypto computes.
  * @param {FooterSigner} s @param {Uint8Array | undefined} bytes @param {Uint8Array | undefined} digest
  * @returns {Promise<Uint8Array>}
  */
@@ -148,11 +150,12 @@ export async function signFooter(s, bytes, digest) {
     if (!bytes) throw new EdgeKmsError('INTERNAL', 'edge-kms: a WebCrypto footer key signs whole messages only');
     return new Uint8Array(await subtle().sign({ name: 'ECDSA', hash: 'SHA-384' }, s.key, bytes));
   }
-  if (!digest) throw new EdgeKmsError('INTERNAL', 'edge-kms: no digest to sign');
+  const d = digest ?? (bytes && subtle() ? new Uint8Array(await subtle().digest('SHA-384', bytes)) : undefined);
+  if (!d) throw new EdgeKmsError('INTERNAL', 'edge-kms: no digest to sign');
   return withEcdsa(() => {
     // A key of an `ecdsa` instance that trapped and restarted is gone.
     if (ecdsaStale(s.handle)) throw new EdgeKmsError('INTERNAL', 'edge-kms: the footer key was lost in a restart of the ecdsa module; please retry', { retryable: true });
-    return s.handle.signDigest(digest);
+    return s.handle.signDigest(d);
   });
 }
 

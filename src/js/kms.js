@@ -17,12 +17,32 @@ function plain(v, what) {
   } catch (e) {
     throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (no functions, Proxies or getters that fail)`, { cause: e });
   }
+  // The copy keeps own enumerable fields only: answers anywhere else (a class's
+  // getters, a prototype, a hidden field) would be dropped without a word.
+  const context = Object.getOwnPropertyDescriptor(v, 'encryptionContext')?.value;
+  if (hidesFields(v) || (context !== null && typeof context === 'object' && hidesFields(context))) {
+    throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (own enumerable fields of a plain object)`);
+  }
   // structuredClone keeps cycles and shared parts; no answer has either, and a
   // reader that meets them must not have to stop itself (a wasm build that
   // formats the value it refuses recursed on a cycle until the stack ran out,
   // and walked shared arrays once per path: INTERNAL, or minutes).
   if (reachedTwice(copy)) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (no cycles or shared parts)`);
   return copy;
+}
+
+/**
+ * Whether an object that structuredClone took (so no Proxy) holds fields its
+ * copy would drop: a prototype other than some realm's `Object.prototype` (or
+ * none), or own fields that are non-enumerable or Symbol-keyed. Arrays are the
+ * core's to refuse or read.
+ * @param {object} o
+ */
+function hidesFields(o) {
+  if (Array.isArray(o)) return false;
+  const proto = Object.getPrototypeOf(o);
+  if (proto !== null && (Object.getPrototypeOf(proto) !== null || Object.keys(proto).length > 0)) return true;
+  return !Reflect.ownKeys(o).every((k) => typeof k === 'string' && Object.prototype.propertyIsEnumerable.call(o, k));
 }
 
 /** @param {unknown} x @returns {x is object} */

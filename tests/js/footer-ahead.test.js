@@ -64,5 +64,14 @@ test('a key made ahead that failed: the seal that takes it makes a new one; a We
     assert.ok(made.n >= 2, 'WebCrypto was asked first');
     assert.notEqual(await footerKey(msgs[0]), await footerKey(msgs[1]));
     for (const m of msgs) assert.ok((await c2.decrypt(m)).plaintext.length > 0);
+    // A native re-key has no digest from the core: the module key signs the
+    // new message's SHA-384 (before: INTERNAL "no digest to sign"; helper-44).
+    const kr2 = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k2', wrappingKey: randomBytes(32) });
+    for (const engine of ['native', 'auto']) {
+      const again = await new EnvelopeClient({ keyring: kr, engine }).reEncrypt(msgs[0], { keyring: kr2 });
+      const opened = await new EnvelopeClient({ keyring: kr2 }).decrypt(again);
+      assert.equal(Buffer.from(opened.plaintext).toString(), 'no WebCrypto keys', `reEncrypt, engine ${engine}`);
+      assert.notEqual(await footerKey(again), await footerKey(msgs[0]), 'a new footer key');
+    }
   });
 });

@@ -92,11 +92,25 @@ export default {
         await assert.rejectsWithCode(estimateCost(/** @type {any} */ (v)), 'INVALID_ARGUMENT', `cost input: ${name}`);
       }
       await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ needKeyControl: true, multiRegion: true, region: 'us-east-1', replicaRegions: new Set(['eu-west-1']) })), 'INVALID_ARGUMENT', 'replicaRegions: a Set');
-      // Values that hold no answer are refused where they stand, not walked.
+      // Values that hold no answer are refused (the shim's walk does not enter
+      // them: how long a refusal took is measured in SECURITY.md, not asserted).
       const buf = new ArrayBuffer(1 << 20);
       await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ alias: Array.from({ length: 16 }, () => new Uint8Array(buf)) })), 'INVALID_ARGUMENT', 'views of one buffer');
       await assert.rejectsWithCode(estimateCost(/** @type {any} */ ({ keys: new String('a'.repeat(1 << 16)) })), 'INVALID_ARGUMENT', 'a boxed string');
       assert.equal((await recommendKeyType(Object.assign(Object.create(null), { needKeyControl: true }))).keyType, 'customer-managed', 'a null-prototype object is plain');
+      // Answers the copy would drop are refused, not ignored (helper-44): a
+      // class's getters, inherited, non-enumerable and Symbol-keyed fields.
+      const hidden = {
+        'class getters': new (class { get needKeyControl() { return true; } })(),
+        inherited: Object.create({ needKeyControl: true }),
+        'non-enumerable': Object.defineProperty({}, 'needKeyControl', { value: true }),
+        'Symbol-keyed': { [Symbol('needKeyControl')]: true },
+      };
+      for (const [name, v] of Object.entries(hidden)) {
+        await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ (v)), 'INVALID_ARGUMENT', `answers: ${name}`);
+        await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ encryptionContext: v })), 'INVALID_ARGUMENT', `encryptionContext: ${name}`);
+      }
+      await assert.rejectsWithCode(estimateCost(/** @type {any} */ (Object.create({ keys: 3 }))), 'INVALID_ARGUMENT', 'cost input: inherited');
     });
     t.test('recommendKeyType: encryptionContext is a record, not an array, a Map or a Date', async () => {
       // The bindings' reader would take an array of pairs or a Map as a map;
