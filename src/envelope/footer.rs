@@ -174,9 +174,24 @@ fn compress(uncompressed: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// How long the DER of a P-384 footer signature is as the AWS Encryption SDKs
+/// for Python and Java write it (their `signature_len`): `r` and `s` in 49 and
+/// 48 bytes, in either order. A footer of this length is 2 bytes longer.
+pub const FIXED_DER_LEN: usize = 103;
+
 /// The footer (u16 length ‖ DER ECDSA signature) of a signature `r ‖ s`
 /// made outside the core over header ‖ body. A wrong signature only makes a
 /// message no reader accepts.
+///
+/// The footer is made [`FIXED_DER_LEN`] + 2 bytes long by writing `n − s`
+/// for `s` where that length needs it, as the Python SDK does
+/// (`_ecc_static_length_signature`): `(r, n − s)` is the same signature to
+/// every ECDSA verifier, and which of the two an `s` is says nothing of the
+/// key. Where neither fits (a short `r`, or one of 49 bytes with a short `s`:
+/// about 1 message in 128, which the SDKs sign again), the footer keeps its
+/// length; readers take any. The fixed
+/// length lets a writer put the message and its footer in one buffer before
+/// signing, instead of copying the message after it.
 ///
 /// # Errors
 /// `INVALID_ARGUMENT` unless `rs` is 96 bytes (P-384) with `0 < r, s < n`.
@@ -189,30 +204,55 @@ pub fn encode(rs: &[u8]) -> Result<Vec<u8>> {
     if !scalar_in_range(r, &ORDER_P384) || !scalar_in_range(s, &ORDER_P384) {
         return Err(bad());
     }
-    let mut body = Vec::with_capacity(104);
-    for v in [r, s] {
-        let v = v
-            .get(v.iter().position(|&b| b != 0).unwrap_or(v.len())..)
-            .unwrap_or(&[]);
-        body.push(0x02);
-        if v.first().is_some_and(|&b| b & 0x80 != 0) {
-            body.push(u8::try_from(v.len() + 1).map_err(|_| bad())?);
-            body.push(0);
-        } else {
-            body.push(u8::try_from(v.len()).map_err(|_| bad())?);
+    let mut der = der_signature(r, s).ok_or_else(bad)?;
+    if der.len() != FIXED_DER_LEN {
+        let negated = der_signature(r, &order_minus(s)).ok_or_else(bad)?;
+        if negated.len() == FIXED_DER_LEN {
+            der = negated;
         }
-        body.extend_from_slice(v);
     }
-    // At most 2 × (2 + 49) = 102 bytes: the short length form.
-    let mut der = Vec::with_capacity(2 + body.len());
-    der.push(0x30);
-    der.push(u8::try_from(body.len()).map_err(|_| bad())?);
-    der.extend_from_slice(&body);
     let n = u16::try_from(der.len()).map_err(|_| bad())?;
     let mut out = Vec::with_capacity(2 + der.len());
     out.extend_from_slice(&n.to_be_bytes());
     out.extend_from_slice(&der);
     Ok(out)
+}
+
+/// `SEQUENCE { INTEGER r, INTEGER s }` of big-endian scalars, strict DER
+/// (minimal, non-negative); `None` past the short length form (never for
+/// P-384: at most 2 × (2 + 49) = 102 bytes inside).
+fn der_signature(r: &[u8], s: &[u8]) -> Option<Vec<u8>> {
+    let mut body = Vec::with_capacity(104);
+    for v in [r, s] {
+        let v = v.get(v.iter().position(|&b| b != 0).unwrap_or(v.len())..)?;
+        body.push(0x02);
+        if v.first().is_some_and(|&b| b & 0x80 != 0) {
+            body.push(u8::try_from(v.len() + 1).ok()?);
+            body.push(0);
+        } else {
+            body.push(u8::try_from(v.len()).ok()?);
+        }
+        body.extend_from_slice(v);
+    }
+    let len = u8::try_from(body.len()).ok().filter(|&l| l < 0x80)?;
+    let mut der = Vec::with_capacity(2 + body.len());
+    der.push(0x30);
+    der.push(len);
+    der.extend_from_slice(&body);
+    Some(der)
+}
+
+/// `n − s` for the P-384 order `n` and `0 < s < n` (big-endian, 48 bytes):
+/// again in `0 < · < n`. Public data (a signature), so not constant-time.
+pub(crate) fn order_minus(s: &[u8]) -> [u8; 48] {
+    let mut out = [0u8; 48];
+    let mut borrow = 0u16;
+    for ((o, &n), &v) in out.iter_mut().zip(&ORDER_P384).zip(s).rev() {
+        let d = u16::from(n).wrapping_sub(u16::from(v)).wrapping_sub(borrow);
+        *o = d.to_be_bytes()[1];
+        borrow = u16::from(d > 0xff);
+    }
+    out
 }
 
 /// An ephemeral P-384 signing key for one message (the only signer we

@@ -1099,6 +1099,53 @@ mod external_footer {
         msg
     }
 
+    /// The footers the core writes have the SDKs' fixed length wherever one
+    /// of `s` and `n − s` gives it, and verify either way; `r` never changes.
+    #[test]
+    fn footers_take_the_fixed_length_and_still_verify() {
+        use crate::verify::ecdsa_der::der_to_raw;
+        use p384::ecdsa::signature::hazmat::PrehashVerifier;
+        let signer = key(3);
+        let verifier = p384::ecdsa::VerifyingKey::from_sec1_bytes(&signer.public_key()).unwrap();
+        let (mut negated, mut kept, mut other_length) = (0, 0, 0);
+        for i in 0..512u16 {
+            let digest = <sha2::Sha384 as sha2::Digest>::digest(i.to_be_bytes());
+            let rs = signer.sign_digest(&digest).unwrap();
+            let f = footer::encode(&rs).unwrap();
+            let written = der_to_raw(&f[2..], 48).unwrap();
+            let sig = p384::ecdsa::Signature::from_slice(&written).unwrap();
+            assert!(verifier.verify_prehash(&digest, &sig).is_ok());
+            assert_eq!(written[..48], rs[..48]);
+            let (s, flipped) = (&rs[48..], footer::order_minus(&rs[48..]));
+            if written[48..] == *s {
+                kept += 1;
+            } else {
+                assert_eq!(written[48..], flipped);
+                negated += 1;
+            }
+            // An INTEGER's DER length: its significant bytes, and a 0 before a high bit.
+            let len = |v: &[u8]| {
+                let v = &v[v.iter().position(|&b| b != 0).unwrap()..];
+                2 + v.len() + usize::from(v[0] & 0x80 != 0)
+            };
+            let reachable = [s, &flipped[..]]
+                .iter()
+                .any(|s| 2 + len(&rs[..48]) + len(s) == footer::FIXED_DER_LEN);
+            assert_eq!(
+                f.len() == footer::FIXED_DER_LEN + 2,
+                reachable,
+                "signature {i}"
+            );
+            other_length += usize::from(!reachable);
+        }
+        // Both ways were taken; about 1 in 128 keeps another length.
+        assert!(
+            negated > 100 && kept > 100,
+            "{negated} negated, {kept} kept"
+        );
+        assert!(other_length < 20, "{other_length} of 512 of another length");
+    }
+
     fn footer_len(msg: &[u8]) -> usize {
         inspect(msg).unwrap().signature_len.unwrap() + 2
     }
@@ -1228,11 +1275,23 @@ mod external_footer {
     #[test]
     fn encode_writes_strict_der_and_refuses_out_of_range() {
         use crate::verify::ecdsa_der::der_to_raw;
+        // r and s of 48 bytes each (DER 102): s becomes n − s, of 49 (DER 103).
+        // r and s of 49 bytes each (DER 104): the same, n − s being of 48.
         for rs in [[1u8; 96], [0x80; 96]] {
             let f = footer::encode(&rs).unwrap();
             assert_eq!(usize::from(u16::from_be_bytes([f[0], f[1]])), f.len() - 2);
-            assert_eq!(der_to_raw(&f[2..], 48).unwrap(), rs);
+            assert_eq!(f.len(), footer::FIXED_DER_LEN + 2);
+            let mut negated = rs;
+            negated[48..].copy_from_slice(&footer::order_minus(&rs[48..]));
+            assert_eq!(der_to_raw(&f[2..], 48).unwrap(), negated);
         }
+        // Already of the fixed length: written as it is.
+        let mut fits = [0x80u8; 96];
+        fits[48..].fill(0x7f);
+        assert_eq!(
+            der_to_raw(&footer::encode(&fits).unwrap()[2..], 48).unwrap(),
+            fits
+        );
         let mut small = [0u8; 96];
         small[47] = 1;
         small[95] = 2;

@@ -10,7 +10,7 @@ import { checkSignal, checkUnchanged, readOptions, toBytes, wellFormed } from '.
 // (~0.9 KB gzip on every seal/open page against the other order).
 import { moduleFor, withHandle } from './envelope-modules.js';
 import { envelopeFull as full } from './modules/envelope-full.js';
-import { CachedFooterKeys, disposeSigner, newSigner, signFooter, verifyFooter, webCryptoSigner } from './footer.js';
+import { CachedFooterKeys, FOOTER_ROOM, disposeSigner, newSigner, signFooter, verifyFooter, webCryptoSigner, withFooter } from './footer.js';
 import { decryptFrames, earlyFooter, encryptFrames, importNativeKey, openNative, sealNative } from './native.js';
 import { contextEntries } from './protocol.js';
 import { checkKeyring, coreKeyring, flatten, isKms, isKmsRsaKeyring, isRsaKeyring, rsaKeyrings } from './keyrings.js';
@@ -287,11 +287,7 @@ export class EnvelopeClient {
         const body = sealer.seal(pt);
         if (!signer) return body;
         // The signature covers header ‖ body; the core DER-encodes it.
-        const footer = sealer.footer(await signFooter(signer, body, sealer.footerDigest()));
-        const out = new Uint8Array(body.length + footer.length);
-        out.set(body);
-        out.set(footer, body.length);
-        return out;
+        return withFooter(body, body.length, sealer.footer(await signFooter(signer, body, sealer.footerDigest())));
       } finally {
         sealer?.free();
         if (signer) this.#signers.release(signer); // wiped here unless its cache entry still holds it
@@ -401,20 +397,21 @@ export class EnvelopeClient {
         }
         resealer.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
         await wrapDataKey(b, resealer, members, signal);
-        const signedPart = native ? (() => {
+        let message, signedLength;
+        if (native) {
           const header = resealer.header();
           const frames = source.subarray(resealer.bodyStart, resealer.bodyEnd);
-          const part = new Uint8Array(header.length + frames.length);
-          part.set(header);
-          part.set(frames, header.length);
-          return part;
-        })() : resealer.finish();
-        if (!signer) return signedPart;
-        const footer = resealer.footer(await signFooter(signer, signedPart, resealer.footerDigest()));
-        const out = new Uint8Array(signedPart.length + footer.length);
-        out.set(signedPart);
-        out.set(footer, signedPart.length);
-        return out;
+          signedLength = header.length + frames.length;
+          message = new Uint8Array(signedLength + (signer ? FOOTER_ROOM : 0)); // the footer's room: see withFooter
+          message.set(header);
+          message.set(frames, header.length);
+        } else {
+          message = resealer.finish();
+          signedLength = message.length;
+        }
+        if (!signer) return message;
+        const footer = resealer.footer(await signFooter(signer, message.subarray(0, signedLength), resealer.footerDigest()));
+        return withFooter(message, signedLength, footer);
       } finally {
         resealer?.free();
         opener.free();

@@ -160,6 +160,36 @@ export async function signFooter(s, bytes, digest) {
 }
 
 /**
+ * The length of the footer the core writes for all but about 1 message in 128
+ * (footer.rs, `FIXED_DER_LEN` + 2): a writer that leaves this much room after
+ * header ‖ body puts the footer there (`withFooter`) instead of copying the
+ * whole message once it is signed.
+ */
+export const FOOTER_ROOM = 105;
+
+/**
+ * The message whose header ‖ body are the first `signedLength` bytes of `buf`
+ * (a buffer of the writer's own, `signedLength` + FOOTER_ROOM long, or exactly
+ * `signedLength`), with `footer` after them: written in place where it fills
+ * `buf` exactly, else both are copied into a buffer of the exact length. Either
+ * way the result is the whole of its ArrayBuffer, as every message returned is.
+ * The footer was signed over bytes WebCrypto copied when it was called, so
+ * writing into `buf` now changes nothing signed.
+ * @param {Uint8Array} buf @param {number} signedLength @param {Uint8Array} footer @returns {Uint8Array}
+ */
+export function withFooter(buf, signedLength, footer) {
+  const length = signedLength + footer.length;
+  if (buf.length === length && buf.byteOffset === 0 && buf.buffer.byteLength === length) {
+    buf.set(footer, signedLength);
+    return buf;
+  }
+  const out = new Uint8Array(length);
+  out.set(buf.subarray(0, signedLength));
+  out.set(footer, signedLength);
+  return out;
+}
+
+/**
  * Whether the footer `check` (from the core: `{ namedCurve, hash, publicKey,
  * signature, digest, signedLength }`) verifies: with WebCrypto over
  * `message.subarray(0, signedLength)` when `message` is given (a private copy,

@@ -3,7 +3,7 @@
 // decides every byte of framing, IVs and AAD, and every check; WebCrypto only
 // seals and opens, verifying each tag before it returns anything.
 import { EdgeKmsError } from './errors.js';
-import { signFooter } from './footer.js';
+import { FOOTER_ROOM, signFooter, withFooter } from './footer.js';
 import { withHandle } from './envelope-modules.js';
 
 const subtle = () => globalThis.crypto?.subtle;
@@ -81,7 +81,7 @@ export async function sealNative(sealer, pt, signer) {
   // read a private copy, which nobody changes in between.
   const plan = sealer.planNative(pt.length);
   const key = await importNativeKey(plan.key, 'encrypt');
-  const body = new Uint8Array(plan.length);
+  const body = new Uint8Array(plan.length + (plan.signed ? FOOTER_ROOM : 0)); // the footer's room: see withFooter
   body.set(plan.header, 0);
   const source = plan.frameCount > BATCH ? pt.slice() : pt;
   /** @param {any} f */
@@ -98,14 +98,11 @@ export async function sealNative(sealer, pt, signer) {
   }
   if (!plan.signed) return body;
   // Signed suite: the footer key signs header ‖ body (WebCrypto hashes it); the core DER-encodes.
+  const signed = body.subarray(0, plan.length);
   const rs = signer?.kind === 'wasm'
-    ? await signFooter(signer, undefined, new Uint8Array(await subtle().digest('SHA-384', body)))
-    : await signFooter(/** @type {any} */ (signer), body, undefined);
-  const footer = sealer.footer(rs);
-  const out = new Uint8Array(body.length + footer.length);
-  out.set(body);
-  out.set(footer, body.length);
-  return out;
+    ? await signFooter(signer, undefined, new Uint8Array(await subtle().digest('SHA-384', signed)))
+    : await signFooter(/** @type {any} */ (signer), signed, undefined);
+  return withFooter(body, plan.length, sealer.footer(rs));
 }
 
 /**

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { buildClient, CommitmentPolicy, AlgorithmSuiteIdentifier, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
 import { EnvelopeClient, RawAesKeyring, parseMessage } from 'edge-kms';
+import { FOOTER_ROOM, withFooter } from '../../pkg/footer.js';
 
 const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const NS = 'edge-kms/footer';
@@ -101,6 +102,62 @@ test('every path of ours seals a default-suite message the SDK opens, and opens 
     }
   }
   console.log(`# interop of every footer path: ${Date.now() - t0} ms`);
+});
+
+test('our footers take the SDKs\' fixed length, and every sealed message is the whole of its buffer', async () => {
+  // footer.rs writes n − s for s where that gives the DER length the Python and Java
+  // SDKs write (103 bytes, a 105-byte footer); about 1 message in 128 keeps another.
+  // The native writers leave that room after the body and write the footer there
+  // (withFooter); either way nothing but the message is in the returned buffer.
+  const fixed = (m) => m[m.length - 105] === 0 && m[m.length - 104] === 103 && m[m.length - 103] === 0x30;
+  const pt = pattern(3 * FRAME + 5);
+  const suiteId = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
+  const theirs = new Uint8Array((await sdk.encrypt(sdkAes(), pt, { suiteId, frameLength: FRAME })).result);
+  let n = 0, atFixedLength = 0;
+  for (const engine of ENGINES) {
+    const c = client(engine);
+    for (let i = 0; i < 16; i++) {
+      const sealed = await c.encrypt(pt);
+      const rekeyed = await c.reEncrypt(theirs, { keyring: ours(key2, 'k2') });
+      for (const m of [sealed, rekeyed]) {
+        assert.equal(m.byteOffset, 0);
+        assert.equal(m.buffer.byteLength, m.length, `${engine}: the message shares its buffer`);
+        n++;
+        if (fixed(m)) atFixedLength++;
+      }
+      if (i === 0) {
+        assert.deepEqual(new Uint8Array((await sdk.decrypt(sdkAes(), sealed)).plaintext), pt);
+        assert.deepEqual(new Uint8Array((await sdk.decrypt(sdkAes(key2, 'k2'), rekeyed)).plaintext), pt);
+      }
+    }
+  }
+  // Without the choice of s, about half are 105 bytes; with it, more than 8 of 96 missing is below 1 in 10^6.
+  assert.ok(atFixedLength >= n - 8, `${atFixedLength} of ${n} footers at the fixed length`);
+});
+
+test('withFooter writes the footer in place only where it fills the buffer exactly', () => {
+  const body = pattern(10);
+  const roomy = new Uint8Array(10 + FOOTER_ROOM);
+  roomy.set(body);
+  const footer = pattern(FOOTER_ROOM).map((b) => b ^ 0x5a);
+  const inPlace = withFooter(roomy, 10, footer);
+  assert.equal(inPlace, roomy);
+  assert.deepEqual(inPlace, Uint8Array.from([...body, ...footer]));
+  // A footer of another length (about 1 in 128), a buffer of the body only (the wasm
+  // engine's), or a view into a larger buffer: copied into a buffer of its own.
+  const short = footer.subarray(0, FOOTER_ROOM - 1);
+  const exact = Uint8Array.from(body);
+  const view = new Uint8Array(new ArrayBuffer(12 + FOOTER_ROOM), 2, 10 + FOOTER_ROOM);
+  view.set(body);
+  for (const [buf, f] of [[Uint8Array.from(roomy), short], [exact, footer], [view, footer]]) {
+    const before = Uint8Array.from(buf);
+    const out = withFooter(buf, 10, f);
+    assert.notEqual(out, buf);
+    assert.equal(out.byteOffset, 0);
+    assert.equal(out.buffer.byteLength, 10 + f.length);
+    assert.deepEqual(out, Uint8Array.from([...body, ...f]));
+    assert.deepEqual(buf, before, 'the writer\'s buffer is left as it was');
+  }
 });
 
 test('a forged, foreign or stripped footer is TAMPERED on every path, and no plaintext comes out', async () => {
