@@ -187,9 +187,9 @@ pub const FIXED_DER_LEN: usize = 103;
 /// for `s` where that length needs it, as the Python SDK does
 /// (`_ecc_static_length_signature`): `(r, n − s)` is the same signature to
 /// every ECDSA verifier, and which of the two an `s` is says nothing of the
-/// key. Where neither fits (a short `r`, or one of 49 bytes with a short `s`:
-/// about 1 message in 128, which the SDKs sign again), the footer keeps its
-/// length; readers take any. The fixed
+/// key. Where neither fits (an `r` below 2³⁷⁵, or one of 49 bytes with `s` or
+/// `n − s` below 2³⁷⁵: about 1 message in 256, which the SDKs sign again), the
+/// footer keeps its length; readers take any. The fixed
 /// length lets a writer put the message and its footer in one buffer before
 /// signing, instead of copying the message after it.
 ///
@@ -206,6 +206,7 @@ pub fn encode(rs: &[u8]) -> Result<Vec<u8>> {
     }
     let mut der = der_signature(r, s).ok_or_else(bad)?;
     if der.len() != FIXED_DER_LEN {
+        let s: &[u8; 48] = s.try_into().map_err(|_| bad())?;
         let negated = der_signature(r, &order_minus(s)).ok_or_else(bad)?;
         if negated.len() == FIXED_DER_LEN {
             der = negated;
@@ -244,7 +245,7 @@ fn der_signature(r: &[u8], s: &[u8]) -> Option<Vec<u8>> {
 
 /// `n − s` for the P-384 order `n` and `0 < s < n` (big-endian, 48 bytes):
 /// again in `0 < · < n`. Public data (a signature), so not constant-time.
-pub(crate) fn order_minus(s: &[u8]) -> [u8; 48] {
+pub(crate) fn order_minus(s: &[u8; 48]) -> [u8; 48] {
     let mut out = [0u8; 48];
     let mut borrow = 0u16;
     for ((o, &n), &v) in out.iter_mut().zip(&ORDER_P384).zip(s).rev() {

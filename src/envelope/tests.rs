@@ -1116,7 +1116,7 @@ mod external_footer {
             let sig = p384::ecdsa::Signature::from_slice(&written).unwrap();
             assert!(verifier.verify_prehash(&digest, &sig).is_ok());
             assert_eq!(written[..48], rs[..48]);
-            let (s, flipped) = (&rs[48..], footer::order_minus(&rs[48..]));
+            let (s, flipped) = (&rs[48..], footer::order_minus(rs[48..].try_into().unwrap()));
             if written[48..] == *s {
                 kept += 1;
             } else {
@@ -1138,7 +1138,7 @@ mod external_footer {
             );
             other_length += usize::from(!reachable);
         }
-        // Both ways were taken; about 1 in 128 keeps another length.
+        // Both ways were taken; about 1 in 256 keeps another length.
         assert!(
             negated > 100 && kept > 100,
             "{negated} negated, {kept} kept"
@@ -1282,7 +1282,7 @@ mod external_footer {
             assert_eq!(usize::from(u16::from_be_bytes([f[0], f[1]])), f.len() - 2);
             assert_eq!(f.len(), footer::FIXED_DER_LEN + 2);
             let mut negated = rs;
-            negated[48..].copy_from_slice(&footer::order_minus(&rs[48..]));
+            negated[48..].copy_from_slice(&footer::order_minus(rs[48..].try_into().unwrap()));
             assert_eq!(der_to_raw(&f[2..], 48).unwrap(), negated);
         }
         // Already of the fixed length: written as it is.

@@ -14,7 +14,7 @@ export class CachedFooterKeys {
   prune(keep: (pub: string) => boolean): void;
   readonly size: number;
 }
-/** The length of the footer the core writes for all but about 1 message in 128: the room a writer leaves for it. */
+/** The length of the footer the core writes for all but about 1 message in 256: the room a writer leaves for it. */
 export const FOOTER_ROOM: number;
 /** The message of `buf`'s first `signedLength` bytes and `footer`: in place where that fills `buf`, else copied. */
 export function withFooter(buf: Uint8Array, signedLength: number, footer: Uint8Array): Uint8Array;

@@ -160,7 +160,7 @@ export async function signFooter(s, bytes, digest) {
 }
 
 /**
- * The length of the footer the core writes for all but about 1 message in 128
+ * The length of the footer the core writes for all but about 1 message in 256
  * (footer.rs, `FIXED_DER_LEN` + 2): a writer that leaves this much room after
  * header ‖ body puts the footer there (`withFooter`) instead of copying the
  * whole message once it is signed.

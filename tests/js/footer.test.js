@@ -106,7 +106,7 @@ test('every path of ours seals a default-suite message the SDK opens, and opens 
 
 test('our footers take the SDKs\' fixed length, and every sealed message is the whole of its buffer', async () => {
   // footer.rs writes n − s for s where that gives the DER length the Python and Java
-  // SDKs write (103 bytes, a 105-byte footer); about 1 message in 128 keeps another.
+  // SDKs write (103 bytes, a 105-byte footer); about 1 message in 256 keeps another.
   // The native writers leave that room after the body and write the footer there
   // (withFooter); either way nothing but the message is in the returned buffer.
   const fixed = (m) => m[m.length - 105] === 0 && m[m.length - 104] === 103 && m[m.length - 103] === 0x30;
@@ -131,7 +131,7 @@ test('our footers take the SDKs\' fixed length, and every sealed message is the 
       }
     }
   }
-  // Without the choice of s, about half are 105 bytes; with it, more than 8 of 96 missing is below 1 in 10^6.
+  // Without the choice of s, about half are 105 bytes; with it, more than 8 of 96 missing is below 1 in 10^9.
   assert.ok(atFixedLength >= n - 8, `${atFixedLength} of ${n} footers at the fixed length`);
 });
 
@@ -143,7 +143,7 @@ test('withFooter writes the footer in place only where it fills the buffer exact
   const inPlace = withFooter(roomy, 10, footer);
   assert.equal(inPlace, roomy);
   assert.deepEqual(inPlace, Uint8Array.from([...body, ...footer]));
-  // A footer of another length (about 1 in 128), a buffer of the body only (the wasm
+  // A footer of another length (about 1 in 256), a buffer of the body only (the wasm
   // engine's), or a view into a larger buffer: copied into a buffer of its own.
   const short = footer.subarray(0, FOOTER_ROOM - 1);
   const exact = Uint8Array.from(body);
