@@ -3,23 +3,23 @@
 // All format work, key derivation and checks happen in the wasm core. This file
 // only walks the keyrings, answers the core's data-key questions by calling KMS
 // keyrings (the data-key seam), and wipes every plaintext data key it touches.
+// The one-shot calls are here; the streams are in envelope-streams.js.
 import { EdgeKmsError } from './errors.js';
-import { checkSignal, checkUnchanged, readOptions, toBytes, wellFormed } from './bytes.js';
+import { checkSignal, checkUnchanged, readOptions, toBytes } from './bytes.js';
 // envelope-modules.js first: a bundle then holds the `envelope` glue right before
 // the `envelope-full` glue, its superset, which gzip finds within its window
 // (~0.9 KB gzip on every seal/open page against the other order).
-import { moduleFor, withHandle } from './envelope-modules.js';
+import { moduleFor } from './envelope-modules.js';
 import { envelopeFull as full } from './modules/envelope-full.js';
 import { CachedFooterKeys, FOOTER_ROOM, disposeSigner, newSigner, signFooter, verifyFooter, webCryptoSigner, withFooter } from './footer.js';
-import { decryptFrames, earlyFooter, encryptFrames, importNativeKey, openNative, sealNative } from './native.js';
-import { contextEntries } from './protocol.js';
+import { NATIVE_MIN_FRAME, earlyFooter, openNative, sealNative } from './native.js';
+import { CALL_OPTIONS, DECRYPT_OPTIONS, REENCRYPT_OPTIONS, SUITES, abortable, cachePartitionOf, contextArrays, optionalBoolean } from './envelope-options.js';
+import * as streams from './envelope-streams.js';
 import { checkKeyring, coreKeyring, flatten, isKms, isKmsRsaKeyring, isRsaKeyring, rsaKeyrings } from './keyrings.js';
 import { KMS_PROVIDER_ID, bytesFromKms, callKeyring, encryptWithKms, isHpke, kmsKeyIdMatches, withRecipient, wrapDataKey, wrapWithRsa } from './envelope-keyrings.js';
 
-export const SUITES = Object.freeze({
-  AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384',
-  AES_256_GCM_HKDF_SHA512_COMMIT_KEY: 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY',
-});
+export { SUITES } from './envelope-options.js';
+export { NATIVE_MIN_FRAME } from './native.js';
 export const COMMITMENT_POLICIES = Object.freeze({
   REQUIRE_ENCRYPT_REQUIRE_DECRYPT: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT',
   REQUIRE_ENCRYPT_ALLOW_DECRYPT: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT',
@@ -65,28 +65,12 @@ let nativeMinBytes = NATIVE_MIN_BYTES;
 export function setNativeMinBytes(bytes) {
   nativeMinBytes = bytes;
 }
-export const NATIVE_MIN_FRAME = 4096;
 const ENGINES = ['auto', 'wasm', 'native'];
 const subtle = () => globalThis.crypto?.subtle;
 const PUBLIC_KEY_FIELD = 'aws-crypto-public-key';
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** @param {unknown} ec @returns {[string[], string[]]} */
-function contextArrays(ec) {
-  if (ec === undefined || ec === null) return [[], []];
-  const entries = contextEntries(ec); // read once: every later use sees these pairs
-  if (typeof entries === 'string') throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', entries);
-  const keys = [], values = [];
-  for (const [k, v] of entries) {
-    // A lone surrogate has no UTF-8 form: on its way into the core it would become
-    // U+FFFD, so two different contexts would bind and compare as one.
-    if (!wellFormed(k) || !wellFormed(v)) throw new EdgeKmsError('INVALID_ENCRYPTION_CONTEXT', 'encryption context strings must be well-formed Unicode (no lone surrogates)');
-    keys.push(k);
-    values.push(v);
-  }
-  return [keys, values];
-}
 
 /** @param {any} c */
 function cacheLimits(c) {
@@ -104,21 +88,6 @@ function cacheLimits(c) {
   });
 }
 
-/**
- * Runs `fn`; if `signal` was aborted (before or meanwhile), rejects with
- * EdgeKmsError ABORTED carrying the signal's reason as `cause`, as BrokerKeyring does.
- * @template T @param {AbortSignal | undefined} signal @param {() => Promise<T>} fn @returns {Promise<T>}
- */
-async function abortable(signal, fn) {
-  const aborted = () => new EdgeKmsError('ABORTED', 'the operation was aborted', { cause: signal?.reason });
-  if (signal?.aborted) throw aborted();
-  try {
-    return await fn();
-  } catch (e) {
-    if (signal?.aborted && !(e instanceof EdgeKmsError && e.code === 'ABORTED')) throw aborted();
-    throw e;
-  }
-}
 
 /** Headers are rarely longer than this: the first try copies no more into the core. */
 const HEADER_GUESS = 64 * 1024;
@@ -143,27 +112,8 @@ function openerFor(b, msg, limits, maxHeaderSize, keys, values) {
 
 /** Every option EnvelopeClient reads (once, in its constructor). */
 const CLIENT_OPTIONS = ['keyring', 'suite', 'frameLength', 'commitmentPolicy', 'maxEncryptedDataKeys', 'maxBodySize', 'maxHeaderSize', 'cache', 'engine', 'requireSignature'];
-const CALL_OPTIONS = ['encryptionContext', 'signal', 'cachePartition'];
-const DECRYPT_OPTIONS = [...CALL_OPTIONS, 'requireSignature'];
-const REENCRYPT_OPTIONS = ['keyring', 'encryptionContext', 'signal', 'requireSignature'];
 
-/** @param {unknown} v @param {string} name @returns {boolean | undefined} */
-function optionalBoolean(v, name) {
-  if (v === undefined || typeof v === 'boolean') return v;
-  throw new EdgeKmsError('INVALID_ARGUMENT', `${name} must be true or false`);
-}
 
-/**
- * The data-key cache partition of one call: callers that share an EnvelopeClient
- * (a server opening data for many users) name theirs so that a data key one
- * caller's credentials unlocked is never handed to another without a KMS call.
- * @param {unknown} v @returns {string}
- */
-function cachePartitionOf(v) {
-  if (v === undefined) return '';
-  if (typeof v !== 'string' || v.length === 0 || v.length > 1024 || !wellFormed(v)) throw new EdgeKmsError('INVALID_ARGUMENT', 'cachePartition must be a non-empty, well-formed string of at most 1024 characters');
-  return `\u0000${v}`; // never equal to the default partition ('')
-}
 
 export class EnvelopeClient {
   /** @type {any} the wasm cache, made on first use */
@@ -435,120 +385,7 @@ export class EnvelopeClient {
    * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView, Uint8Array>}
    */
   reEncryptStream(options) {
-    const { keyring, encryptionContext, signal, requireSignature } = readOptions(options, 'options', REENCRYPT_OPTIONS, true);
-    checkSignal(signal);
-    checkKeyring(keyring);
-    const { members } = flatten(keyring);
-    const signed = this.requireSignature || optionalBoolean(requireSignature, 'requireSignature') === true;
-    const [keys, values] = contextArrays(encryptionContext);
-    /** @type {any} */ let resealer;
-    /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto verifies the frames
-    /** @type {import('./footer.js').FooterSigner | undefined} */ let signer; // the new footer's: the `ecdsa` module signs a stream's digest
-    /** @type {Uint8Array} */ let head = new Uint8Array(0);
-    let held = 0;
-    let tryAt = 0;
-    const release = () => { try { resealer?.free(); } catch { /* already freed */ } resealer = undefined; disposeSigner(signer); signer = undefined; };
-    const hold = (bytes) => { // as decryptStream: the header's bytes until it is whole
-      if (held + bytes.length > head.length) {
-        const grown = new Uint8Array(Math.max(held + bytes.length, 2 * head.length));
-        grown.set(head.subarray(0, held));
-        head = grown;
-      }
-      head.set(bytes, held);
-      held += bytes.length;
-    };
-    const feed = async (bytes, controller) => {
-      if (key) {
-        // WebCrypto verifies every frame the core described (TAMPERED otherwise); only then are they released.
-        const frames = withHandle(resealer, () => resealer.planUpdate(bytes));
-        for (const p of await decryptFrames(key, frames)) p.fill(0);
-        const out = withHandle(resealer, () => resealer.releaseVerified());
-        if (out.length) controller.enqueue(out);
-        return;
-      }
-      const out = withHandle(resealer, () => resealer.update(bytes));
-      if (out.length) controller.enqueue(out);
-    };
-    const tryOpen = async (controller, final) => {
-      if (held < tryAt && !final) return;
-      await abortable(signal, () => full.withCore(async (b) => {
-        const prefix = head.subarray(0, held);
-        const entropy = crypto.getRandomValues(new Uint8Array(64));
-        const opener = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
-        if (!opener) { // the header is not complete yet
-          tryAt = Math.min(2 * held, this.maxHeaderSize + 1);
-          return;
-        }
-        try {
-          opener.checkRekeyable();
-          await this.#findDataKey(b, opener, signal);
-          if (opener.isSigned()) signer = await newSigner(false);
-          const r = opener.resealStream(crypto.getRandomValues(new Uint8Array(64)), signer?.publicKey);
-          try {
-            r.setMaxEncryptedDataKeys(this.maxEncryptedDataKeys);
-            await wrapDataKey(b, r, members, signal);
-            // As decryptStream: frames under 4 KiB are verified in wasm whatever the engine.
-            if (opener.frameLength() >= NATIVE_MIN_FRAME && this.#native(Infinity, opener.frameLength())) {
-              const header = r.startNativeStream(opener);
-              key = await importNativeKey(r.nativeKey(), 'decrypt');
-              controller.enqueue(header);
-            } else {
-              controller.enqueue(r.startStream(opener));
-            }
-          } catch (e) {
-            r.free();
-            throw e;
-          }
-          resealer = r;
-          const rest = prefix.subarray(opener.headerLength());
-          head = new Uint8Array(0);
-          held = 0;
-          await feed(rest, controller);
-        } finally {
-          opener.free();
-        }
-      }));
-    };
-    return new TransformStream({
-      transform: async (chunk, controller) => {
-        try {
-          const bytes = toBytes(chunk, 'chunk');
-          if (resealer) { await feed(bytes, controller); return; }
-          hold(bytes);
-          await tryOpen(controller, false);
-        } catch (e) {
-          release();
-          throw e;
-        }
-      },
-      flush: async (controller) => {
-        try {
-          if (!resealer && held > 0) await tryOpen(controller, true);
-          if (!resealer) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
-          // The original's footer (read by now, if it came) is verified by the `ecdsa` module
-          // over the core's digest; the final frame and new footer wait for a true verdict.
-          const check = withHandle(resealer, () => resealer.footerCheck());
-          if (check) {
-            const ok = await verifyFooter(check, undefined);
-            // WebCrypto verifies the final frame's tag as every other frame's (the core
-            // described it only now); finishStream refuses until releaseVerified says so.
-            const last = withHandle(resealer, () => resealer.footerVerdict(ok));
-            if (last.length) {
-              for (const p of await decryptFrames(/** @type {CryptoKey} */ (key), last)) p.fill(0);
-              withHandle(resealer, () => resealer.releaseVerified());
-            }
-          }
-          controller.enqueue(withHandle(resealer, () => resealer.finishStream()));
-          const digest = withHandle(resealer, () => resealer.footerDigest());
-          if (digest) {
-            const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
-            controller.enqueue(withHandle(resealer, () => resealer.footer(rs)));
-          }
-        } finally {
-          release();
-        }
-      },
-    });
+    return streams.reEncryptStream(this, this.#inner, options);
   }
 
   /**
@@ -558,84 +395,7 @@ export class EnvelopeClient {
    * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView | string, Uint8Array>}
    */
   encryptStream(options) {
-    const { encryptionContext, signal } = readOptions(options, 'options', CALL_OPTIONS);
-    checkSignal(signal);
-    const ec = contextArrays(encryptionContext); // refuse a bad context now, not at the first chunk
-    const native = this.#native(Infinity, this.frameLength);
-    const m = this.#module();
-    /** @type {any} */ let sealer;
-    /** @type {CryptoKey | undefined} */ let key;
-    /** @type {import('./footer.js').FooterSigner | undefined} */ let signer; // WebCrypto cannot sign a stream: the `ecdsa` module does
-    // Native engine: plaintext not yet sealed, `pending[0, held)`. Chunks are copied in
-    // once; the buffer grows by doubling and is wiped as it is consumed or replaced.
-    let pending = new Uint8Array(0);
-    let held = 0;
-    const release = () => { try { sealer?.free(); } catch { /* already freed */ } sealer = undefined; pending.fill(0); disposeSigner(signer); signer = undefined; };
-    /** @param {Uint8Array} bytes */
-    const hold = (bytes) => {
-      if (held + bytes.length > pending.length) {
-        const grown = new Uint8Array(Math.max(held + bytes.length, 2 * pending.length));
-        grown.set(pending.subarray(0, held));
-        pending.fill(0);
-        pending = grown;
-      }
-      pending.set(bytes, held);
-      held += bytes.length;
-    };
-    const sealPending = async (last, controller) => {
-      const plans = withHandle(sealer, () => sealer.planFrames(held, last));
-      if (plans.length === 0) return;
-      const sealed = await encryptFrames(/** @type {CryptoKey} */ (key), plans, pending);
-      const end = plans[plans.length - 1].start + plans[plans.length - 1].length;
-      pending.copyWithin(0, end, held); // the rest is less than a frame and a chunk
-      pending.fill(0, held - end, held);
-      held -= end;
-      controller.enqueue(withHandle(sealer, () => sealer.absorb(sealed)));
-    };
-    return new TransformStream({
-      start: async (controller) => {
-        try {
-          await abortable(signal, () => m.withCore(async (b) => {
-            if (this.suite === SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384) signer = await newSigner(false);
-            sealer = await this.#prepareSealer(b, ec, signal, signer);
-            controller.enqueue(sealer.start());
-            if (native) key = await importNativeKey(sealer.nativeKey(), 'encrypt');
-          }));
-        } catch (e) {
-          release();
-          throw e;
-        }
-      },
-      transform: async (chunk, controller) => {
-        try {
-          const bytes = toBytes(chunk, 'chunk');
-          if (native) {
-            hold(bytes);
-            // The core keeps the last 1..=frameLength bytes back until it knows whether they end the message.
-            if (held > this.frameLength) await sealPending(false, controller);
-            return;
-          }
-          const out = withHandle(sealer, () => sealer.update(bytes));
-          if (out.length) controller.enqueue(out);
-        } catch (e) {
-          release();
-          throw e;
-        }
-      },
-      flush: async (controller) => {
-        try {
-          if (native) await sealPending(true, controller);
-          else controller.enqueue(withHandle(sealer, () => sealer.finish()));
-          const digest = withHandle(sealer, () => sealer.footerDigest());
-          if (digest) {
-            const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
-            controller.enqueue(withHandle(sealer, () => sealer.footer(rs)));
-          }
-        } finally {
-          release();
-        }
-      },
-    });
+    return streams.encryptStream(this, this.#inner, options);
   }
 
   /**
@@ -647,112 +407,7 @@ export class EnvelopeClient {
    * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView, Uint8Array>}
    */
   decryptStream(options) {
-    const { encryptionContext, signal, requireSignature } = readOptions(options, 'options', DECRYPT_OPTIONS);
-    checkSignal(signal);
-    const signed = this.requireSignature || optionalBoolean(requireSignature, 'requireSignature') === true;
-    const [keys, values] = contextArrays(encryptionContext);
-    const m = this.#module();
-    /** @type {any} */ let opener;
-    /** @type {Uint8Array} */ let head = new Uint8Array(0);
-    /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto opens the frames
-    const release = () => { try { opener?.free(); } catch { /* already freed */ } opener = undefined; };
-    const feed = async (bytes, controller) => {
-      if (key) {
-        const frames = withHandle(opener, () => opener.planUpdate(bytes));
-        const parts = await decryptFrames(key, frames);
-        if (parts.length === 1) controller.enqueue(parts[0]);
-        else if (parts.length > 1) {
-          // One chunk per write, not one per frame: a message of tiny frames would
-          // otherwise queue an object per few bytes.
-          const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-          let at = 0;
-          for (const p of parts) { joined.set(p, at); at += p.length; p.fill(0); }
-          controller.enqueue(joined);
-        }
-      } else {
-        const out = withHandle(opener, () => opener.update(bytes));
-        if (out.length) controller.enqueue(out);
-      }
-    };
-    // The header's bytes until it is whole. They are parsed again only once they
-    // have doubled since the last try (or at the end): re-parsing on every chunk
-    // made a slowly arriving 4 MiB header cost seconds of CPU (quadratic).
-    let held = 0;
-    let tryAt = 0;
-    const hold = (bytes) => {
-      if (held + bytes.length > head.length) {
-        const grown = new Uint8Array(Math.max(held + bytes.length, 2 * head.length));
-        grown.set(head.subarray(0, held));
-        head = grown;
-      }
-      head.set(bytes, held);
-      held += bytes.length;
-    };
-    /** Opens the stream once the header is whole; `final` at the end of the input. */
-    const tryOpen = async (controller, final) => {
-      if (held < tryAt && !final) return;
-      await m.withCore(async (b) => {
-        const prefix = head.subarray(0, held);
-        const entropy = crypto.getRandomValues(new Uint8Array(64));
-        const o = this.#withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
-        if (!o) { // the header is not complete yet
-          tryAt = Math.min(2 * held, this.maxHeaderSize + 1);
-          return;
-        }
-        opener = o;
-        await this.#findDataKey(b, opener, signal);
-        const frameLength = opener.frameLength();
-        // Frames under 4 KiB are opened in wasm whatever the engine: WebCrypto would
-        // get one call (and the core one description) per few bytes.
-        if (frameLength >= NATIVE_MIN_FRAME && this.#native(Infinity, frameLength, opener.dataKeyLength())) {
-          key = await importNativeKey(opener.startNativeStream(), 'decrypt');
-        } else {
-          opener.startStream();
-        }
-        const rest = prefix.subarray(opener.headerLength());
-        head = new Uint8Array(0);
-        held = 0;
-        await feed(rest, controller);
-      });
-    };
-    return new TransformStream({
-      transform: async (chunk, controller) => {
-        try {
-          const bytes = toBytes(chunk, 'chunk');
-          if (opener) {
-            await feed(bytes, controller);
-            return;
-          }
-          hold(bytes);
-          await tryOpen(controller, false);
-        } catch (e) {
-          release();
-          throw e;
-        }
-      },
-      flush: async (controller) => {
-        try {
-          if (!opener && held > 0) await tryOpen(controller, true);
-          if (!opener) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
-          // A signed message's final frame is held back by the core until its footer
-          // verifies: the `ecdsa` module checks the signature over the core's digest.
-          const check = withHandle(opener, () => opener.footerCheck());
-          if (check) {
-            const ok = await verifyFooter(check, undefined);
-            if (key) {
-              const frames = withHandle(opener, () => opener.footerVerdictNative(ok));
-              for (const p of await decryptFrames(key, frames)) if (p.length) controller.enqueue(p);
-            } else {
-              const out = withHandle(opener, () => opener.footerVerdict(ok));
-              if (out.length) controller.enqueue(out);
-            }
-          }
-          withHandle(opener, () => opener.finish());
-        } finally {
-          release();
-        }
-      },
-    });
+    return streams.decryptStream(this, this.#inner, options);
   }
 
   /** Drops (and wipes, in the core) every cached data key. */
@@ -778,6 +433,15 @@ export class EnvelopeClient {
     }
     return moduleFor(needsFull);
   }
+
+  /** @type {import('./envelope-streams.js').StreamInner} what the streams (envelope-streams.js) reach of this client's private methods */
+  #inner = {
+    module: () => this.#module(),
+    native: (bytes, frameLength, keyLength) => this.#native(bytes, frameLength, keyLength),
+    withLimits: (b, signed, fn) => this.#withLimits(b, signed, fn),
+    findDataKey: (b, opener, signal) => this.#findDataKey(b, opener, signal),
+    prepareSealer: (b, context, signal, signer) => this.#prepareSealer(b, context, signal, signer),
+  };
 
   /** @type {Promise<import('./footer.js').FooterSigner> | undefined} the next message's WebCrypto footer key, made ahead */
   #nextSigner;

@@ -8,6 +8,12 @@ import { withHandle } from './envelope-modules.js';
 
 const subtle = () => globalThis.crypto?.subtle;
 
+/**
+ * Frames shorter than this are sealed and opened in wasm whatever the message's
+ * length: WebCrypto would get one call per few bytes (envelope.js, `NATIVE_MIN_BYTES`).
+ */
+export const NATIVE_MIN_FRAME = 4096;
+
 /** WebCrypto calls (and frame descriptions) alive at once: memory stays O(message), whatever the frame count. */
 const BATCH = 64;
 /**

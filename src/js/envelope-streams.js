@@ -1,0 +1,346 @@
+// The streams of EnvelopeClient (envelope.js): encryptStream, decryptStream and
+// reEncryptStream, each a TransformStream in constant memory (one frame plus the
+// chunk). As the one-shot calls, they hand every byte of format work and every
+// check to the wasm core; here the chunks are held until the core can take them,
+// WebCrypto seals or opens the frames the core described, and the footer's
+// signature is made or checked by the `ecdsa` module over the core's digest
+// (WebCrypto cannot sign or verify a stream).
+import { EdgeKmsError } from './errors.js';
+import { checkSignal, readOptions, toBytes } from './bytes.js';
+import { withHandle } from './envelope-modules.js';
+import { envelopeFull as full } from './modules/envelope-full.js';
+import { CALL_OPTIONS, DECRYPT_OPTIONS, REENCRYPT_OPTIONS, SUITES, abortable, contextArrays, optionalBoolean } from './envelope-options.js';
+import { disposeSigner, newSigner, signFooter, verifyFooter } from './footer.js';
+import { NATIVE_MIN_FRAME, decryptFrames, encryptFrames, importNativeKey } from './native.js';
+import { checkKeyring, flatten } from './keyrings.js';
+import { wrapDataKey } from './envelope-keyrings.js';
+
+/**
+ * What a stream reaches of its client's private methods (EnvelopeClient's `#inner`).
+ * @typedef {{
+ *   module: () => any,
+ *   native: (bytes: number, frameLength: number, keyLength?: number) => boolean,
+ *   withLimits: (b: any, signed: boolean, fn: (limits: any) => any) => any,
+ *   findDataKey: (b: any, opener: any, signal: AbortSignal | undefined) => Promise<void>,
+ *   prepareSealer: (b: any, context: [string[], string[]], signal: AbortSignal | undefined, signer: any) => Promise<any>,
+ * }} StreamInner
+ */
+
+/**
+ * `client.reEncryptStream(options)`: see EnvelopeClient (envelope.js) for what it promises.
+ * @param {import('./envelope.js').EnvelopeClient} client @param {StreamInner} inner its private parts @param {any} options
+ */
+export function reEncryptStream(client, inner, options) {
+  const { keyring, encryptionContext, signal, requireSignature } = readOptions(options, 'options', REENCRYPT_OPTIONS, true);
+  checkSignal(signal);
+  checkKeyring(keyring);
+  const { members } = flatten(keyring);
+  const signed = client.requireSignature || optionalBoolean(requireSignature, 'requireSignature') === true;
+  const [keys, values] = contextArrays(encryptionContext);
+  /** @type {any} */ let resealer;
+  /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto verifies the frames
+  /** @type {import('./footer.js').FooterSigner | undefined} */ let signer; // the new footer's: the `ecdsa` module signs a stream's digest
+  /** @type {Uint8Array} */ let head = new Uint8Array(0);
+  let held = 0;
+  let tryAt = 0;
+  const release = () => { try { resealer?.free(); } catch { /* already freed */ } resealer = undefined; disposeSigner(signer); signer = undefined; };
+  const hold = (bytes) => { // as decryptStream: the header's bytes until it is whole
+    if (held + bytes.length > head.length) {
+      const grown = new Uint8Array(Math.max(held + bytes.length, 2 * head.length));
+      grown.set(head.subarray(0, held));
+      head = grown;
+    }
+    head.set(bytes, held);
+    held += bytes.length;
+  };
+  const feed = async (bytes, controller) => {
+    if (key) {
+      // WebCrypto verifies every frame the core described (TAMPERED otherwise); only then are they released.
+      const frames = withHandle(resealer, () => resealer.planUpdate(bytes));
+      for (const p of await decryptFrames(key, frames)) p.fill(0);
+      const out = withHandle(resealer, () => resealer.releaseVerified());
+      if (out.length) controller.enqueue(out);
+      return;
+    }
+    const out = withHandle(resealer, () => resealer.update(bytes));
+    if (out.length) controller.enqueue(out);
+  };
+  const tryOpen = async (controller, final) => {
+    if (held < tryAt && !final) return;
+    await abortable(signal, () => full.withCore(async (b) => {
+      const prefix = head.subarray(0, held);
+      const entropy = crypto.getRandomValues(new Uint8Array(64));
+      const opener = inner.withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
+      if (!opener) { // the header is not complete yet
+        tryAt = Math.min(2 * held, client.maxHeaderSize + 1);
+        return;
+      }
+      try {
+        opener.checkRekeyable();
+        await inner.findDataKey(b, opener, signal);
+        if (opener.isSigned()) signer = await newSigner(false);
+        const r = opener.resealStream(crypto.getRandomValues(new Uint8Array(64)), signer?.publicKey);
+        try {
+          r.setMaxEncryptedDataKeys(client.maxEncryptedDataKeys);
+          await wrapDataKey(b, r, members, signal);
+          // As decryptStream: frames under 4 KiB are verified in wasm whatever the engine.
+          if (opener.frameLength() >= NATIVE_MIN_FRAME && inner.native(Infinity, opener.frameLength())) {
+            const header = r.startNativeStream(opener);
+            key = await importNativeKey(r.nativeKey(), 'decrypt');
+            controller.enqueue(header);
+          } else {
+            controller.enqueue(r.startStream(opener));
+          }
+        } catch (e) {
+          r.free();
+          throw e;
+        }
+        resealer = r;
+        const rest = prefix.subarray(opener.headerLength());
+        head = new Uint8Array(0);
+        held = 0;
+        await feed(rest, controller);
+      } finally {
+        opener.free();
+      }
+    }));
+  };
+  return new TransformStream({
+    transform: async (chunk, controller) => {
+      try {
+        const bytes = toBytes(chunk, 'chunk');
+        if (resealer) { await feed(bytes, controller); return; }
+        hold(bytes);
+        await tryOpen(controller, false);
+      } catch (e) {
+        release();
+        throw e;
+      }
+    },
+    flush: async (controller) => {
+      try {
+        if (!resealer && held > 0) await tryOpen(controller, true);
+        if (!resealer) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
+        // The original's footer (read by now, if it came) is verified by the `ecdsa` module
+        // over the core's digest; the final frame and new footer wait for a true verdict.
+        const check = withHandle(resealer, () => resealer.footerCheck());
+        if (check) {
+          const ok = await verifyFooter(check, undefined);
+          // WebCrypto verifies the final frame's tag as every other frame's (the core
+          // described it only now); finishStream refuses until releaseVerified says so.
+          const last = withHandle(resealer, () => resealer.footerVerdict(ok));
+          if (last.length) {
+            for (const p of await decryptFrames(/** @type {CryptoKey} */ (key), last)) p.fill(0);
+            withHandle(resealer, () => resealer.releaseVerified());
+          }
+        }
+        controller.enqueue(withHandle(resealer, () => resealer.finishStream()));
+        const digest = withHandle(resealer, () => resealer.footerDigest());
+        if (digest) {
+          const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
+          controller.enqueue(withHandle(resealer, () => resealer.footer(rs)));
+        }
+      } finally {
+        release();
+      }
+    },
+  });
+}
+
+/**
+ * `client.encryptStream(options)`: see EnvelopeClient (envelope.js).
+ * @param {import('./envelope.js').EnvelopeClient} client @param {StreamInner} inner its private parts @param {any} options
+ */
+export function encryptStream(client, inner, options) {
+  const { encryptionContext, signal } = readOptions(options, 'options', CALL_OPTIONS);
+  checkSignal(signal);
+  const ec = contextArrays(encryptionContext); // refuse a bad context now, not at the first chunk
+  const native = inner.native(Infinity, client.frameLength);
+  const m = inner.module();
+  /** @type {any} */ let sealer;
+  /** @type {CryptoKey | undefined} */ let key;
+  /** @type {import('./footer.js').FooterSigner | undefined} */ let signer; // WebCrypto cannot sign a stream: the `ecdsa` module does
+  // Native engine: plaintext not yet sealed, `pending[0, held)`. Chunks are copied in
+  // once; the buffer grows by doubling and is wiped as it is consumed or replaced.
+  let pending = new Uint8Array(0);
+  let held = 0;
+  const release = () => { try { sealer?.free(); } catch { /* already freed */ } sealer = undefined; pending.fill(0); disposeSigner(signer); signer = undefined; };
+  /** @param {Uint8Array} bytes */
+  const hold = (bytes) => {
+    if (held + bytes.length > pending.length) {
+      const grown = new Uint8Array(Math.max(held + bytes.length, 2 * pending.length));
+      grown.set(pending.subarray(0, held));
+      pending.fill(0);
+      pending = grown;
+    }
+    pending.set(bytes, held);
+    held += bytes.length;
+  };
+  const sealPending = async (last, controller) => {
+    const plans = withHandle(sealer, () => sealer.planFrames(held, last));
+    if (plans.length === 0) return;
+    const sealed = await encryptFrames(/** @type {CryptoKey} */ (key), plans, pending);
+    const end = plans[plans.length - 1].start + plans[plans.length - 1].length;
+    pending.copyWithin(0, end, held); // the rest is less than a frame and a chunk
+    pending.fill(0, held - end, held);
+    held -= end;
+    controller.enqueue(withHandle(sealer, () => sealer.absorb(sealed)));
+  };
+  return new TransformStream({
+    start: async (controller) => {
+      try {
+        await abortable(signal, () => m.withCore(async (b) => {
+          if (client.suite === SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384) signer = await newSigner(false);
+          sealer = await inner.prepareSealer(b, ec, signal, signer);
+          controller.enqueue(sealer.start());
+          if (native) key = await importNativeKey(sealer.nativeKey(), 'encrypt');
+        }));
+      } catch (e) {
+        release();
+        throw e;
+      }
+    },
+    transform: async (chunk, controller) => {
+      try {
+        const bytes = toBytes(chunk, 'chunk');
+        if (native) {
+          hold(bytes);
+          // The core keeps the last 1..=frameLength bytes back until it knows whether they end the message.
+          if (held > client.frameLength) await sealPending(false, controller);
+          return;
+        }
+        const out = withHandle(sealer, () => sealer.update(bytes));
+        if (out.length) controller.enqueue(out);
+      } catch (e) {
+        release();
+        throw e;
+      }
+    },
+    flush: async (controller) => {
+      try {
+        if (native) await sealPending(true, controller);
+        else controller.enqueue(withHandle(sealer, () => sealer.finish()));
+        const digest = withHandle(sealer, () => sealer.footerDigest());
+        if (digest) {
+          const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
+          controller.enqueue(withHandle(sealer, () => sealer.footer(rs)));
+        }
+      } finally {
+        release();
+      }
+    },
+  });
+}
+
+/**
+ * `client.decryptStream(options)`: see EnvelopeClient (envelope.js).
+ * @param {import('./envelope.js').EnvelopeClient} client @param {StreamInner} inner its private parts @param {any} options
+ */
+export function decryptStream(client, inner, options) {
+  const { encryptionContext, signal, requireSignature } = readOptions(options, 'options', DECRYPT_OPTIONS);
+  checkSignal(signal);
+  const signed = client.requireSignature || optionalBoolean(requireSignature, 'requireSignature') === true;
+  const [keys, values] = contextArrays(encryptionContext);
+  const m = inner.module();
+  /** @type {any} */ let opener;
+  /** @type {Uint8Array} */ let head = new Uint8Array(0);
+  /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto opens the frames
+  const release = () => { try { opener?.free(); } catch { /* already freed */ } opener = undefined; };
+  const feed = async (bytes, controller) => {
+    if (key) {
+      const frames = withHandle(opener, () => opener.planUpdate(bytes));
+      const parts = await decryptFrames(key, frames);
+      if (parts.length === 1) controller.enqueue(parts[0]);
+      else if (parts.length > 1) {
+        // One chunk per write, not one per frame: a message of tiny frames would
+        // otherwise queue an object per few bytes.
+        const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) { joined.set(p, at); at += p.length; p.fill(0); }
+        controller.enqueue(joined);
+      }
+    } else {
+      const out = withHandle(opener, () => opener.update(bytes));
+      if (out.length) controller.enqueue(out);
+    }
+  };
+  // The header's bytes until it is whole. They are parsed again only once they
+  // have doubled since the last try (or at the end): re-parsing on every chunk
+  // made a slowly arriving 4 MiB header cost seconds of CPU (quadratic).
+  let held = 0;
+  let tryAt = 0;
+  const hold = (bytes) => {
+    if (held + bytes.length > head.length) {
+      const grown = new Uint8Array(Math.max(held + bytes.length, 2 * head.length));
+      grown.set(head.subarray(0, held));
+      head = grown;
+    }
+    head.set(bytes, held);
+    held += bytes.length;
+  };
+  /** Opens the stream once the header is whole; `final` at the end of the input. */
+  const tryOpen = async (controller, final) => {
+    if (held < tryAt && !final) return;
+    await m.withCore(async (b) => {
+      const prefix = head.subarray(0, held);
+      const entropy = crypto.getRandomValues(new Uint8Array(64));
+      const o = inner.withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
+      if (!o) { // the header is not complete yet
+        tryAt = Math.min(2 * held, client.maxHeaderSize + 1);
+        return;
+      }
+      opener = o;
+      await inner.findDataKey(b, opener, signal);
+      const frameLength = opener.frameLength();
+      // Frames under 4 KiB are opened in wasm whatever the engine: WebCrypto would
+      // get one call (and the core one description) per few bytes.
+      if (frameLength >= NATIVE_MIN_FRAME && inner.native(Infinity, frameLength, opener.dataKeyLength())) {
+        key = await importNativeKey(opener.startNativeStream(), 'decrypt');
+      } else {
+        opener.startStream();
+      }
+      const rest = prefix.subarray(opener.headerLength());
+      head = new Uint8Array(0);
+      held = 0;
+      await feed(rest, controller);
+    });
+  };
+  return new TransformStream({
+    transform: async (chunk, controller) => {
+      try {
+        const bytes = toBytes(chunk, 'chunk');
+        if (opener) {
+          await feed(bytes, controller);
+          return;
+        }
+        hold(bytes);
+        await tryOpen(controller, false);
+      } catch (e) {
+        release();
+        throw e;
+      }
+    },
+    flush: async (controller) => {
+      try {
+        if (!opener && held > 0) await tryOpen(controller, true);
+        if (!opener) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
+        // A signed message's final frame is held back by the core until its footer
+        // verifies: the `ecdsa` module checks the signature over the core's digest.
+        const check = withHandle(opener, () => opener.footerCheck());
+        if (check) {
+          const ok = await verifyFooter(check, undefined);
+          if (key) {
+            const frames = withHandle(opener, () => opener.footerVerdictNative(ok));
+            for (const p of await decryptFrames(key, frames)) if (p.length) controller.enqueue(p);
+          } else {
+            const out = withHandle(opener, () => opener.footerVerdict(ok));
+            if (out.length) controller.enqueue(out);
+          }
+        }
+        withHandle(opener, () => opener.finish());
+      } finally {
+        release();
+      }
+    },
+  });
+}
