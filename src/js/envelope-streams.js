@@ -27,6 +27,67 @@ import { wrapDataKey } from './envelope-keyrings.js';
  */
 
 /**
+ * A message's first bytes, held until its header is whole (decryptStream and
+ * reEncryptStream). They are parsed again only once they have doubled since
+ * the last try (or at the end): re-parsing on every chunk made a slowly
+ * arriving 4 MiB header cost seconds of CPU (quadratic).
+ */
+class HeaderBytes {
+  /** @type {Uint8Array} */ #buf = new Uint8Array(0);
+  #held = 0;
+  #tryAt = 0;
+
+  /** @param {Uint8Array} bytes */
+  add(bytes) {
+    if (this.#held + bytes.length > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(this.#held + bytes.length, 2 * this.#buf.length));
+      grown.set(this.#buf.subarray(0, this.#held));
+      this.#buf = grown;
+    }
+    this.#buf.set(bytes, this.#held);
+    this.#held += bytes.length;
+  }
+
+  /** Whether to parse now: the bytes doubled since the last try, or the input ended (`final`). @param {boolean} final */
+  due(final) {
+    return final || this.#held >= this.#tryAt;
+  }
+
+  /** The header is not whole yet: try again at twice the bytes, or one past `maxHeaderSize` (where the core says LIMIT_EXCEEDED). @param {number} maxHeaderSize */
+  notYet(maxHeaderSize) {
+    this.#tryAt = Math.min(2 * this.#held, maxHeaderSize + 1);
+  }
+
+  /** The bytes held. */
+  get bytes() {
+    return this.#buf.subarray(0, this.#held);
+  }
+
+  get length() {
+    return this.#held;
+  }
+
+  /** The header is whole and the core has it: nothing is held any more. */
+  clear() {
+    this.#buf = new Uint8Array(0);
+    this.#held = 0;
+  }
+}
+
+/**
+ * A signed stream's footer, after its last frame: the `ecdsa` module signs the
+ * core's digest of header ‖ body (WebCrypto cannot sign a stream); nothing for
+ * an unsigned suite. @param {TransformStreamDefaultController<Uint8Array>} controller
+ * @param {any} writer the core's sealer or resealer @param {import('./footer.js').FooterSigner | undefined} signer
+ */
+async function enqueueFooter(controller, writer, signer) {
+  const digest = withHandle(writer, () => writer.footerDigest());
+  if (!digest) return;
+  const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
+  controller.enqueue(withHandle(writer, () => writer.footer(rs)));
+}
+
+/**
  * `client.reEncryptStream(options)`: see EnvelopeClient (envelope.js) for what it promises.
  * @param {import('./envelope.js').EnvelopeClient} client @param {StreamInner} inner its private parts @param {any} options
  */
@@ -40,19 +101,8 @@ export function reEncryptStream(client, inner, options) {
   /** @type {any} */ let resealer;
   /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto verifies the frames
   /** @type {import('./footer.js').FooterSigner | undefined} */ let signer; // the new footer's: the `ecdsa` module signs a stream's digest
-  /** @type {Uint8Array} */ let head = new Uint8Array(0);
-  let held = 0;
-  let tryAt = 0;
+  const header = new HeaderBytes();
   const release = () => { try { resealer?.free(); } catch { /* already freed */ } resealer = undefined; disposeSigner(signer); signer = undefined; };
-  const hold = (bytes) => { // as decryptStream: the header's bytes until it is whole
-    if (held + bytes.length > head.length) {
-      const grown = new Uint8Array(Math.max(held + bytes.length, 2 * head.length));
-      grown.set(head.subarray(0, held));
-      head = grown;
-    }
-    head.set(bytes, held);
-    held += bytes.length;
-  };
   const feed = async (bytes, controller) => {
     if (key) {
       // WebCrypto verifies every frame the core described (TAMPERED otherwise); only then are they released.
@@ -66,13 +116,13 @@ export function reEncryptStream(client, inner, options) {
     if (out.length) controller.enqueue(out);
   };
   const tryOpen = async (controller, final) => {
-    if (held < tryAt && !final) return;
+    if (!header.due(final)) return;
     await abortable(signal, () => full.withCore(async (b) => {
-      const prefix = head.subarray(0, held);
+      const prefix = header.bytes;
       const entropy = crypto.getRandomValues(new Uint8Array(64));
       const opener = inner.withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
       if (!opener) { // the header is not complete yet
-        tryAt = Math.min(2 * held, client.maxHeaderSize + 1);
+        header.notYet(client.maxHeaderSize);
         return;
       }
       try {
@@ -97,8 +147,7 @@ export function reEncryptStream(client, inner, options) {
         }
         resealer = r;
         const rest = prefix.subarray(opener.headerLength());
-        head = new Uint8Array(0);
-        held = 0;
+        header.clear();
         await feed(rest, controller);
       } finally {
         opener.free();
@@ -110,7 +159,7 @@ export function reEncryptStream(client, inner, options) {
       try {
         const bytes = toBytes(chunk, 'chunk');
         if (resealer) { await feed(bytes, controller); return; }
-        hold(bytes);
+        header.add(bytes);
         await tryOpen(controller, false);
       } catch (e) {
         release();
@@ -119,7 +168,7 @@ export function reEncryptStream(client, inner, options) {
     },
     flush: async (controller) => {
       try {
-        if (!resealer && held > 0) await tryOpen(controller, true);
+        if (!resealer && header.length > 0) await tryOpen(controller, true);
         if (!resealer) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
         // The original's footer (read by now, if it came) is verified by the `ecdsa` module
         // over the core's digest; the final frame and new footer wait for a true verdict.
@@ -135,11 +184,7 @@ export function reEncryptStream(client, inner, options) {
           }
         }
         controller.enqueue(withHandle(resealer, () => resealer.finishStream()));
-        const digest = withHandle(resealer, () => resealer.footerDigest());
-        if (digest) {
-          const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
-          controller.enqueue(withHandle(resealer, () => resealer.footer(rs)));
-        }
+        await enqueueFooter(controller, resealer, signer);
       } finally {
         release();
       }
@@ -220,11 +265,7 @@ export function encryptStream(client, inner, options) {
       try {
         if (native) await sealPending(true, controller);
         else controller.enqueue(withHandle(sealer, () => sealer.finish()));
-        const digest = withHandle(sealer, () => sealer.footerDigest());
-        if (digest) {
-          const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
-          controller.enqueue(withHandle(sealer, () => sealer.footer(rs)));
-        }
+        await enqueueFooter(controller, sealer, signer);
       } finally {
         release();
       }
@@ -243,7 +284,7 @@ export function decryptStream(client, inner, options) {
   const [keys, values] = contextArrays(encryptionContext);
   const m = inner.module();
   /** @type {any} */ let opener;
-  /** @type {Uint8Array} */ let head = new Uint8Array(0);
+  const header = new HeaderBytes();
   /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto opens the frames
   const release = () => { try { opener?.free(); } catch { /* already freed */ } opener = undefined; };
   const feed = async (bytes, controller) => {
@@ -264,29 +305,15 @@ export function decryptStream(client, inner, options) {
       if (out.length) controller.enqueue(out);
     }
   };
-  // The header's bytes until it is whole. They are parsed again only once they
-  // have doubled since the last try (or at the end): re-parsing on every chunk
-  // made a slowly arriving 4 MiB header cost seconds of CPU (quadratic).
-  let held = 0;
-  let tryAt = 0;
-  const hold = (bytes) => {
-    if (held + bytes.length > head.length) {
-      const grown = new Uint8Array(Math.max(held + bytes.length, 2 * head.length));
-      grown.set(head.subarray(0, held));
-      head = grown;
-    }
-    head.set(bytes, held);
-    held += bytes.length;
-  };
   /** Opens the stream once the header is whole; `final` at the end of the input. */
   const tryOpen = async (controller, final) => {
-    if (held < tryAt && !final) return;
+    if (!header.due(final)) return;
     await m.withCore(async (b) => {
-      const prefix = head.subarray(0, held);
+      const prefix = header.bytes;
       const entropy = crypto.getRandomValues(new Uint8Array(64));
       const o = inner.withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
       if (!o) { // the header is not complete yet
-        tryAt = Math.min(2 * held, client.maxHeaderSize + 1);
+        header.notYet(client.maxHeaderSize);
         return;
       }
       opener = o;
@@ -300,8 +327,7 @@ export function decryptStream(client, inner, options) {
         opener.startStream();
       }
       const rest = prefix.subarray(opener.headerLength());
-      head = new Uint8Array(0);
-      held = 0;
+      header.clear();
       await feed(rest, controller);
     });
   };
@@ -313,7 +339,7 @@ export function decryptStream(client, inner, options) {
           await feed(bytes, controller);
           return;
         }
-        hold(bytes);
+        header.add(bytes);
         await tryOpen(controller, false);
       } catch (e) {
         release();
@@ -322,7 +348,7 @@ export function decryptStream(client, inner, options) {
     },
     flush: async (controller) => {
       try {
-        if (!opener && held > 0) await tryOpen(controller, true);
+        if (!opener && header.length > 0) await tryOpen(controller, true);
         if (!opener) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
         // A signed message's final frame is held back by the core until its footer
         // verifies: the `ecdsa` module checks the signature over the core's digest.
