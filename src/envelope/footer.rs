@@ -189,9 +189,9 @@ pub const FIXED_DER_LEN: usize = 103;
 /// every ECDSA verifier, and which of the two an `s` is says nothing of the
 /// key. Where neither fits (an `r` below 2³⁷⁵, or one of 49 bytes with `s` or
 /// `n − s` below 2³⁷⁵: about 1 message in 256, which the SDKs sign again), the
-/// footer keeps its length; readers take any. The fixed
-/// length lets a writer put the message and its footer in one buffer before
-/// signing, instead of copying the message after it.
+/// footer keeps its length; readers take any. The fixed length lets a writer
+/// put the message and its footer in one buffer before signing, instead of
+/// copying the message after it.
 ///
 /// # Errors
 /// `INVALID_ARGUMENT` unless `rs` is 96 bytes (P-384) with `0 < r, s < n`.

@@ -173,8 +173,7 @@ export const FOOTER_ROOM = 105;
  * `signedLength`), with `footer` after them: written in place where it fills
  * `buf` exactly, else both are copied into a buffer of the exact length. Either
  * way the result is the whole of its ArrayBuffer, as every message returned is.
- * The footer was signed over bytes WebCrypto copied when it was called, so
- * writing into `buf` now changes nothing signed.
+ * Called once the signature returned, it writes past the signed bytes only.
  * @param {Uint8Array} buf @param {number} signedLength @param {Uint8Array} footer @returns {Uint8Array}
  */
 export function withFooter(buf, signedLength, footer) {
