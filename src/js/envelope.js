@@ -19,7 +19,6 @@ import { checkKeyring, coreKeyring, flatten, isKms, isKmsRsaKeyring, isRsaKeyrin
 import { KMS_PROVIDER_ID, bytesFromKms, callKeyring, encryptWithKms, isHpke, kmsKeyIdMatches, withRecipient, wrapDataKey, wrapWithRsa } from './envelope-keyrings.js';
 
 export { SUITES } from './envelope-options.js';
-export { NATIVE_MIN_FRAME } from './native.js';
 export const COMMITMENT_POLICIES = Object.freeze({
   REQUIRE_ENCRYPT_REQUIRE_DECRYPT: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT',
   REQUIRE_ENCRYPT_ALLOW_DECRYPT: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT',

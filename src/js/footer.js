@@ -140,8 +140,8 @@ export class CachedFooterKeys {
 /**
  * `r ‖ s` of the footer: over `bytes` (header ‖ body) with a WebCrypto key, or
  * over `digest` (their SHA-384, from the core) with a key of the `ecdsa` module.
- * A module key given only `bytes` (a native re-key whose WebCrypto could not
- * make a key) signs their SHA-384, which WebCrypto computes.
+ * A module key given only `bytes` (a native seal or re-key whose WebCrypto could
+ * not make a key) signs their SHA-384, which WebCrypto computes.
  * @param {FooterSigner} s @param {Uint8Array | undefined} bytes @param {Uint8Array | undefined} digest
  * @returns {Promise<Uint8Array>}
  */

@@ -9,8 +9,9 @@ import { withHandle } from './envelope-modules.js';
 const subtle = () => globalThis.crypto?.subtle;
 
 /**
- * Frames shorter than this are sealed and opened in wasm whatever the message's
- * length: WebCrypto would get one call per few bytes (envelope.js, `NATIVE_MIN_BYTES`).
+ * `auto` seals and opens frames shorter than this in wasm whatever the message's
+ * length, and decryptStream and reEncryptStream open them in wasm whatever the
+ * engine: WebCrypto would get one call per few bytes (envelope.js, `NATIVE_MIN_BYTES`).
  */
 export const NATIVE_MIN_FRAME = 4096;
 
@@ -104,10 +105,7 @@ export async function sealNative(sealer, pt, signer) {
   }
   if (!plan.signed) return body;
   // Signed suite: the footer key signs header ‖ body (WebCrypto hashes it); the core DER-encodes.
-  const signed = body.subarray(0, plan.length);
-  const rs = signer?.kind === 'wasm'
-    ? await signFooter(signer, undefined, new Uint8Array(await subtle().digest('SHA-384', signed)))
-    : await signFooter(/** @type {any} */ (signer), signed, undefined);
+  const rs = await signFooter(/** @type {any} */ (signer), body.subarray(0, plan.length), undefined);
   return withFooter(body, plan.length, sealer.footer(rs));
 }
 

@@ -64,6 +64,9 @@ test('a key made ahead that failed: the seal that takes it makes a new one; a We
     assert.ok(made.n >= 2, 'WebCrypto was asked first');
     assert.notEqual(await footerKey(msgs[0]), await footerKey(msgs[1]));
     for (const m of msgs) assert.ok((await c2.decrypt(m)).plaintext.length > 0);
+    // A native seal with the module key: WebCrypto hashes header ‖ body, the module signs.
+    const sealedNatively = await new EnvelopeClient({ keyring: kr, engine: 'native' }).encrypt('native, no WebCrypto keys');
+    assert.equal(Buffer.from((await c2.decrypt(sealedNatively)).plaintext).toString(), 'native, no WebCrypto keys');
     // A native re-key has no digest from the core: the module key signs the
     // new message's SHA-384 (before: INTERNAL "no digest to sign"; helper-44).
     const kr2 = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k2', wrappingKey: randomBytes(32) });
