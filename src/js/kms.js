@@ -18,11 +18,15 @@ function plain(v, what) {
     throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (no functions, Proxies or getters that fail)`, { cause: e });
   }
   // The copy keeps own enumerable fields only: answers anywhere else (a class's
-  // getters, a prototype, a hidden field) would be dropped without a word.
-  const context = Object.getOwnPropertyDescriptor(v, 'encryptionContext')?.value;
-  if (hidesFields(v) || (context !== null && typeof context === 'object' && hidesFields(context))) {
-    throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (own enumerable fields of a plain object)`);
+  // getters, a prototype, a hidden field) would be dropped without a word. A
+  // Proxy in the prototype, which the copy never reads, may throw here.
+  let hidden;
+  try {
+    hidden = hidesFields(v) || hidesFields(Object.getOwnPropertyDescriptor(v, 'encryptionContext')?.value);
+  } catch (e) {
+    throw new EdgeKmsError('INVALID_ARGUMENT', `${what} could not be read`, { cause: e });
   }
+  if (hidden) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be plain data (own enumerable data fields of a plain object)`);
   // structuredClone keeps cycles and shared parts; no answer has either, and a
   // reader that meets them must not have to stop itself (a wasm build that
   // formats the value it refuses recursed on a cycle until the stack ran out,
@@ -31,18 +35,26 @@ function plain(v, what) {
   return copy;
 }
 
+/** The names `Object.prototype` holds in every realm: all a plain object's prototype may hold. */
+const OBJECT_PROTOTYPE_KEYS = new Set(Reflect.ownKeys(Object.prototype));
+
 /**
- * Whether an object that structuredClone took (so no Proxy) holds fields its
- * copy would drop: a prototype other than some realm's `Object.prototype` (or
- * none), or own fields that are non-enumerable or Symbol-keyed. Arrays are the
- * core's to refuse or read.
- * @param {object} o
+ * Whether an object that structuredClone took (so not itself a Proxy) holds
+ * fields its copy would drop or read other than as data: a prototype other than
+ * some realm's `Object.prototype` (one with a prototype, or a name of its own
+ * beyond `Object.prototype`'s) or none, or own fields that are non-enumerable,
+ * Symbol-keyed or getters. Arrays are the core's to refuse or read; anything
+ * but an object is no record to check.
+ * @param {unknown} o
  */
 function hidesFields(o) {
-  if (Array.isArray(o)) return false;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return false;
   const proto = Object.getPrototypeOf(o);
-  if (proto !== null && (Object.getPrototypeOf(proto) !== null || Object.keys(proto).length > 0)) return true;
-  return !Reflect.ownKeys(o).every((k) => typeof k === 'string' && Object.prototype.propertyIsEnumerable.call(o, k));
+  if (proto !== null && (Object.getPrototypeOf(proto) !== null || !Reflect.ownKeys(proto).every((k) => OBJECT_PROTOTYPE_KEYS.has(k)))) return true;
+  return !Reflect.ownKeys(o).every((k) => {
+    const d = typeof k === 'string' ? Object.getOwnPropertyDescriptor(o, k) : undefined;
+    return d !== undefined && d.enumerable === true && 'value' in d;
+  });
 }
 
 /** @param {unknown} x @returns {x is object} */

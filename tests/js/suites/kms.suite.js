@@ -105,12 +105,21 @@ export default {
         inherited: Object.create({ needKeyControl: true }),
         'non-enumerable': Object.defineProperty({}, 'needKeyControl', { value: true }),
         'Symbol-keyed': { [Symbol('needKeyControl')]: true },
+        // helper-47: a prototype of no prototype whose field is not enumerable,
+        // and a getter (of the answers, or giving the encryptionContext).
+        'a bare prototype': Object.create(Object.defineProperty(Object.create(null), 'needKeyControl', { value: true })),
+        getter: { get needKeyControl() { return true; } },
+        'getter of the context': { get encryptionContext() { return { tenant: 'acme' }; } },
       };
       for (const [name, v] of Object.entries(hidden)) {
         await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ (v)), 'INVALID_ARGUMENT', `answers: ${name}`);
         await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ ({ encryptionContext: v })), 'INVALID_ARGUMENT', `encryptionContext: ${name}`);
       }
       await assert.rejectsWithCode(estimateCost(/** @type {any} */ (Object.create({ keys: 3 }))), 'INVALID_ARGUMENT', 'cost input: inherited');
+      await assert.rejectsWithCode(estimateCost(/** @type {any} */ (Object.create(Object.defineProperty(Object.create(null), 'keys', { value: 3 })))), 'INVALID_ARGUMENT', 'cost input: a bare prototype');
+      // A Proxy as the prototype, whose trap throws: the copy never reads it (helper-47: INTERNAL).
+      const trap = new Proxy({}, { getPrototypeOf() { throw new TypeError('trap'); } });
+      await assert.rejectsWithCode(recommendKeyType(/** @type {any} */ (Object.create(trap))), 'INVALID_ARGUMENT', 'a throwing prototype');
     });
     t.test('recommendKeyType: encryptionContext is a record, not an array, a Map or a Date', async () => {
       // The bindings' reader would take an array of pairs or a Map as a map;
