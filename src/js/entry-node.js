@@ -4,11 +4,15 @@
 // cold start; older Node loads `node:fs` asynchronously on the first call, so
 // there synchronous APIs (`new KmsPublicKey`) need `await init()` first.
 import { setWasmLoader } from './core.js';
+import { useNodeCrypto } from './native.js';
 
 /** @type {any} */
 const proc = globalThis.process;
 /** @type {{ readFileSync(url: URL): Uint8Array } | undefined} */
 let fs = typeof proc?.getBuiltinModule === 'function' ? proc.getBuiltinModule('node:fs') : undefined;
+
+// A signed native seal hashes its frames as they come back (native.js).
+if (fs) useNodeCrypto(() => proc.getBuiltinModule('node:crypto'));
 
 setWasmLoader((m) => {
   if (fs) return m.glue.initSync({ module: fs.readFileSync(m.url()) });

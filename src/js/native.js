@@ -8,6 +8,51 @@ import { withHandle } from './envelope-modules.js';
 
 const subtle = () => globalThis.crypto?.subtle;
 
+/** Returns Node's `crypto` module, where the Node entry hands it over (`useNodeCrypto`); elsewhere undefined. */
+let nodeCrypto = () => undefined;
+
+/**
+ * Lets a native seal hash header ‖ body as its frames come back (entry-node.js
+ * calls it with `node:crypto`). WebCrypto can only hash a whole message, after
+ * its last frame: a 16 MiB seal of a signed suite then spent a SHA-384 of the
+ * message on top of its AES-GCM. Hashed frame by frame on the main thread while
+ * WebCrypto's threads encrypt the next ones, the two overlap. The bytes
+ * hashed and the signature are the same either way. `get` is called on first
+ * need (loading `node:crypto` at import would cost every importer's start-up).
+ * @param {() => any} get
+ */
+export function useNodeCrypto(get) {
+  nodeCrypto = get;
+}
+
+/**
+ * @typedef {{ update(bytes: Uint8Array): void, sign(): Promise<Uint8Array> }} FooterHash
+ * An incremental SHA-384 of the bytes a footer signs, and the signature over them.
+ */
+
+/**
+ * A FooterHash for `signer` by Node's `crypto`, or undefined where there is none
+ * (browsers, Deno, workerd) or it cannot take the key: WebCrypto then hashes the
+ * whole message, as before. A WebCrypto key signs through its KeyObject (the
+ * same key; it never leaves the runtime); an `ecdsa` module key signs the digest.
+ * @param {import('./footer.js').FooterSigner} signer @returns {FooterHash | undefined}
+ */
+function nodeFooterHash(signer) {
+  try {
+    const c = nodeCrypto();
+    if (!c) return undefined;
+    if (signer.kind === 'webcrypto') {
+      const key = c.KeyObject.from(signer.key);
+      const s = c.createSign('SHA384');
+      return { update: (b) => s.update(b), sign: async () => new Uint8Array(s.sign({ key, dsaEncoding: 'ieee-p1363' })) };
+    }
+    const h = c.createHash('sha384');
+    return { update: (b) => h.update(b), sign: () => signFooter(signer, undefined, new Uint8Array(h.digest())) };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `auto` seals and opens frames shorter than this in wasm whatever the message's
  * length, and decryptStream and reEncryptStream open them in wasm whatever the
@@ -91,11 +136,40 @@ export async function sealNative(sealer, pt, signer) {
   const body = new Uint8Array(plan.length + (plan.signed ? FOOTER_ROOM : 0)); // the footer's room: see withFooter
   body.set(plan.header, 0);
   const source = plan.frameCount > BATCH ? pt.slice() : pt;
+  // Signed suite, with Node's `crypto`: header ‖ body is hashed in order as it
+  // is written. `hashed` is how far; a frame that lands where `hashed` stands
+  // is hashed with every frame after it that already landed (`landed`: where
+  // a frame starts → where it ends). Frames tile the body from the header on,
+  // so the hash covers each byte once, in order, or (if they did not meet at
+  // the end) it is dropped and WebCrypto hashes the whole message.
+  /** @type {FooterHash | undefined} */ let hash = plan.signed ? nodeFooterHash(/** @type {any} */ (signer)) : undefined;
+  let hashed = plan.header.length;
+  const landed = new Map();
+  const hashLanded = () => {
+    try {
+      for (let end = landed.get(hashed); end !== undefined; end = landed.get(hashed)) {
+        landed.delete(hashed);
+        /** @type {FooterHash} */ (hash).update(body.subarray(hashed, end));
+        hashed = end;
+      }
+    } catch {
+      hash = undefined;
+    }
+  };
+  try {
+    hash?.update(body.subarray(0, hashed));
+  } catch {
+    hash = undefined;
+  }
   /** @param {any} f */
   const sealFrame = async (f) => {
-    const ct = await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.start + f.length));
+    const ct = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.start + f.length)));
     body.set(f.prefix, f.outOffset);
-    body.set(new Uint8Array(ct), f.outOffset + f.prefix.length);
+    body.set(ct, f.outOffset + f.prefix.length);
+    if (hash) {
+      landed.set(f.outOffset, f.outOffset + f.prefix.length + ct.length);
+      hashLanded();
+    }
   };
   try {
     if (plan.frameCount <= BATCH) await Promise.all(sealer.nativeFrames(0, plan.frameCount).map(sealFrame));
@@ -104,8 +178,14 @@ export async function sealNative(sealer, pt, signer) {
     if (source !== pt) source.fill(0);
   }
   if (!plan.signed) return body;
-  // Signed suite: the footer key signs header ‖ body (WebCrypto hashes it); the core DER-encodes.
-  const rs = await signFooter(/** @type {any} */ (signer), body.subarray(0, plan.length), undefined);
+  // Signed suite: the footer key signs header ‖ body (hashed above, or by WebCrypto now); the core DER-encodes.
+  let rs;
+  if (hash && hashed === plan.length) {
+    try {
+      rs = await hash.sign();
+    } catch { /* WebCrypto signs below */ }
+  }
+  rs ??= await signFooter(/** @type {any} */ (signer), body.subarray(0, plan.length), undefined);
   return withFooter(body, plan.length, sealer.footer(rs));
 }
 

@@ -1,0 +1,130 @@
+// A signed native seal in Node hashes header ‖ body as its frames come back
+// (native.js, useNodeCrypto) and signs with Node's `crypto`: the footer must
+// still be one ECDSA P-384 signature over exactly header ‖ body, whatever the
+// order the frames land in, the frame count (windows of 64), the kind of
+// footer key, and where Node's `crypto` fails (then WebCrypto signs, as in
+// browsers). Each message is checked by OpenSSL (node:crypto) directly, not
+// only by our own decrypt.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import nodeCrypto, { randomBytes } from 'node:crypto';
+import { EnvelopeClient, RawAesKeyring, parseMessage } from 'edge-kms';
+
+const kr = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: randomBytes(32) });
+const client = (frameLength = 4096) => new EnvelopeClient({ keyring: kr, engine: 'native', frameLength });
+// SubjectPublicKeyInfo of a compressed P-384 point (id-ecPublicKey, secp384r1)
+const SPKI_P384 = Buffer.from('3046301006072a8648ce3d020106052b81040022033200', 'hex');
+
+/** Verifies `msg`'s footer with OpenSSL: the key from its context, the signature over everything before the footer. */
+async function footerVerifies(msg) {
+  const point = Buffer.from((await parseMessage(msg)).encryptionContext['aws-crypto-public-key'], 'base64');
+  const key = nodeCrypto.createPublicKey({ key: Buffer.concat([SPKI_P384, point]), format: 'der', type: 'spki' });
+  for (let len = 8; len <= 104; len++) {
+    const at = msg.length - len;
+    if (msg[at] !== 0x30 || ((msg[at - 2] << 8) | msg[at - 1]) !== len) continue;
+    return nodeCrypto.verify('sha384', msg.subarray(0, at - 2), { key, dsaEncoding: 'der' }, msg.subarray(at));
+  }
+  return false;
+}
+
+/** Counts calls of WebCrypto's `name` while `fn` runs; `wrap` may replace the call. */
+async function counting(t, name, fn, wrap = (orig, args) => orig(...args)) {
+  const subtle = globalThis.crypto.subtle;
+  const orig = subtle[name].bind(subtle);
+  const calls = { n: 0 };
+  subtle[name] = (...args) => { calls.n++; return wrap(orig, args, calls.n); };
+  t.after(() => { delete subtle[name]; });
+  await fn(calls);
+}
+
+/** Replaces node:crypto's `name` (the module the Node entry reaches by process.getBuiltinModule) while the test runs. */
+function replaceNode(t, name, value) {
+  const orig = nodeCrypto[name];
+  nodeCrypto[name] = value;
+  t.after(() => { nodeCrypto[name] = orig; });
+}
+
+test('a signed native seal signs header ‖ body by node:crypto, at every frame count', async (t) => {
+  await counting(t, 'sign', async (signs) => {
+    // 0, 1 and many frames; 64 frames is one window, 65 and 300 take several (inWindows)
+    for (const size of [0, 1, 4095, 4096, 4097, 20_000, 64 * 4096, 64 * 4096 + 1, 300 * 4096 + 17]) {
+      const c = client();
+      const pt = randomBytes(size);
+      const msg = await c.encrypt(pt);
+      assert.ok(await footerVerifies(msg), `OpenSSL verifies the footer of ${size} B`);
+      assert.deepEqual(Buffer.from((await c.decrypt(msg)).plaintext), pt);
+    }
+    assert.equal(signs.n, 0, 'WebCrypto signed: the frames were not hashed as they came back');
+  });
+});
+
+test('frames that come back in any order are hashed in order', async (t) => {
+  // The last frame first: a frame landing ahead of `hashed` waits for the ones before it.
+  await counting(t, 'encrypt', () => counting(t, 'sign', async (signs) => {
+    for (const n of [2, 5, 64, 70]) {
+      const c = client();
+      const pt = randomBytes(n * 4096 - 100);
+      const msg = await c.encrypt(pt);
+      assert.ok(await footerVerifies(msg), `${n} frames, reversed`);
+      assert.deepEqual(Buffer.from((await c.decrypt(msg)).plaintext), pt);
+    }
+    assert.equal(signs.n, 0, 'WebCrypto signed');
+  }), (orig, args, i) => orig(...args).then((ct) => new Promise((r) => setTimeout(() => r(ct), 40 - (i % 40)))));
+});
+
+test('where node:crypto cannot hash or sign, WebCrypto signs the whole message', async (t) => {
+  const cases = {
+    createSign: () => { throw new Error('no createSign here'); },
+    KeyObject: { from() { throw new TypeError('no KeyObject.from here'); } },
+  };
+  for (const [name, value] of Object.entries(cases)) {
+    await t.test(name, async (t2) => {
+      replaceNode(t2, name, value);
+      await counting(t2, 'sign', async (signs) => {
+        const msg = await client().encrypt(randomBytes(10_000));
+        assert.equal(signs.n, 1);
+        assert.ok(await footerVerifies(msg));
+      });
+    });
+  }
+  await t.test('an update that throws midway', async (t2) => {
+    const real = nodeCrypto.createSign;
+    replaceNode(t2, 'createSign', (alg) => {
+      const s = real(alg);
+      let n = 0;
+      const update = s.update.bind(s);
+      s.update = (b) => { if (++n === 3) throw new Error('hash broke'); return update(b); };
+      return s;
+    });
+    await counting(t2, 'sign', async (signs) => {
+      const msg = await client().encrypt(randomBytes(5 * 4096));
+      assert.equal(signs.n, 1, 'the broken hash was dropped');
+      assert.ok(await footerVerifies(msg));
+    });
+  });
+  await t.test('a signature that fails', async (t2) => {
+    const real = nodeCrypto.createSign;
+    replaceNode(t2, 'createSign', (alg) => Object.assign(real(alg), { sign() { throw new Error('no signature'); } }));
+    await counting(t2, 'sign', async (signs) => {
+      const msg = await client().encrypt(randomBytes(5 * 4096));
+      assert.equal(signs.n, 1);
+      assert.ok(await footerVerifies(msg));
+    });
+  });
+});
+
+test('an ecdsa-module footer key signs the digest node:crypto made', async (t) => {
+  // WebCrypto makes no P-384 key: the footer key is the `ecdsa` module's (footer.js, newSigner).
+  await counting(t, 'generateKey', async () => {
+    await counting(t, 'digest', async (digests) => {
+      for (const size of [0, 3 * 4096 + 5]) {
+        const c = client();
+        const pt = randomBytes(size);
+        const msg = await c.encrypt(pt);
+        assert.ok(await footerVerifies(msg), `${size} B`);
+        assert.deepEqual(Buffer.from((await c.decrypt(msg)).plaintext), pt);
+      }
+      assert.equal(digests.n, 0, 'WebCrypto hashed the message');
+    });
+  }, (orig, args) => (args[0]?.namedCurve === 'P-384' ? Promise.reject(new DOMException('no P-384 here', 'NotSupportedError')) : orig(...args)));
+});
