@@ -3,6 +3,7 @@
 // decides every byte of framing, IVs and AAD, and every check; WebCrypto only
 // seals and opens, verifying each tag before it returns anything.
 import { EdgeKmsError } from './errors.js';
+import { checkUnchanged } from './bytes.js';
 import { FOOTER_ROOM, signFooter, withFooter } from './footer.js';
 import { withHandle } from './envelope-modules.js';
 
@@ -44,13 +45,19 @@ function nodeFooterHash(signer) {
     if (signer.kind === 'webcrypto') {
       const key = c.KeyObject.from(signer.key);
       const s = c.createSign('SHA384');
-      return { update: (b) => s.update(b), sign: async () => new Uint8Array(s.sign({ key, dsaEncoding: 'ieee-p1363' })) };
+      return { update: (b) => s.update(b), sign: async () => p1363(s.sign({ key, dsaEncoding: 'ieee-p1363' })) };
     }
     const h = c.createHash('sha384');
     return { update: (b) => h.update(b), sign: () => signFooter(signer, undefined, new Uint8Array(h.digest())) };
   } catch {
     return undefined;
   }
+}
+
+/** `r ‖ s` of P-384 as WebCrypto gives it; a runtime whose `Sign` answers in another form throws here, so WebCrypto signs instead. */
+function p1363(sig) {
+  if (!(sig instanceof Uint8Array) || sig.length !== 96) throw new TypeError('not a P-384 r ‖ s');
+  return new Uint8Array(sig);
 }
 
 /**
@@ -131,8 +138,12 @@ export async function sealNative(sealer, pt, signer) {
   // plaintext before it returns), so the message is of the bytes at one instant.
   // More frames than one window: they are sealed a window at a time, so they
   // read a private copy, which nobody changes in between.
-  const plan = sealer.planNative(pt.length);
+  const length = pt.length;
+  const plan = sealer.planNative(length);
   const key = await importNativeKey(plan.key, 'encrypt');
+  // The plan is of `length` bytes: a buffer resized or detached during the import
+  // would seal frames short of it (a message no reader opens), so it is refused.
+  checkUnchanged(pt, length, 'plaintext');
   const body = new Uint8Array(plan.length + (plan.signed ? FOOTER_ROOM : 0)); // the footer's room: see withFooter
   body.set(plan.header, 0);
   const source = plan.frameCount > BATCH ? pt.slice() : pt;
@@ -294,6 +305,7 @@ function sameFooter(g, sig) {
  * @param {boolean} [verifyOnly] check every tag and the signature, keep no plaintext (reEncrypt): resolves to an empty array
  */
 export async function openNative(opener, msg, verifyOnly = false, early = undefined) {
+  const length = msg.length;
   const signer = opener.signerPublicKey(false);
   // A key WebCrypto refuses counts as a failed signature (TAMPERED below); one
   // that is not a point of the curve is MALFORMED_MESSAGE (the core's, thrown).
@@ -306,6 +318,7 @@ export async function openNative(opener, msg, verifyOnly = false, early = undefi
   if (aes.status === 'rejected') throw aes.reason;
   if (ecdsa.status === 'rejected') throw ecdsa.reason;
   const [key, footerKey] = [aes.value, ecdsa.value];
+  checkUnchanged(msg, length, 'message'); // resized during the imports: a coded error, not a verdict on the message
   const plan = opener.planNative(early ? early.source : msg); // structure, sequence and footer parsed; nothing decrypted
   const sig = plan.signature;
   // More frames than one window are opened a window at a time (bounded memory

@@ -102,6 +102,17 @@ test('where node:crypto cannot hash or sign, WebCrypto signs the whole message',
       assert.ok(await footerVerifies(msg));
     });
   });
+  await t.test('a signature in another form (DER, or short)', async (t2) => {
+    const real = nodeCrypto.createSign;
+    for (const form of [(s, key) => s.sign(key), () => new Uint8Array(48)]) {
+      replaceNode(t2, 'createSign', (alg) => { const s = real(alg); const sign = s.sign.bind(s); return Object.assign(s, { sign: (o) => form({ sign }, o.key) }); });
+      await counting(t2, 'sign', async (signs) => {
+        const msg = await client().encrypt(randomBytes(5 * 4096));
+        assert.equal(signs.n, 1, 'WebCrypto signed instead');
+        assert.ok(await footerVerifies(msg));
+      });
+    }
+  });
   await t.test('a signature that fails', async (t2) => {
     const real = nodeCrypto.createSign;
     replaceNode(t2, 'createSign', (alg) => Object.assign(real(alg), { sign() { throw new Error('no signature'); } }));
@@ -127,4 +138,21 @@ test('an ecdsa-module footer key signs the digest node:crypto made', async (t) =
       assert.equal(digests.n, 0, 'WebCrypto hashed the message');
     });
   }, (orig, args) => (args[0]?.namedCurve === 'P-384' ? Promise.reject(new DOMException('no P-384 here', 'NotSupportedError')) : orig(...args)));
+});
+
+test('a buffer resized while the native engine awaits its key imports is refused, not sealed short', async (t) => {
+  // The import is where the native seal and open wait before reading the buffer;
+  // the wrapper only picks that moment to shrink the caller's resizable buffer.
+  const ab = new ArrayBuffer(5 * 4096, { maxByteLength: 1 << 20 });
+  const pt = new Uint8Array(ab); // tracks the buffer's length
+  pt.set(randomBytes(pt.length));
+  const c = client();
+  const msg = await c.encrypt(pt);
+  await counting(t, 'importKey', async () => {
+    await assert.rejects(c.encrypt(pt), (e) => e.code === 'INVALID_ARGUMENT' && /resized/.test(e.message));
+    ab.resize(msg.length + 100);
+    const m = new Uint8Array(ab);
+    m.set(msg);
+    await assert.rejects(c.decrypt(m), (e) => e.code === 'INVALID_ARGUMENT' && /resized/.test(e.message));
+  }, (orig, args) => { const p = orig(...args); if (args[2] === 'AES-GCM') queueMicrotask(() => ab.resize(ab.byteLength - 50)); return p; });
 });
