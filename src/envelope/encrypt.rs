@@ -425,7 +425,7 @@ impl Sealer {
     pub fn seal_for_external_signer(self, plaintext: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
         let frame_len =
             usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;
-        let frames = plaintext.len().saturating_sub(1) / frame_len + 1;
+        let frames = plaintext.len() / frame_len.max(1) + 1;
         let (mut out, mut writer) = self.start()?;
         // Sized by the plaintext, not by frames × frame length: a few bytes in a
         // 2 GiB frame must not reserve 2 GiB.

@@ -226,7 +226,7 @@ export function encryptStream(client, inner, options) {
     if (plans.length === 0) return;
     const sealed = await encryptFrames(/** @type {CryptoKey} */ (key), plans, pending);
     const end = plans[plans.length - 1].start + plans[plans.length - 1].length;
-    pending.copyWithin(0, end, held); // the rest is less than a frame and a chunk
+    pending.copyWithin(0, end, held); // the rest is less than a frame
     pending.fill(0, held - end, held);
     held -= end;
     controller.enqueue(withHandle(sealer, () => sealer.absorb(sealed)));
@@ -250,8 +250,8 @@ export function encryptStream(client, inner, options) {
         const bytes = toBytes(chunk, 'chunk');
         if (native) {
           hold(bytes);
-          // The core keeps the last 1..=frameLength bytes back until it knows whether they end the message.
-          if (held > client.frameLength) await sealPending(false, controller);
+          // Every whole frame goes now; the rest waits for more bytes or the end.
+          if (held >= client.frameLength) await sealPending(false, controller);
           return;
         }
         const out = withHandle(sealer, () => sealer.update(bytes));

@@ -95,14 +95,15 @@ impl BodyWriter {
         let mut out = Vec::with_capacity(
             (self.pending.len() + input.len()) / self.frame_len.max(1) * per_frame,
         );
-        // A frame is written once more bytes than a frame are known: the last
-        // 1..=frame_len bytes always go to the final frame.
+        // Every whole frame is written as soon as its bytes are known; the
+        // final frame gets the 0..frame_len bytes left at the end (an exact
+        // multiple ends with an empty final frame: see `plan`).
         if !self.pending.is_empty() {
             let take = (self.frame_len - self.pending.len()).min(input.len());
             let (head, rest) = input.split_at(take);
             self.hold(head);
             input = rest;
-            if self.pending.len() == self.frame_len && !input.is_empty() {
+            if self.pending.len() == self.frame_len {
                 let full = core::mem::take(&mut *self.pending);
                 self.seal_frame(&mut out, &full)?;
                 let mut full = Zeroizing::new(full);
@@ -110,7 +111,7 @@ impl BodyWriter {
                 self.pending = full;
             }
         }
-        while input.len() > self.frame_len {
+        while input.len() >= self.frame_len {
             let (chunk, rest) = input.split_at(self.frame_len);
             self.seal_frame(&mut out, chunk)?;
             input = rest;
@@ -204,7 +205,12 @@ pub struct SealPlan {
 }
 
 impl BodyWriter {
-    /// Plans the frames of a `len`-byte plaintext (the same framing as `update` + `finish`).
+    /// Plans the frames of a `len`-byte plaintext (the same framing as `update` + `finish`):
+    /// every whole frame regular, then a final frame of what is left, empty for
+    /// an exact multiple. The specification lets a writer end an exact multiple
+    /// either way (`encrypt.md`, "Construct the body"; `message-body.md` prefers a
+    /// full final frame), but the AWS Encryption SDK for Python (3.3.1) refuses a
+    /// final frame as long as the frame length, and every SDK reads an empty one.
     ///
     /// # Errors
     /// `INVALID_STATE` if the writer was used; `LIMIT_EXCEEDED` past 2^32 - 2 frames.
@@ -212,7 +218,7 @@ impl BodyWriter {
         if self.finished || !self.pending.is_empty() || self.sequence != 1 {
             return Err(Error::InvalidState("this message was already started"));
         }
-        let regular = len.saturating_sub(1) / self.frame_len.max(1);
+        let regular = len / self.frame_len.max(1);
         let count = u32::try_from(regular)
             .ok()
             .and_then(|r| r.checked_add(1))
@@ -278,8 +284,9 @@ impl BodyWriter {
 
     /// Streams for a native engine, which holds `buffered` bytes of plaintext
     /// not yet sealed: plans the frames to seal now (ranges from the start of
-    /// that buffer). Before `last`, the final 1..=frame_len bytes stay
-    /// buffered; with `last`, everything goes, ending with the final frame.
+    /// that buffer). Every whole frame goes; before `last`, the 0..frame_len
+    /// bytes after them stay buffered; with `last`, they go too, as the final
+    /// frame (empty for an exact multiple, as in `plan`).
     /// Every plan must be answered by [`absorb`](Self::absorb) before the next.
     ///
     /// # Errors
@@ -289,11 +296,7 @@ impl BodyWriter {
             return Err(Error::InvalidState("plan_frames out of order"));
         }
         let fl = self.frame_len.max(1);
-        let regular = if buffered == 0 {
-            0
-        } else {
-            (buffered - 1) / fl
-        };
+        let regular = buffered / fl;
         let mut frames = Vec::with_capacity(regular + 1);
         let mut sequence = self.sequence;
         for i in 0..regular {
