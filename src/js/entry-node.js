@@ -4,7 +4,8 @@
 // cold start; older Node loads `node:fs` asynchronously on the first call, so
 // there synchronous APIs (`new KmsPublicKey`) need `await init()` first.
 import { setWasmLoader } from './core.js';
-import { useNodeCrypto } from './native.js';
+import { useFooterHash } from './native.js';
+import { nodeFooterHash } from './footer-node.js';
 
 /** @type {any} */
 const proc = globalThis.process;
@@ -12,7 +13,7 @@ const proc = globalThis.process;
 let fs = typeof proc?.getBuiltinModule === 'function' ? proc.getBuiltinModule('node:fs') : undefined;
 
 // A signed native seal hashes its frames as they come back (native.js).
-if (fs) useNodeCrypto(() => proc.getBuiltinModule('node:crypto'));
+if (fs) useFooterHash(nodeFooterHash);
 
 setWasmLoader((m) => {
   if (fs) return m.glue.initSync({ module: fs.readFileSync(m.url()) });

@@ -9,55 +9,26 @@ import { withHandle } from './envelope-modules.js';
 
 const subtle = () => globalThis.crypto?.subtle;
 
-/** Returns Node's `crypto` module, where the Node entry hands it over (`useNodeCrypto`); elsewhere undefined. */
-let nodeCrypto = () => undefined;
-
 /**
- * Lets a native seal hash header ‖ body as its frames come back (entry-node.js
- * calls it with `node:crypto`). WebCrypto can only hash a whole message, after
- * its last frame: a 16 MiB seal of a signed suite then spent a SHA-384 of the
- * message on top of its AES-GCM. Hashed frame by frame on the main thread while
- * WebCrypto's threads encrypt the next ones, the two overlap. The bytes
- * hashed and the signature are the same either way. `get` is called on first
- * need (loading `node:crypto` at import would cost every importer's start-up).
- * @param {() => any} get
- */
-export function useNodeCrypto(get) {
-  nodeCrypto = get;
-}
-
-/**
- * @typedef {{ update(bytes: Uint8Array): void, sign(): Promise<Uint8Array> }} FooterHash
  * An incremental SHA-384 of the bytes a footer signs, and the signature over them.
+ * @typedef {{ update(bytes: Uint8Array): void, sign(): Promise<Uint8Array> }} FooterHash
  */
+
+/** @type {(signer: import('./footer.js').FooterSigner) => FooterHash | undefined} */
+let footerHash = () => undefined;
 
 /**
- * A FooterHash for `signer` by Node's `crypto`, or undefined where there is none
- * (browsers, Deno, workerd) or it cannot take the key: WebCrypto then hashes the
- * whole message, as before. A WebCrypto key signs through its KeyObject (the
- * same key; it never leaves the runtime); an `ecdsa` module key signs the digest.
- * @param {import('./footer.js').FooterSigner} signer @returns {FooterHash | undefined}
+ * Lets a native seal hash header ‖ body as its frames come back: the Node entry
+ * hands over `nodeFooterHash` (footer-node.js). WebCrypto can only hash a whole
+ * message, after its last frame, so a signed 16 MiB seal spent a SHA-384 of the
+ * message on top of its AES-GCM; hashed frame by frame on the main thread while
+ * WebCrypto's threads encrypt the next ones, the two overlap. The bytes hashed
+ * and the signature are the same either way; where `make` returns undefined
+ * (or fails), WebCrypto hashes the whole message as before.
+ * @param {typeof footerHash} make
  */
-function nodeFooterHash(signer) {
-  try {
-    const c = nodeCrypto();
-    if (!c) return undefined;
-    if (signer.kind === 'webcrypto') {
-      const key = c.KeyObject.from(signer.key);
-      const s = c.createSign('SHA384');
-      return { update: (b) => s.update(b), sign: async () => p1363(s.sign({ key, dsaEncoding: 'ieee-p1363' })) };
-    }
-    const h = c.createHash('sha384');
-    return { update: (b) => h.update(b), sign: () => signFooter(signer, undefined, new Uint8Array(h.digest())) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** `r ‖ s` of P-384 as WebCrypto gives it; a runtime whose `Sign` answers in another form throws here, so WebCrypto signs instead. */
-function p1363(sig) {
-  if (!(sig instanceof Uint8Array) || sig.length !== 96) throw new TypeError('not a P-384 r ‖ s');
-  return new Uint8Array(sig);
+export function useFooterHash(make) {
+  footerHash = make;
 }
 
 /**
@@ -153,7 +124,10 @@ export async function sealNative(sealer, pt, signer) {
   // a frame starts → where it ends). Frames tile the body from the header on,
   // so the hash covers each byte once, in order, or (if they did not meet at
   // the end) it is dropped and WebCrypto hashes the whole message.
-  /** @type {FooterHash | undefined} */ let hash = plan.signed ? nodeFooterHash(/** @type {any} */ (signer)) : undefined;
+  /** @type {FooterHash | undefined} */ let hash;
+  try {
+    hash = plan.signed ? footerHash(/** @type {any} */ (signer)) : undefined;
+  } catch { /* WebCrypto signs below */ }
   let hashed = plan.header.length;
   const landed = new Map();
   const hashLanded = () => {

@@ -1,5 +1,5 @@
 // A signed native seal in Node hashes header ‖ body as its frames come back
-// (native.js, useNodeCrypto) and signs with Node's `crypto`: the footer must
+// (native.js, useFooterHash; footer-node.js) and signs with node:crypto: the footer must
 // still be one ECDSA P-384 signature over exactly header ‖ body, whatever the
 // order the frames land in, the frame count (windows of 64), the kind of
 // footer key, and where Node's `crypto` fails (then WebCrypto signs, as in
