@@ -348,8 +348,31 @@ impl Sealer {
     /// # Errors
     /// `INVALID_STATE` without a data key or encrypted data key.
     pub fn start(self) -> Result<(Vec<u8>, BodyWriter)> {
+        let signing = self.suite.signing;
+        self.start_with(Transcript::new(signing))
+    }
+
+    /// [`start`](Self::start) for a message whose external signer also hashes
+    /// it: the core hashes nothing, and the signer hashes header ‖ body as they
+    /// are released (every byte `start`, `update`, `finish` or `absorb` returns,
+    /// in order, until the footer) and hands its `r ‖ s` to
+    /// [`BodyWriter::external_footer`]; [`BodyWriter::footer_digest`] stays
+    /// `None`. For a shim whose runtime hashes faster than the core (Node's
+    /// `crypto`): it holds the same trust as the signature, which it makes.
+    ///
+    /// # Errors
+    /// As [`start`](Self::start); `INVALID_STATE` unless the signer is external.
+    pub fn start_hashing_outside(self) -> Result<(Vec<u8>, BodyWriter)> {
+        if !self.signer.as_ref().is_some_and(Signer::is_external) {
+            return Err(Error::InvalidState(
+                "only an external signer hashes the message itself",
+            ));
+        }
+        self.start_with(Transcript::None)
+    }
+
+    fn start_with(self, mut transcript: Transcript) -> Result<(Vec<u8>, BodyWriter)> {
         let (header, keys) = self.header()?;
-        let mut transcript = Transcript::new(self.suite.signing);
         transcript.update(&header);
         let frame_len =
             usize::try_from(self.frame_length).map_err(|_| Error::LimitExceeded("frame length"))?;

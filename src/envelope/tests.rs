@@ -1200,6 +1200,59 @@ mod external_footer {
         assert_eq!(open(&out, &aes(1)).unwrap(), pt);
     }
 
+    /// A stream whose signer hashes the message itself: the same bytes as when
+    /// the core hashes, no digest handed out, and the footer of the signer's
+    /// `r ‖ s` over what it hashed; only an external signer may.
+    #[test]
+    fn a_signer_that_hashes_the_stream_itself() {
+        use sha2::Digest;
+        let pt: Vec<u8> = (0..100u8).collect();
+        let sealer = |seed: u8| {
+            let mut s = Sealer::with_signer(
+                suite::ALL[10],
+                16,
+                ctx(&[("tenant", "acme")]),
+                &[seed; 64],
+                Some(&key(2).public_key()),
+            )
+            .unwrap();
+            s.wrap_with(&aes(1)).unwrap();
+            s
+        };
+        let (mut inside, mut w) = sealer(7).start().unwrap();
+        for chunk in pt.chunks(7) {
+            inside.extend(w.update(chunk).unwrap());
+        }
+        inside.extend(w.finish().unwrap());
+        let core_digest = w.footer_digest().unwrap().to_vec();
+        let (mut outside, mut w) = sealer(7).start_hashing_outside().unwrap();
+        let mut hash = sha2::Sha384::new();
+        hash.update(&outside);
+        for chunk in pt.chunks(7) {
+            let out = w.update(chunk).unwrap();
+            hash.update(&out);
+            outside.extend(out);
+        }
+        let last = w.finish().unwrap();
+        hash.update(&last);
+        outside.extend(last);
+        assert_eq!(outside, inside, "the same header and frames");
+        assert!(w.footer_digest().is_none(), "the core hashed nothing");
+        let digest = hash.finalize();
+        assert_eq!(&digest[..], &core_digest[..]);
+        let rs = key(2).sign_digest(&digest).unwrap();
+        outside.extend(w.external_footer(&rs).unwrap());
+        assert_eq!(w.external_footer(&rs).unwrap_err().code(), "INVALID_STATE");
+        assert_eq!(open(&outside, &aes(1)).unwrap(), pt);
+        // An unsigned suite has no signer to hash for it.
+        let mut s = Sealer::new(suite::ALL[9], 16, ctx(&[]), &[7; 64]).unwrap();
+        s.wrap_with(&aes(1)).unwrap();
+        assert!(
+            s.start_hashing_outside()
+                .is_err_and(|e| e.code() == "INVALID_STATE")
+        );
+    }
+
     #[test]
     fn no_plaintext_without_a_true_verdict() {
         let pt: Vec<u8> = (0..100u8).collect();

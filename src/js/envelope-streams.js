@@ -11,7 +11,7 @@ import { withHandle } from './envelope-modules.js';
 import { envelopeFull as full } from './modules/envelope-full.js';
 import { CALL_OPTIONS, DECRYPT_OPTIONS, REENCRYPT_OPTIONS, SUITES, abortable, contextArrays, optionalBoolean } from './envelope-options.js';
 import { disposeSigner, newSigner, signFooter, verifyFooter } from './footer.js';
-import { NATIVE_MIN_FRAME, decryptFrames, encryptFrames, importNativeKey } from './native.js';
+import { NATIVE_MIN_FRAME, decryptFrames, encryptFrames, footerHashFor, importNativeKey } from './native.js';
 import { checkKeyring, flatten } from './keyrings.js';
 import { wrapDataKey } from './envelope-keyrings.js';
 
@@ -76,11 +76,19 @@ class HeaderBytes {
 
 /**
  * A signed stream's footer, after its last frame: the `ecdsa` module signs the
- * core's digest of header ‖ body (WebCrypto cannot sign a stream); nothing for
- * an unsigned suite. @param {TransformStreamDefaultController<Uint8Array>} controller
+ * core's digest of header ‖ body (WebCrypto cannot sign a stream), or, where
+ * the stream was hashed as it went out (`hash`: encryptStream in Node), the
+ * signature over that hash; nothing for an unsigned suite.
+ * @param {TransformStreamDefaultController<Uint8Array>} controller
  * @param {any} writer the core's sealer or resealer @param {import('./footer.js').FooterSigner | undefined} signer
+ * @param {import('./native.js').FooterHash} [hash]
  */
-async function enqueueFooter(controller, writer, signer) {
+async function enqueueFooter(controller, writer, signer, hash) {
+  if (hash) {
+    const rs = await hash.sign();
+    controller.enqueue(withHandle(writer, () => writer.footer(rs)));
+    return;
+  }
   const digest = withHandle(writer, () => writer.footerDigest());
   if (!digest) return;
   const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
@@ -205,6 +213,19 @@ export function encryptStream(client, inner, options) {
   /** @type {any} */ let sealer;
   /** @type {CryptoKey | undefined} */ let key;
   /** @type {import('./footer.js').FooterSigner | undefined} */ let signer; // WebCrypto cannot sign a stream: the `ecdsa` module does
+  // Node: header ‖ body hashed as it goes out, by node:crypto, instead of by the core (native.js, footerHashFor).
+  /** @type {import('./native.js').FooterHash | undefined} */ let hash;
+  /** Releases message bytes, hashed first (in order) when this stream hashes its own footer. @param {any} controller @param {Uint8Array} bytes */
+  const emit = (controller, bytes) => {
+    if (hash) {
+      try {
+        hash.update(bytes);
+      } catch (e) {
+        throw new EdgeKmsError('INTERNAL', 'edge-kms: the footer hash failed', { cause: e });
+      }
+    }
+    controller.enqueue(bytes);
+  };
   // Native engine: plaintext not yet sealed, `pending[0, held)`. Chunks are copied in
   // once; the buffer grows by doubling and is wiped as it is consumed or replaced.
   let pending = new Uint8Array(0);
@@ -229,7 +250,7 @@ export function encryptStream(client, inner, options) {
     pending.copyWithin(0, end, held); // the rest is less than a frame
     pending.fill(0, held - end, held);
     held -= end;
-    controller.enqueue(withHandle(sealer, () => sealer.absorb(sealed)));
+    emit(controller, withHandle(sealer, () => sealer.absorb(sealed)));
   };
   return new TransformStream({
     start: async (controller) => {
@@ -237,7 +258,8 @@ export function encryptStream(client, inner, options) {
         await abortable(signal, () => m.withCore(async (b) => {
           if (client.suite === SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384) signer = await newSigner(false);
           sealer = await inner.prepareSealer(b, ec, signal, signer);
-          controller.enqueue(sealer.start());
+          hash = signer && footerHashFor(signer);
+          emit(controller, hash ? sealer.startHashingOutside() : sealer.start());
           if (native) key = await importNativeKey(sealer.nativeKey(), 'encrypt');
         }));
       } catch (e) {
@@ -255,7 +277,7 @@ export function encryptStream(client, inner, options) {
           return;
         }
         const out = withHandle(sealer, () => sealer.update(bytes));
-        if (out.length) controller.enqueue(out);
+        if (out.length) emit(controller, out);
       } catch (e) {
         release();
         throw e;
@@ -264,8 +286,8 @@ export function encryptStream(client, inner, options) {
     flush: async (controller) => {
       try {
         if (native) await sealPending(true, controller);
-        else controller.enqueue(withHandle(sealer, () => sealer.finish()));
-        await enqueueFooter(controller, sealer, signer);
+        else emit(controller, withHandle(sealer, () => sealer.finish()));
+        await enqueueFooter(controller, sealer, signer, hash);
       } finally {
         release();
       }

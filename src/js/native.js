@@ -32,6 +32,19 @@ export function useFooterHash(make) {
 }
 
 /**
+ * A FooterHash for `signer` where the runtime gave one (`useFooterHash`), else
+ * undefined: then WebCrypto or the core hashes, as everywhere else.
+ * @param {import('./footer.js').FooterSigner} signer @returns {FooterHash | undefined}
+ */
+export function footerHashFor(signer) {
+  try {
+    return footerHash(signer);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * `auto` seals and opens frames shorter than this in wasm whatever the message's
  * length, and decryptStream and reEncryptStream open them in wasm whatever the
  * engine: WebCrypto would get one call per few bytes (envelope.js, `NATIVE_MIN_BYTES`).
@@ -124,10 +137,7 @@ export async function sealNative(sealer, pt, signer) {
   // a frame starts → where it ends). Frames tile the body from the header on,
   // so the hash covers each byte once, in order, or (if they did not meet at
   // the end) it is dropped and WebCrypto hashes the whole message.
-  /** @type {FooterHash | undefined} */ let hash;
-  try {
-    hash = plan.signed ? footerHash(/** @type {any} */ (signer)) : undefined;
-  } catch { /* WebCrypto signs below */ }
+  /** @type {FooterHash | undefined} */ let hash = plan.signed ? footerHashFor(/** @type {any} */ (signer)) : undefined;
   let hashed = plan.header.length;
   const landed = new Map();
   const hashLanded = () => {

@@ -156,3 +156,47 @@ test('a buffer resized while the native engine awaits its key imports is refused
     await assert.rejects(c.decrypt(m), (e) => e.code === 'INVALID_ARGUMENT' && /resized/.test(e.message));
   }, (orig, args) => { const p = orig(...args); if (args[2] === 'AES-GCM') queueMicrotask(() => ab.resize(ab.byteLength - 50)); return p; });
 });
+
+/** Seals `pt` through `client.encryptStream()` in `chunk`-byte writes. */
+async function sealStream(c, pt, chunk) {
+  const parts = [];
+  const rs = new ReadableStream({ start(ctl) { for (let i = 0; i < pt.length; i += chunk) ctl.enqueue(pt.slice(i, i + chunk)); ctl.close(); } });
+  await rs.pipeThrough(c.encryptStream()).pipeTo(new WritableStream({ write(p) { parts.push(p); } }));
+  return Buffer.concat(parts);
+}
+
+test('encryptStream in Node: node:crypto hashes what goes out, the core hashes nothing, on both engines', async (t) => {
+  const real = nodeCrypto.createHash;
+  let hashes = 0;
+  replaceNode(t, 'createHash', (alg, ...rest) => { if (alg === 'sha384') hashes++; return real(alg, ...rest); });
+  for (const engine of ['wasm', 'native']) {
+    for (const [size, chunk] of [[0, 1], [1, 1], [4096, 4096], [3 * 4096, 1000], [20_000, 4096], [70 * 4096 + 3, 65536]]) {
+      const c = new EnvelopeClient({ keyring: kr, engine, frameLength: 4096 });
+      const pt = randomBytes(size);
+      const before = hashes;
+      const msg = await sealStream(c, pt, chunk);
+      assert.equal(hashes, before + 1, `${engine} ${size}: one node:crypto SHA-384 per stream`);
+      assert.ok(await footerVerifies(msg), `${engine} ${size} in ${chunk}-byte chunks`);
+      assert.deepEqual(Buffer.from((await c.decrypt(msg)).plaintext), pt);
+    }
+  }
+});
+
+test('encryptStream: without node:crypto\'s hash the core hashes; a hash that fails midway errors the stream', async (t) => {
+  await t.test('createHash throws', async (t2) => {
+    replaceNode(t2, 'createHash', () => { throw new Error('no hash here'); });
+    const msg = await sealStream(client(), randomBytes(20_000), 3000);
+    assert.ok(await footerVerifies(msg));
+  });
+  await t.test('update throws on the third chunk out', async (t2) => {
+    const real = nodeCrypto.createHash;
+    replaceNode(t2, 'createHash', (alg) => {
+      const h = real(alg);
+      let n = 0;
+      const update = h.update.bind(h);
+      h.update = (b) => { if (++n === 3) throw new Error('hash broke'); return update(b); };
+      return h;
+    });
+    await assert.rejects(sealStream(client(), randomBytes(5 * 4096), 4096), (e) => e.code === 'INTERNAL' && /footer hash/.test(e.message));
+  });
+});

@@ -298,6 +298,25 @@ impl CoreSealer {
         Ok(header)
     }
 
+    /// `start` for a stream whose signer hashes header ‖ body itself (Node's
+    /// `crypto`): the core hashes nothing; every byte `startHashingOutside`,
+    /// `update`, `finish` and `absorb` return goes to the signer's hash, in
+    /// order, and `footer(rs)` takes its signature (`footerDigest` stays
+    /// `undefined`).
+    ///
+    /// # Errors
+    /// As `start`; `INVALID_STATE` without an external signer (a signed suite).
+    #[wasm_bindgen(js_name = startHashingOutside)]
+    pub fn start_hashing_outside(&mut self) -> JsResult<Vec<u8>> {
+        let s = self
+            .inner
+            .take()
+            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
+        let (header, writer) = s.start_hashing_outside().map_err(js_error)?;
+        self.writer = Some(writer);
+        Ok(header)
+    }
+
     /// Encrypts more plaintext; returns the frames completed.
     ///
     /// # Errors
