@@ -37,6 +37,18 @@ async function counting(t, name, fn, wrap = (orig, args) => orig(...args)) {
   await fn(calls);
 }
 
+/** node:crypto's `name` (createSign, createHash), whose objects' `update` throws on its `nth` call. */
+function breaksAtUpdate(t, name, nth) {
+  const real = nodeCrypto[name];
+  replaceNode(t, name, (alg) => {
+    const h = real(alg);
+    let n = 0;
+    const update = h.update.bind(h);
+    h.update = (b) => { if (++n === nth) throw new Error('hash broke'); return update(b); };
+    return h;
+  });
+}
+
 /** Replaces node:crypto's `name` (the module the Node entry reaches by process.getBuiltinModule) while the test runs. */
 function replaceNode(t, name, value) {
   const orig = nodeCrypto[name];
@@ -88,14 +100,7 @@ test('where node:crypto cannot hash or sign, WebCrypto signs the whole message',
     });
   }
   await t.test('an update that throws midway', async (t2) => {
-    const real = nodeCrypto.createSign;
-    replaceNode(t2, 'createSign', (alg) => {
-      const s = real(alg);
-      let n = 0;
-      const update = s.update.bind(s);
-      s.update = (b) => { if (++n === 3) throw new Error('hash broke'); return update(b); };
-      return s;
-    });
+    breaksAtUpdate(t2, 'createSign', 3);
     await counting(t2, 'sign', async (signs) => {
       const msg = await client().encrypt(randomBytes(5 * 4096));
       assert.equal(signs.n, 1, 'the broken hash was dropped');
@@ -189,14 +194,7 @@ test('encryptStream: without node:crypto\'s hash the core hashes; a hash that fa
     assert.ok(await footerVerifies(msg));
   });
   await t.test('update throws on the third chunk out', async (t2) => {
-    const real = nodeCrypto.createHash;
-    replaceNode(t2, 'createHash', (alg) => {
-      const h = real(alg);
-      let n = 0;
-      const update = h.update.bind(h);
-      h.update = (b) => { if (++n === 3) throw new Error('hash broke'); return update(b); };
-      return h;
-    });
+    breaksAtUpdate(t2, 'createHash', 3);
     await assert.rejects(sealStream(client(), randomBytes(5 * 4096), 4096), (e) => e.code === 'INTERNAL' && /footer hash/.test(e.message));
   });
 });

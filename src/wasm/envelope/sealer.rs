@@ -289,13 +289,7 @@ impl CoreSealer {
     /// # Errors
     /// `INVALID_STATE` without data key or encrypted data key, or if already started.
     pub fn start(&mut self) -> JsResult<Vec<u8>> {
-        let s = self
-            .inner
-            .take()
-            .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
-        let (header, writer) = s.start().map_err(js_error)?;
-        self.writer = Some(writer);
-        Ok(header)
+        self.begin(Sealer::start)
     }
 
     /// `start` for a stream whose signer hashes header ‖ body itself (Node's
@@ -308,11 +302,19 @@ impl CoreSealer {
     /// As `start`; `INVALID_STATE` without an external signer (a signed suite).
     #[wasm_bindgen(js_name = startHashingOutside)]
     pub fn start_hashing_outside(&mut self) -> JsResult<Vec<u8>> {
+        self.begin(Sealer::start_hashing_outside)
+    }
+
+    /// The sealer, once, started by `how`: the header, and the body writer kept.
+    fn begin(
+        &mut self,
+        how: fn(Sealer) -> crate::Result<(Vec<u8>, BodyWriter)>,
+    ) -> JsResult<Vec<u8>> {
         let s = self
             .inner
             .take()
             .ok_or_else(|| js_error(Error::InvalidState("this message was already sealed")))?;
-        let (header, writer) = s.start_hashing_outside().map_err(js_error)?;
+        let (header, writer) = how(s).map_err(js_error)?;
         self.writer = Some(writer);
         Ok(header)
     }
