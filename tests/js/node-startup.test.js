@@ -66,6 +66,27 @@ test('importing reads no WebAssembly module; the first seal reads envelope, the 
   assert.deepEqual(out, { atImport: [], afterSeal: ['envelope_bg.wasm'], afterVerify: ['envelope_bg.wasm', 'verify_bg.wasm'], opened: 1024, ok: true });
 });
 
+test('the glue of every module but envelope is required on first need, synchronously: sync APIs need no init()', async () => {
+  const out = await fresh(`
+    const cache = process.getBuiltinModule('node:module').createRequire(import.meta.url).cache;
+    const glue = () => Object.keys(cache).filter((f) => /\\/node\\/glue\\/[a-z-]+\\.cjs$/.test(f)).map((f) => f.split('/').pop()).sort();
+    const m = await import('edge-kms');
+    const atImport = glue();
+    const c = new m.EnvelopeClient({ keyring: new m.RawAesKeyring({ keyNamespace: 'a', keyName: 'b', wrappingKey: new Uint8Array(32).fill(7) }) });
+    await c.decrypt(await c.encrypt('x'));
+    const afterSeal = glue();
+    const id = await m.parseKeyIdentifier('alias/demo'); // the kms glue, required on first need
+    const { generateKeyPairSync } = process.getBuiltinModule('node:crypto');
+    // synchronous, no init(): the verify glue is required in the constructor
+    const key = new m.KmsPublicKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }));
+    console.log(JSON.stringify({ atImport, afterSeal, afterSync: glue(), alias: id.kind, keySpec: key.keySpec }));
+  `);
+  assert.deepEqual(out.atImport, [], 'no glue at import');
+  assert.deepEqual(out.afterSeal, [], 'a seal and open need only envelope, whose glue is in the bundle');
+  assert.deepEqual(out.afterSync, ['kms.cjs', 'verify.cjs']);
+  assert.equal(out.keySpec, 'ECC_NIST_P256');
+});
+
 test('one process can use edge-kms and edge-kms/broker together: a broker in process answers a BrokerKeyring', async () => {
   const out = await fresh(`
     const { EnvelopeClient, BrokerKeyring, EdgeKmsError } = await import('edge-kms');
