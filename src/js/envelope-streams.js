@@ -85,12 +85,21 @@ class HeaderBytes {
  */
 async function enqueueFooter(controller, writer, signer, hash) {
   if (hash) {
-    const rs = await hash.sign();
+    let rs;
+    try {
+      rs = await hash.sign();
+    } catch (e) {
+      throw e instanceof EdgeKmsError ? e : new EdgeKmsError('INTERNAL', 'edge-kms: the footer hash failed', { cause: e });
+    }
     controller.enqueue(withHandle(writer, () => writer.footer(rs)));
     return;
   }
   const digest = withHandle(writer, () => writer.footerDigest());
-  if (!digest) return;
+  if (!digest) {
+    // A signed message without its footer would read as truncated everywhere: say so here instead.
+    if (signer) throw new EdgeKmsError('INTERNAL', 'edge-kms: a signed stream ended without a digest to sign');
+    return;
+  }
   const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
   controller.enqueue(withHandle(writer, () => writer.footer(rs)));
 }
@@ -197,6 +206,8 @@ export function reEncryptStream(client, inner, options) {
         release();
       }
     },
+    // The reader cancelled or the writer aborted: free the core's object and wipe what is held now, not at GC.
+    cancel: () => { release(); },
   });
 }
 
@@ -292,6 +303,8 @@ export function encryptStream(client, inner, options) {
         release();
       }
     },
+    // The reader cancelled or the writer aborted: free the core's object and wipe what is held now, not at GC.
+    cancel: () => { release(); },
   });
 }
 
@@ -390,5 +403,7 @@ export function decryptStream(client, inner, options) {
         release();
       }
     },
+    // The reader cancelled or the writer aborted: free the core's object and wipe what is held now, not at GC.
+    cancel: () => { release(); },
   });
 }

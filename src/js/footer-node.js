@@ -6,8 +6,10 @@ import { signFooter } from './footer.js';
 /**
  * A FooterHash (native.js) for `signer`, or undefined where this runtime's
  * `crypto` cannot take the key: WebCrypto then hashes the whole message. A
- * WebCrypto key signs through its KeyObject (the same key, not exported: it
- * stays in the runtime); a key of the `ecdsa` module signs the digest.
+ * WebCrypto key signs through its KeyObject (the same key; never exported
+ * here, though Node 20 lets a KeyObject of a non-extractable key be: code
+ * that patches node:crypto in this process could read it, as it could patch
+ * WebCrypto's generateKey); a key of the `ecdsa` module signs the digest.
  * `node:crypto` is loaded on first need, not at import (start-up).
  * @param {import('./footer.js').FooterSigner} signer
  * @returns {import('./native.js').FooterHash | undefined}

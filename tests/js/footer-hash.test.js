@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeCrypto, { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { EnvelopeClient, RawAesKeyring, parseMessage } from 'edge-kms';
 
 const kr = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: randomBytes(32) });
@@ -197,4 +198,33 @@ test('encryptStream: without node:crypto\'s hash the core hashes; a hash that fa
     breaksAtUpdate(t2, 'createHash', 3);
     await assert.rejects(sealStream(client(), randomBytes(5 * 4096), 4096), (e) => e.code === 'INTERNAL' && /footer hash/.test(e.message));
   });
+});
+
+test('a stream cancelled or aborted midway lets go of its core object and keys at once, and the client goes on', async (t) => {
+  // An encryptStream's footer key is a key of the `ecdsa` module, wiped by its free():
+  // counted on the glue the Node build requires (the same module instance).
+  const { EcdsaP384Key } = createRequire(import.meta.url)('../../pkg/node/glue/ecdsa.cjs');
+  const free = EcdsaP384Key.prototype.free;
+  let freed = 0;
+  EcdsaP384Key.prototype.free = function () { freed++; return free.call(this); };
+  t.after(() => { EcdsaP384Key.prototype.free = free; });
+  const c = client();
+  const msg = await c.encrypt(randomBytes(5 * 4096));
+  const made = [() => c.encryptStream(), () => c.decryptStream(), () => c.reEncryptStream({ keyring: kr })];
+  for (const [i, make] of made.entries()) {
+    for (const how of ['abort', 'cancel']) {
+      const ts = make();
+      const w = ts.writable.getWriter();
+      const r = ts.readable.getReader();
+      const pump = (async () => { try { for (;;) { const { done } = await r.read(); if (done) return; } } catch { /* cancelled */ } })();
+      await w.write(i === 0 ? randomBytes(3000) : msg.subarray(0, 3000)); // part of a frame, or of a message
+      const before = freed;
+      if (how === 'abort') await w.abort(new Error('stop')); else await r.cancel('stop');
+      await pump;
+      if (i === 0) assert.equal(freed, before + 1, `encryptStream ${how}: its footer key was wiped at once`);
+    }
+  }
+  const again = await sealStream(c, randomBytes(9000), 1000);
+  assert.ok(await footerVerifies(again));
+  assert.equal((await c.decrypt(again)).plaintext.length, 9000);
 });
