@@ -150,7 +150,7 @@ export class WasmModule {
     this.#url = url;
     if (typeof glue === 'function') {
       this.#importGlue = glue;
-      if (typeof glue.sync === 'function') this.#requireGlue = glue.sync;
+      this.#requireGlue = glue.sync;
     } else this.#adopt(glue);
   }
 
@@ -230,15 +230,10 @@ export class WasmModule {
   coreSync() {
     this.assertUsable();
     if (!this.#loadedSync) {
-      if (loader && !this.#ready && !this.#glue && this.#requireGlue) {
+      // a glue not imported yet loads synchronously only where it can be required (Node)
+      if (loader && !this.#ready && (this.#glue || this.#requireGlue)) {
         try {
-          this.#adopt(this.#requireGlue());
-        } catch (e) {
-          throw this.#loadFailed(e);
-        }
-      }
-      if (loader && !this.#ready && this.#glue) { // a glue not imported yet cannot load synchronously
-        try {
+          if (!this.#glue) this.#adopt(/** @type {() => any} */ (this.#requireGlue)());
           const r = loader(this.#source());
           if (!(r && typeof (/** @type {any} */ (r).then) === 'function')) {
             this.#loadedSync = true;
