@@ -87,6 +87,21 @@ test('the glue of every module but envelope is required on first need, synchrono
   assert.equal(out.keySpec, 'ECC_NIST_P256');
 });
 
+test('a Node without process.getBuiltinModule imports the ESM glue instead, after init()', async () => {
+  const out = await fresh(`
+    delete process.getBuiltinModule; // Node before 20.16
+    const m = await import('edge-kms');
+    await m.init();
+    const c = new m.EnvelopeClient({ keyring: new m.RawAesKeyring({ keyNamespace: 'a', keyName: 'b', wrappingKey: new Uint8Array(32).fill(7) }), cache: { maxAgeMs: 1000 } });
+    const text = new TextDecoder().decode((await c.decrypt(await c.encrypt('through envelope-full'))).plaintext);
+    const { kind } = await m.parseKeyIdentifier('alias/demo');
+    const cache = (await import('node:module')).createRequire(import.meta.url).cache;
+    const glue = Object.keys(cache).filter((f) => f.endsWith('.cjs'));
+    console.log(JSON.stringify({ text, kind, glue }));
+  `);
+  assert.deepEqual(out, { text: 'through envelope-full', kind: 'alias-name', glue: [] });
+});
+
 test('one process can use edge-kms and edge-kms/broker together: a broker in process answers a BrokerKeyring', async () => {
   const out = await fresh(`
     const { EnvelopeClient, BrokerKeyring, EdgeKmsError } = await import('edge-kms');
