@@ -317,13 +317,16 @@ export async function openNative(opener, msg, verifyOnly = false, early = undefi
     : early?.verdict && sameFooter(early.guess, sig) ? early.verdict
       : footerKey ? subtle().verify({ name: 'ECDSA', hash: signer.hash }, footerKey, sig.signature, source.subarray(0, sig.signedLength))
         : Promise.resolve(false);
-  // A message of one frame (every message up to the default 1 MiB frame): WebCrypto's
-  // output is the plaintext, returned as it is; else the frames are assembled into `out`.
-  const whole = !verifyOnly && plan.frameCount === 1;
+  const frames = windowed ? undefined : opener.nativeFrames(0, plan.frameCount);
+  // The whole plaintext in one frame (every message up to the default 1 MiB frame, and one
+  // of exactly a frame, whose final frame is empty): WebCrypto's output for that frame is
+  // the plaintext, returned as it is; else the frames are assembled into `out`.
+  const whole = !verifyOnly && !!frames && frames.filter((/** @type {any} */ f) => f.end - f.start > 16).length <= 1;
   let out = new Uint8Array(verifyOnly || whole ? 0 : plan.plaintextLength);
   /** @param {any} f */
   const openFrame = async (f) => {
     const pt = new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.end)));
+    if (whole && pt.length === 0) return; // the empty frame (its tag verified)
     if (whole && f.plaintextOffset === 0 && pt.length === plan.plaintextLength) { out = pt; return; }
     if (whole) { pt.fill(0); throw new EdgeKmsError('INTERNAL', 'edge-kms: a one-frame plan that is not the whole plaintext'); }
     if (!verifyOnly) out.set(pt, f.plaintextOffset);
@@ -334,7 +337,7 @@ export async function openNative(opener, msg, verifyOnly = false, early = undefi
       await inWindows(plan.frameCount, (from, n) => opener.nativeFrames(from, n), openFrame, opener);
     } else {
       // allSettled: every write has landed before a failure wipes `out` below.
-      const settled = await Promise.allSettled(opener.nativeFrames(0, plan.frameCount).map(openFrame));
+      const settled = await Promise.allSettled(/** @type {any[]} */ (frames).map(openFrame));
       const failed = settled.find((r) => r.status === 'rejected');
       if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
     }
