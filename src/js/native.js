@@ -321,7 +321,7 @@ export async function openNative(opener, msg, verifyOnly = false, early = undefi
   // The whole plaintext in one frame (every message up to the default 1 MiB frame, and one
   // of exactly a frame, whose final frame is empty): WebCrypto's output for that frame is
   // the plaintext, returned as it is; else the frames are assembled into `out`.
-  const whole = !verifyOnly && !!frames && frames.filter((/** @type {any} */ f) => f.end - f.start > 16).length <= 1;
+  const whole = !verifyOnly && !!frames && frames.filter((/** @type {any} */ f) => f.end - f.start > 16 /* more than its tag */).length <= 1;
   let out = new Uint8Array(verifyOnly || whole ? 0 : plan.plaintextLength);
   /** @param {any} f */
   const openFrame = async (f) => {
