@@ -114,7 +114,6 @@ export class WasmModule {
   /** @readonly @type {string | undefined} the module that can do all of this one's work (`envelope-full` for `envelope`) */ within;
   /** @type {any} the wasm-bindgen glue, once imported */ #glue;
   /** @type {(() => Promise<any>) | undefined} imports the glue: a module whose glue the page loads on first need */ #importGlue;
-  /** @type {(() => any) | undefined} the glue at once (Node: node-glue.js) */ #requireGlue;
   /** @type {any} the glue as the shim gets it: every function and constructor guarded */ #facade;
   /** @type {() => URL} */ #url;
   /** @type {Promise<any> | undefined} */ #ready;
@@ -148,10 +147,8 @@ export class WasmModule {
     this.name = name;
     this.within = within;
     this.#url = url;
-    if (typeof glue === 'function') {
-      this.#importGlue = glue;
-      this.#requireGlue = glue.sync;
-    } else this.#adopt(glue);
+    if (typeof glue === 'function') this.#importGlue = glue;
+    else this.#adopt(glue);
   }
 
   /**
@@ -230,9 +227,8 @@ export class WasmModule {
   coreSync() {
     this.assertUsable();
     if (!this.#loadedSync) {
-      if (loader && !this.#ready && (this.#glue || this.#requireGlue)) { // a glue not imported yet: only if required at once
+      if (loader && !this.#ready && this.#glue) { // a glue not imported yet cannot load synchronously
         try {
-          if (!this.#glue) this.#adopt(/** @type {() => any} */ (this.#requireGlue)());
           const r = loader(this.#source());
           if (!(r && typeof (/** @type {any} */ (r).then) === 'function')) {
             this.#loadedSync = true;
@@ -510,7 +506,6 @@ export class WasmModule {
  * Declares a module (once per name) and returns it.
  * @param {string} name
  * @param {any} glue  the module's wasm-bindgen glue (`import * as glue from './wasm/<name>.js'`), or `() => import('./wasm/<name>.js')` to import it on first need
- *   (its `sync`, if any, returns it at once: node-glue.js)
  * @param {() => URL} url  `() => new URL('./wasm/<name>_bg.wasm', import.meta.url)`, written out by the caller so bundlers see it
  * @param {string} [within]  a module that is a superset of this one: a bare `init()` loads that one instead
  * @returns {WasmModule}

@@ -8,7 +8,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeCrypto, { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { EnvelopeClient, RawAesKeyring, parseMessage } from 'edge-kms';
 
 const kr = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: randomBytes(32) });
@@ -201,14 +200,18 @@ test('encryptStream: without node:crypto\'s hash the core hashes; a hash that fa
 });
 
 test('a stream cancelled or aborted midway lets go of its core object and keys at once, and the client goes on', async (t) => {
-  // An encryptStream's footer key is a key of the `ecdsa` module, wiped by its free():
-  // counted on the glue the Node build requires (the same module instance).
-  const { EcdsaP384Key } = createRequire(import.meta.url)('../../pkg/node/glue/ecdsa.cjs');
+  // An encryptStream's footer key is a key of the `ecdsa` module, wiped by its free(): counted
+  // on the glue of the package's unbundled Node entry, whose client this test uses (the
+  // bundled node/index.js holds its own copy of the glue, out of reach).
+  const pkg = new URL('../../pkg/', import.meta.url);
+  const m = await import(new URL('entry-node.js', pkg).href);
+  const { EcdsaP384Key } = await import(new URL('wasm/ecdsa.js', pkg).href);
   const free = EcdsaP384Key.prototype.free;
   let freed = 0;
   EcdsaP384Key.prototype.free = function () { freed++; return free.call(this); };
   t.after(() => { EcdsaP384Key.prototype.free = free; });
-  const c = client();
+  const kr = new m.RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', wrappingKey: randomBytes(32) });
+  const c = new m.EnvelopeClient({ keyring: kr, engine: 'native', frameLength: 4096 });
   const msg = await c.encrypt(randomBytes(5 * 4096));
   const made = [() => c.encryptStream(), () => c.decryptStream(), () => c.reEncryptStream({ keyring: kr })];
   for (const [i, make] of made.entries()) {

@@ -66,40 +66,26 @@ test('importing reads no WebAssembly module; the first seal reads envelope, the 
   assert.deepEqual(out, { atImport: [], afterSeal: ['envelope_bg.wasm'], afterVerify: ['envelope_bg.wasm', 'verify_bg.wasm'], opened: 1024, ok: true });
 });
 
-test('the glue of every module but envelope is required on first need, synchronously: sync APIs need no init()', async () => {
-  const out = await fresh(`
-    const cache = process.getBuiltinModule('node:module').createRequire(import.meta.url).cache;
-    const glue = () => Object.keys(cache).filter((f) => /\\/node\\/glue\\/[a-z-]+\\.cjs$/.test(f)).map((f) => f.split('/').pop()).sort();
-    const m = await import('edge-kms');
-    const atImport = glue();
-    const c = new m.EnvelopeClient({ keyring: new m.RawAesKeyring({ keyNamespace: 'a', keyName: 'b', wrappingKey: new Uint8Array(32).fill(7) }) });
-    await c.decrypt(await c.encrypt('x'));
-    const afterSeal = glue();
-    const id = await m.parseKeyIdentifier('alias/demo'); // the kms glue, required on first need
-    const { generateKeyPairSync } = process.getBuiltinModule('node:crypto');
-    // synchronous, no init(): the verify glue is required in the constructor
-    const key = new m.KmsPublicKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }));
-    console.log(JSON.stringify({ atImport, afterSeal, afterSync: glue(), alias: id.kind, keySpec: key.keySpec }));
+test('a Node app bundled with esbuild (platform node, the wasm files beside it) uses every module, synchronously too', async () => {
+  // A Lambda or container build: the app and edge-kms in one file. (Session 11 took back a lazily
+  // required glue that such a bundle could not follow: BENCHMARKS.md.)
+  const { build } = await import('esbuild');
+  const { cpSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+  const dir = new URL('../artifacts/node-app-bundle/', import.meta.url);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(new URL('wasm/', dir), { recursive: true });
+  writeFileSync(new URL('app.mjs', dir), `
+    import { EnvelopeClient, RawAesKeyring, KmsPublicKey, parseKeyIdentifier } from 'edge-kms';
+    import { generateKeyPairSync } from 'node:crypto';
+    const key = new KmsPublicKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }));
+    const c = new EnvelopeClient({ keyring: new RawAesKeyring({ keyNamespace: 'a', keyName: 'b', wrappingKey: new Uint8Array(32).fill(7) }), cache: { maxAgeMs: 1000 } });
+    const text = new TextDecoder().decode((await c.decrypt(await c.encrypt('bundled'))).plaintext);
+    console.log(JSON.stringify({ keySpec: key.keySpec, text, kind: (await parseKeyIdentifier('alias/x')).kind }));
   `);
-  assert.deepEqual(out.atImport, [], 'no glue at import');
-  assert.deepEqual(out.afterSeal, [], 'a seal and open need only envelope, whose glue is in the bundle');
-  assert.deepEqual(out.afterSync, ['kms.cjs', 'verify.cjs']);
-  assert.equal(out.keySpec, 'ECC_NIST_P256');
-});
-
-test('a Node without process.getBuiltinModule imports the ESM glue instead, after init()', async () => {
-  const out = await fresh(`
-    delete process.getBuiltinModule; // Node before 20.16
-    const m = await import('edge-kms');
-    await m.init();
-    const c = new m.EnvelopeClient({ keyring: new m.RawAesKeyring({ keyNamespace: 'a', keyName: 'b', wrappingKey: new Uint8Array(32).fill(7) }), cache: { maxAgeMs: 1000 } });
-    const text = new TextDecoder().decode((await c.decrypt(await c.encrypt('through envelope-full'))).plaintext);
-    const { kind } = await m.parseKeyIdentifier('alias/demo');
-    const cache = (await import('node:module')).createRequire(import.meta.url).cache;
-    const glue = Object.keys(cache).filter((f) => f.endsWith('.cjs'));
-    console.log(JSON.stringify({ text, kind, glue }));
-  `);
-  assert.deepEqual(out, { text: 'through envelope-full', kind: 'alias-name', glue: [] });
+  await build({ entryPoints: [fileURLToPath(new URL('app.mjs', dir))], outfile: fileURLToPath(new URL('dist/app.mjs', dir)), bundle: true, platform: 'node', format: 'esm', logLevel: 'error', nodePaths: [fileURLToPath(new URL('../../node_modules/', import.meta.url))] });
+  cpSync(new URL('../../pkg/wasm/', import.meta.url), new URL('wasm/', dir), { recursive: true, filter: (f) => !f.endsWith('.js') && !f.endsWith('.ts') });
+  const { stdout } = await run(process.execPath, [fileURLToPath(new URL('dist/app.mjs', dir))]);
+  assert.deepEqual(JSON.parse(stdout), { keySpec: 'ECC_NIST_P256', text: 'bundled', kind: 'alias-name' });
 });
 
 test('one process can use edge-kms and edge-kms/broker together: a broker in process answers a BrokerKeyring', async () => {
