@@ -12,8 +12,9 @@ const proc = globalThis.process;
 /** @type {{ readFileSync(url: URL): Uint8Array } | undefined} */
 let fs = typeof proc?.getBuiltinModule === 'function' ? proc.getBuiltinModule('node:fs') : undefined;
 
-// A signed native seal hashes its frames as they come back (native.js).
-if (fs) useFooterHash(nodeFooterHash);
+// A signed native seal or stream hashes its bytes by node:crypto as they are
+// written (native.js); nodeFooterHash finds node:crypto on first need.
+useFooterHash(nodeFooterHash);
 
 setWasmLoader((m) => {
   if (fs) return m.glue.initSync({ module: fs.readFileSync(m.url()) });

@@ -84,6 +84,15 @@ test('frames that come back in any order are hashed in order', async (t) => {
   }), (orig, args, i) => orig(...args).then((ct) => new Promise((r) => setTimeout(() => r(ct), 40 - (i % 40)))));
 });
 
+/** Seals `size` bytes while `t` runs: WebCrypto must sign it (once), and the footer verify. */
+async function webCryptoSigns(t, size, why) {
+  await counting(t, 'sign', async (signs) => {
+    const msg = await client().encrypt(randomBytes(size));
+    assert.equal(signs.n, 1, why);
+    assert.ok(await footerVerifies(msg));
+  });
+}
+
 test('where node:crypto cannot hash or sign, WebCrypto signs the whole message', async (t) => {
   const cases = {
     createSign: () => { throw new Error('no createSign here'); },
@@ -92,40 +101,24 @@ test('where node:crypto cannot hash or sign, WebCrypto signs the whole message',
   for (const [name, value] of Object.entries(cases)) {
     await t.test(name, async (t2) => {
       replaceNode(t2, name, value);
-      await counting(t2, 'sign', async (signs) => {
-        const msg = await client().encrypt(randomBytes(10_000));
-        assert.equal(signs.n, 1);
-        assert.ok(await footerVerifies(msg));
-      });
+      await webCryptoSigns(t2, 10_000);
     });
   }
   await t.test('an update that throws midway', async (t2) => {
     breaksAtUpdate(t2, 'createSign', 3);
-    await counting(t2, 'sign', async (signs) => {
-      const msg = await client().encrypt(randomBytes(5 * 4096));
-      assert.equal(signs.n, 1, 'the broken hash was dropped');
-      assert.ok(await footerVerifies(msg));
-    });
+    await webCryptoSigns(t2, 5 * 4096, 'the broken hash was dropped');
   });
   await t.test('a signature in another form (DER, or short)', async (t2) => {
     const real = nodeCrypto.createSign;
     for (const form of [(s, key) => s.sign(key), () => new Uint8Array(48)]) {
       replaceNode(t2, 'createSign', (alg) => { const s = real(alg); const sign = s.sign.bind(s); return Object.assign(s, { sign: (o) => form({ sign }, o.key) }); });
-      await counting(t2, 'sign', async (signs) => {
-        const msg = await client().encrypt(randomBytes(5 * 4096));
-        assert.equal(signs.n, 1, 'WebCrypto signed instead');
-        assert.ok(await footerVerifies(msg));
-      });
+      await webCryptoSigns(t2, 5 * 4096, 'WebCrypto signed instead');
     }
   });
   await t.test('a signature that fails', async (t2) => {
     const real = nodeCrypto.createSign;
     replaceNode(t2, 'createSign', (alg) => Object.assign(real(alg), { sign() { throw new Error('no signature'); } }));
-    await counting(t2, 'sign', async (signs) => {
-      const msg = await client().encrypt(randomBytes(5 * 4096));
-      assert.equal(signs.n, 1);
-      assert.ok(await footerVerifies(msg));
-    });
+    await webCryptoSigns(t2, 5 * 4096);
   });
 });
 
