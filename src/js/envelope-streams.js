@@ -309,6 +309,24 @@ export function encryptStream(client, inner, options) {
 }
 
 /**
+ * Hands plaintext chunks to a decrypting stream's reader, in order, skipping
+ * empty ones. If the stream was cancelled meanwhile (its `enqueue` throws), the
+ * chunk and every one not yet handed out are wiped first: nobody will read them.
+ * @param {TransformStreamDefaultController<Uint8Array>} controller @param {Uint8Array[]} chunks
+ */
+function handOut(controller, chunks) {
+  for (const [i, c] of chunks.entries()) {
+    if (!c.length) continue;
+    try {
+      controller.enqueue(c);
+    } catch (e) {
+      for (const rest of chunks.slice(i)) rest.fill(0);
+      throw new EdgeKmsError('ABORTED', 'the stream was cancelled', { cause: e });
+    }
+  }
+}
+
+/**
  * `client.decryptStream(options)`: see EnvelopeClient (envelope.js).
  * @param {import('./envelope.js').EnvelopeClient} client @param {StreamInner} inner its private parts @param {any} options
  */
@@ -326,18 +344,17 @@ export function decryptStream(client, inner, options) {
     if (key) {
       const frames = withHandle(opener, () => opener.planUpdate(bytes));
       const parts = await decryptFrames(key, frames);
-      if (parts.length === 1) controller.enqueue(parts[0]);
-      else if (parts.length > 1) {
+      if (parts.length <= 1) handOut(controller, parts);
+      else {
         // One chunk per write, not one per frame: a message of tiny frames would
         // otherwise queue an object per few bytes.
         const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
         let at = 0;
         for (const p of parts) { joined.set(p, at); at += p.length; p.fill(0); }
-        controller.enqueue(joined);
+        handOut(controller, [joined]);
       }
     } else {
-      const out = withHandle(opener, () => opener.update(bytes));
-      if (out.length) controller.enqueue(out);
+      handOut(controller, [withHandle(opener, () => opener.update(bytes))]);
     }
   };
   /** Opens the stream once the header is whole; `final` at the end of the input. */
@@ -392,10 +409,9 @@ export function decryptStream(client, inner, options) {
           const ok = await verifyFooter(check, undefined);
           if (key) {
             const frames = withHandle(opener, () => opener.footerVerdictNative(ok));
-            for (const p of await decryptFrames(key, frames)) if (p.length) controller.enqueue(p);
+            handOut(controller, await decryptFrames(key, frames));
           } else {
-            const out = withHandle(opener, () => opener.footerVerdict(ok));
-            if (out.length) controller.enqueue(out);
+            handOut(controller, [withHandle(opener, () => opener.footerVerdict(ok))]);
           }
         }
         withHandle(opener, () => opener.finish());

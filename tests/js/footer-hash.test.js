@@ -224,3 +224,33 @@ test('a stream cancelled or aborted midway lets go of its core object and keys a
   assert.ok(await footerVerifies(again));
   assert.equal((await c.decrypt(again)).plaintext.length, 9000);
 });
+
+test('decryptStream cancelled while WebCrypto opens a write: that plaintext is wiped, and the write says ABORTED', async (t) => {
+  const c = client();
+  const msg = await c.encrypt(Buffer.alloc(4 * 4096, 0x41));
+  const subtle = globalThis.crypto.subtle;
+  const decrypt = subtle.decrypt.bind(subtle);
+  const outputs = [];
+  let open, gate;
+  // WebCrypto's output is held back until the reader has cancelled
+  subtle.decrypt = async (...args) => { const out = await decrypt(...args); outputs.push(out); await gate; return out; };
+  t.after(() => { delete subtle.decrypt; });
+  for (const frames of [1, 2]) { // one frame per write (handed out as is), and two (joined)
+    outputs.length = 0;
+    gate = new Promise((ok) => { open = ok; });
+    const ts = c.decryptStream();
+    const w = ts.writable.getWriter();
+    const r = ts.readable.getReader();
+    r.read().catch(() => {});
+    // the header and the first `frames` regular frames (4 + 12 + 4096 + 16 bytes each)
+    const headerLength = (await parseMessage(msg)).headerLength;
+    const written = w.write(msg.subarray(0, headerLength + frames * 4128)).catch((e) => e);
+    await new Promise((ok) => setTimeout(ok, 50));
+    await r.cancel('the reader went away');
+    open();
+    const e = await written;
+    assert.equal(e?.code, 'ABORTED', `${frames} frame(s): ${e?.message}`);
+    assert.ok(outputs.length > 0);
+    for (const out of outputs) assert.ok(!new Uint8Array(out).includes(0x41), 'plaintext left after the cancel');
+  }
+});
