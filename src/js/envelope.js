@@ -167,6 +167,7 @@ export class EnvelopeClient {
    * @returns {Promise<Uint8Array>}
    */
   async encrypt(plaintext, options) {
+    EnvelopeClient.#own(this);
     const { encryptionContext, signal, cachePartition } = readOptions(options, 'options', CALL_OPTIONS);
     checkSignal(signal);
     const partition = cachePartitionOf(cachePartition);
@@ -253,6 +254,7 @@ export class EnvelopeClient {
    * @returns {Promise<{ plaintext: Uint8Array, encryptionContext: Record<string, string> }>}
    */
   async decrypt(message, options) {
+    EnvelopeClient.#own(this);
     const { encryptionContext, signal, cachePartition, requireSignature } = readOptions(options, 'options', DECRYPT_OPTIONS);
     checkSignal(signal);
     const partition = cachePartitionOf(cachePartition);
@@ -305,6 +307,7 @@ export class EnvelopeClient {
    * @returns {Promise<Uint8Array>}
    */
   async reEncrypt(message, options) {
+    EnvelopeClient.#own(this);
     const { keyring, encryptionContext, signal, requireSignature } = readOptions(options, 'options', REENCRYPT_OPTIONS, true);
     checkSignal(signal);
     checkKeyring(keyring);
@@ -384,6 +387,7 @@ export class EnvelopeClient {
    * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView, Uint8Array>}
    */
   reEncryptStream(options) {
+    EnvelopeClient.#own(this);
     return streams.reEncryptStream(this, this.#inner, options);
   }
 
@@ -394,6 +398,7 @@ export class EnvelopeClient {
    * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView | string, Uint8Array>}
    */
   encryptStream(options) {
+    EnvelopeClient.#own(this);
     return streams.encryptStream(this, this.#inner, options);
   }
 
@@ -406,13 +411,26 @@ export class EnvelopeClient {
    * @returns {TransformStream<Uint8Array | ArrayBuffer | ArrayBufferView, Uint8Array>}
    */
   decryptStream(options) {
+    EnvelopeClient.#own(this);
     return streams.decryptStream(this, this.#inner, options);
   }
 
   /** Drops (and wipes, in the core) every cached data key. */
   clearCache() {
+    EnvelopeClient.#own(this);
     if (this.#cacheHandle && !full.isStale(this.#cacheHandle)) this.#cacheHandle.clear();
     this.#signers.prune(() => false); // a call signing with one of them wipes it when it ends
+  }
+
+  /**
+   * A call on a Proxy of a client (which has none of its private state; Vue's
+   * `reactive` leaves the frozen client as it is): a coded error, not a TypeError.
+   * @param {unknown} v
+   */
+  static #own(v) {
+    if (v === null || typeof v !== 'object' || !(#inner in v)) {
+      throw new EdgeKmsError('INVALID_ARGUMENT', 'not an EnvelopeClient (a Proxy of one has none of its state): call it on the client itself');
+    }
   }
 
   /** Lets go of every footer key whose entry the cache no longer lists (expired, used up, evicted, never stored). @param {any} cache */

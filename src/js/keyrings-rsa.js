@@ -7,7 +7,7 @@
 // none bundles neither this file nor the `rsa` module's glue.
 import { EdgeKmsError } from './errors.js';
 import { readOptions, toBytes } from './bytes.js';
-import { ModuleKeyring, copy, freezeFields, installRsaKeyrings, isKms, str } from './keyrings.js';
+import { ModuleKeyring, copy, freezeFields, frozenUnlessSubclassed, installRsaKeyrings, isKms, str } from './keyrings.js';
 import * as rsaModule from './modules/rsa.js';
 
 /** 64 fresh random bytes for the module's generator (it wipes them). */
@@ -82,6 +82,7 @@ export class RawRsaKeyring extends RsaModuleKeyring {
     this.#public = publicKey === undefined ? new Uint8Array(0) : copy(toBytes(publicKey, 'publicKey'));
     this.#private = privateKey === undefined ? new Uint8Array(0) : copy(toBytes(privateKey, 'privateKey'));
     freezeFields(this, ['keyNamespace', 'keyName', 'padding']);
+    frozenUnlessSubclassed(this, new.target, RawRsaKeyring);
   }
   /** @param {any} b */
   #make(b) {
@@ -113,6 +114,7 @@ export class KmsRsaPublicKeyring extends RsaModuleKeyring {
     this.kms = kms;
     this.#public = copy(toBytes(publicKey, 'publicKey'));
     freezeFields(this, ['keyId']);
+    frozenUnlessSubclassed(this, new.target, KmsRsaPublicKeyring);
   }
   /** @type {Uint8Array} */ #public;
   /** @param {any} b */

@@ -42,6 +42,18 @@ export function freezeFields(o, names) {
   }
 }
 
+/**
+ * Freezes an instance of exactly `cls` (a subclass's constructor still adds
+ * its fields, and freezes itself if it likes). A frozen object is also what
+ * Vue's `reactive`/`ref` and a Pinia store keep as it is instead of wrapping
+ * it in a Proxy, which has none of the instance's private state: a keyring
+ * kept in such state would otherwise not be a keyring when read back.
+ * @param {object} o @param {Function | undefined} target `new.target` @param {Function} cls
+ */
+export function frozenUnlessSubclassed(o, target, cls) {
+  if (target === cls) Object.freeze(o);
+}
+
 export function str(v, what) {
   if (typeof v !== 'string' || v.length === 0) throw new EdgeKmsError('INVALID_ARGUMENT', `${what} must be a non-empty string`);
   // A lone surrogate has no UTF-8 form: the core would see U+FFFD, and two names would be one.
@@ -146,6 +158,7 @@ export class RawAesKeyring extends LocalKeyring {
     if (![16, 24, 32].includes(key.length)) throw new EdgeKmsError('INVALID_ARGUMENT', 'wrappingKey must be 16, 24 or 32 bytes');
     this.#key = copy(key);
     freezeFields(this, ['keyNamespace', 'keyName']);
+    frozenUnlessSubclassed(this, new.target, RawAesKeyring);
   }
   /** @param {any} b */
   #make(b) {
@@ -175,6 +188,7 @@ export class MultiKeyring {
     for (const k of [generator, ...children]) if (k !== undefined) checkKeyring(k);
     this.generator = generator;
     this.children = Object.freeze(children);
+    frozenUnlessSubclassed(this, new.target, MultiKeyring);
   }
 }
 
@@ -187,7 +201,7 @@ export function checkKeyring(k) {
     throw new EdgeKmsError('INVALID_ARGUMENT', 'the keyring could not be read', { cause: e });
   }
   if (ok) return k;
-  throw new EdgeKmsError('INVALID_ARGUMENT', 'not a keyring (expected RawAesKeyring, RawRsaKeyring, KmsRsaPublicKeyring, MultiKeyring or a KMS keyring)');
+  throw new EdgeKmsError('INVALID_ARGUMENT', 'not a keyring (expected RawAesKeyring, RawRsaKeyring, KmsRsaPublicKeyring, MultiKeyring or a KMS keyring; a Proxy of a local keyring is not one: pass the keyring itself)');
 }
 
 /** @param {any} k */

@@ -108,11 +108,18 @@ export class KmsPublicKey {
     const bytes = toBytes(publicKey, 'publicKey'); // DER, or base64/PEM text: the core decides
     this.#core = withCoreSync((b) => new b.WasmPublicKey(bytes));
     this.#spki = withCoreSync(() => this.#core.spki);
+    // Frozen, as keyrings are: Vue's reactive/ref and Pinia keep it as it is (keyrings.js, frozenUnlessSubclassed).
+    if (new.target === KmsPublicKey) Object.freeze(this);
   }
 
   /** Whether `v` is a KmsPublicKey (a brand check: runs no code of a Proxy's). @param {unknown} v */
   static [Symbol.hasInstance](v) {
     return v !== null && typeof v === 'object' && #core in v;
+  }
+
+  /** A call on a Proxy of a key (which has none of its private state): a coded error, not a TypeError. @param {unknown} v */
+  static #own(v) {
+    if (!(v instanceof KmsPublicKey)) throw invalid('not a KmsPublicKey (a Proxy of one has none of its state): call it on the key itself');
   }
 
   /** The core's parsed key, parsed again if the core was restarted since. */
@@ -129,6 +136,7 @@ export class KmsPublicKey {
 
   /** KMS key spec: `RSA_2048`, `ECC_NIST_P256`, `ML_DSA_65`, … */
   get keySpec() {
+    KmsPublicKey.#own(this);
     return withCoreSync(() => this.#key().keySpec);
   }
 
@@ -141,6 +149,7 @@ export class KmsPublicKey {
    * @returns {Promise<boolean>}
    */
   async verify(options) {
+    KmsPublicKey.#own(this);
     const { signingAlgorithm, message, messageType = 'RAW', signature, engine } = readOptions(options, 'options', VERIFY_FIELDS);
     const eng = engineOf(engine);
     const alg = stringArg(signingAlgorithm, 'signingAlgorithm');
@@ -159,6 +168,7 @@ export class KmsPublicKey {
    * @returns {boolean}
    */
   verifySync(options) {
+    KmsPublicKey.#own(this);
     const { signingAlgorithm, message, messageType = 'RAW', signature } = readOptions(options, 'options', VERIFY_FIELDS);
     const alg = stringArg(signingAlgorithm, 'signingAlgorithm');
     const mt = stringArg(messageType, 'messageType');

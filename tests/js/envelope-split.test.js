@@ -51,8 +51,9 @@ test('a keyring tree the module choice cannot read is INVALID_ARGUMENT, not the 
   await assert.rejects(c.decrypt(await new EnvelopeClient({ keyring: ring, suite: UNSIGNED }).encrypt('x')), { code: 'INVALID_ARGUMENT' });
   assert.throws(() => c.encryptStream(), { code: 'INVALID_ARGUMENT' });
   assert.throws(() => c.decryptStream(), { code: 'INVALID_ARGUMENT' });
-  const selfish = new MultiKeyring({ generator: ring });
-  Object.defineProperty(selfish, 'children', { value: [selfish] }); // a tree that holds itself
+  // A tree that holds itself: a MultiKeyring is frozen, an instance of a subclass is not.
+  const selfish = new (class extends MultiKeyring {})({ generator: ring });
+  Object.defineProperty(selfish, 'children', { value: [selfish] });
   await assert.rejects(new EnvelopeClient({ keyring: selfish, suite: UNSIGNED }).encrypt('x'), { code: 'INVALID_ARGUMENT' });
   assert.equal(full.loaded, false);
 });
