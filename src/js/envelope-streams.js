@@ -105,6 +105,48 @@ async function enqueueFooter(controller, writer, signer, hash) {
 }
 
 /**
+ * The TransformStream of a stream that reads a message (decryptStream,
+ * reEncryptStream): chunks gather in `header` until `tryOpen` has opened the
+ * message (`opened`), then go to `feed`; at the end of an opened message
+ * `finish` runs; a message that never opened is truncated. `release` frees
+ * what the stream holds (the core's object, keys) after the end, on any
+ * failure, and when the reader cancels or the writer aborts: then, not at GC.
+ * @param {{ header: HeaderBytes, opened: () => boolean,
+ *   tryOpen: (controller: TransformStreamDefaultController<Uint8Array>, final: boolean) => Promise<void>,
+ *   feed: (bytes: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => Promise<void>,
+ *   finish: (controller: TransformStreamDefaultController<Uint8Array>) => Promise<void>, release: () => void }} reader
+ * @returns {TransformStream<any, Uint8Array>}
+ */
+function readerStream({ header, opened, tryOpen, feed, finish, release }) {
+  return new TransformStream({
+    transform: async (chunk, controller) => {
+      try {
+        const bytes = toBytes(chunk, 'chunk');
+        if (opened()) {
+          await feed(bytes, controller);
+          return;
+        }
+        header.add(bytes);
+        await tryOpen(controller, false);
+      } catch (e) {
+        release();
+        throw e;
+      }
+    },
+    flush: async (controller) => {
+      try {
+        if (!opened() && header.length > 0) await tryOpen(controller, true);
+        if (!opened()) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
+        await finish(controller);
+      } finally {
+        release();
+      }
+    },
+    cancel: () => { release(); },
+  });
+}
+
+/**
  * `client.reEncryptStream(options)`: see EnvelopeClient (envelope.js) for what it promises.
  * @param {import('./envelope.js').EnvelopeClient} client @param {StreamInner} inner its private parts @param {any} options
  */
@@ -171,43 +213,29 @@ export function reEncryptStream(client, inner, options) {
       }
     }));
   };
-  return new TransformStream({
-    transform: async (chunk, controller) => {
-      try {
-        const bytes = toBytes(chunk, 'chunk');
-        if (resealer) { await feed(bytes, controller); return; }
-        header.add(bytes);
-        await tryOpen(controller, false);
-      } catch (e) {
-        release();
-        throw e;
-      }
-    },
-    flush: async (controller) => {
-      try {
-        if (!resealer && header.length > 0) await tryOpen(controller, true);
-        if (!resealer) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
-        // The original's footer (read by now, if it came) is verified by the `ecdsa` module
-        // over the core's digest; the final frame and new footer wait for a true verdict.
-        const check = withHandle(resealer, () => resealer.footerCheck());
-        if (check) {
-          const ok = await verifyFooter(check, undefined);
-          // WebCrypto verifies the final frame's tag as every other frame's (the core
-          // described it only now); finishStream refuses until releaseVerified says so.
-          const last = withHandle(resealer, () => resealer.footerVerdict(ok));
-          if (last.length) {
-            for (const p of await decryptFrames(/** @type {CryptoKey} */ (key), last)) p.fill(0);
-            withHandle(resealer, () => resealer.releaseVerified());
-          }
+  return readerStream({
+    header,
+    opened: () => resealer !== undefined,
+    tryOpen,
+    feed,
+    release,
+    finish: async (controller) => {
+      // The original's footer (read by now, if it came) is verified by the `ecdsa` module
+      // over the core's digest; the final frame and new footer wait for a true verdict.
+      const check = withHandle(resealer, () => resealer.footerCheck());
+      if (check) {
+        const ok = await verifyFooter(check, undefined);
+        // WebCrypto verifies the final frame's tag as every other frame's (the core
+        // described it only now); finishStream refuses until releaseVerified says so.
+        const last = withHandle(resealer, () => resealer.footerVerdict(ok));
+        if (last.length) {
+          for (const p of await decryptFrames(/** @type {CryptoKey} */ (key), last)) p.fill(0);
+          withHandle(resealer, () => resealer.releaseVerified());
         }
-        controller.enqueue(withHandle(resealer, () => resealer.finishStream()));
-        await enqueueFooter(controller, resealer, signer);
-      } finally {
-        release();
       }
+      controller.enqueue(withHandle(resealer, () => resealer.finishStream()));
+      await enqueueFooter(controller, resealer, signer);
     },
-    // The reader cancelled or the writer aborted: free the core's object and wipe what is held now, not at GC.
-    cancel: () => { release(); },
   });
 }
 
@@ -383,43 +411,26 @@ export function decryptStream(client, inner, options) {
       await feed(rest, controller);
     });
   };
-  return new TransformStream({
-    transform: async (chunk, controller) => {
-      try {
-        const bytes = toBytes(chunk, 'chunk');
-        if (opener) {
-          await feed(bytes, controller);
-          return;
+  return readerStream({
+    header,
+    opened: () => opener !== undefined,
+    tryOpen,
+    feed,
+    release,
+    finish: async (controller) => {
+      // A signed message's final frame is held back by the core until its footer
+      // verifies: the `ecdsa` module checks the signature over the core's digest.
+      const check = withHandle(opener, () => opener.footerCheck());
+      if (check) {
+        const ok = await verifyFooter(check, undefined);
+        if (key) {
+          const frames = withHandle(opener, () => opener.footerVerdictNative(ok));
+          handOut(controller, await decryptFrames(key, frames));
+        } else {
+          handOut(controller, [withHandle(opener, () => opener.footerVerdict(ok))]);
         }
-        header.add(bytes);
-        await tryOpen(controller, false);
-      } catch (e) {
-        release();
-        throw e;
       }
+      withHandle(opener, () => opener.finish());
     },
-    flush: async (controller) => {
-      try {
-        if (!opener && header.length > 0) await tryOpen(controller, true);
-        if (!opener) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
-        // A signed message's final frame is held back by the core until its footer
-        // verifies: the `ecdsa` module checks the signature over the core's digest.
-        const check = withHandle(opener, () => opener.footerCheck());
-        if (check) {
-          const ok = await verifyFooter(check, undefined);
-          if (key) {
-            const frames = withHandle(opener, () => opener.footerVerdictNative(ok));
-            handOut(controller, await decryptFrames(key, frames));
-          } else {
-            handOut(controller, [withHandle(opener, () => opener.footerVerdict(ok))]);
-          }
-        }
-        withHandle(opener, () => opener.finish());
-      } finally {
-        release();
-      }
-    },
-    // The reader cancelled or the writer aborted: free the core's object and wipe what is held now, not at GC.
-    cancel: () => { release(); },
   });
 }

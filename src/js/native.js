@@ -114,6 +114,37 @@ export async function decryptFrames(key, frames) {
   return out;
 }
 
+/**
+ * Hashes `bytes` in order while its parts land in any order: a part that lands
+ * where the hash stands is hashed with every part after it that landed
+ * already (`waiting`: where a part starts → where it ends). The parts tile the
+ * bytes, so each byte is hashed once, in order. A hash that fails is dropped:
+ * `whole` then gives nothing, and WebCrypto hashes the whole message instead.
+ * @param {FooterHash | undefined} hash @param {Uint8Array} bytes
+ */
+function inOrderHash(hash, bytes) {
+  let at = 0;
+  /** @type {Map<number, number>} */ const waiting = new Map();
+  return {
+    /** @param {number} start @param {number} end */
+    landed(start, end) {
+      if (!hash) return;
+      waiting.set(start, end);
+      try {
+        for (let e = waiting.get(at); e !== undefined; e = waiting.get(at)) {
+          waiting.delete(at);
+          hash.update(bytes.subarray(at, e));
+          at = e;
+        }
+      } catch {
+        hash = undefined;
+      }
+    },
+    /** The hash, if it covered exactly the first `length` bytes. @param {number} length */
+    whole: (length) => (at === length ? hash : undefined),
+  };
+}
+
 /** @param {any} sealer @param {Uint8Array} pt @param {import('./footer.js').FooterSigner | undefined} signer */
 export async function sealNative(sealer, pt, signer) {
   // The core lays the message out (header, each frame's prefix and where it
@@ -131,40 +162,15 @@ export async function sealNative(sealer, pt, signer) {
   const body = new Uint8Array(plan.length + (plan.signed ? FOOTER_ROOM : 0)); // the footer's room: see withFooter
   body.set(plan.header, 0);
   const source = plan.frameCount > BATCH ? pt.slice() : pt;
-  // Signed suite, with Node's `crypto`: header ‖ body is hashed in order as it
-  // is written. `hashed` is how far; a frame that lands where `hashed` stands
-  // is hashed with every frame after it that already landed (`landed`: where
-  // a frame starts → where it ends). Frames tile the body from the header on,
-  // so the hash covers each byte once, in order, or (if they did not meet at
-  // the end) it is dropped and WebCrypto hashes the whole message.
-  /** @type {FooterHash | undefined} */ let hash = plan.signed ? footerHashFor(/** @type {any} */ (signer)) : undefined;
-  let hashed = plan.header.length;
-  const landed = new Map();
-  const hashLanded = () => {
-    try {
-      for (let end = landed.get(hashed); end !== undefined; end = landed.get(hashed)) {
-        landed.delete(hashed);
-        /** @type {FooterHash} */ (hash).update(body.subarray(hashed, end));
-        hashed = end;
-      }
-    } catch {
-      hash = undefined;
-    }
-  };
-  try {
-    hash?.update(body.subarray(0, hashed));
-  } catch {
-    hash = undefined;
-  }
+  // Signed suite, with Node's `crypto`: header ‖ body hashed in order as it is written.
+  const hashing = plan.signed ? inOrderHash(footerHashFor(/** @type {any} */ (signer)), body) : undefined;
+  hashing?.landed(0, plan.header.length);
   /** @param {any} f */
   const sealFrame = async (f) => {
     const ct = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: f.iv, additionalData: f.aad, tagLength: 128 }, key, source.subarray(f.start, f.start + f.length)));
     body.set(f.prefix, f.outOffset);
     body.set(ct, f.outOffset + f.prefix.length);
-    if (hash) {
-      landed.set(f.outOffset, f.outOffset + f.prefix.length + ct.length);
-      hashLanded();
-    }
+    hashing?.landed(f.outOffset, f.outOffset + f.prefix.length + ct.length);
   };
   try {
     if (plan.frameCount <= BATCH) await Promise.all(sealer.nativeFrames(0, plan.frameCount).map(sealFrame));
@@ -175,7 +181,8 @@ export async function sealNative(sealer, pt, signer) {
   if (!plan.signed) return body;
   // Signed suite: the footer key signs header ‖ body (hashed above, or by WebCrypto now); the core DER-encodes.
   let rs;
-  if (hash && hashed === plan.length) {
+  const hash = hashing?.whole(plan.length);
+  if (hash) {
     try {
       rs = await hash.sign();
     } catch { /* WebCrypto signs below */ }
