@@ -368,7 +368,7 @@ impl Sealer {
                 "only an external signer hashes the message itself",
             ));
         }
-        self.start_with(Transcript::None)
+        self.start_with(Transcript::Outside)
     }
 
     fn start_with(self, mut transcript: Transcript) -> Result<(Vec<u8>, BodyWriter)> {

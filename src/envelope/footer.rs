@@ -34,6 +34,10 @@ use crate::{Error, Result};
 pub enum Transcript {
     /// Unsigned suite: nothing to hash.
     None,
+    /// A signed message whose external signer hashes it itself
+    /// (`Sealer::start_hashing_outside`): the core hashes nothing and has no
+    /// digest to hand out.
+    Outside,
     /// SHA-256 (P-256 suite).
     Sha256(Sha256),
     /// SHA-384 (P-384 suites).
@@ -54,17 +58,17 @@ impl Transcript {
     /// Adds message bytes.
     pub fn update(&mut self, bytes: &[u8]) {
         match self {
-            Self::None => {}
+            Self::None | Self::Outside => {}
             Self::Sha256(h) => h.update(bytes),
             Self::Sha384(h) => h.update(bytes),
         }
     }
 
-    /// The digest of everything added (empty for an unsigned suite).
+    /// The digest of everything added (empty for an unsigned suite, or one hashed outside).
     #[must_use]
     pub fn finish(self) -> Vec<u8> {
         match self {
-            Self::None => Vec::new(),
+            Self::None | Self::Outside => Vec::new(),
             Self::Sha256(h) => h.finalize().to_vec(),
             Self::Sha384(h) => h.finalize().to_vec(),
         }
@@ -122,7 +126,16 @@ impl Signer {
 /// signer held here signs at once; for an external signer the digest waits
 /// here until its `r ‖ s` comes back, once.
 #[derive(Debug, Default)]
-pub struct PendingFooter(Option<Vec<u8>>);
+pub struct PendingFooter(Option<Due>);
+
+/// What an external signer's footer waits for.
+#[derive(Debug)]
+enum Due {
+    /// Its signature over this digest of header ‖ body.
+    Digest(Vec<u8>),
+    /// Its signature over the message it hashed itself ([`Transcript::Outside`]).
+    HashedOutside,
+}
 
 impl PendingFooter {
     /// After the final frame: appends the footer of a signer held here to
@@ -138,15 +151,20 @@ impl PendingFooter {
     ) -> Result<()> {
         match signer.footer_here(transcript.clone())? {
             Some(footer) => out.extend_from_slice(&footer),
-            None => self.0 = Some(transcript.finish()),
+            None if matches!(transcript, Transcript::Outside) => self.0 = Some(Due::HashedOutside),
+            None => self.0 = Some(Due::Digest(transcript.finish())),
         }
         Ok(())
     }
 
-    /// The digest an external signer signs, until [`sign`](Self::sign).
+    /// The digest an external signer signs, until [`sign`](Self::sign);
+    /// `None` also for a message the signer hashed itself.
     #[must_use]
     pub fn digest(&self) -> Option<&[u8]> {
-        self.0.as_deref()
+        match &self.0 {
+            Some(Due::Digest(d)) => Some(d),
+            Some(Due::HashedOutside) | None => None,
+        }
     }
 
     /// The footer from the external signer's `r ‖ s` over [`digest`](Self::digest). Once.

@@ -165,8 +165,7 @@ impl BodyWriter {
     /// SHA-384 digest of header ‖ body to sign (`None` otherwise).
     #[must_use]
     pub fn footer_digest(&self) -> Option<&[u8]> {
-        // Empty when the signer hashes the message itself (`Sealer::start_hashing_outside`).
-        self.footer.digest().filter(|d| !d.is_empty())
+        self.footer.digest()
     }
 
     /// The footer from an external signer's `r ‖ s` over
