@@ -17,11 +17,16 @@ import verifyWasm from './wasm/verify_bg.wasm';
 import ecdsaWasm from './wasm/ecdsa_bg.wasm';
 import { setWasmLoader } from './core.js';
 import { compiledModule, provide, provided } from './workerd/compiled.js';
+import { useFooterHash } from './native.js';
+import { workerdFooterHash } from './footer-workerd.js';
 
 provide('envelope-full', envelopeWasm);
 provide('verify', verifyWasm);
 provide('ecdsa', ecdsaWasm);
 
 setWasmLoader((m) => m.glue.initSync({ module: compiledModule(m.name) }), provided);
+
+// A signed stream's footer: hashed by the runtime's DigestStream as it goes out (footer-workerd.js).
+useFooterHash(workerdFooterHash);
 
 export * from './index.js';

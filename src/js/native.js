@@ -19,7 +19,8 @@ let footerHash = () => undefined;
 
 /**
  * Lets a native seal hash header ‖ body as its frames come back: the Node entry
- * hands over `nodeFooterHash` (footer-node.js). WebCrypto can only hash a whole
+ * hands over `nodeFooterHash` (footer-node.js), the workerd entries
+ * `workerdFooterHash` (footer-workerd.js: signed streams). WebCrypto can only hash a whole
  * message, after its last frame, so a signed 16 MiB seal spent a SHA-384 of the
  * message on top of its AES-GCM; hashed frame by frame on the main thread while
  * WebCrypto's threads encrypt the next ones, the two overlap. The bytes hashed
