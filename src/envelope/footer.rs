@@ -425,9 +425,15 @@ pub struct SignerKey {
 }
 
 impl SignerKey {
-    /// The key in a signed message's `context`: base64 of SEC 1 bytes with a
-    /// compressed (`02`, `03`) or uncompressed (`04`) tag and the curve's
-    /// length. Whether it is a point of the curve is found by [`point`](Self::point).
+    /// The key in a signed message's `context`: base64 of a SEC 1 compressed
+    /// point (`02` or `03` tag, then `x` as long as the curve's order). Whether
+    /// it is a point of the curve is found by [`point`](Self::point).
+    ///
+    /// The uncompressed form (`04 ‖ x ‖ y`) is refused, though SEC 1 allows
+    /// it: the specification serializes the key compressed (`TR-5`), no SDK
+    /// writes the other form and the AWS Encryption SDKs for JavaScript and
+    /// Python refuse it, and a second spelling of one signer would let a
+    /// message past a caller's check of `aws-crypto-public-key` by its text.
     ///
     /// # Errors
     /// `MALFORMED_MESSAGE` without such a key; `INVALID_STATE` for an unsigned suite.
@@ -435,12 +441,8 @@ impl SignerKey {
         let (_, order) = curve(signing)?;
         let encoded = context_point(context)?;
         // The field is as long as the order on both curves; not the compact form.
-        let n = order.len();
-        let formed = match encoded.first() {
-            Some(0x02 | 0x03) => encoded.len() == 1 + n,
-            Some(0x04) => encoded.len() == 1 + 2 * n,
-            _ => false,
-        };
+        let formed =
+            matches!(encoded.first(), Some(0x02 | 0x03)) && encoded.len() == 1 + order.len();
         if !formed {
             return Err(not_a_point(signing));
         }
@@ -479,9 +481,9 @@ impl SignerKey {
 const fn not_a_point(signing: Signing) -> Error {
     match signing {
         Signing::EcdsaP256Sha256 => {
-            Error::MalformedMessage("aws-crypto-public-key is not a P-256 point")
+            Error::MalformedMessage("aws-crypto-public-key is not a compressed P-256 point")
         }
-        _ => Error::MalformedMessage("aws-crypto-public-key is not a P-384 point"),
+        _ => Error::MalformedMessage("aws-crypto-public-key is not a compressed P-384 point"),
     }
 }
 

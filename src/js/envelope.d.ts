@@ -26,7 +26,7 @@ export interface EnvelopeClientOptions {
   /**
    * Decrypting: a message whose frame length (or non-framed body) is longer is refused with LIMIT_EXCEEDED before
    * anything is buffered; it bounds what `decryptStream` holds for one frame. 1 … 2^30, default 64 MiB (the AWS
-   * Encryption SDK's `maxBodySize`).
+   * Encryption SDK for JavaScript has this option, `maxBodySize`, with no default).
    */
   maxBodySize?: number;
   /** Decrypting: a longer header is refused with LIMIT_EXCEEDED; 1 … 2^30, default 4 MiB (the SDK's `maxHeaderSize`). */
