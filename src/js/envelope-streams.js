@@ -75,6 +75,52 @@ class HeaderBytes {
 }
 
 /**
+ * Hands message bytes to a stream's reader. A stream its reader cancelled
+ * meanwhile refuses them: that is ABORTED, coded, not the runtime's TypeError.
+ * @param {TransformStreamDefaultController<Uint8Array>} controller @param {Uint8Array} bytes
+ */
+function enqueue(controller, bytes) {
+  try {
+    controller.enqueue(bytes);
+  } catch (e) {
+    throw new EdgeKmsError('ABORTED', 'the stream was cancelled', { cause: e });
+  }
+}
+
+/**
+ * When a stream may free what it holds (`release`: the core's object, keys,
+ * held plaintext). Its reader's cancel or its writer's abort can come while a
+ * step of the stream is still under way (in workerd even during `flush`):
+ * awaiting KMS, WebCrypto or a signature, with the core's object and keys it
+ * was given. Freed under it, its next call into the module would trap, and
+ * the module's restart would fail every other operation in flight on it. So
+ * a cancel releases at once only when no step is under way, else when the
+ * last one ends (it fails ABORTED at its next enqueue, or stops by itself).
+ * @param {() => void} release
+ */
+function releaseWhenIdle(release) {
+  let running = 0;
+  let cancelled = false;
+  return {
+    /** Runs one step of the stream (start, transform, flush). @template T @param {() => Promise<T>} fn @returns {Promise<T>} */
+    step: async (fn) => {
+      running++;
+      try {
+        return await fn();
+      } finally {
+        running--;
+        if (cancelled && running === 0) release();
+      }
+    },
+    /** The reader cancelled or the writer aborted. */
+    cancel: () => {
+      cancelled = true;
+      if (running === 0) release();
+    },
+  };
+}
+
+/**
  * A signed stream's footer, after its last frame: the `ecdsa` module signs the
  * core's digest of header ‖ body (WebCrypto cannot sign a stream), or, where
  * the stream was hashed as it went out (`hash`: encryptStream in Node), the
@@ -91,7 +137,7 @@ async function enqueueFooter(controller, writer, signer, hash) {
     } catch (e) {
       throw e instanceof EdgeKmsError ? e : new EdgeKmsError('INTERNAL', 'edge-kms: the footer hash failed', { cause: e });
     }
-    controller.enqueue(withHandle(writer, () => writer.footer(rs)));
+    enqueue(controller, withHandle(writer, () => writer.footer(rs)));
     return;
   }
   const digest = withHandle(writer, () => writer.footerDigest());
@@ -101,7 +147,7 @@ async function enqueueFooter(controller, writer, signer, hash) {
     return;
   }
   const rs = await signFooter(/** @type {any} */ (signer), undefined, digest);
-  controller.enqueue(withHandle(writer, () => writer.footer(rs)));
+  enqueue(controller, withHandle(writer, () => writer.footer(rs)));
 }
 
 /**
@@ -110,7 +156,8 @@ async function enqueueFooter(controller, writer, signer, hash) {
  * message (`opened`), then go to `feed`; at the end of an opened message
  * `finish` runs; a message that never opened is truncated. `release` frees
  * what the stream holds (the core's object, keys) after the end, on any
- * failure, and when the reader cancels or the writer aborts: then, not at GC.
+ * failure, and when the reader cancels or the writer aborts (`releaseWhenIdle`):
+ * then, not at GC.
  * @param {{ header: HeaderBytes, opened: () => boolean,
  *   tryOpen: (controller: TransformStreamDefaultController<Uint8Array>, final: boolean) => Promise<void>,
  *   feed: (bytes: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => Promise<void>,
@@ -118,8 +165,9 @@ async function enqueueFooter(controller, writer, signer, hash) {
  * @returns {TransformStream<any, Uint8Array>}
  */
 function readerStream({ header, opened, tryOpen, feed, finish, release }) {
+  const life = releaseWhenIdle(release);
   return new TransformStream({
-    transform: async (chunk, controller) => {
+    transform: (chunk, controller) => life.step(async () => {
       try {
         const bytes = toBytes(chunk, 'chunk');
         if (opened()) {
@@ -132,8 +180,8 @@ function readerStream({ header, opened, tryOpen, feed, finish, release }) {
         release();
         throw e;
       }
-    },
-    flush: async (controller) => {
+    }),
+    flush: (controller) => life.step(async () => {
       try {
         if (!opened() && header.length > 0) await tryOpen(controller, true);
         if (!opened()) throw new EdgeKmsError('MALFORMED_MESSAGE', 'the message is truncated');
@@ -141,8 +189,8 @@ function readerStream({ header, opened, tryOpen, feed, finish, release }) {
       } finally {
         release();
       }
-    },
-    cancel: () => { release(); },
+    }),
+    cancel: () => { life.cancel(); },
   });
 }
 
@@ -168,11 +216,11 @@ export function reEncryptStream(client, inner, options) {
       const frames = withHandle(resealer, () => resealer.planUpdate(bytes));
       for (const p of await decryptFrames(key, frames)) p.fill(0);
       const out = withHandle(resealer, () => resealer.releaseVerified());
-      if (out.length) controller.enqueue(out);
+      if (out.length) enqueue(controller, out);
       return;
     }
     const out = withHandle(resealer, () => resealer.update(bytes));
-    if (out.length) controller.enqueue(out);
+    if (out.length) enqueue(controller, out);
   };
   const tryOpen = async (controller, final) => {
     if (!header.due(final)) return;
@@ -196,9 +244,9 @@ export function reEncryptStream(client, inner, options) {
           if (opener.frameLength() >= NATIVE_MIN_FRAME && inner.native(Infinity, opener.frameLength())) {
             const header = r.startNativeStream(opener);
             key = await importNativeKey(r.nativeKey(), 'decrypt');
-            controller.enqueue(header);
+            enqueue(controller, header);
           } else {
-            controller.enqueue(r.startStream(opener));
+            enqueue(controller, r.startStream(opener));
           }
         } catch (e) {
           r.free();
@@ -233,7 +281,7 @@ export function reEncryptStream(client, inner, options) {
           withHandle(resealer, () => resealer.releaseVerified());
         }
       }
-      controller.enqueue(withHandle(resealer, () => resealer.finishStream()));
+      enqueue(controller, withHandle(resealer, () => resealer.finishStream()));
       await enqueueFooter(controller, resealer, signer);
     },
   });
@@ -263,7 +311,7 @@ export function encryptStream(client, inner, options) {
         throw new EdgeKmsError('INTERNAL', 'edge-kms: the footer hash failed', { cause: e });
       }
     }
-    controller.enqueue(bytes);
+    enqueue(controller, bytes);
   };
   // Native engine: plaintext not yet sealed, `pending[0, held)`. Chunks are copied in
   // once; the buffer grows by doubling and is wiped as it is consumed or replaced.
@@ -291,8 +339,9 @@ export function encryptStream(client, inner, options) {
     held -= end;
     emit(controller, withHandle(sealer, () => sealer.absorb(sealed)));
   };
+  const life = releaseWhenIdle(release);
   return new TransformStream({
-    start: async (controller) => {
+    start: (controller) => life.step(async () => {
       try {
         await abortable(signal, () => m.withCore(async (b) => {
           if (client.suite === SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384) signer = await newSigner(false);
@@ -305,8 +354,8 @@ export function encryptStream(client, inner, options) {
         release();
         throw e;
       }
-    },
-    transform: async (chunk, controller) => {
+    }),
+    transform: (chunk, controller) => life.step(async () => {
       try {
         const bytes = toBytes(chunk, 'chunk');
         if (native) {
@@ -321,8 +370,8 @@ export function encryptStream(client, inner, options) {
         release();
         throw e;
       }
-    },
-    flush: async (controller) => {
+    }),
+    flush: (controller) => life.step(async () => {
       try {
         if (native) await sealPending(true, controller);
         else emit(controller, withHandle(sealer, () => sealer.finish()));
@@ -330,9 +379,9 @@ export function encryptStream(client, inner, options) {
       } finally {
         release();
       }
-    },
-    // The reader cancelled or the writer aborted: free the core's object and wipe what is held now, not at GC.
-    cancel: () => { release(); },
+    }),
+    // The reader cancelled or the writer aborted: free the core's object and wipe what is held, now or when the step under way ends.
+    cancel: () => { life.cancel(); },
   });
 }
 

@@ -29,7 +29,11 @@ test('KmsRsaPublicKeyring._public as a lying array-like overflows the rsa module
 
   // The attacker's own keyring.
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const ring = new KmsRsaPublicKeyring({ keyId: ARN, publicKey: publicKey.export({ type: 'spki', format: 'der' }) });
+  // A KmsRsaPublicKeyring is frozen since 2026-12-04 (nothing can be set on it); an instance
+  // of a subclass is not, so the caller can still write the field the keyring once read.
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  assert.throws(() => { /** @type {any} */ (new KmsRsaPublicKeyring({ keyId: ARN, publicKey: spki }))._public = []; }, TypeError);
+  const ring = new (class extends KmsRsaPublicKeyring {})({ keyId: ARN, publicKey: spki });
   const mem = () => new Uint8Array(rsaGlue.initSync().memory.buffer);
   const before = mem().reduce((n, b) => n + (b === 0xA5), 0);
   let reads = 0;
