@@ -69,6 +69,15 @@ export class BrokerKeyring {
     Object.freeze(this);
   }
 
+  /**
+   * A call on a Proxy of a keyring (which has none of its private state; Vue's
+   * `reactive` leaves the frozen keyring as it is): a coded error, not a TypeError.
+   * @param {unknown} v
+   */
+  static #own(v) {
+    if (v === null || typeof v !== 'object' || !(#fetch in v)) throw invalid('not a BrokerKeyring (a Proxy of one has none of its state): call it on the keyring itself');
+  }
+
   /** @type {import('./broker-keyring.js').BrokerKeyringOptions['headers']} */ #headers;
   /** @type {(input: string, init: RequestInit) => Promise<Response>} */ #fetch;
   /** @type {number} */ #timeoutMs;
@@ -82,6 +91,7 @@ export class BrokerKeyring {
    * @returns {Promise<{ keyId: string, plaintext: Uint8Array, ciphertextBlob: Uint8Array } | { keyId: string, ciphertextBlob: Uint8Array, ciphertextForRecipient: Uint8Array }>}
    */
   async generateDataKey(args) {
+    BrokerKeyring.#own(this);
     const { encryptionContext = {}, numberOfBytes = 32, signal, recipient } = readOptions(args, 'arguments', ['encryptionContext', 'numberOfBytes', 'signal', 'recipient']);
     const context = checkContext(encryptionContext);
     if (!Number.isInteger(numberOfBytes) || numberOfBytes < LIMITS.minDataKeyBytes || numberOfBytes > LIMITS.maxDataKeyBytes) {
@@ -107,6 +117,7 @@ export class BrokerKeyring {
    * @returns {Promise<{ keyId: string, ciphertextBlob: Uint8Array }>}
    */
   async encryptDataKey(args) {
+    BrokerKeyring.#own(this);
     const { plaintext, encryptionContext = {}, encryptionAlgorithm, signal } = readOptions(args, 'arguments', ['plaintext', 'encryptionContext', 'encryptionAlgorithm', 'signal']);
     // Encrypt sends the data key to the broker: not with a keyring that keeps data keys off the wire
     if (this.keyTransport === 'hpke') throw invalid("a keyTransport 'hpke' keyring cannot encrypt an existing data key (it would cross the wire); make it the generator");
@@ -133,6 +144,7 @@ export class BrokerKeyring {
    * @returns {Promise<{ keyId: string, plaintext: Uint8Array } | { keyId: string, ciphertextForRecipient: Uint8Array }>}
    */
   async decryptDataKey(args) {
+    BrokerKeyring.#own(this);
     const { keyId = this.keyId, ciphertextBlob, encryptionContext = {}, encryptionAlgorithm, signal, recipient } = readOptions(args, 'arguments', ['keyId', 'ciphertextBlob', 'encryptionContext', 'encryptionAlgorithm', 'signal', 'recipient']);
     const kp = keyIdProblem(keyId);
     if (kp) throw invalid(kp);
@@ -179,6 +191,7 @@ export class BrokerKeyring {
    * @returns {Promise<{ keyId: string, keySpec: string, keyUsage: string, publicKey: Uint8Array, signingAlgorithms: string[], encryptionAlgorithms: string[] }>}
    */
   async getPublicKey(args) {
+    BrokerKeyring.#own(this);
     const { keyId = this.keyId, signal } = readOptions(args, 'arguments', ['keyId', 'signal']);
     const kp = keyIdProblem(keyId);
     if (kp) throw invalid(kp);
@@ -207,6 +220,7 @@ export class BrokerKeyring {
    * @returns {Promise<{ keyId: string, signature: Uint8Array, signingAlgorithm: string }>}
    */
   async sign(args) {
+    BrokerKeyring.#own(this);
     const { keyId = this.keyId, message, messageType = 'RAW', signingAlgorithm, signingInput, signal } =
       readOptions(args, 'arguments', ['keyId', 'message', 'messageType', 'signingAlgorithm', 'signingInput', 'signal']);
     const kp = keyIdProblem(keyId);

@@ -95,6 +95,16 @@ test('a Proxy made by hand gets a coded INVALID_ARGUMENT, not a TypeError', asyn
 
   // A Proxy of a local keyring is still refused (it would be handed the module's bindings).
   assert.throws(() => new EnvelopeClient({ keyring: new Proxy(aes(), {}) }), coded('INVALID_ARGUMENT'));
+
+  // A Proxy of a BrokerKeyring passes as a KMS keyring (those are duck-typed); its calls are
+  // INVALID_ARGUMENT before any request, and so is the client's call that makes them (helper-53).
+  const broker = new Proxy(new BrokerKeyring({ endpoint: 'http://127.0.0.1:9/', keyId: 'alias/vue', retries: 0 }), {});
+  await assert.rejects(broker.generateDataKey({ numberOfBytes: 32 }), coded('INVALID_ARGUMENT'));
+  await assert.rejects(broker.decryptDataKey({ keyId: 'alias/vue', ciphertextBlob: new Uint8Array(8) }), coded('INVALID_ARGUMENT'));
+  await assert.rejects(broker.encryptDataKey({ plaintext: new Uint8Array(32) }), coded('INVALID_ARGUMENT'));
+  await assert.rejects(broker.getPublicKey(), coded('INVALID_ARGUMENT'));
+  await assert.rejects(broker.sign({ message: new Uint8Array(1), signingAlgorithm: 'ECDSA_SHA_256' }), coded('INVALID_ARGUMENT'));
+  await assert.rejects(new EnvelopeClient({ keyring: broker }).encrypt(randomBytes(8)), coded('INVALID_ARGUMENT'));
 });
 
 test('a subclass of a keyring or key may still add its own fields', async () => {
