@@ -2,7 +2,7 @@
 // calls (GenerateDataKey's answer, Encrypt, the HPKE recipient of keyTransport
 // 'hpke') and the RSA keyrings' wrap. Every data key copied out of the core for
 // such a call is wiped however the call ends. Local keyrings run in the core.
-import { EdgeKmsError } from './errors.js';
+import { ERROR_CODES, EdgeKmsError } from './errors.js';
 import { uint8View } from './bytes.js';
 import { encOf, newHpkeKeyPair } from './hpke-key.js';
 import { coreKeyring, isKms, isRsaKeyring, rsaKeyrings } from './keyrings.js';
@@ -65,22 +65,34 @@ export async function wrapWithRsa(target, k) {
 }
 
 /**
- * Calls a method of a KMS keyring (or KMS client) of the caller's. What it
- * throws is passed on as it is, except a `WebAssembly.RuntimeError`: that one
- * is the caller's code's (its own wasm, or thrown on purpose), not a trap of one
- * of this package's modules, and must not restart the envelope module under
- * every other operation in flight. (Traps of this package's classes are turned
- * into coded errors where they happen, in core.js.)
- * @param {any} target @param {string} method @param {object} request
+ * Calls a method of a KMS keyring (or KMS client) of the caller's. An
+ * EdgeKmsError it throws (BrokerKeyring's) is passed on as it is; anything
+ * else is KEYRING_FAILED with it as the cause, or ABORTED once the request's
+ * signal fired: not INTERNAL, which says the bug is this package's. A
+ * `WebAssembly.RuntimeError` is the caller's code's too (its own wasm, or
+ * thrown on purpose), not a trap of one of this package's modules, and must
+ * not restart the envelope module under every other operation in flight.
+ * (Traps of this package's classes are turned into coded errors where they
+ * happen, in core.js.)
+ * @param {any} target @param {string} method @param {{ signal?: AbortSignal }} request
  */
 export async function callKeyring(target, method, request) {
   try {
     return await target[method](request);
   } catch (e) {
-    if (typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError) {
-      throw new EdgeKmsError('INTERNAL', `the KMS keyring's ${method} failed`, { cause: e });
-    }
-    throw e;
+    if (e instanceof EdgeKmsError || hasOurCode(e)) throw e;
+    if (request.signal?.aborted) throw new EdgeKmsError('ABORTED', 'the operation was aborted', { cause: e });
+    throw new EdgeKmsError('KEYRING_FAILED', `the KMS keyring's ${method} failed`, { cause: e });
+  }
+}
+
+/** An error with one of this package's codes (from another copy of it, or another realm): passed on, and coded as it says. @param {unknown} e */
+function hasOurCode(e) {
+  try {
+    const code = e !== null && typeof e === 'object' ? /** @type {any} */ (e).code : undefined;
+    return typeof code === 'string' && ERROR_CODES.includes(/** @type {any} */ (code));
+  } catch { // a Proxy or getter of the caller's that throws
+    return false;
   }
 }
 

@@ -88,6 +88,29 @@ function enqueue(controller, bytes) {
 }
 
 /**
+ * The signal a stream hands its keyrings: the caller's `signal`, and the
+ * stream's own cancel or abort (`stop`), so a KMS call under way for a reader
+ * who is gone is aborted and the step awaiting it ends (then the stream's
+ * state is freed: `releaseWhenIdle`). `dispose` lets go of the caller's signal.
+ * @param {AbortSignal | undefined} signal
+ */
+function streamSignal(signal) {
+  const own = new AbortController();
+  const follow = () => own.abort(signal?.reason);
+  try {
+    if (signal?.aborted) follow();
+    else signal?.addEventListener('abort', follow, { once: true });
+  } catch (e) { // a signal of the caller's whose methods throw
+    throw new EdgeKmsError('INVALID_ARGUMENT', 'signal could not be read', { cause: e });
+  }
+  return {
+    signal: own.signal,
+    stop: () => { if (!own.signal.aborted) own.abort(new EdgeKmsError('ABORTED', 'the stream was cancelled')); },
+    dispose: () => { try { signal?.removeEventListener('abort', follow); } catch { /* the caller's signal: nothing more to let go of */ } },
+  };
+}
+
+/**
  * When a stream may free what it holds (`release`: the core's object, keys,
  * held plaintext). Its reader's cancel or its writer's abort can come while a
  * step of the stream is still under way (in workerd even during `flush`):
@@ -95,10 +118,11 @@ function enqueue(controller, bytes) {
  * was given. Freed under it, its next call into the module would trap, and
  * the module's restart would fail every other operation in flight on it. So
  * a cancel releases at once only when no step is under way, else when the
- * last one ends (it fails ABORTED at its next enqueue, or stops by itself).
- * @param {() => void} release
+ * last one ends (it fails ABORTED at its next enqueue, or stops by itself);
+ * `stop` aborts what that step awaits from a keyring meanwhile.
+ * @param {() => void} release @param {() => void} stop
  */
-function releaseWhenIdle(release) {
+function releaseWhenIdle(release, stop) {
   let running = 0;
   let cancelled = false;
   return {
@@ -115,6 +139,7 @@ function releaseWhenIdle(release) {
     /** The reader cancelled or the writer aborted. */
     cancel: () => {
       cancelled = true;
+      stop();
       if (running === 0) release();
     },
   };
@@ -161,11 +186,11 @@ async function enqueueFooter(controller, writer, signer, hash) {
  * @param {{ header: HeaderBytes, opened: () => boolean,
  *   tryOpen: (controller: TransformStreamDefaultController<Uint8Array>, final: boolean) => Promise<void>,
  *   feed: (bytes: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>) => Promise<void>,
- *   finish: (controller: TransformStreamDefaultController<Uint8Array>) => Promise<void>, release: () => void }} reader
+ *   finish: (controller: TransformStreamDefaultController<Uint8Array>) => Promise<void>, release: () => void, stop: () => void }} reader
  * @returns {TransformStream<any, Uint8Array>}
  */
-function readerStream({ header, opened, tryOpen, feed, finish, release }) {
-  const life = releaseWhenIdle(release);
+function readerStream({ header, opened, tryOpen, feed, finish, release, stop }) {
+  const life = releaseWhenIdle(release, stop);
   return new TransformStream({
     transform: (chunk, controller) => life.step(async () => {
       try {
@@ -209,7 +234,8 @@ export function reEncryptStream(client, inner, options) {
   /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto verifies the frames
   /** @type {import('./footer.js').FooterSigner | undefined} */ let signer; // the new footer's: the `ecdsa` module signs a stream's digest
   const header = new HeaderBytes();
-  const release = () => { try { resealer?.free(); } catch { /* already freed */ } resealer = undefined; disposeSigner(signer); signer = undefined; };
+  const sig = streamSignal(signal);
+  const release = () => { try { resealer?.free(); } catch { /* already freed */ } resealer = undefined; disposeSigner(signer); signer = undefined; sig.dispose(); };
   const feed = async (bytes, controller) => {
     if (key) {
       // WebCrypto verifies every frame the core described (TAMPERED otherwise); only then are they released.
@@ -224,7 +250,7 @@ export function reEncryptStream(client, inner, options) {
   };
   const tryOpen = async (controller, final) => {
     if (!header.due(final)) return;
-    await abortable(signal, () => full.withCore(async (b) => {
+    await abortable(sig.signal, () => full.withCore(async (b) => {
       const prefix = header.bytes;
       const entropy = crypto.getRandomValues(new Uint8Array(64));
       const opener = inner.withLimits(b, signed, (limits) => b.CoreOpener.fromPrefix(prefix, limits, keys, values, entropy, false));
@@ -234,12 +260,12 @@ export function reEncryptStream(client, inner, options) {
       }
       try {
         opener.checkRekeyable();
-        await inner.findDataKey(b, opener, signal);
+        await inner.findDataKey(b, opener, sig.signal);
         if (opener.isSigned()) signer = await newSigner(false);
         const r = opener.resealStream(crypto.getRandomValues(new Uint8Array(64)), signer?.publicKey);
         try {
           r.setMaxEncryptedDataKeys(client.maxEncryptedDataKeys);
-          await wrapDataKey(b, r, members, signal);
+          await wrapDataKey(b, r, members, sig.signal);
           // As decryptStream: frames under 4 KiB are verified in wasm whatever the engine.
           if (opener.frameLength() >= NATIVE_MIN_FRAME && inner.native(Infinity, opener.frameLength())) {
             const header = r.startNativeStream(opener);
@@ -267,6 +293,7 @@ export function reEncryptStream(client, inner, options) {
     tryOpen,
     feed,
     release,
+    stop: sig.stop,
     finish: async (controller) => {
       // The original's footer (read by now, if it came) is verified by the `ecdsa` module
       // over the core's digest; the final frame and new footer wait for a true verdict.
@@ -317,7 +344,8 @@ export function encryptStream(client, inner, options) {
   // once; the buffer grows by doubling and is wiped as it is consumed or replaced.
   let pending = new Uint8Array(0);
   let held = 0;
-  const release = () => { try { sealer?.free(); } catch { /* already freed */ } sealer = undefined; pending.fill(0); disposeSigner(signer); signer = undefined; };
+  const sig = streamSignal(signal);
+  const release = () => { try { sealer?.free(); } catch { /* already freed */ } sealer = undefined; pending.fill(0); disposeSigner(signer); signer = undefined; sig.dispose(); };
   /** @param {Uint8Array} bytes */
   const hold = (bytes) => {
     if (held + bytes.length > pending.length) {
@@ -339,13 +367,13 @@ export function encryptStream(client, inner, options) {
     held -= end;
     emit(controller, withHandle(sealer, () => sealer.absorb(sealed)));
   };
-  const life = releaseWhenIdle(release);
+  const life = releaseWhenIdle(release, sig.stop);
   return new TransformStream({
     start: (controller) => life.step(async () => {
       try {
-        await abortable(signal, () => m.withCore(async (b) => {
+        await abortable(sig.signal, () => m.withCore(async (b) => {
           if (client.suite === SUITES.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384) signer = await newSigner(false);
-          sealer = await inner.prepareSealer(b, ec, signal, signer);
+          sealer = await inner.prepareSealer(b, ec, sig.signal, signer);
           hash = signer && footerHashFor(signer);
           emit(controller, hash ? sealer.startHashingOutside() : sealer.start());
           if (native) key = await importNativeKey(sealer.nativeKey(), 'encrypt');
@@ -416,7 +444,8 @@ export function decryptStream(client, inner, options) {
   /** @type {any} */ let opener;
   const header = new HeaderBytes();
   /** @type {CryptoKey | undefined} */ let key; // set when WebCrypto opens the frames
-  const release = () => { try { opener?.free(); } catch { /* already freed */ } opener = undefined; };
+  const sig = streamSignal(signal);
+  const release = () => { try { opener?.free(); } catch { /* already freed */ } opener = undefined; sig.dispose(); };
   const feed = async (bytes, controller) => {
     if (key) {
       const frames = withHandle(opener, () => opener.planUpdate(bytes));
@@ -446,7 +475,7 @@ export function decryptStream(client, inner, options) {
         return;
       }
       opener = o;
-      await inner.findDataKey(b, opener, signal);
+      await inner.findDataKey(b, opener, sig.signal);
       const frameLength = opener.frameLength();
       // Frames under 4 KiB are opened in wasm whatever the engine: WebCrypto would
       // get one call (and the core one description) per few bytes.
@@ -466,6 +495,7 @@ export function decryptStream(client, inner, options) {
     tryOpen,
     feed,
     release,
+    stop: sig.stop,
     finish: async (controller) => {
       // A signed message's final frame is held back by the core until its footer
       // verifies: the `ecdsa` module checks the signature over the core's digest.

@@ -220,18 +220,29 @@ export function isKms(k) {
  * @returns {{ hasGenerator: boolean, members: any[] }}
  */
 export function flatten(k) {
-  if (k instanceof MultiKeyring) {
-    const members = [];
-    let hasGenerator = false;
-    if (k.generator) {
-      const g = flatten(k.generator);
-      hasGenerator = g.hasGenerator;
-      members.push(...g.members);
-    }
-    for (const c of k.children) members.push(...flatten(c).members);
-    return { hasGenerator, members };
+  try {
+    return flattenTree(k, new Set());
+  } catch (e) { // a getter or Proxy trap of the caller's in the tree, or one too deep to walk
+    if (e instanceof EdgeKmsError) throw e;
+    throw new EdgeKmsError('INVALID_ARGUMENT', 'the keyring could not be read', { cause: e });
   }
-  return { hasGenerator: true, members: [k] };
+}
+
+/** @param {any} k @param {Set<object>} path the MultiKeyrings above `k` @returns {{ hasGenerator: boolean, members: any[] }} */
+function flattenTree(k, path) {
+  if (!(k instanceof MultiKeyring)) return { hasGenerator: true, members: [k] };
+  if (path.has(k)) throw new EdgeKmsError('INVALID_ARGUMENT', 'the keyring tree holds itself');
+  path.add(k);
+  const members = [];
+  let hasGenerator = false;
+  if (k.generator) {
+    const g = flattenTree(k.generator, path);
+    hasGenerator = g.hasGenerator;
+    members.push(...g.members);
+  }
+  for (const c of k.children) members.push(...flattenTree(c, path).members);
+  path.delete(k);
+  return { hasGenerator, members };
 }
 
 /** @param {any} k @param {any} b */

@@ -85,7 +85,7 @@ test('a RuntimeError a KMS keyring of the caller\'s throws is its own: coded, an
   const chunks = [];
   const read = (async () => { for await (const c of ts.readable) chunks.push(c); })();
   await writer.write(new Uint8Array(5000).fill(1));
-  const e = await coded(new EnvelopeClient({ keyring: thrower, suite: UNSIGNED }).encrypt('x'), ['INTERNAL'], 'keyring throwing a RuntimeError');
+  const e = await coded(new EnvelopeClient({ keyring: thrower, suite: UNSIGNED }).encrypt('x'), ['KEYRING_FAILED'], 'keyring throwing a RuntimeError');
   assert.ok(e.cause instanceof WebAssembly.RuntimeError, 'the keyring\'s error is the cause');
   await writer.write(new Uint8Array(5000).fill(2));
   await writer.close();

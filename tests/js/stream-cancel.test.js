@@ -8,7 +8,7 @@ import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { duringFooter, duringKms } from './stream-cancel/worker.js';
+import { abortsKms, duringFooter, duringKms } from './stream-cancel/worker.js';
 
 const outdir = fileURLToPath(new URL('../artifacts/stream-cancel/', import.meta.url));
 /** @type {Miniflare | undefined} */ let mf;
@@ -33,8 +33,8 @@ async function workerd() {
 }
 
 const RUNTIMES = {
-  node: { duringKms, duringFooter },
-  workerd: Object.fromEntries(['duringKms', 'duringFooter'].map((run) => [run, async (/** @type {any} */ o) => (await (await workerd()).dispatchFetch('http://cancel/', { method: 'POST', body: JSON.stringify({ run, ...o }) })).json()])),
+  node: { duringKms, duringFooter, abortsKms },
+  workerd: Object.fromEntries(['duringKms', 'duringFooter', 'abortsKms'].map((run) => [run, async (/** @type {any} */ o) => (await (await workerd()).dispatchFetch('http://cancel/', { method: 'POST', body: JSON.stringify({ run, ...o }) })).json()])),
 };
 
 /** What the stopped stream's own side may see: ABORTED or the caller's reason, never INTERNAL. @param {any} r */
@@ -48,6 +48,20 @@ for (const [runtime, run] of Object.entries(RUNTIMES)) {
         const label = `${kind} ${how}: ${JSON.stringify(r)}`;
         assert.equal(r.error, undefined, label);
         assert.equal(r.other, 'ok 20000', label);
+        assert.equal(r.fresh, 'ok', label);
+        assert.ok(ownSide(r.write) && ownSide(r.read), label);
+      }
+    }
+  });
+
+  test(`${runtime}: the reader's cancel, or the caller's signal, aborts the KMS call a stream awaits, so the stream ends`, async () => {
+    for (const kind of ['decryptStream', 'reEncryptStream', 'encryptStream']) {
+      for (const how of ['cancel', 'signal']) {
+        const r = await run.abortsKms({ kind, how });
+        const label = `${kind} ${how}: ${JSON.stringify(r)}`;
+        assert.equal(r.error, undefined, label);
+        assert.equal(r.asked, 1, label);
+        assert.equal(r.aborted, true, label);
         assert.equal(r.fresh, 'ok', label);
         assert.ok(ownSide(r.write) && ownSide(r.read), label);
       }

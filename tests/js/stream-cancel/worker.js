@@ -33,6 +33,50 @@ function slowKms(delay) {
   };
 }
 
+/**
+ * `kind` through a KMS keyring that waits for its request's signal and rejects
+ * when it fires (as BrokerKeyring's fetch does), never answering otherwise: the
+ * reader's cancel (`how: 'cancel'`), or the caller's signal (`'signal'`), must
+ * reach that signal, so the step awaiting KMS ends and the stream lets go of
+ * its state; a fresh call works after it. (A writer's `abort()` waits for the
+ * write in flight, by the Streams spec, so it cannot end such a wait: the
+ * `signal` option is the writer's way.)
+ */
+export async function abortsKms({ kind, how }) {
+  const signals = [];
+  const lc = new EnvelopeClient({ keyring: local(), frameLength: 4096 });
+  const waiting = {
+    isKmsKeyring: true,
+    keyId: ARN,
+    wait(signal) {
+      signals.push(signal);
+      return new Promise((_, no) => signal?.addEventListener('abort', () => no(signal.reason), { once: true }));
+    },
+    generateDataKey({ signal }) { return this.wait(signal); },
+    encryptDataKey({ signal }) { return this.wait(signal); },
+    decryptDataKey({ signal }) { return this.wait(signal); },
+  };
+  const c = new EnvelopeClient({ keyring: waiting, frameLength: 4096 });
+  // a message the waiting keyring is asked to open (its EDK is of the KMS provider)
+  const msg = kind === 'encryptStream' ? new Uint8Array(1000) : await new EnvelopeClient({ keyring: slowKms(0), frameLength: 4096 }).encrypt(new Uint8Array(1000));
+  const ac = new AbortController();
+  const opts = { signal: ac.signal };
+  const ts = kind === 'decryptStream' ? c.decryptStream(opts) : kind === 'reEncryptStream' ? c.reEncryptStream({ keyring: local(), ...opts }) : c.encryptStream(opts);
+  const w = ts.writable.getWriter();
+  const r = ts.readable.getReader();
+  const reading = (async () => { for (;;) { const { done } = await r.read(); if (done) return 'done'; } })();
+  const writing = w.write(msg).then(() => w.close()).then(() => 'ok');
+  await sleep(10);
+  const asked = signals.length;
+  const stop = how === 'cancel' ? r.cancel('client went away') : Promise.resolve(ac.abort('client went away'));
+  const [read, write, stopped] = await Promise.race([
+    Promise.allSettled([reading, writing, stop]),
+    sleep(3000).then(() => { throw new Error('the stream never ended: its KMS call was not aborted'); }),
+  ]);
+  const fresh = await lc.decrypt(await lc.encrypt(new Uint8Array(10))).then(() => 'ok', errOf);
+  return { asked, aborted: signals.every((s) => s?.aborted === true), fresh, read: settled(read), write: settled(write), stop: settled(stopped) };
+}
+
 /** Another decryptStream, half written: its opener is alive in the envelope module while the case runs. */
 async function bystander(client) {
   const sealed = await client.encrypt(new Uint8Array(20_000).fill(6));
@@ -121,7 +165,7 @@ export default {
   async fetch(request) {
     const { run, ...o } = await request.json();
     try {
-      return Response.json(await (run === 'duringKms' ? duringKms(o) : duringFooter(o)));
+      return Response.json(await ({ duringKms, duringFooter, abortsKms })[run](o));
     } catch (e) {
       return Response.json({ error: errOf(e) });
     }
