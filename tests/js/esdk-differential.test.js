@@ -40,6 +40,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
 import { EnvelopeClient, MultiKeyring, RawAesKeyring } from 'edge-kms';
+import { pythonRawAesKeys } from './python-sdk.js';
 
 const run = promisify(execFile);
 
@@ -353,21 +354,7 @@ async function jsDecrypt(c, msg) {
 }
 
 // The Python SDK decrypts every case's message in one process.
-const PYTHON = String.raw`
-import base64, json, sys
-import aws_encryption_sdk
-from aws_encryption_sdk.identifiers import CommitmentPolicy, EncryptionKeyType, WrappingAlgorithm
-from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
-from aws_encryption_sdk.key_providers.raw import RawMasterKeyProvider
-d = sys.argv[1]
-key = open(d + '/key', 'rb').read()
-class Keys(RawMasterKeyProvider):
-    provider_id = 'ns'
-    def _get_raw_key(self, key_id):
-        return WrappingKey(wrapping_algorithm=WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING,
-                           wrapping_key=key, wrapping_key_type=EncryptionKeyType.SYMMETRIC)
-keys = Keys()
-keys.add_master_key(b'k')
+const PYTHON = pythonRawAesKeys({ providerId: 'ns', keyName: 'k', dirArg: 1 }) + String.raw`
 out = {}
 for item in json.load(open(d + '/manifest.json')):
     policy = CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT if item['policy'] == 'allow' else CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT

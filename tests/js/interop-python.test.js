@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EnvelopeClient, RawAesKeyring, parseMessage, DEFAULT_FRAME_LENGTH } from 'edge-kms';
+import { pythonRawAesKeys } from './python-sdk.js';
 
 const run = promisify(execFile);
 const SUITES = { AES_256_GCM_HKDF_SHA512_COMMIT_KEY: 0x0478, AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: 0x0578 };
@@ -27,21 +28,7 @@ const sha = (b) => createHash('sha256').update(b).digest('hex');
 let dir;
 
 // Decrypts (or encrypts) every file of a manifest with the Python SDK; prints one JSON object.
-const PYTHON = String.raw`
-import hashlib, json, sys
-import aws_encryption_sdk
-from aws_encryption_sdk.identifiers import Algorithm, CommitmentPolicy, EncryptionKeyType, WrappingAlgorithm
-from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
-from aws_encryption_sdk.key_providers.raw import RawMasterKeyProvider
-d = sys.argv[2]
-key = open(d + '/key', 'rb').read()
-class Keys(RawMasterKeyProvider):
-    provider_id = 'edge-kms/py'
-    def _get_raw_key(self, key_id):
-        return WrappingKey(wrapping_algorithm=WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING,
-                           wrapping_key=key, wrapping_key_type=EncryptionKeyType.SYMMETRIC)
-keys = Keys()
-keys.add_master_key(b'aes-256')
+const PYTHON = pythonRawAesKeys({ providerId: 'edge-kms/py', keyName: 'aes-256', dirArg: 2 }) + String.raw`
 client = aws_encryption_sdk.EncryptionSDKClient(commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT)
 out = {}
 for item in json.load(open(d + '/manifest.json')):
