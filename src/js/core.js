@@ -8,7 +8,7 @@
 // it: bundlers drop the declaration nobody uses, and with it the module's glue
 // and the `new URL(...)` of its file.
 
-import { EdgeKmsError, ERROR_CODES, fromCore } from './errors.js';
+import { EdgeKmsError, fromCore, hasOurCode } from './errors.js';
 import { plainArgument } from './bytes.js';
 
 /**
@@ -494,10 +494,7 @@ export class WasmModule {
   coded(e) {
     if (e instanceof EdgeKmsError) return e;
     if (isTrap(e)) return new EdgeKmsError('INTERNAL', 'edge-kms: a WebAssembly.RuntimeError from outside the package ended this call', { cause: e });
-    try {
-      const code = e !== null && typeof e === 'object' ? /** @type {any} */ (e).code : undefined;
-      if (typeof code === 'string' && ERROR_CODES.includes(/** @type {any} */ (code))) return fromCore(e);
-    } catch { /* a thrown Proxy or getter: not one of ours */ }
+    if (hasOurCode(e)) return fromCore(e);
     return new EdgeKmsError('INTERNAL', 'edge-kms internal error (please report it)', { cause: e });
   }
 }

@@ -2,7 +2,7 @@
 // calls (GenerateDataKey's answer, Encrypt, the HPKE recipient of keyTransport
 // 'hpke') and the RSA keyrings' wrap. Every data key copied out of the core for
 // such a call is wiped however the call ends. Local keyrings run in the core.
-import { ERROR_CODES, EdgeKmsError } from './errors.js';
+import { EdgeKmsError, hasOurCode } from './errors.js';
 import { uint8View } from './bytes.js';
 import { encOf, newHpkeKeyPair } from './hpke-key.js';
 import { coreKeyring, isKms, isRsaKeyring, rsaKeyrings } from './keyrings.js';
@@ -83,16 +83,6 @@ export async function callKeyring(target, method, request) {
     if (e instanceof EdgeKmsError || hasOurCode(e)) throw e;
     if (request.signal?.aborted) throw new EdgeKmsError('ABORTED', 'the operation was aborted', { cause: e });
     throw new EdgeKmsError('KEYRING_FAILED', `the KMS keyring's ${method} failed`, { cause: e });
-  }
-}
-
-/** An error with one of this package's codes (from another copy of it, or another realm): passed on, and coded as it says. @param {unknown} e */
-function hasOurCode(e) {
-  try {
-    const code = e !== null && typeof e === 'object' ? /** @type {any} */ (e).code : undefined;
-    return typeof code === 'string' && ERROR_CODES.includes(/** @type {any} */ (code));
-  } catch { // a Proxy or getter of the caller's that throws
-    return false;
   }
 }
 

@@ -423,10 +423,10 @@ function handOut(controller, chunks) {
   for (const [i, c] of chunks.entries()) {
     if (!c.length) continue;
     try {
-      controller.enqueue(c);
+      enqueue(controller, c);
     } catch (e) {
       for (const rest of chunks.slice(i)) rest.fill(0);
-      throw new EdgeKmsError('ABORTED', 'the stream was cancelled', { cause: e });
+      throw e;
     }
   }
 }

@@ -45,6 +45,16 @@ export class EdgeKmsError extends Error {
  * @param {unknown} e
  * @returns {EdgeKmsError}
  */
+/** Whether `e` has one of these codes (a getter that throws: no). @param {unknown} e */
+export function hasOurCode(e) {
+  try {
+    const code = e !== null && typeof e === 'object' ? /** @type {any} */ (e).code : undefined;
+    return typeof code === 'string' && ERROR_CODES.includes(/** @type {any} */ (code));
+  } catch {
+    return false;
+  }
+}
+
 export function fromCore(e) {
   if (e instanceof EdgeKmsError) return e;
   if (e && typeof e === 'object' && typeof (/** @type {any} */ (e).code) === 'string') {
