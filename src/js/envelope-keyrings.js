@@ -64,6 +64,15 @@ export async function wrapWithRsa(target, k) {
   target.addEncryptedDataKey(edk.providerId, edk.providerInfo, edk.ciphertext);
 }
 
+/** An EdgeKmsError, or an error with one of its codes; a thrown Proxy whose traps throw is not. @param {unknown} e */
+function isOurs(e) {
+  try {
+    return e instanceof EdgeKmsError || hasOurCode(e);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Calls a method of a KMS keyring (or KMS client) of the caller's. An
  * EdgeKmsError it throws (BrokerKeyring's) is passed on as it is; anything
@@ -80,7 +89,7 @@ export async function callKeyring(target, method, request) {
   try {
     return await target[method](request);
   } catch (e) {
-    if (e instanceof EdgeKmsError || hasOurCode(e)) throw e;
+    if (isOurs(e)) throw e;
     if (request.signal?.aborted) throw new EdgeKmsError('ABORTED', 'the operation was aborted', { cause: e });
     throw new EdgeKmsError('KEYRING_FAILED', `the KMS keyring's ${method} failed`, { cause: e });
   }

@@ -96,7 +96,12 @@ function enqueue(controller, bytes) {
  */
 function streamSignal(signal) {
   const own = new AbortController();
-  const follow = () => own.abort(signal?.reason);
+  // An event listener: whatever the caller's `reason` getter throws must not escape it (an uncaught exception).
+  const follow = () => {
+    let reason;
+    try { reason = signal?.reason; } catch (e) { reason = e; }
+    own.abort(reason);
+  };
   try {
     if (signal?.aborted) follow();
     else signal?.addEventListener('abort', follow, { once: true });

@@ -45,7 +45,9 @@ function kms(thrown) {
   return k;
 }
 
-for (const [label, thrown] of [['an Error', new Error('the network')], ['a TypeError from fetch', new TypeError('fetch failed')], ['a string', 'no']]) {
+const trap = () => { throw new Error('trap'); };
+const hostile = new Proxy({}, { getPrototypeOf: trap, get: trap, has: trap }); // helper-55: `instanceof` on it throws
+for (const [label, thrown] of [['an Error', new Error('the network')], ['a TypeError from fetch', new TypeError('fetch failed')], ['a string', 'no'], ['a Proxy whose traps throw', hostile]]) {
   test(`a KMS keyring that throws ${label}: KEYRING_FAILED, with it as the cause, on every API`, async () => {
     const k = kms(thrown);
     const c = new EnvelopeClient({ keyring: k, suite: UNSIGNED });
@@ -83,4 +85,22 @@ test('a keyring tree that cannot be read, or holds itself, is INVALID_ARGUMENT w
   }
   // and the client still works
   assert.equal((await c.decrypt(sealed)).plaintext.length, 100);
+});
+
+test("a caller's signal whose `reason` getter throws: its abort ends a stream ABORTED, and nothing escapes as an uncaught exception", async () => {
+  // helper-55: the stream's listener on the caller's signal read `reason` outside any try,
+  // so the getter's error was an uncaught exception (in Node: the process exits).
+  const waiting = {
+    isKmsKeyring: true,
+    keyId: ARN,
+    generateDataKey: ({ signal }) => new Promise((_, no) => signal.addEventListener('abort', () => no(signal.reason), { once: true })),
+  };
+  const ac = new AbortController();
+  Object.defineProperty(ac.signal, 'reason', { get() { throw new Error('reason getter'); } });
+  const ts = new EnvelopeClient({ keyring: waiting, suite: UNSIGNED }).encryptStream({ signal: ac.signal });
+  const ended = streamError(ts, randomBytes(10));
+  await new Promise((ok) => setTimeout(ok, 10));
+  ac.abort();
+  const e = await ended;
+  assert.equal(e?.code, 'ABORTED', String(e));
 });
